@@ -1,0 +1,337 @@
+//! The checker: resolves every name of a parsed program against the schema,
+//! types every expression, and produces a [`typed::Program`].
+//!
+//! Every problem is collected as a [`Diag`], so one run reports them all.
+//! Maps may be read before the clause that assigns them (an `every` clause
+//! printing what a later `on` clause counts), so checking runs twice: the
+//! first pass only learns what each map holds, the second reports.
+
+mod expr;
+mod stmt;
+
+use crate::diag::{Diag, Source, closest};
+use crate::format::Format;
+use crate::pattern::Pattern;
+use crate::schema::{EVENTS, EventKind};
+use crate::typed::{self, Body, Clause, ClauseKind, FormatId, MapDecl, MapId, PatternId, Type};
+use landtrace_grammar::Span;
+use landtrace_grammar::ast;
+use std::collections::HashMap;
+
+/// What the checker needs besides the program.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// Script arguments `$1`...`$9`.
+    pub args: Vec<String>,
+}
+
+/// The result of a successful check: the typed program and any warnings.
+pub struct Checked {
+    pub program: typed::Program,
+    pub warnings: Vec<Diag>,
+}
+
+/// Checks a parsed program. On failure returns every error (and warning).
+pub fn check(program: &ast::Program, src: &Source, opts: &CheckOptions) -> Result<Checked, Vec<Diag>> {
+    let mut c = Checker::new(program, src, opts);
+    // Learn what every map holds; a map whose value reads another map may
+    // need a second round.
+    c.report = false;
+    let mut known = usize::MAX;
+    for _ in 0..4 {
+        c.run(program);
+        if c.maps.len() == known {
+            break;
+        }
+        known = c.maps.len();
+        c.patterns.clear();
+        c.formats.clear();
+    }
+    c.reset_for_reporting();
+    let clauses = c.run(program);
+    let (errors, warnings): (Vec<Diag>, Vec<Diag>) = c.diags.into_iter().partition(Diag::is_error);
+    if !errors.is_empty() {
+        let mut all = errors;
+        all.extend(warnings);
+        all.sort_by_key(|d| d.span().start);
+        return Err(all);
+    }
+    Ok(Checked {
+        program: typed::Program { clauses, maps: c.maps, patterns: c.patterns, formats: c.formats },
+        warnings,
+    })
+}
+
+pub(crate) struct Checker<'a> {
+    src: &'a Source,
+    text: &'a str,
+    program: &'a ast::Program,
+    diags: Vec<Diag>,
+    /// False in the first pass: diagnostics are dropped.
+    report: bool,
+    args: &'a [String],
+    macros: HashMap<&'a str, &'a ast::MacroDef>,
+    lists: HashMap<&'a str, &'a ast::ListDef>,
+    maps: Vec<MapDecl>,
+    map_ids: HashMap<String, MapId>,
+    patterns: Vec<Pattern>,
+    formats: Vec<Format>,
+    scope: Scope,
+}
+
+/// What is visible while checking one clause.
+#[derive(Default)]
+struct Scope {
+    /// The clause's events; empty in BEGIN, END and every.
+    events: Vec<EventKind>,
+    /// "BEGIN", "END" or "every" for clauses without an event.
+    no_event: Option<&'static str>,
+    in_block: bool,
+    vars: Vec<(String, Type)>,
+    /// Macros being expanded, innermost last, with the span of each use.
+    macro_stack: Vec<(String, Span)>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(program: &'a ast::Program, src: &'a Source, opts: &'a CheckOptions) -> Checker<'a> {
+        let text: &'a str = src.inner();
+        let mut c = Checker {
+            src,
+            text,
+            program,
+            diags: Vec::new(),
+            report: true,
+            args: &opts.args,
+            macros: HashMap::new(),
+            lists: HashMap::new(),
+            maps: Vec::new(),
+            map_ids: HashMap::new(),
+            patterns: Vec::new(),
+            formats: Vec::new(),
+            scope: Scope::default(),
+        };
+        c.collect_definitions(program);
+        c
+    }
+
+    fn reset_for_reporting(&mut self) {
+        self.report = true;
+        self.diags.clear();
+        self.patterns.clear();
+        self.formats.clear();
+        self.collect_definitions_diags();
+    }
+
+    /// Records macros and lists (diagnostics come in the reporting pass).
+    fn collect_definitions(&mut self, program: &'a ast::Program) {
+        for item in &program.items {
+            match item {
+                ast::Item::Macro(m) => {
+                    self.macros.entry(m.name.name.as_str()).or_insert(m);
+                }
+                ast::Item::List(l) => {
+                    self.lists.entry(l.name.name.as_str()).or_insert(l);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn collect_definitions_diags(&mut self) {
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let defs: Vec<(&'a ast::Ident, &'static str)> = self
+            .program
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Macro(m) => Some((&m.name, "macro")),
+                ast::Item::List(l) => Some((&l.name, "list")),
+                _ => None,
+            })
+            .collect();
+        for (name, what) in defs {
+            if let Some(prev) = seen.get(name.name.as_str()) {
+                let d = self
+                    .err(name.span, format!("`{}` is defined twice", name.name), "defined again here")
+                    .with_secondary(*prev, "first defined here");
+                self.push(d);
+                continue;
+            }
+            seen.insert(&name.name, name.span);
+            if let Some(kind) = self.reserved(&name.name) {
+                let d = self.err(
+                    name.span,
+                    format!("{what} `{}` would hide the {kind} of the same name", name.name),
+                    "choose another name",
+                );
+                self.push(d);
+            }
+        }
+    }
+
+    /// What a macro or list name would shadow.
+    fn reserved(&self, name: &str) -> Option<&'static str> {
+        if crate::schema::Builtin::lookup(name).is_some() {
+            Some("builtin")
+        } else if crate::schema::FieldId::lookup(name).is_some() {
+            Some("field")
+        } else if crate::schema::lookup_constant(name).is_some() {
+            Some("constant")
+        } else {
+            None
+        }
+    }
+
+    fn run(&mut self, program: &'a ast::Program) -> Vec<Clause> {
+        let mut clauses = Vec::new();
+        for item in &program.items {
+            let clause = match item {
+                ast::Item::On(on) => self.on_clause(on),
+                ast::Item::Begin(b) => self.event_free_clause(ClauseKind::Begin, "BEGIN", b, b.span),
+                ast::Item::End(b) => self.event_free_clause(ClauseKind::End, "END", b, b.span),
+                ast::Item::Every(e) => {
+                    if e.period_ns < 1_000_000 {
+                        let d =
+                            self.err(e.period_span, "an `every` period must be at least 1ms", "too short");
+                        self.push(d);
+                    }
+                    self.event_free_clause(ClauseKind::Every(e.period_ns), "every", &e.block, e.span)
+                }
+                ast::Item::List(l) => {
+                    self.check_list_def(l);
+                    None
+                }
+                ast::Item::Macro(_) => None,
+            };
+            clauses.extend(clause);
+        }
+        clauses
+    }
+
+    fn on_clause(&mut self, on: &'a ast::OnClause) -> Option<Clause> {
+        let events = self.resolve_events(&on.events)?;
+        self.scope = Scope { events: events.clone(), ..Scope::default() };
+        let predicate = on.predicate.as_ref().and_then(|p| self.condition(p));
+        let body = match &on.block {
+            None => Body::PrintEvent,
+            Some(b) => {
+                self.scope.in_block = true;
+                Body::Block(self.block(b))
+            }
+        };
+        let vars = std::mem::take(&mut self.scope.vars);
+        Some(Clause { kind: ClauseKind::On(events), predicate, body, vars, span: on.span })
+    }
+
+    fn event_free_clause(
+        &mut self,
+        kind: ClauseKind,
+        word: &'static str,
+        block: &'a ast::Block,
+        span: Span,
+    ) -> Option<Clause> {
+        self.scope = Scope { no_event: Some(word), in_block: true, ..Scope::default() };
+        let stmts = self.block(block);
+        let vars = std::mem::take(&mut self.scope.vars);
+        Some(Clause { kind, predicate: None, body: Body::Block(stmts), vars, span })
+    }
+
+    /// Resolves `on` event names and globs, in order, without duplicates.
+    fn resolve_events(&mut self, names: &[ast::Ident]) -> Option<Vec<EventKind>> {
+        let mut out: Vec<EventKind> = Vec::new();
+        let mut ok = true;
+        for ident in names {
+            let name = ident.name.strip_prefix("landlock_").unwrap_or(&ident.name);
+            if name.contains(['*', '?']) {
+                let matched: Vec<EventKind> = EVENTS
+                    .iter()
+                    .filter(|e| glob_name(name, e.name) || e.aliases.iter().any(|a| glob_name(name, a)))
+                    .map(|e| e.kind)
+                    .collect();
+                if matched.is_empty() {
+                    let d = self
+                        .err(ident.span, format!("no event matches `{}`", ident.name), "matches nothing")
+                        .with_help(format!("events: {}", event_list()));
+                    self.push(d);
+                    ok = false;
+                }
+                for k in matched {
+                    if !out.contains(&k) {
+                        out.push(k);
+                    }
+                }
+            } else if let Some(k) = EventKind::lookup(name) {
+                if !out.contains(&k) {
+                    out.push(k);
+                }
+            } else {
+                let names =
+                    EVENTS.iter().flat_map(|e| std::iter::once(e.name).chain(e.aliases.iter().copied()));
+                let help = match closest(name, names) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("events: {}", event_list()),
+                };
+                let d = self
+                    .err(ident.span, format!("unknown event `{}`", ident.name), "not a Landlock event")
+                    .with_help(help);
+                self.push(d);
+                ok = false;
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn check_list_def(&mut self, l: &'a ast::ListDef) {
+        self.scope = Scope::default();
+        for el in &l.elems {
+            let _ = self.list_elem_const(el);
+        }
+    }
+
+    // --- shared helpers -------------------------------------------------
+
+    fn err(&self, span: Span, message: impl Into<String>, label: impl Into<String>) -> Diag {
+        Diag::error(self.src, span, message, label)
+    }
+
+    fn push(&mut self, mut d: Diag) {
+        if !self.report {
+            return;
+        }
+        if let Some((name, use_span)) = self.scope.macro_stack.first() {
+            d = d.with_secondary(*use_span, format!("in this use of macro `{name}`"));
+        }
+        self.diags.push(d);
+    }
+
+    fn text(&self, span: Span) -> &'a str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
+    fn add_pattern(&mut self, p: Pattern) -> PatternId {
+        self.patterns.push(p);
+        PatternId(self.patterns.len() as u32 - 1)
+    }
+
+    fn add_format(&mut self, f: Format) -> FormatId {
+        self.formats.push(f);
+        FormatId(self.formats.len() as u32 - 1)
+    }
+}
+
+/// Shell-style match of an event-name glob (`*`, `?`).
+fn glob_name(pat: &str, name: &str) -> bool {
+    fn go(p: &[u8], n: &[u8]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some((b'*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
+            Some((b'?', rest)) => !n.is_empty() && go(rest, &n[1..]),
+            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
+        }
+    }
+    go(pat.as_bytes(), name.as_bytes())
+}
+
+fn event_list() -> String {
+    EVENTS.iter().map(|e| e.name).collect::<Vec<_>>().join(", ")
+}

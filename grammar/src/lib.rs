@@ -1,0 +1,18 @@
+//! The landtrace query language: a pest grammar and a parser from text to a
+//! spanned AST.
+//!
+//! ```
+//! let program = landtrace_grammar::parse_program(
+//!     "on deny_access_fs where path =~ \"/etc/**\" { @[comm, path] = count() }",
+//! ).unwrap();
+//! assert_eq!(program.items.len(), 1);
+//! ```
+//!
+//! This crate knows nothing about events, fields or types; the checker in
+//! `landtrace-compiler` resolves names and types.
+
+pub mod ast;
+mod parse;
+
+pub use ast::Span;
+pub use parse::{SyntaxError, parse_expr, parse_program, unescape};

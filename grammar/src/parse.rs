@@ -1,0 +1,823 @@
+//! From text to AST: runs the pest grammar, applies operator precedence with
+//! a Pratt parser, and turns pest's failures into readable syntax errors.
+//!
+//! A syntax error stops the clause it is in, not the program: the parser
+//! resumes at the next line that starts a clause, so one run reports the
+//! syntax errors of every clause.
+
+use crate::ast::*;
+use pest::Parser;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use std::sync::OnceLock;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "landtrace.pest"]
+struct Grammar;
+
+/// A syntax error: where, what, and how to fix it.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct SyntaxError {
+    pub message: String,
+    pub span: Span,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+impl SyntaxError {
+    fn new(span: Span, message: impl Into<String>, label: impl Into<String>) -> SyntaxError {
+        SyntaxError { message: message.into(), span, label: label.into(), help: None }
+    }
+
+    fn help(mut self, help: impl Into<String>) -> SyntaxError {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// At most this many syntax errors are reported for one program.
+const MAX_ERRORS: usize = 20;
+
+/// Parses a whole program. On failure returns every syntax error found.
+pub fn parse_program(src: &str) -> Result<Program, Vec<SyntaxError>> {
+    let mut program = Program::default();
+    let mut errors = Vec::new();
+    let mut base = 0;
+    loop {
+        match parse_from(src, base) {
+            Ok(p) => {
+                program.items.extend(p.items);
+                break;
+            }
+            Err(e) => {
+                let resume = resync_point(src, e.span.end.max(base + 1));
+                errors.push(e);
+                match resume {
+                    Some(next) if errors.len() < MAX_ERRORS => base = next,
+                    _ => break,
+                }
+            }
+        }
+    }
+    if errors.is_empty() { Ok(program) } else { Err(errors) }
+}
+
+/// Parses a single expression (the REPL's bare filters).
+pub fn parse_expr(src: &str) -> Result<Expr, SyntaxError> {
+    let wrapped = format!("on * where {src}");
+    let offset = "on * where ".len();
+    match parse_program(&wrapped) {
+        Ok(p) => match p.items.into_iter().next() {
+            Some(Item::On(OnClause { predicate: Some(e), block: None, .. })) => Ok(shift_expr(e, offset)),
+            _ => Err(SyntaxError::new(
+                Span::new(0, src.len()),
+                "expected a single expression",
+                "not an expression",
+            )),
+        },
+        Err(mut errs) => {
+            let mut e = errs.remove(0);
+            e.span = Span::new(
+                e.span.start.saturating_sub(offset).min(src.len()),
+                e.span.end.saturating_sub(offset).min(src.len()),
+            );
+            Err(e)
+        }
+    }
+}
+
+fn shift_expr(mut e: Expr, offset: usize) -> Expr {
+    fn shift(s: &mut Span, o: usize) {
+        s.start -= o;
+        s.end -= o;
+    }
+    fn walk(e: &mut Expr, o: usize) {
+        shift(&mut e.span, o);
+        match &mut e.kind {
+            ExprKind::Map(m) => {
+                shift(&mut m.span, o);
+                shift(&mut m.name.span, o);
+                for k in m.keys.iter_mut().flatten() {
+                    walk(k, o);
+                }
+            }
+            ExprKind::Call { name, args } => {
+                shift(&mut name.span, o);
+                args.iter_mut().for_each(|a| walk(a, o));
+            }
+            ExprKind::Index { base, index } => {
+                shift(&mut base.span, o);
+                walk(index, o);
+            }
+            ExprKind::Unary(_, a) => walk(a, o),
+            ExprKind::Binary(_, a, b) => {
+                walk(a, o);
+                walk(b, o);
+            }
+            ExprKind::In { lhs, rhs, .. } => {
+                walk(lhs, o);
+                match rhs {
+                    InRhs::List(elems, s) => {
+                        shift(s, o);
+                        for el in elems {
+                            match el {
+                                ListElem::Value(v) => walk(v, o),
+                                ListElem::Range(a, b, s) => {
+                                    walk(a, o);
+                                    walk(b, o);
+                                    shift(s, o);
+                                }
+                            }
+                        }
+                    }
+                    InRhs::Range(a, b, s) => {
+                        walk(a, o);
+                        walk(b, o);
+                        shift(s, o);
+                    }
+                    InRhs::Name(i) => shift(&mut i.span, o),
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&mut e, offset);
+    e
+}
+
+/// The start of the next line after `pos` whose first word begins a clause.
+fn resync_point(src: &str, pos: usize) -> Option<usize> {
+    let mut line_start = src[pos.min(src.len())..].find('\n')? + pos + 1;
+    while line_start < src.len() {
+        let line = &src[line_start..];
+        let trimmed = line.trim_start_matches([' ', '\t']);
+        let indent = line.len() - trimmed.len();
+        let word: String = trimmed.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        if matches!(word.as_str(), "on" | "BEGIN" | "END" | "every" | "list" | "macro") {
+            return Some(line_start + indent);
+        }
+        line_start += line.find('\n')? + 1;
+    }
+    None
+}
+
+fn parse_from(src: &str, base: usize) -> Result<Program, SyntaxError> {
+    let text = &src[base..];
+    let pairs = Grammar::parse(Rule::program, text).map_err(|e| convert_error(src, base, e))?;
+    let b = Builder { base };
+    let mut items = Vec::new();
+    for pair in pairs.into_iter().next().expect("program").into_inner() {
+        match pair.as_rule() {
+            Rule::EOI => {}
+            _ => items.push(b.item(pair)?),
+        }
+    }
+    Ok(Program { items })
+}
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static P: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    P.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::op_or, Assoc::Left))
+            .op(Op::infix(Rule::op_and, Assoc::Left))
+            .op(Op::prefix(Rule::op_not))
+            .op(Op::infix(Rule::op_eq, Assoc::Left)
+                | Op::infix(Rule::op_ne, Assoc::Left)
+                | Op::infix(Rule::op_lt, Assoc::Left)
+                | Op::infix(Rule::op_le, Assoc::Left)
+                | Op::infix(Rule::op_gt, Assoc::Left)
+                | Op::infix(Rule::op_ge, Assoc::Left)
+                | Op::infix(Rule::op_match, Assoc::Left)
+                | Op::infix(Rule::op_nomatch, Assoc::Left)
+                | Op::postfix(Rule::in_op))
+            .op(Op::infix(Rule::op_bor, Assoc::Left))
+            .op(Op::infix(Rule::op_xor, Assoc::Left))
+            .op(Op::infix(Rule::op_band, Assoc::Left))
+            .op(Op::infix(Rule::op_shl, Assoc::Left) | Op::infix(Rule::op_shr, Assoc::Left))
+            .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
+            .op(Op::infix(Rule::op_mul, Assoc::Left)
+                | Op::infix(Rule::op_div, Assoc::Left)
+                | Op::infix(Rule::op_rem, Assoc::Left))
+            .op(Op::prefix(Rule::op_bnot) | Op::prefix(Rule::op_neg))
+    })
+}
+
+struct Builder {
+    base: usize,
+}
+
+/// An expression under construction, and whether it is a comparison not
+/// wrapped in parentheses (comparisons do not chain).
+type Built = Result<(Expr, bool), SyntaxError>;
+
+impl Builder {
+    fn span(&self, p: &Pair<Rule>) -> Span {
+        let s = p.as_span();
+        Span::new(s.start() + self.base, s.end() + self.base)
+    }
+
+    fn ident(&self, p: Pair<Rule>) -> Ident {
+        Ident { span: self.span(&p), name: p.as_str().to_string() }
+    }
+
+    fn item(&self, p: Pair<Rule>) -> Result<Item, SyntaxError> {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        let mut inner = p.into_inner();
+        Ok(match rule {
+            Rule::on_clause => {
+                inner.next(); // kw_on
+                let events = inner.next().expect("event_list").into_inner().map(|e| self.ident(e)).collect();
+                let mut predicate = None;
+                let mut block = None;
+                for part in inner {
+                    match part.as_rule() {
+                        Rule::where_part => {
+                            let expr = part.into_inner().nth(1).expect("expr");
+                            predicate = Some(self.expr(expr)?);
+                        }
+                        Rule::block => block = Some(self.block(part)?),
+                        r => unreachable!("on clause part {r:?}"),
+                    }
+                }
+                Item::On(OnClause { events, predicate, block, span })
+            }
+            Rule::begin_clause => Item::Begin(self.block(inner.nth(1).expect("block"))?),
+            Rule::end_clause => Item::End(self.block(inner.nth(1).expect("block"))?),
+            Rule::every_clause => {
+                inner.next();
+                let d = inner.next().expect("duration");
+                let period_span = self.span(&d);
+                let period_ns = self.duration(&d)?;
+                if period_ns == 0 {
+                    return Err(SyntaxError::new(
+                        period_span,
+                        "an `every` period must be longer than zero",
+                        "zero period",
+                    ));
+                }
+                Item::Every(Every {
+                    period_ns,
+                    period_span,
+                    block: self.block(inner.next().expect("block"))?,
+                    span,
+                })
+            }
+            Rule::list_def => {
+                inner.next();
+                let name = self.ident(inner.next().expect("name"));
+                let list = inner.next().expect("list");
+                Item::List(ListDef { name, elems: self.list_elems(list)?, span })
+            }
+            Rule::macro_def => {
+                inner.next();
+                let name = self.ident(inner.next().expect("name"));
+                Item::Macro(MacroDef { name, body: self.expr(inner.next().expect("body"))?, span })
+            }
+            r => unreachable!("item {r:?}"),
+        })
+    }
+
+    fn block(&self, p: Pair<Rule>) -> Result<Block, SyntaxError> {
+        let span = self.span(&p);
+        let stmts = p.into_inner().map(|s| self.stmt(s)).collect::<Result<_, _>>()?;
+        Ok(Block { stmts, span })
+    }
+
+    fn stmt(&self, p: Pair<Rule>) -> Result<Stmt, SyntaxError> {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        let mut inner = p.into_inner();
+        let kind = match rule {
+            Rule::print_bare => StmtKind::PrintEvent,
+            Rule::call_stmt => StmtKind::Call {
+                name: self.ident(inner.next().expect("name")),
+                args: self.args(inner.next().expect("args"))?,
+            },
+            Rule::map_assign => StmtKind::MapAssign {
+                map: self.map_ref(inner.next().expect("map"))?,
+                value: self.expr(inner.next().expect("value"))?,
+            },
+            Rule::var_assign => {
+                let v = inner.next().expect("var");
+                StmtKind::VarAssign {
+                    name: Ident { span: self.span(&v), name: v.as_str()[1..].to_string() },
+                    value: self.expr(inner.next().expect("value"))?,
+                }
+            }
+            Rule::if_stmt => {
+                inner.next(); // kw_if
+                let cond = self.expr(inner.next().expect("cond"))?;
+                let then = self.block(inner.next().expect("then"))?;
+                let otherwise = match inner.nth(1) {
+                    None => None,
+                    Some(e) if e.as_rule() == Rule::block => Some(self.block(e)?),
+                    Some(e) => {
+                        let nested = self.stmt(e)?;
+                        Some(Block { span: nested.span, stmts: vec![nested] })
+                    }
+                };
+                StmtKind::If { cond, then, otherwise }
+            }
+            r => unreachable!("stmt {r:?}"),
+        };
+        Ok(Stmt { kind, span })
+    }
+
+    fn args(&self, p: Pair<Rule>) -> Result<Vec<Expr>, SyntaxError> {
+        p.into_inner().map(|a| self.expr(a)).collect()
+    }
+
+    fn map_ref(&self, p: Pair<Rule>) -> Result<MapRef, SyntaxError> {
+        let span = self.span(&p);
+        let mut inner = p.into_inner();
+        let name = self.ident(inner.next().expect("map name"));
+        let keys = match inner.next() {
+            Some(k) => Some(self.args(k)?),
+            None => None,
+        };
+        Ok(MapRef { name, keys, span })
+    }
+
+    fn expr(&self, p: Pair<Rule>) -> Result<Expr, SyntaxError> {
+        self.expr_pairs(p.into_inner()).map(|(e, _)| e)
+    }
+
+    fn expr_pairs(&self, pairs: Pairs<Rule>) -> Built {
+        pratt()
+            .map_primary(|p| self.primary(p))
+            .map_prefix(|op, rhs| {
+                let (rhs, _) = rhs?;
+                let op_span = self.span(&op);
+                let unop = match op.as_rule() {
+                    Rule::op_not => UnOp::Not,
+                    Rule::op_bnot => UnOp::BitNot,
+                    Rule::op_neg => UnOp::Neg,
+                    r => unreachable!("prefix {r:?}"),
+                };
+                // Fold `-123` into a literal so that i64::MIN is writable.
+                if let (UnOp::Neg, ExprKind::Int(v)) = (unop, &rhs.kind) {
+                    return Ok((
+                        Expr { kind: ExprKind::Int(v.wrapping_neg()), span: op_span.to(rhs.span) },
+                        false,
+                    ));
+                }
+                let span = op_span.to(rhs.span);
+                Ok((Expr { kind: ExprKind::Unary(unop, Box::new(rhs)), span }, false))
+            })
+            .map_postfix(|lhs, op| {
+                let (lhs, lhs_cmp) = lhs?;
+                let op_span = self.span(&op);
+                if lhs_cmp {
+                    return Err(chained(op_span, &lhs));
+                }
+                let mut inner = op.into_inner();
+                let kw = inner.next().expect("in keyword");
+                let negated = kw.as_rule() == Rule::not_in;
+                let rhs_pair = inner.next().expect("in rhs");
+                let rhs = match rhs_pair.as_rule() {
+                    Rule::list_lit => {
+                        let s = self.span(&rhs_pair);
+                        InRhs::List(self.list_elems(rhs_pair)?, s)
+                    }
+                    Rule::range => {
+                        let s = self.span(&rhs_pair);
+                        let (a, b) = self.range(rhs_pair)?;
+                        InRhs::Range(Box::new(a), Box::new(b), s)
+                    }
+                    Rule::ident => InRhs::Name(self.ident(rhs_pair)),
+                    r => unreachable!("in rhs {r:?}"),
+                };
+                let span = lhs.span.to(op_span);
+                Ok((Expr { kind: ExprKind::In { negated, lhs: Box::new(lhs), rhs }, span }, true))
+            })
+            .map_infix(|lhs, op, rhs| {
+                let (lhs, lhs_cmp) = lhs?;
+                let (rhs, rhs_cmp) = rhs?;
+                let binop = match op.as_rule() {
+                    Rule::op_or => BinOp::Or,
+                    Rule::op_and => BinOp::And,
+                    Rule::op_eq => BinOp::Eq,
+                    Rule::op_ne => BinOp::Ne,
+                    Rule::op_lt => BinOp::Lt,
+                    Rule::op_le => BinOp::Le,
+                    Rule::op_gt => BinOp::Gt,
+                    Rule::op_ge => BinOp::Ge,
+                    Rule::op_match => BinOp::Match,
+                    Rule::op_nomatch => BinOp::NoMatch,
+                    Rule::op_bor => BinOp::BitOr,
+                    Rule::op_xor => BinOp::BitXor,
+                    Rule::op_band => BinOp::BitAnd,
+                    Rule::op_shl => BinOp::Shl,
+                    Rule::op_shr => BinOp::Shr,
+                    Rule::op_add => BinOp::Add,
+                    Rule::op_sub => BinOp::Sub,
+                    Rule::op_mul => BinOp::Mul,
+                    Rule::op_div => BinOp::Div,
+                    Rule::op_rem => BinOp::Rem,
+                    r => unreachable!("infix {r:?}"),
+                };
+                let is_cmp = binop.is_comparison();
+                if is_cmp && lhs_cmp {
+                    return Err(chained(self.span(&op), &lhs));
+                }
+                if is_cmp && rhs_cmp {
+                    return Err(chained(self.span(&op), &rhs));
+                }
+                let span = lhs.span.to(rhs.span);
+                Ok((Expr { kind: ExprKind::Binary(binop, Box::new(lhs), Box::new(rhs)), span }, is_cmp))
+            })
+            .parse(pairs)
+    }
+
+    fn primary(&self, p: Pair<Rule>) -> Built {
+        let span = self.span(&p);
+        let kind = match p.as_rule() {
+            Rule::paren => {
+                let (mut e, _) = self.expr_pairs(p.into_inner().next().expect("expr").into_inner())?;
+                e.span = span;
+                return Ok((e, false));
+            }
+            Rule::expr => return self.expr_pairs(p.into_inner()),
+            Rule::number => ExprKind::Int(self.number(&p)?),
+            Rule::duration => ExprKind::Duration(self.duration(&p)?),
+            Rule::string => ExprKind::Str(self.string(p.into_inner().next().expect("inner"))?),
+            Rule::regex => {
+                let inner = p.into_inner().next().expect("inner");
+                ExprKind::Regex(inner.as_str().replace("\\\"", "\""))
+            }
+            Rule::bool_lit => ExprKind::Bool(p.as_str() == "true"),
+            Rule::call => {
+                let mut inner = p.into_inner();
+                ExprKind::Call {
+                    name: self.ident(inner.next().expect("name")),
+                    args: self.args(inner.next().expect("args"))?,
+                }
+            }
+            Rule::map_ref => ExprKind::Map(self.map_ref(p)?),
+            Rule::script_arg => {
+                let n: u32 = p.as_str()[1..].parse().unwrap_or(u32::MAX);
+                if !(1..=9).contains(&n) {
+                    return Err(SyntaxError::new(
+                        span,
+                        format!("no script argument {}", p.as_str()),
+                        "script arguments are $1 to $9",
+                    ));
+                }
+                ExprKind::Arg(n)
+            }
+            Rule::var => ExprKind::Var(p.as_str()[1..].to_string()),
+            Rule::index_expr => {
+                let mut inner = p.into_inner();
+                let base = self.ident(inner.next().expect("base"));
+                let index = self.expr(inner.next().expect("index"))?;
+                ExprKind::Index { base, index: Box::new(index) }
+            }
+            Rule::dotted => ExprKind::Dotted(p.as_str().to_string()),
+            Rule::ident => ExprKind::Name(p.as_str().to_string()),
+            r => unreachable!("primary {r:?}"),
+        };
+        Ok((Expr { kind, span }, false))
+    }
+
+    fn list_elems(&self, p: Pair<Rule>) -> Result<Vec<ListElem>, SyntaxError> {
+        p.into_inner()
+            .map(|e| match e.as_rule() {
+                Rule::range => {
+                    let s = self.span(&e);
+                    let (a, b) = self.range(e)?;
+                    Ok(ListElem::Range(a, b, s))
+                }
+                _ => Ok(ListElem::Value(self.expr(e)?)),
+            })
+            .collect()
+    }
+
+    fn range(&self, p: Pair<Rule>) -> Result<(Expr, Expr), SyntaxError> {
+        let mut inner = p.into_inner();
+        let a = self.range_end(inner.next().expect("lo"))?;
+        let b = self.range_end(inner.next().expect("hi"))?;
+        Ok((a, b))
+    }
+
+    fn range_end(&self, p: Pair<Rule>) -> Result<Expr, SyntaxError> {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::neg_number => {
+                let n = self.number(&p.into_inner().next().expect("number"))?;
+                Ok(Expr { kind: ExprKind::Int(n.wrapping_neg()), span })
+            }
+            _ => self.primary(p).map(|(e, _)| e),
+        }
+    }
+
+    fn number(&self, p: &Pair<Rule>) -> Result<i64, SyntaxError> {
+        let text: String = p.as_str().chars().filter(|c| *c != '_').collect();
+        let (digits, radix) = match text.get(..2) {
+            Some("0x" | "0X") => (&text[2..], 16),
+            Some("0o" | "0O") => (&text[2..], 8),
+            Some("0b" | "0B") => (&text[2..], 2),
+            _ => (&text[..], 10),
+        };
+        u64::from_str_radix(digits, radix).map(|v| v as i64).map_err(|_| {
+            SyntaxError::new(
+                self.span(p),
+                format!("integer literal {} does not fit in 64 bits", p.as_str()),
+                "too large",
+            )
+        })
+    }
+
+    fn duration(&self, p: &Pair<Rule>) -> Result<u64, SyntaxError> {
+        let s = p.as_str();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (n, unit) = s.split_at(split);
+        let mult: u64 = match unit {
+            "ns" => 1,
+            "us" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => unreachable!("duration unit {unit}"),
+        };
+        n.parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(mult))
+            .ok_or_else(|| SyntaxError::new(self.span(p), "duration is too long", "too long"))
+    }
+
+    fn string(&self, p: Pair<Rule>) -> Result<Vec<u8>, SyntaxError> {
+        let base = self.span(&p).start;
+        unescape(p.as_str()).map_err(|(at, len, msg)| {
+            SyntaxError::new(Span::new(base + at, base + at + len), msg, "invalid escape")
+                .help("string escapes are \\n \\t \\r \\0 \\\\ \\\" and \\xNN")
+        })
+    }
+}
+
+/// Decodes the escapes of a string literal: `\n \t \r \0 \\ \" \xNN`.
+/// On error returns (byte offset, length, message).
+pub fn unescape(s: &str) -> Result<Vec<u8>, (usize, usize, String)> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let c = b.get(i + 1).copied().unwrap_or(0);
+        match c {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'0' => out.push(0),
+            b'\\' => out.push(b'\\'),
+            b'"' => out.push(b'"'),
+            b'\'' => out.push(b'\''),
+            b'x' => {
+                let hex = s.get(i + 2..i + 4).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(v) if hex.len() == 2 => out.push(v),
+                    _ => {
+                        return Err((
+                            i,
+                            (i + 4).min(b.len()) - i,
+                            "\\x must be followed by two hex digits".into(),
+                        ));
+                    }
+                }
+                i += 4;
+                continue;
+            }
+            _ => {
+                let clen = s[i + 1..].chars().next().map_or(0, char::len_utf8);
+                return Err((i, 1 + clen, format!("unknown escape \\{}", &s[i + 1..i + 1 + clen])));
+            }
+        }
+        i += 2;
+    }
+    Ok(out)
+}
+
+fn chained(op_span: Span, _lhs: &Expr) -> SyntaxError {
+    SyntaxError::new(op_span, "comparisons cannot be chained", "second comparison here")
+        .help("join the comparisons with `and`, or add parentheses")
+}
+
+/// Turns a pest error into a readable message naming what was expected.
+fn convert_error(src: &str, base: usize, e: pest::error::Error<Rule>) -> SyntaxError {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p + base,
+        InputLocation::Span((s, _)) => s + base,
+    };
+    let positives = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let found = token_at(src, pos);
+    let found_desc = if found.is_empty() {
+        "end of input".to_string()
+    } else {
+        format!("`{}`", &src[found.start..found.end])
+    };
+    let prev = previous_token(src, pos);
+    let wants_expr = positives.iter().any(|r| is_expr_start(*r));
+
+    if wants_expr {
+        if let Some(prev) = prev {
+            let text = &src[prev.start..prev.end];
+            let after = if text == "where" { "after 'where'".to_string() } else { format!("after `{text}`") };
+            let label = if found.is_empty() {
+                "the expression should start here".to_string()
+            } else {
+                format!("found {found_desc}")
+            };
+            let err = SyntaxError::new(
+                if found.is_empty() { Span::new(pos, pos) } else { found },
+                format!("expected an expression {after}"),
+                label,
+            );
+            return if text == "where" {
+                err.help("write a condition, e.g. `where comm == \"curl\"`, or drop `where`")
+            } else {
+                err
+            };
+        }
+    }
+
+    let mut wanted: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+    wanted.sort();
+    wanted.dedup();
+    let message = match wanted.len() {
+        0 => format!("unexpected {found_desc}"),
+        1 => format!("expected {}, found {found_desc}", wanted[0]),
+        _ => {
+            let (last, rest) = wanted.split_last().expect("non-empty");
+            format!("expected {} or {last}, found {found_desc}", rest.join(", "))
+        }
+    };
+    let span = if found.is_empty() { Span::new(pos, pos) } else { found };
+    let mut err = SyntaxError::new(span, message, "unexpected here");
+    if wanted.contains(&"a clause (`on`, `BEGIN`, `END`, `every`, `list`, `macro`)") {
+        err = err.help("a program is a list of clauses such as `on deny_* { @[comm] = count() }`");
+    }
+    err
+}
+
+fn is_expr_start(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::expr
+            | Rule::primary
+            | Rule::paren
+            | Rule::number
+            | Rule::duration
+            | Rule::string
+            | Rule::regex
+            | Rule::bool_lit
+            | Rule::call
+            | Rule::map_ref
+            | Rule::var
+            | Rule::script_arg
+            | Rule::index_expr
+            | Rule::dotted
+            | Rule::ident
+            | Rule::op_not
+            | Rule::op_neg
+            | Rule::op_bnot
+    )
+}
+
+fn describe(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::EOI => "end of input",
+        Rule::on_clause
+        | Rule::begin_clause
+        | Rule::end_clause
+        | Rule::every_clause
+        | Rule::list_def
+        | Rule::macro_def
+        | Rule::kw_on
+        | Rule::kw_begin
+        | Rule::kw_end
+        | Rule::kw_every
+        | Rule::kw_list
+        | Rule::kw_macro => "a clause (`on`, `BEGIN`, `END`, `every`, `list`, `macro`)",
+        Rule::event_pat | Rule::event_list => "an event name",
+        Rule::block => "a block `{ ... }`",
+        Rule::where_part | Rule::kw_where => "`where`",
+        Rule::duration => "a duration such as `5s` or `500ms`",
+        Rule::ident => "a name",
+        Rule::list_lit => "a list `[...]`",
+        Rule::range => "a range `lo..hi`",
+        Rule::in_op | Rule::kw_in | Rule::not_in => "`in`",
+        Rule::args => "arguments",
+        Rule::map_keys => "map keys `[...]`",
+        Rule::if_stmt
+        | Rule::map_assign
+        | Rule::var_assign
+        | Rule::call_stmt
+        | Rule::print_bare
+        | Rule::kw_if
+        | Rule::kw_print => "a statement",
+        Rule::kw_else => "`else`",
+        r if is_expr_start(r) => "an expression",
+        Rule::op_or
+        | Rule::op_and
+        | Rule::op_eq
+        | Rule::op_ne
+        | Rule::op_lt
+        | Rule::op_le
+        | Rule::op_gt
+        | Rule::op_ge
+        | Rule::op_match
+        | Rule::op_nomatch
+        | Rule::op_bor
+        | Rule::op_xor
+        | Rule::op_band
+        | Rule::op_shl
+        | Rule::op_shr
+        | Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul
+        | Rule::op_div
+        | Rule::op_rem => "an operator",
+        _ => return None,
+    })
+}
+
+/// The token starting at `pos` (a word, a string, or one symbol).
+fn token_at(src: &str, pos: usize) -> Span {
+    let rest = &src[pos.min(src.len())..];
+    let Some(c) = rest.chars().next() else {
+        return Span::new(src.len(), src.len());
+    };
+    let len = if c.is_alphanumeric() || c == '_' || c == '@' || c == '$' {
+        rest.find(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '@' || ch == '$'))
+            .unwrap_or(rest.len())
+            .max(c.len_utf8())
+    } else if c == '"' {
+        rest[1..].find('"').map_or(rest.len(), |i| i + 2)
+    } else {
+        c.len_utf8()
+    };
+    Span::new(pos, pos + len)
+}
+
+/// The last token before `pos`, skipping whitespace and comments.
+fn previous_token(src: &str, pos: usize) -> Option<Span> {
+    let mut end = pos.min(src.len());
+    loop {
+        let before = &src[..end];
+        let trimmed = before.trim_end();
+        if trimmed.is_empty() {
+            return None;
+        }
+        // Skip a trailing comment on the previous line.
+        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        let line = &trimmed[line_start..];
+        if trimmed.len() < before.len() {
+            if let Some(ci) = comment_start(line) {
+                if ci == 0 {
+                    end = line_start;
+                    continue;
+                }
+                end = line_start + ci;
+                continue;
+            }
+        }
+        end = trimmed.len();
+        let tail = &src[..end];
+        let last = tail.chars().next_back()?;
+        let start = if last.is_alphanumeric() || last == '_' {
+            tail.rfind(|ch: char| !(ch.is_alphanumeric() || ch == '_')).map_or(0, |i| i + 1)
+        } else {
+            end - last.len_utf8()
+        };
+        return Some(Span::new(start, end));
+    }
+}
+
+/// Where a `#` or `//` comment starts in a line, outside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    let mut in_str = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'#' if !in_str => return Some(i),
+            b'/' if !in_str && b.get(i + 1) == Some(&b'/') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
