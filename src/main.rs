@@ -1,1 +1,54 @@
-fn main() {}
+//! The `landtrace` command: parse flags, run, and exit with 0 (success),
+//! 1 (runtime failure) or 2 (invalid program or command line).
+
+mod args;
+mod list;
+mod report;
+mod run;
+
+use clap::Parser;
+use run::Outcome;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let outcome = match cli.command {
+        Some(args::Command::Check { script, args }) => check(script, args),
+        None => run::run(cli.run).unwrap_or_else(|e| {
+            report::error(&format!("{e:#}"));
+            Outcome::RuntimeFailure
+        }),
+    };
+    ExitCode::from(match outcome {
+        Outcome::Success => 0,
+        Outcome::RuntimeFailure => 1,
+        Outcome::Invalid => 2,
+    })
+}
+
+/// `landtrace check SCRIPT`: parse and check only.
+fn check(script: String, args: Vec<String>) -> Outcome {
+    let run_args = args::RunArgs { script: Some(script.clone()), args, ..Default::default() };
+    let program = match run::program_text(&run_args) {
+        Ok(Some(p)) => p,
+        Ok(None) => unreachable!("check always has a script"),
+        Err(e) => {
+            report::error(&e);
+            return Outcome::Invalid;
+        }
+    };
+    match run::compile_reporting(&program) {
+        Some(c) => {
+            println!("{script}: ok ({} clause{})", c.ir.clauses.len(), if c.ir.clauses.len() == 1 { "" } else { "s" });
+            Outcome::Success
+        }
+        None => Outcome::Invalid,
+    }
+}

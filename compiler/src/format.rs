@@ -37,6 +37,8 @@ pub enum Piece {
 
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Format {
+    /// The format as written (after string escapes).
+    pub text: Vec<u8>,
     pub pieces: Vec<Piece>,
 }
 
@@ -99,7 +101,7 @@ impl Format {
                 Some(b'X') => Conv::HexUpper,
                 Some(b's') => Conv::Str,
                 Some(b'r') => Conv::Rights,
-                Some(&c) => {
+                Some(_) => {
                     let clen = std::str::from_utf8(&fmt[i..])
                         .ok()
                         .and_then(|s| s.chars().next())
@@ -109,8 +111,7 @@ impl Format {
                         message: format!(
                             "unknown conversion `%{}`",
                             String::from_utf8_lossy(&fmt[i..i + clen])
-                        )
-                        .replace(&(c as char).to_string(), &(c as char).to_string()),
+                        ),
                     });
                 }
                 None => {
@@ -129,7 +130,7 @@ impl Format {
         if !lit.is_empty() {
             pieces.push(Piece::Lit(lit));
         }
-        Ok(Format { pieces })
+        Ok(Format { text: fmt.to_vec(), pieces })
     }
 
     pub fn specs(&self) -> impl Iterator<Item = &Spec> {

@@ -12,12 +12,17 @@
 //!     &CheckOptions::default(),
 //! )
 //! .unwrap();
-//! assert_eq!(compiled.typed.clauses.len(), 1);
+//! assert_eq!(compiled.ir.clauses.len(), 1);
+//! println!("{}", compiled.ir); // what `--dump ir` prints
 //! ```
 
 pub mod check;
 pub mod diag;
+pub mod exec;
 pub mod format;
+pub mod interp;
+pub mod ir;
+pub mod lower;
 pub mod pattern;
 pub mod record;
 pub mod schema;
@@ -33,6 +38,7 @@ pub struct Compiled {
     pub source: Source,
     pub ast: ast::Program,
     pub typed: typed::Program,
+    pub ir: ir::Program,
     pub warnings: Vec<Diag>,
 }
 
@@ -42,5 +48,6 @@ pub fn compile(text: &str, name: &str, opts: &CheckOptions) -> Result<Compiled, 
     let ast = landtrace_grammar::parse_program(text)
         .map_err(|errs| errs.into_iter().map(|e| Diag::from_syntax(&source, e)).collect::<Vec<_>>())?;
     let checked = check(&ast, &source, opts)?;
-    Ok(Compiled { source, ast, typed: checked.program, warnings: checked.warnings })
+    let ir = lower::lower(&checked.program);
+    Ok(Compiled { source, ast, typed: checked.program, ir, warnings: checked.warnings })
 }

@@ -83,6 +83,13 @@ impl<'a> Checker<'a> {
     }
 
     fn name(&mut self, n: &str, span: Span) -> Option<Expr> {
+        if let Some(fid) = FieldId::lookup(n).filter(|_| self.scope.lenient) {
+            let k = EventKind::ALL.into_iter().find(|k| k.field_type(fid).is_some())?;
+            let saved = std::mem::replace(&mut self.scope.events, vec![k]);
+            let out = self.field(fid, n, span);
+            self.scope.events = saved;
+            return out;
+        }
         if let Some(fid) = FieldId::lookup(n) {
             if !self.scope.events.is_empty() || self.scope.no_event.is_some() {
                 if self.scope.events.iter().any(|k| k.field_type(fid).is_some())

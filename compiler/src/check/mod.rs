@@ -87,6 +87,8 @@ struct Scope {
     /// "BEGIN", "END" or "every" for clauses without an event.
     no_event: Option<&'static str>,
     in_block: bool,
+    /// The clause's events could not be resolved: accept any field.
+    lenient: bool,
     vars: Vec<(String, Type)>,
     /// Macros being expanded, innermost last, with the span of each use.
     macro_stack: Vec<(String, Span)>,
@@ -209,8 +211,11 @@ impl<'a> Checker<'a> {
     }
 
     fn on_clause(&mut self, on: &'a ast::OnClause) -> Option<Clause> {
-        let events = self.resolve_events(&on.events)?;
-        self.scope = Scope { events: events.clone(), ..Scope::default() };
+        let resolved = self.resolve_events(&on.events);
+        // With an unknown event, still check the rest of the clause so one
+        // run reports every error, accepting any field name.
+        let events = resolved.clone().unwrap_or_default();
+        self.scope = Scope { events: events.clone(), lenient: resolved.is_none(), ..Scope::default() };
         let predicate = on.predicate.as_ref().and_then(|p| self.condition(p));
         let body = match &on.block {
             None => Body::PrintEvent,
@@ -220,6 +225,7 @@ impl<'a> Checker<'a> {
             }
         };
         let vars = std::mem::take(&mut self.scope.vars);
+        resolved?;
         Some(Clause { kind: ClauseKind::On(events), predicate, body, vars, span: on.span })
     }
 

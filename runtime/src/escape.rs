@@ -1,0 +1,89 @@
+//! Escaping of untrusted bytes (paths, comm, socket names) for text output.
+//!
+//! As lltop does, every byte outside a small safe set becomes `\xNN`, so a
+//! value can never contain a space, `=`, a quote, a newline or a terminal
+//! control sequence: it cannot forge a field, a line or an escape code.
+
+/// Bytes printed as themselves: printable ASCII except space, `\`, quotes,
+/// `=` and backtick.
+pub fn is_safe(b: u8) -> bool {
+    (0x21..=0x7e).contains(&b) && !matches!(b, b'\\' | b'"' | b'\'' | b'=' | b'`')
+}
+
+/// Appends `s` with every unsafe byte as `\xNN`.
+pub fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &b in s {
+        if is_safe(b) {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+        }
+    }
+}
+
+pub fn escape(s: &[u8]) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    escape_into(&mut out, s);
+    String::from_utf8(out).expect("escaped text is ASCII")
+}
+
+/// Appends a JSON string literal. Valid UTF-8 is written as a JSON string
+/// (control characters escaped); anything else is written lossily and the
+/// caller adds a `<name>_hex` companion so nothing is lost.
+pub fn json_str_into(out: &mut Vec<u8>, s: &[u8]) {
+    let text = String::from_utf8_lossy(s);
+    out.push(b'"');
+    for c in text.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) => {
+                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+/// Lower-case hex of bytes, for `<name>_hex` companions.
+pub fn hex(s: &[u8]) -> String {
+    s.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_bytes_are_escaped() {
+        assert_eq!(escape(b"/etc/passwd"), "/etc/passwd");
+        assert_eq!(escape(b"a b=c\n\x1b[31m\"'\\"), "a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c");
+        assert_eq!(escape("é".as_bytes()), "\\xc3\\xa9");
+    }
+
+    #[test]
+    fn json_strings() {
+        let mut out = Vec::new();
+        json_str_into(&mut out, b"a\"b\n\x1b");
+        assert_eq!(out, b"\"a\\\"b\\n\\u001b\"");
+        assert_eq!(unhex(&hex(b"\xff\x00a")).unwrap(), b"\xff\x00a");
+    }
+}

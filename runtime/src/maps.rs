@@ -1,0 +1,292 @@
+//! Map storage: keys, aggregation states, the key bound, and reading
+//! entries back for printing.
+//!
+//! A key is encoded into a reusable byte buffer (a tag and the value per
+//! element), so a lookup allocates nothing; only a new key is copied into
+//! the map. Each map holds at most `max_keys` keys: past that, new keys are
+//! counted as dropped and reported, never an out-of-memory.
+
+use landtrace_compiler::exec::Val;
+use landtrace_compiler::schema::Family;
+use landtrace_compiler::typed::{MapDecl, MapValue};
+use std::collections::HashMap;
+
+const T_INT: u8 = 0;
+const T_BOOL: u8 = 1;
+const T_ID: u8 = 2;
+const T_MASK: u8 = 3;
+const T_STR: u8 = 4;
+const T_TSTR: u8 = 5;
+
+/// Appends the encoding of one value.
+pub fn encode(out: &mut Vec<u8>, v: &Val) {
+    match *v {
+        Val::Int(i) => {
+            out.push(T_INT);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        Val::Bool(b) => out.extend_from_slice(&[T_BOOL, b as u8]),
+        Val::Id(i) => {
+            out.push(T_ID);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        Val::Mask(f, bits) => {
+            out.extend_from_slice(&[T_MASK, f as u8]);
+            out.extend_from_slice(&bits.to_le_bytes());
+        }
+        Val::Str(s, trusted) => {
+            out.push(if trusted { T_TSTR } else { T_STR });
+            out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            out.extend_from_slice(s);
+        }
+    }
+}
+
+/// Decodes every value of an encoded key.
+pub fn decode(mut b: &[u8]) -> Vec<Val<'_>> {
+    let mut out = Vec::new();
+    let u64_at = |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    while let Some(&tag) = b.first() {
+        let (v, used) = match tag {
+            T_INT => (Val::Int(u64_at(b, 1) as i64), 9),
+            T_BOOL => (Val::Bool(b[1] != 0), 2),
+            T_ID => (Val::Id(u64_at(b, 1)), 9),
+            T_MASK => (Val::Mask(Family::from_code(b[1] as u64), u64_at(b, 2)), 10),
+            _ => {
+                let len = u32::from_le_bytes(b[1..5].try_into().expect("4 bytes")) as usize;
+                (Val::Str(&b[5..5 + len], tag == T_TSTR), 5 + len)
+            }
+        };
+        out.push(v);
+        b = &b[used..];
+    }
+    out
+}
+
+/// The aggregation state of one key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Agg {
+    /// count, sum, min, max
+    Int(i64),
+    Avg { sum: i64, count: u64 },
+    Stats { count: u64, sum: i64 },
+    /// hist: index 0 counts negatives, index i+1 counts [2^(i-1), 2^i)
+    /// with index 1 for the value 0. lhist: index 0 below min, last above.
+    Buckets(Vec<u64>),
+    /// The last value stored, encoded like a key.
+    Last(Box<[u8]>),
+}
+
+/// Number of hist buckets: negatives, 0, then one per power of two.
+pub const HIST_BUCKETS: usize = 66;
+
+/// The hist bucket of a value.
+pub fn hist_bucket(v: i64) -> usize {
+    if v < 0 {
+        0
+    } else if v == 0 {
+        1
+    } else {
+        2 + (63 - (v as u64).leading_zeros() as usize)
+    }
+}
+
+/// The lhist bucket of a value.
+pub fn lhist_bucket(v: i64, min: i64, max: i64, step: i64) -> usize {
+    if v < min {
+        0
+    } else if v >= max {
+        lhist_len(min, max, step) - 1
+    } else {
+        1 + ((v - min) / step) as usize
+    }
+}
+
+pub fn lhist_len(min: i64, max: i64, step: i64) -> usize {
+    ((max - min + step - 1) / step) as usize + 2
+}
+
+pub struct Map {
+    pub decl: MapDecl,
+    entries: HashMap<Box<[u8]>, Agg>,
+    pub max_keys: usize,
+    /// New keys refused because the map was full.
+    pub dropped: u64,
+}
+
+impl Map {
+    pub fn new(decl: MapDecl, max_keys: usize) -> Map {
+        Map { decl, entries: HashMap::new(), max_keys, dropped: 0 }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<&Agg> {
+        self.entries.get(key)
+    }
+
+    pub fn remove(&mut self, key: &[u8]) {
+        self.entries.remove(key);
+    }
+
+    /// The state at `key`, created if there is room.
+    fn slot(&mut self, key: &[u8], init: impl FnOnce() -> Agg) -> Option<&mut Agg> {
+        if !self.entries.contains_key(key) {
+            if self.entries.len() >= self.max_keys {
+                self.dropped += 1;
+                return None;
+            }
+            self.entries.insert(key.into(), init());
+        }
+        self.entries.get_mut(key)
+    }
+
+    /// Folds one value into the aggregate at `key`.
+    pub fn aggregate(&mut self, key: &[u8], v: i64) {
+        let kind = self.decl.value;
+        let init = || match kind {
+            MapValue::Count | MapValue::Sum => Agg::Int(0),
+            MapValue::Min => Agg::Int(i64::MAX),
+            MapValue::Max => Agg::Int(i64::MIN),
+            MapValue::Avg => Agg::Avg { sum: 0, count: 0 },
+            MapValue::Stats => Agg::Stats { count: 0, sum: 0 },
+            MapValue::Hist => Agg::Buckets(vec![0; HIST_BUCKETS]),
+            MapValue::Lhist { min, max, step } => Agg::Buckets(vec![0; lhist_len(min, max, step)]),
+            MapValue::Last(_) => unreachable!("plain values are stored with set"),
+        };
+        let Some(slot) = self.slot(key, init) else { return };
+        match (kind, slot) {
+            (MapValue::Count, Agg::Int(n)) => *n = n.wrapping_add(1),
+            (MapValue::Sum, Agg::Int(n)) => *n = n.wrapping_add(v),
+            (MapValue::Min, Agg::Int(n)) => *n = (*n).min(v),
+            (MapValue::Max, Agg::Int(n)) => *n = (*n).max(v),
+            (MapValue::Avg, Agg::Avg { sum, count }) => {
+                *sum = sum.wrapping_add(v);
+                *count += 1;
+            }
+            (MapValue::Stats, Agg::Stats { count, sum }) => {
+                *sum = sum.wrapping_add(v);
+                *count += 1;
+            }
+            (MapValue::Hist, Agg::Buckets(b)) => b[hist_bucket(v)] += 1,
+            (MapValue::Lhist { min, max, step }, Agg::Buckets(b)) => b[lhist_bucket(v, min, max, step)] += 1,
+            (k, s) => unreachable!("map kind {k:?} with state {s:?}"),
+        }
+    }
+
+    pub fn set(&mut self, key: &[u8], value: &Val) {
+        let mut enc = Vec::with_capacity(16);
+        encode(&mut enc, value);
+        if let Some(slot) = self.slot(key, || Agg::Int(0)) {
+            *slot = Agg::Last(enc.into_boxed_slice());
+        }
+    }
+
+    /// Entries for printing: sorted by value ascending (as bpftrace does),
+    /// histograms by key; ties by key.
+    pub fn sorted(&self) -> Vec<(&[u8], &Agg)> {
+        let mut rows: Vec<(&[u8], &Agg)> = self.entries.iter().map(|(k, v)| (&k[..], v)).collect();
+        rows.sort_by(|a, b| sort_value(a.1).cmp(&sort_value(b.1)).then_with(|| a.0.cmp(b.0)));
+        rows
+    }
+}
+
+/// What a row sorts by.
+fn sort_value(a: &Agg) -> i128 {
+    match a {
+        Agg::Int(n) => *n as i128,
+        Agg::Avg { sum, count } => avg(*sum, *count) as i128,
+        Agg::Stats { sum, .. } => *sum as i128,
+        Agg::Buckets(_) => 0,
+        Agg::Last(enc) => match decode(enc).first() {
+            Some(Val::Str(..)) | None => 0,
+            Some(v) => v.as_i64() as i128,
+        },
+    }
+}
+
+pub fn avg(sum: i64, count: u64) -> i64 {
+    if count == 0 { 0 } else { (sum as i128 / count as i128) as i64 }
+}
+
+impl Agg {
+    /// The value `@m[k]` reads as.
+    pub fn read(&self) -> i64 {
+        match self {
+            Agg::Int(n) => *n,
+            Agg::Avg { sum, count } => avg(*sum, *count),
+            Agg::Stats { sum, .. } => *sum,
+            Agg::Buckets(_) => 0,
+            Agg::Last(enc) => decode(enc).first().map_or(0, Val::as_i64),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use landtrace_grammar::Span;
+
+    fn map(value: MapValue, max_keys: usize) -> Map {
+        Map::new(MapDecl { name: "@m".into(), keys: vec![], value, span: Span::default() }, max_keys)
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        let vals = [
+            Val::Int(-5),
+            Val::Bool(true),
+            Val::Id(0x1c1407c26),
+            Val::Mask(Family::Net, 2),
+            Val::Str(b"/etc/\xff", false),
+            Val::Str(b"lit", true),
+        ];
+        let mut buf = Vec::new();
+        for v in &vals {
+            encode(&mut buf, v);
+        }
+        assert_eq!(decode(&buf), vals);
+    }
+
+    #[test]
+    fn aggregations() {
+        let mut m = map(MapValue::Avg, 10);
+        m.aggregate(b"k", 3);
+        m.aggregate(b"k", 4);
+        assert_eq!(m.get(b"k").unwrap().read(), 3);
+        let mut m = map(MapValue::Min, 10);
+        m.aggregate(b"k", 3);
+        m.aggregate(b"k", -4);
+        assert_eq!(m.get(b"k").unwrap().read(), -4);
+        assert_eq!(hist_bucket(0), 1);
+        assert_eq!(hist_bucket(1), 2);
+        assert_eq!(hist_bucket(3), 3);
+        assert_eq!(hist_bucket(-1), 0);
+        assert_eq!(hist_bucket(i64::MAX), 64);
+        assert_eq!(lhist_len(0, 100, 10), 12);
+        assert_eq!(lhist_bucket(99, 0, 100, 10), 10);
+        assert_eq!(lhist_bucket(100, 0, 100, 10), 11);
+        assert_eq!(lhist_bucket(-1, 0, 100, 10), 0);
+    }
+
+    #[test]
+    fn key_bound_drops_and_counts() {
+        let mut m = map(MapValue::Count, 2);
+        for k in [&b"a"[..], b"b", b"c", b"a", b"d"] {
+            m.aggregate(k, 0);
+        }
+        assert_eq!(m.len(), 2);
+        assert_eq!(m.dropped, 2);
+        assert_eq!(m.get(b"a").unwrap().read(), 2);
+    }
+}

@@ -1,0 +1,589 @@
+//! Output: events, `print`, `printf` and maps, as text (LANGUAGE.md
+//! section 6) or JSON lines (docs/json-output.md).
+//!
+//! Every untrusted string is escaped in text and correctly encoded in JSON.
+//! Writes go through one buffer; the first write error (a closed pipe) is
+//! kept and ends the run.
+
+use crate::escape::{escape_into, hex, json_str_into};
+use crate::maps::{self, Agg, Map};
+use landtrace_compiler::exec::{self, Val};
+use landtrace_compiler::format::{Conv, Format, Piece};
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::{Family, FieldType, Loc, mask_names, write_mask};
+use landtrace_compiler::typed::MapValue;
+use std::io::{self, Write};
+
+/// Version of the JSON event schema (docs/trace-format.md).
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OutFormat {
+    Text,
+    Json,
+}
+
+pub struct Output {
+    w: Box<dyn Write + Send>,
+    pub format: OutFormat,
+    color: bool,
+    line: Vec<u8>,
+    error: Option<io::Error>,
+}
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn wrap(&self, out: &mut Vec<u8>, code: &str, f: impl FnOnce(&mut Vec<u8>)) {
+        if self.on {
+            out.extend_from_slice(b"\x1b[");
+            out.extend_from_slice(code.as_bytes());
+            out.push(b'm');
+            f(out);
+            out.extend_from_slice(b"\x1b[0m");
+        } else {
+            f(out);
+        }
+    }
+}
+
+impl Output {
+    pub fn new(w: Box<dyn Write + Send>, format: OutFormat, color: bool) -> Output {
+        Output { w, format, color: color && format == OutFormat::Text, line: Vec::with_capacity(512), error: None }
+    }
+
+    /// Text output to a buffer, for tests.
+    pub fn to_vec(format: OutFormat) -> (Output, SharedBuf) {
+        let buf = SharedBuf::default();
+        (Output::new(Box::new(buf.clone()), format, false), buf)
+    }
+
+    /// The first write error, if any (a closed pipe ends the run).
+    pub fn error(&self) -> Option<&io::Error> {
+        self.error.as_ref()
+    }
+
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+
+    fn emit(&mut self) {
+        if self.error.is_none() {
+            if let Err(e) = self.w.write_all(&self.line) {
+                self.error = Some(e);
+            }
+        }
+        self.line.clear();
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.w.flush()
+    }
+
+    /// One event in the default format.
+    pub fn event(&mut self, ev: &Event) {
+        match self.format {
+            OutFormat::Text => {
+                text_event(&mut self.line, ev, &Style { on: self.color });
+                self.line.push(b'\n');
+            }
+            OutFormat::Json => {
+                json_event(&mut self.line, ev);
+                self.line.push(b'\n');
+            }
+        }
+        self.emit();
+    }
+
+    /// `print(a, b, ...)`
+    pub fn values(&mut self, vals: &[Val]) {
+        match self.format {
+            OutFormat::Text => {
+                for (i, v) in vals.iter().enumerate() {
+                    if i > 0 {
+                        self.line.push(b' ');
+                    }
+                    text_val(&mut self.line, v);
+                }
+                self.line.push(b'\n');
+            }
+            OutFormat::Json => {
+                self.line.extend_from_slice(b"{\"type\":\"print\",\"values\":[");
+                for (i, v) in vals.iter().enumerate() {
+                    if i > 0 {
+                        self.line.push(b',');
+                    }
+                    json_val(&mut self.line, v);
+                }
+                self.line.extend_from_slice(b"]}\n");
+            }
+        }
+        self.emit();
+    }
+
+    /// `printf(fmt, args...)`: text as is; in JSON one object per call.
+    pub fn printf(&mut self, fmt: &Format, vals: &[Val]) {
+        let mut text = Vec::new();
+        render_printf(&mut text, fmt, vals);
+        match self.format {
+            OutFormat::Text => self.line.extend_from_slice(&text),
+            OutFormat::Json => {
+                self.line.extend_from_slice(b"{\"type\":\"printf\",\"text\":");
+                json_str_into(&mut self.line, &text);
+                self.line.extend_from_slice(b"}\n");
+            }
+        }
+        self.emit();
+    }
+
+    /// A map, sorted by value, at most `limit` rows (the largest).
+    pub fn map(&mut self, map: &Map, limit: Option<i64>) {
+        let mut rows = map.sorted();
+        if let Some(l) = limit {
+            let keep = l.max(0) as usize;
+            if rows.len() > keep {
+                rows.drain(..rows.len() - keep);
+            }
+        }
+        match self.format {
+            OutFormat::Text => self.text_map(map, &rows),
+            OutFormat::Json => self.json_map(map, &rows),
+        }
+        self.emit();
+    }
+
+    fn text_map(&mut self, map: &Map, rows: &[(&[u8], &Agg)]) {
+        let style = Style { on: self.color };
+        let out = &mut self.line;
+        for (key, agg) in rows {
+            style.wrap(out, "33", |o| o.extend_from_slice(map.decl.name.as_bytes()));
+            let keys = maps::decode(key);
+            if !keys.is_empty() {
+                out.push(b'[');
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(b", ");
+                    }
+                    text_val(out, k);
+                }
+                out.push(b']');
+            }
+            out.extend_from_slice(b": ");
+            match agg {
+                Agg::Buckets(b) => {
+                    out.push(b'\n');
+                    text_buckets(out, map.decl.value, b);
+                }
+                Agg::Stats { count, sum } => out.extend_from_slice(
+                    format!("count {count}, average {}, total {sum}\n", maps::avg(*sum, *count)).as_bytes(),
+                ),
+                Agg::Last(enc) => {
+                    if let Some(v) = maps::decode(enc).first() {
+                        text_val(out, v);
+                    }
+                    out.push(b'\n');
+                }
+                other => out.extend_from_slice(format!("{}\n", other.read()).as_bytes()),
+            }
+        }
+        out.push(b'\n');
+    }
+
+    fn json_map(&mut self, map: &Map, rows: &[(&[u8], &Agg)]) {
+        let out = &mut self.line;
+        out.extend_from_slice(b"{\"type\":\"map\",\"name\":");
+        json_str_into(out, map.decl.name.as_bytes());
+        out.extend_from_slice(b",\"entries\":[");
+        for (i, (key, agg)) in rows.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"keys\":[");
+            for (j, k) in maps::decode(key).iter().enumerate() {
+                if j > 0 {
+                    out.push(b',');
+                }
+                json_val(out, k);
+            }
+            out.extend_from_slice(b"],\"value\":");
+            match agg {
+                Agg::Buckets(b) => {
+                    out.extend_from_slice(b"{\"buckets\":[");
+                    let mut first = true;
+                    for (idx, count) in b.iter().enumerate().filter(|(_, c)| **c > 0) {
+                        if !first {
+                            out.push(b',');
+                        }
+                        first = false;
+                        let (lo, hi) = bucket_bounds(map.decl.value, idx, b.len());
+                        let bound = |v: Option<i64>| v.map_or("null".to_string(), |v| v.to_string());
+                        out.extend_from_slice(
+                            format!("{{\"min\":{},\"max\":{},\"count\":{count}}}", bound(lo), bound(hi)).as_bytes(),
+                        );
+                    }
+                    out.extend_from_slice(b"]}");
+                }
+                Agg::Stats { count, sum } => out.extend_from_slice(
+                    format!("{{\"count\":{count},\"average\":{},\"total\":{sum}}}", maps::avg(*sum, *count))
+                        .as_bytes(),
+                ),
+                Agg::Last(enc) => match maps::decode(enc).first() {
+                    Some(v) => json_val(out, v),
+                    None => out.extend_from_slice(b"null"),
+                },
+                other => out.extend_from_slice(other.read().to_string().as_bytes()),
+            }
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"]}\n");
+    }
+
+    /// Reports lost events in the JSON stream (text output reports them on
+    /// stderr only).
+    pub fn lost(&mut self, source: &str, count: u64) {
+        if self.format == OutFormat::Json {
+            self.line.extend_from_slice(
+                format!("{{\"type\":\"lost\",\"source\":\"{source}\",\"count\":{count}}}\n").as_bytes(),
+            );
+            self.emit();
+        }
+    }
+}
+
+/// `[lo, hi)` of a bucket; `None` for an open end.
+fn bucket_bounds(kind: MapValue, idx: usize, len: usize) -> (Option<i64>, Option<i64>) {
+    match kind {
+        MapValue::Lhist { min, max, step } => {
+            if idx == 0 {
+                (None, Some(min))
+            } else if idx == len - 1 {
+                (Some(max), None)
+            } else {
+                let lo = min + (idx as i64 - 1) * step;
+                (Some(lo), Some((lo + step).min(max)))
+            }
+        }
+        _ => match idx {
+            0 => (None, Some(0)),
+            1 => (Some(0), Some(1)),
+            i => {
+                let lo = 1i64 << (i - 2);
+                (Some(lo), lo.checked_mul(2))
+            }
+        },
+    }
+}
+
+fn human(v: i64) -> String {
+    const UNITS: [(i64, &str); 5] = [(1 << 50, "P"), (1 << 40, "T"), (1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")];
+    for (n, u) in UNITS {
+        if v != 0 && v % n == 0 {
+            return format!("{}{u}", v / n);
+        }
+    }
+    v.to_string()
+}
+
+fn text_buckets(out: &mut Vec<u8>, kind: MapValue, b: &[u64]) {
+    let used: Vec<usize> = (0..b.len()).filter(|&i| b[i] > 0).collect();
+    let (Some(&first), Some(&last)) = (used.first(), used.last()) else {
+        return;
+    };
+    let max = b.iter().copied().max().unwrap_or(1).max(1);
+    const BAR: usize = 52;
+    for (idx, &count) in b.iter().enumerate().take(last + 1).skip(first) {
+        let label = match bucket_bounds(kind, idx, b.len()) {
+            (None, Some(hi)) => format!("(..., {})", human(hi)),
+            (Some(lo), None) => format!("[{}, ...)", human(lo)),
+            (Some(0), Some(1)) if !matches!(kind, MapValue::Lhist { .. }) => "[0]".to_string(),
+            (Some(lo), Some(hi)) if hi - lo == 1 => format!("[{}]", human(lo)),
+            (Some(lo), Some(hi)) => format!("[{}, {})", human(lo), human(hi)),
+            (None, None) => "[...]".to_string(),
+        };
+        let width = (count as u128 * BAR as u128 / max as u128) as usize;
+        out.extend_from_slice(
+            format!("{label:<20}{count:>8} |{}{}|\n", "@".repeat(width), " ".repeat(BAR - width)).as_bytes(),
+        );
+    }
+}
+
+/// A value in text: ints in decimal, ids in hex, masks symbolic, bools as
+/// true/false, untrusted strings escaped.
+pub fn text_val(out: &mut Vec<u8>, v: &Val) {
+    match *v {
+        Val::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Val::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Val::Id(i) => out.extend_from_slice(format!("{i:x}").as_bytes()),
+        Val::Mask(f, bits) => push_mask(out, f, bits),
+        Val::Str(s, true) => out.extend_from_slice(s),
+        Val::Str(s, false) => escape_into(out, s),
+    }
+}
+
+fn push_mask(out: &mut Vec<u8>, f: Family, bits: u64) {
+    let mut s = String::new();
+    write_mask(&mut s, f, bits).expect("string write");
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// A value in JSON: masks as name arrays, ids as hex strings, strings that
+/// are not UTF-8 as `{"hex": "..."}`.
+pub fn json_val(out: &mut Vec<u8>, v: &Val) {
+    match *v {
+        Val::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Val::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Val::Id(i) => out.extend_from_slice(format!("\"{i:x}\"").as_bytes()),
+        Val::Mask(f, bits) => json_names(out, f, bits),
+        Val::Str(s, _) => {
+            if std::str::from_utf8(s).is_ok() {
+                json_str_into(out, s);
+            } else {
+                out.extend_from_slice(format!("{{\"hex\":\"{}\"}}", hex(s)).as_bytes());
+            }
+        }
+    }
+}
+
+fn json_names(out: &mut Vec<u8>, f: Family, bits: u64) {
+    out.push(b'[');
+    for (i, n) in mask_names(f, bits).iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str_into(out, n.as_bytes());
+    }
+    out.push(b']');
+}
+
+/// Expands a printf format.
+pub fn render_printf(out: &mut Vec<u8>, fmt: &Format, vals: &[Val]) {
+    let mut args = vals.iter();
+    for piece in &fmt.pieces {
+        match piece {
+            Piece::Lit(l) => out.extend_from_slice(l),
+            Piece::Spec(spec) => {
+                let Some(v) = args.next() else { continue };
+                let unsigned = |v: &Val| match *v {
+                    Val::Int(i) => i as u64,
+                    ref other => other.as_i64() as u64,
+                };
+                let (text, numeric) = match spec.conv {
+                    Conv::Dec => match *v {
+                        Val::Int(i) => (i.to_string(), true),
+                        Val::Str(..) => (String::new(), true),
+                        ref other => (unsigned(other).to_string(), true),
+                    },
+                    Conv::Unsigned => (unsigned(v).to_string(), true),
+                    Conv::Hex => (format!("{:x}", unsigned(v)), true),
+                    Conv::HexUpper => (format!("{:X}", unsigned(v)), true),
+                    Conv::Str | Conv::Rights => {
+                        let mut t = Vec::new();
+                        text_val(&mut t, v);
+                        spec.pad(out, &t, false);
+                        continue;
+                    }
+                };
+                spec.pad(out, text.as_bytes(), numeric);
+            }
+        }
+    }
+}
+
+fn push_time(out: &mut Vec<u8>, ev: &Event) {
+    let rec = ev.header();
+    if rec.walltime != 0 {
+        let secs = rec.walltime.div_euclid(1_000_000_000);
+        let micros = rec.walltime.rem_euclid(1_000_000_000) / 1000;
+        let (_, _, _, h, m, s) = exec::civil(secs);
+        out.extend_from_slice(format!("{h:02}:{m:02}:{s:02}.{micros:06}").as_bytes());
+    } else {
+        out.extend_from_slice(format!("{}.{:06}", rec.time / 1_000_000_000, rec.time % 1_000_000_000 / 1000).as_bytes());
+    }
+}
+
+fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style) {
+    let rec = ev.header();
+    push_time(out, ev);
+    out.push(b' ');
+    style.wrap(out, "32", |o| escape_into(o, ev.comm()));
+    out.extend_from_slice(format!("({}) ", rec.pid).as_bytes());
+    let Some(kind) = ev.kind() else { return };
+    style.wrap(out, "1;36", |o| o.extend_from_slice(kind.name().as_bytes()));
+    for (fid, ty) in kind.def().fields {
+        out.push(b' ');
+        style.wrap(out, "2", |o| {
+            o.extend_from_slice(fid.name().as_bytes());
+            o.push(b'=');
+        });
+        match (fid.def().loc, ty) {
+            (Loc::Str(_), _) => escape_into(out, ev.get_str(*fid)),
+            (Loc::List, FieldType::MaskList(f)) => {
+                out.push(b'{');
+                for (i, g) in ev.grants().iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    if *g != 0 {
+                        push_mask(out, *f, *g);
+                    }
+                }
+                out.push(b'}');
+            }
+            (_, t) => text_val(out, &scalar_val(ev.get(*fid), *t)),
+        }
+    }
+    for (name, value) in ev.extras() {
+        out.push(b' ');
+        style.wrap(out, "2", |o| {
+            escape_into(o, name.as_bytes());
+            o.push(b'=');
+        });
+        escape_into(out, value);
+    }
+}
+
+/// A scalar field's raw slot as a typed value.
+pub fn scalar_val<'a>(raw: u64, ty: FieldType) -> Val<'a> {
+    match ty {
+        FieldType::Id => Val::Id(raw),
+        FieldType::Bool => Val::Bool(raw != 0),
+        FieldType::Mask(f) | FieldType::MaskList(f) => Val::Mask(f, raw),
+        FieldType::Int | FieldType::Str => Val::Int(raw as i64),
+    }
+}
+
+fn json_key(out: &mut Vec<u8>, first: &mut bool, key: &str) {
+    if !*first {
+        out.push(b',');
+    }
+    *first = false;
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+/// A string member, with a `<key>_hex` companion when it is not UTF-8.
+fn json_bytes_member(out: &mut Vec<u8>, first: &mut bool, key: &str, v: &[u8]) {
+    json_key(out, first, key);
+    json_str_into(out, v);
+    if std::str::from_utf8(v).is_err() {
+        json_key(out, first, &format!("{key}_hex"));
+        out.extend_from_slice(format!("\"{}\"", hex(v)).as_bytes());
+    }
+}
+
+/// One event as a JSON object (docs/trace-format.md).
+pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
+    let rec = ev.header();
+    let mut first = true;
+    out.push(b'{');
+    json_key(out, &mut first, "type");
+    out.extend_from_slice(b"\"event\"");
+    json_key(out, &mut first, "v");
+    out.extend_from_slice(JSON_VERSION.to_string().as_bytes());
+    json_key(out, &mut first, "event");
+    json_str_into(out, exec::event_name(rec.kind));
+    json_key(out, &mut first, "source");
+    json_str_into(out, exec::source_name(rec.source));
+    json_key(out, &mut first, "time");
+    out.extend_from_slice(rec.time.to_string().as_bytes());
+    if rec.walltime != 0 {
+        json_key(out, &mut first, "walltime");
+        json_str_into(out, exec::rfc3339(rec.walltime).as_bytes());
+    }
+    for (k, v) in [
+        ("pid", rec.pid),
+        ("tid", rec.tid),
+        ("ppid", rec.ppid),
+        ("uid", rec.uid),
+        ("gid", rec.gid),
+        ("cpu", rec.cpu),
+        ("cgroup", rec.cgroup),
+    ] {
+        json_key(out, &mut first, k);
+        out.extend_from_slice(v.to_string().as_bytes());
+    }
+    json_bytes_member(out, &mut first, "comm", ev.comm());
+    if let Some(kind) = ev.kind() {
+        for (fid, ty) in kind.def().fields {
+            let name = fid.name();
+            match (fid.def().loc, *ty) {
+                (Loc::Str(_), _) => json_bytes_member(out, &mut first, name, ev.get_str(*fid)),
+                (Loc::List, FieldType::MaskList(f)) => {
+                    json_key(out, &mut first, name);
+                    out.push(b'[');
+                    for (i, g) in ev.grants().iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        json_names(out, f, *g);
+                    }
+                    out.push(b']');
+                    json_key(out, &mut first, &format!("{name}_raw"));
+                    let raws: Vec<String> = ev.grants().iter().map(u64::to_string).collect();
+                    out.extend_from_slice(format!("[{}]", raws.join(",")).as_bytes());
+                }
+                (_, FieldType::Mask(f)) => {
+                    let bits = ev.get(*fid);
+                    json_key(out, &mut first, name);
+                    json_names(out, f, bits);
+                    json_key(out, &mut first, &format!("{name}_raw"));
+                    out.extend_from_slice(bits.to_string().as_bytes());
+                }
+                (_, FieldType::Int) => {
+                    json_key(out, &mut first, name);
+                    out.extend_from_slice((ev.get(*fid) as i64).to_string().as_bytes());
+                }
+                (_, t) => {
+                    json_key(out, &mut first, name);
+                    json_val(out, &scalar_val(ev.get(*fid), t));
+                }
+            }
+        }
+    }
+    if !ev.extras().is_empty() {
+        json_key(out, &mut first, "extra");
+        out.push(b'{');
+        let mut efirst = true;
+        for (name, value) in ev.extras() {
+            json_bytes_member(out, &mut efirst, &json_safe_key(name), value);
+        }
+        out.push(b'}');
+    }
+    out.push(b'}');
+}
+
+/// Keys of extra fields come from input: keep them to a safe alphabet.
+fn json_safe_key(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' { c } else { '_' }).collect()
+}
+
+/// A cloneable in-memory writer, for tests and the REPL.
+#[derive(Clone, Default)]
+pub struct SharedBuf(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SharedBuf {
+    pub fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut self.0.lock().expect("buffer lock"))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("buffer lock")).into_owned()
+    }
+}
+
+impl Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0.lock().expect("buffer lock").extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

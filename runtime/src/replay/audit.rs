@@ -1,0 +1,418 @@
+//! Decoder for audit records (`audit.log`, `ausearch --raw`, and the
+//! netlink audit source, which feeds it lines in the same form).
+//!
+//! Records of one audit event share a serial (`msg=audit(SECS.MS:SERIAL)`)
+//! and are grouped before decoding: LANDLOCK_ACCESS (1423) becomes a deny_*
+//! event, LANDLOCK_DOMAIN (1424) a create_domain ("allocated") or
+//! free_domain ("deallocated") event, and the SYSCALL record (1300) fills
+//! the task's pid, ppid, uid, gid, comm and exe. Untrusted strings are
+//! quoted or bare upper-case hex, and both are read.
+
+use super::Decoder;
+use crate::source::Pending;
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::{EventKind, Family, SourceKind, field};
+use std::collections::VecDeque;
+
+/// Audit message types.
+pub const AUDIT_SYSCALL: u16 = 1300;
+pub const AUDIT_EOE: u16 = 1320;
+pub const AUDIT_PROCTITLE: u16 = 1327;
+pub const AUDIT_LANDLOCK_ACCESS: u16 = 1423;
+pub const AUDIT_LANDLOCK_DOMAIN: u16 = 1424;
+
+/// Groups kept open while waiting for the rest of their records.
+const OPEN_GROUPS: usize = 16;
+
+#[derive(Default)]
+pub struct AuditDecoder {
+    open: VecDeque<Group>,
+}
+
+#[derive(Debug, Default)]
+struct Group {
+    serial: u64,
+    time_ns: i64,
+    access: Vec<Vec<(String, Vec<u8>)>>,
+    domain: Vec<Vec<(String, Vec<u8>)>>,
+    syscall: Option<Vec<(String, Vec<u8>)>>,
+}
+
+/// One parsed record line.
+pub struct Record {
+    pub kind: u16,
+    pub time_ns: i64,
+    pub serial: u64,
+    pub fields: Vec<(String, Vec<u8>)>,
+}
+
+impl Decoder for AuditDecoder {
+    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String> {
+        let Some(rec) = parse_record(line)? else { return Ok(()) };
+        self.record(rec, out)
+    }
+
+    fn finish(&mut self, out: &mut Pending) {
+        while let Some(g) = self.open.pop_front() {
+            emit(g, out);
+        }
+    }
+}
+
+impl AuditDecoder {
+    /// Adds a parsed record (the netlink source calls this directly).
+    pub fn record(&mut self, rec: Record, out: &mut Pending) -> Result<(), String> {
+        if rec.kind == AUDIT_EOE {
+            if let Some(i) = self.open.iter().position(|g| g.serial == rec.serial) {
+                let g = self.open.remove(i).expect("index");
+                emit(g, out);
+            }
+            return Ok(());
+        }
+        if !matches!(rec.kind, AUDIT_SYSCALL | AUDIT_LANDLOCK_ACCESS | AUDIT_LANDLOCK_DOMAIN) {
+            return Ok(());
+        }
+        let i = match self.open.iter().position(|g| g.serial == rec.serial && g.time_ns == rec.time_ns) {
+            Some(i) => i,
+            None => {
+                if self.open.len() >= OPEN_GROUPS {
+                    let g = self.open.pop_front().expect("non-empty");
+                    emit(g, out);
+                }
+                self.open.push_back(Group { serial: rec.serial, time_ns: rec.time_ns, ..Group::default() });
+                self.open.len() - 1
+            }
+        };
+        let g = &mut self.open[i];
+        match rec.kind {
+            AUDIT_SYSCALL => g.syscall = Some(rec.fields),
+            AUDIT_LANDLOCK_ACCESS => {
+                check_access(&rec.fields)?;
+                g.access.push(rec.fields);
+            }
+            _ => {
+                domain_of(&rec.fields)?;
+                g.domain.push(rec.fields);
+            }
+        }
+        Ok(())
+    }
+
+    /// Emits every group (the live source calls this when the socket is
+    /// idle, since records without a syscall have no EOE).
+    pub fn flush(&mut self, out: &mut Pending) {
+        self.finish(out);
+    }
+}
+
+fn get<'a>(fields: &'a [(String, Vec<u8>)], key: &str) -> Option<&'a [u8]> {
+    fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_slice())
+}
+
+fn num(fields: &[(String, Vec<u8>)], key: &str) -> Option<u64> {
+    let v = std::str::from_utf8(get(fields, key)?).ok()?;
+    v.parse::<u64>().ok().or_else(|| v.parse::<i64>().ok().map(|x| x as u64))
+}
+
+fn domain_of(fields: &[(String, Vec<u8>)]) -> Result<u64, String> {
+    let v = get(fields, "domain").ok_or("record has no domain=")?;
+    let s = std::str::from_utf8(v).map_err(|_| "domain is not text")?;
+    u64::from_str_radix(s, 16).map_err(|_| format!("domain: bad hex ID {s:?}"))
+}
+
+fn check_access(fields: &[(String, Vec<u8>)]) -> Result<(), String> {
+    domain_of(fields)?;
+    let b = get(fields, "blockers").ok_or("LANDLOCK_ACCESS has no blockers=")?;
+    classify_blockers(b).map(|_| ())
+}
+
+/// The deny event a `blockers=` list belongs to, and its bits.
+fn classify_blockers(b: &[u8]) -> Result<(EventKind, u64, Vec<String>), String> {
+    let s = std::str::from_utf8(b).map_err(|_| "blockers is not text")?;
+    let mut kind = None;
+    let mut bits = 0;
+    let mut unknown = Vec::new();
+    for item in s.split(',').filter(|i| !i.is_empty()) {
+        let (k, bit) = match item.split_once('.') {
+            Some(("fs", name)) => (EventKind::DenyAccessFs, Family::Fs.bit_of(name)),
+            Some(("net", name)) => (EventKind::DenyAccessNet, Family::Net.bit_of(name)),
+            Some(("scope", "signal")) => (EventKind::DenyScopeSignal, Family::Scope.bit_of("signal")),
+            Some(("scope", "abstract_unix_socket")) => {
+                (EventKind::DenyScopeAbstractUnixSocket, Family::Scope.bit_of("abstract_unix_socket"))
+            }
+            None if item == "ptrace" => (EventKind::DenyPtrace, None),
+            _ => return Err(format!("unknown blocker {item:?}")),
+        };
+        if kind.is_some_and(|prev| prev != k) {
+            return Err(format!("blockers mix kinds of denial: {s:?}"));
+        }
+        kind = Some(k);
+        match bit {
+            Some(b) => bits |= b,
+            // fs.change_topology and rights newer than this landtrace.
+            None if k != EventKind::DenyPtrace => unknown.push(item.to_string()),
+            None => {}
+        }
+    }
+    Ok((kind.ok_or("empty blockers")?, bits, unknown))
+}
+
+fn emit(g: Group, out: &mut Pending) {
+    let task = |ev: &mut Event, fields: Option<&Vec<(String, Vec<u8>)>>| {
+        let hdr = ev.header_mut();
+        hdr.walltime = g.time_ns;
+        hdr.time = g.time_ns.max(0) as u64;
+        let Some(f) = fields else { return };
+        let hdr = ev.header_mut();
+        hdr.pid = num(f, "pid").unwrap_or(0);
+        hdr.tid = hdr.pid;
+        hdr.ppid = num(f, "ppid").unwrap_or(0);
+        hdr.uid = num(f, "uid").unwrap_or(0);
+        hdr.gid = num(f, "gid").unwrap_or(0);
+        if let Some(c) = get(f, "comm") {
+            ev.set_comm(c);
+        }
+        if let Some(exe) = get(f, "exe") {
+            ev.push_extra("exe", exe);
+        }
+    };
+    // A domain's allocation record comes before the denial that logged it.
+    for d in &g.domain {
+        let Ok(domain) = domain_of(d) else { continue };
+        let mut ev = out.slot();
+        match get(d, "status") {
+            Some(b"allocated") => {
+                ev.reset(EventKind::CreateDomain, SourceKind::Audit);
+                ev.set(field::domain, domain);
+                // The creator's task, from the record itself.
+                task(&mut ev, Some(d));
+                if let Some(mode) = get(d, "mode") {
+                    ev.push_extra("mode", mode);
+                }
+            }
+            Some(b"deallocated") => {
+                ev.reset(EventKind::FreeDomain, SourceKind::Audit);
+                ev.set(field::domain, domain);
+                ev.set(field::denials, num(d, "denials").unwrap_or(0));
+                task(&mut ev, None);
+            }
+            _ => {
+                out.recycle(ev);
+                continue;
+            }
+        }
+        out.commit(ev);
+    }
+    for a in &g.access {
+        let (Ok(domain), Some(Ok((kind, bits, unknown)))) =
+            (domain_of(a), get(a, "blockers").map(classify_blockers))
+        else {
+            continue;
+        };
+        let mut ev = out.slot();
+        ev.reset(kind, SourceKind::Audit);
+        ev.set(field::domain, domain);
+        ev.set(field::logged, 1);
+        task(&mut ev, g.syscall.as_ref());
+        let s = |k: &str| get(a, k);
+        match kind {
+            EventKind::DenyAccessFs => {
+                ev.set(field::blockers, bits);
+                ev.set_str(field::path, s("path").unwrap_or_default());
+                ev.set_str(field::dev, s("dev").unwrap_or_default());
+                ev.set(field::ino, num(a, "ino").unwrap_or(0));
+            }
+            EventKind::DenyAccessNet => {
+                ev.set(field::blockers, bits);
+                ev.set(field::sport, num(a, "src").or_else(|| num(a, "lport")).unwrap_or(0));
+                ev.set(field::dport, num(a, "dest").unwrap_or(0));
+                let addr = s("daddr").or_else(|| s("saddr")).or_else(|| s("laddr")).unwrap_or_default();
+                ev.set_str(field::addr, addr);
+            }
+            EventKind::DenyPtrace => {
+                ev.set(field::tracee_pid, num(a, "opid").unwrap_or(0));
+                ev.set_str(field::tracee_comm, s("ocomm").unwrap_or_default());
+            }
+            EventKind::DenyScopeSignal => {
+                ev.set(field::target_pid, num(a, "opid").unwrap_or(0));
+                ev.set_str(field::target_comm, s("ocomm").unwrap_or_default());
+            }
+            _ => {
+                ev.set(field::peer_pid, num(a, "opid").unwrap_or(0));
+                ev.set_str(field::sun_path, s("path").unwrap_or_default());
+            }
+        }
+        for u in unknown {
+            ev.push_extra("blocker", u.as_bytes());
+        }
+        for key in ["ioctlcmd", "laddr", "lport", "saddr", "daddr"] {
+            if let Some(v) = s(key) {
+                if !(kind == EventKind::DenyAccessNet && matches!(key, "saddr" | "daddr")) {
+                    ev.push_extra(key, v);
+                }
+            }
+        }
+        if let Some(sc) = g.syscall.as_ref().and_then(|f| get(f, "syscall")) {
+            ev.push_extra("syscall", sc);
+        }
+        out.commit(ev);
+    }
+}
+
+/// Fields whose values audit encodes as hex when they hold unsafe bytes.
+fn is_untrusted(key: &str) -> bool {
+    matches!(key, "path" | "exe" | "comm" | "ocomm" | "dev" | "name" | "cwd" | "proctitle" | "sun_path")
+}
+
+/// Parses `type=T msg=audit(SECS.MS:SERIAL): k=v ...`; `None` for lines
+/// that are not audit records of interest.
+pub fn parse_record(line: &[u8]) -> Result<Option<Record>, String> {
+    // Enriched logs append interpreted fields after 0x1d.
+    let line = match line.iter().position(|b| *b == 0x1d) {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    let mut rest = line;
+    let mut kind = None;
+    while let Some(tok_end) = rest.iter().position(|b| *b == b' ') {
+        let tok = &rest[..tok_end];
+        if let Some(t) = tok.strip_prefix(b"type=") {
+            kind = Some(type_code(t)?);
+        } else if !tok.starts_with(b"node=") {
+            break;
+        }
+        rest = &rest[tok_end + 1..];
+    }
+    let body = rest.strip_prefix(b"msg=").unwrap_or(rest);
+    let body = body.strip_prefix(b"audit(").ok_or("expected msg=audit(...)")?;
+    let close = body.iter().position(|b| *b == b')').ok_or("unterminated audit(...)")?;
+    let stamp = std::str::from_utf8(&body[..close]).map_err(|_| "bad audit timestamp")?;
+    let (time, serial) = stamp.split_once(':').ok_or("audit(...) has no serial")?;
+    let (secs, millis) = time.split_once('.').unwrap_or((time, "0"));
+    let secs: i64 = secs.parse().map_err(|_| format!("bad audit time {time:?}"))?;
+    let frac: i64 = format!("{millis:0<9}")[..9].parse().map_err(|_| format!("bad audit time {time:?}"))?;
+    let serial: u64 = serial.parse().map_err(|_| format!("bad audit serial {serial:?}"))?;
+    let Some(kind) = kind else { return Err("record has no type=".into()) };
+    let after = body[close + 1..].strip_prefix(b":").unwrap_or(&body[close + 1..]);
+    Ok(Some(Record {
+        kind,
+        time_ns: secs.saturating_mul(1_000_000_000).saturating_add(frac),
+        serial,
+        fields: parse_fields(after)?,
+    }))
+}
+
+fn type_code(t: &[u8]) -> Result<u16, String> {
+    Ok(match t {
+        b"SYSCALL" => AUDIT_SYSCALL,
+        b"EOE" => AUDIT_EOE,
+        b"PROCTITLE" => AUDIT_PROCTITLE,
+        b"LANDLOCK_ACCESS" => AUDIT_LANDLOCK_ACCESS,
+        b"LANDLOCK_DOMAIN" => AUDIT_LANDLOCK_DOMAIN,
+        _ => {
+            let s = std::str::from_utf8(t).map_err(|_| "bad record type")?;
+            match s.strip_prefix("UNKNOWN[").and_then(|x| x.strip_suffix(']')) {
+                Some(n) => n.parse().map_err(|_| format!("bad record type {s:?}"))?,
+                None => 0,
+            }
+        }
+    })
+}
+
+/// `k=v k="quoted" k=48455820` into (key, decoded bytes).
+fn parse_fields(mut b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut out = Vec::new();
+    loop {
+        while b.first() == Some(&b' ') {
+            b = &b[1..];
+        }
+        if b.is_empty() {
+            return Ok(out);
+        }
+        let eq = b.iter().position(|c| *c == b'=' || *c == b' ');
+        let Some(eq) = eq.filter(|&i| b[i] == b'=') else {
+            // A bare word (audit prints some, e.g. "op=..." is fine but
+            // free text is not a field): skip it.
+            let end = b.iter().position(|c| *c == b' ').unwrap_or(b.len());
+            b = &b[end..];
+            continue;
+        };
+        let key = String::from_utf8_lossy(&b[..eq]).into_owned();
+        b = &b[eq + 1..];
+        let value = if b.first() == Some(&b'"') {
+            let close = b[1..].iter().position(|c| *c == b'"').ok_or_else(|| format!("{key}: unterminated quote"))?;
+            let v = b[1..1 + close].to_vec();
+            b = &b[close + 2..];
+            v
+        } else {
+            let end = b.iter().position(|c| *c == b' ').unwrap_or(b.len());
+            let raw = &b[..end];
+            b = &b[end..];
+            if raw == b"(null)" {
+                Vec::new()
+            } else if is_untrusted(&key) && is_hex(raw) {
+                decode_hex(raw)
+            } else {
+                raw.to_vec()
+            }
+        };
+        out.push((key, value));
+    }
+}
+
+fn is_hex(v: &[u8]) -> bool {
+    !v.is_empty() && v.len() % 2 == 0 && v.iter().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c))
+}
+
+fn decode_hex(v: &[u8]) -> Vec<u8> {
+    v.chunks(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).expect("hex digits"), 16).expect("hex"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Format, decode_all};
+    use super::*;
+
+    const DENIAL: &str = r#"type=LANDLOCK_ACCESS msg=audit(1795958807.045:3): domain=1c1407c26 blockers=fs.read_file path="/etc/passwd" dev="vda" ino=737
+type=LANDLOCK_DOMAIN msg=audit(1795958807.045:3): domain=1c1407c26 status=allocated mode=enforcing pid=2973 uid=0 exe="/usr/bin/python3.11" comm="python3"
+type=SYSCALL msg=audit(1795958807.045:3): arch=c000003e syscall=257 success=no exit=-13 a0=ffffff9c ppid=2932 pid=2973 auid=4294967295 uid=0 gid=0 comm="python3" exe="/usr/bin/python3.11" key=(null)
+type=PROCTITLE msg=audit(1795958807.045:3): proctitle=707974686F6E33
+type=LANDLOCK_DOMAIN msg=audit(1795958807.097:4): domain=1c1407c26 status=deallocated denials=1
+"#;
+
+    #[test]
+    fn documented_denial() {
+        let (evs, errs) = decode_all(Format::Audit, DENIAL.as_bytes());
+        assert!(errs.is_empty(), "{errs:?}");
+        let kinds: Vec<_> = evs.iter().map(|e| e.kind().unwrap()).collect();
+        assert_eq!(kinds, [EventKind::CreateDomain, EventKind::DenyAccessFs, EventKind::FreeDomain]);
+        let d = &evs[1];
+        assert_eq!(d.get(field::domain), 0x1c1407c26);
+        assert_eq!(d.get(field::blockers), 4);
+        assert_eq!(d.get_str(field::path), b"/etc/passwd");
+        assert_eq!(d.get_str(field::dev), b"vda");
+        assert_eq!((d.header().pid, d.header().ppid), (2973, 2932));
+        assert_eq!(d.comm(), b"python3");
+        assert_eq!(d.header().walltime, 1_795_958_807_045_000_000);
+        assert_eq!(evs[2].get(field::denials), 1);
+    }
+
+    #[test]
+    fn hex_strings_unknown_types_and_garbage() {
+        let log = "type=UNKNOWN[1423] msg=audit(1.5:9): domain=a blockers=net.connect_tcp daddr=127.0.0.1 dest=443\n\
+                   type=UNKNOWN[1423] msg=audit(1.5:10): domain=a blockers=fs.write_file path=2F746D702F6120622E747874 dev=\"vda\" ino=5\n\
+                   type=UNKNOWN[1423] msg=audit(1.5:11): domain=a blockers=scope.signal opid=7 ocomm=\"sleep\"\n\
+                   garbage line\n\
+                   type=LANDLOCK_ACCESS msg=audit(1.5:12): domain=xyz blockers=fs.read_file\n";
+        let (evs, errs) = decode_all(Format::Audit, log.as_bytes());
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(evs.len(), 3);
+        assert_eq!(evs[0].get(field::dport), 443);
+        assert_eq!(evs[0].get_str(field::addr), b"127.0.0.1");
+        assert_eq!(evs[1].get_str(field::path), b"/tmp/a b.txt");
+        assert_eq!(evs[2].kind(), Some(EventKind::DenyScopeSignal));
+        assert_eq!(evs[2].get(field::target_pid), 7);
+    }
+}

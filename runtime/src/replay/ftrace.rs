@@ -1,0 +1,324 @@
+//! Decoder for ftrace text: tracefs `trace` and `trace_pipe`, and
+//! `trace-cmd report`, as EVENTS.md describes it.
+//!
+//! A line is `TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: FIELDS`. Every
+//! revision of the Landlock tracepoints is read: masks as names or hex,
+//! `grants={..}` groups, the renamed events, the April 2026
+//! `landlock_restrict_self` and `log_same_exec`/`log_new_exec` forms, and
+//! the kernel's string escapes. Fields this landtrace does not know are kept
+//! as extras. Lines of other events are skipped; `[LOST n EVENTS]` is
+//! counted.
+
+use super::Decoder;
+use crate::source::Pending;
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::{EventKind, Family, FieldId, FieldType, Loc, SourceKind, field, parse_right};
+
+#[derive(Default)]
+pub struct FtraceDecoder {
+    lost: u64,
+}
+
+impl Decoder for FtraceDecoder {
+    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String> {
+        if let Some(n) = lost_events(line) {
+            self.lost += n;
+            return Ok(());
+        }
+        let Some((start, end)) = event_token(line) else {
+            // Headers, other events, trace-cmd preamble.
+            return Ok(());
+        };
+        let mut ev = out.slot();
+        match decode(line, start, end, &mut ev) {
+            Ok(()) => {
+                out.commit(ev);
+                Ok(())
+            }
+            Err(e) => {
+                out.recycle(ev);
+                Err(e)
+            }
+        }
+    }
+
+    fn lost(&self) -> u64 {
+        self.lost
+    }
+}
+
+/// `CPU:0 [LOST 123 EVENTS]`
+fn lost_events(line: &[u8]) -> Option<u64> {
+    let s = std::str::from_utf8(line).ok()?;
+    let i = s.find("[LOST ")?;
+    let rest = &s[i + 6..];
+    rest[..rest.find(' ')?].parse().ok()
+}
+
+/// Byte range of the `landlock_NAME:` token (without the colon).
+pub fn event_token(line: &[u8]) -> Option<(usize, usize)> {
+    let mut i = 0;
+    while i < line.len() {
+        while i < line.len() && line[i] == b' ' {
+            i += 1;
+        }
+        let start = i;
+        while i < line.len() && line[i] != b' ' {
+            i += 1;
+        }
+        let tok = &line[start..i];
+        if tok.starts_with(b"landlock_") && tok.ends_with(b":") && tok.len() > 10 {
+            return Some((start, i - 1));
+        }
+    }
+    None
+}
+
+fn decode(line: &[u8], start: usize, end: usize, ev: &mut Event) -> Result<(), String> {
+    let name = std::str::from_utf8(&line[start..end]).map_err(|_| "event name is not text")?;
+    let kind = EventKind::lookup(name).ok_or_else(|| format!("unknown Landlock event {name}"))?;
+    ev.reset(kind, SourceKind::Replay);
+    header(&line[..start], ev)?;
+    let fields = &line[(end + 1).min(line.len())..];
+    let mut log_same = None;
+    let mut log_new = None;
+    for tok in fields.split(|b| *b == b' ').filter(|t| !t.is_empty()) {
+        let Some(eq) = tok.iter().position(|b| *b == b'=') else {
+            return Err(format!("expected key=value, found {:?}", String::from_utf8_lossy(tok)));
+        };
+        let key = std::str::from_utf8(&tok[..eq]).map_err(|_| "field name is not text")?;
+        let value = &tok[eq + 1..];
+        match key {
+            "log_same_exec" => log_same = Some(parse_uint(value, key)? != 0),
+            "log_new_exec" => log_new = Some(parse_uint(value, key)? != 0),
+            _ => {}
+        }
+        let Some(fid) = FieldId::lookup(key) else {
+            ev.push_extra(key, &unescape(value));
+            continue;
+        };
+        let Some(ty) = kind.field_type(fid) else {
+            ev.push_extra(key, &unescape(value));
+            continue;
+        };
+        set_field(ev, kind, fid, ty, value).map_err(|e| format!("{key}: {e}"))?;
+    }
+    if log_same.is_some() || log_new.is_some() {
+        for (k, v) in [("log_same_exec", log_same), ("log_new_exec", log_new)] {
+            if let Some(v) = v {
+                ev.push_extra(k, if v { b"1" } else { b"0" });
+            }
+        }
+        // The April 2026 revision logged a denial when the matching flag
+        // for same_exec was set.
+        let same = ev.get(field::same_exec) != 0;
+        let logged = if same { log_same.unwrap_or(true) } else { log_new.unwrap_or(false) };
+        if kind.field_type(field::logged).is_some() {
+            ev.set(field::logged, logged as u64);
+        }
+    }
+    Ok(())
+}
+
+/// `TASK-PID [CPU] FLAGS TIMESTAMP:` (any part may be missing).
+fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
+    let toks: Vec<&[u8]> = prefix.split(|b| *b == b' ').filter(|t| !t.is_empty()).collect();
+    let cpu_at = toks.iter().position(|t| t.starts_with(b"[") && t.ends_with(b"]"));
+    let task_end = cpu_at.unwrap_or(toks.len().min(1));
+    // `(TGID)` may follow the task when the tgid option is on.
+    let task_toks: Vec<&[u8]> = toks[..task_end].iter().copied().filter(|t| !t.starts_with(b"(")).collect();
+    let task = task_toks.join(&b' ');
+    if let Some(dash) = task.iter().rposition(|b| *b == b'-') {
+        let pid = parse_uint(&task[dash + 1..], "pid")?;
+        let hdr = ev.header_mut();
+        hdr.pid = pid;
+        hdr.tid = pid;
+        ev.set_comm(&task[..dash]);
+    } else if !task.is_empty() {
+        ev.set_comm(&task);
+    }
+    if let Some(i) = cpu_at {
+        let inner = &toks[i][1..toks[i].len() - 1];
+        if inner.iter().all(u8::is_ascii_digit) && !inner.is_empty() {
+            ev.header_mut().cpu = parse_uint(inner, "cpu")?;
+        }
+    }
+    if let Some(ts) = toks.iter().rev().find(|t| t.contains(&b'.') && t.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b':')) {
+        ev.header_mut().time = parse_timestamp(ts.strip_suffix(b":").unwrap_or(ts))?;
+    }
+    Ok(())
+}
+
+/// `12345.678901` seconds to nanoseconds.
+fn parse_timestamp(t: &[u8]) -> Result<u64, String> {
+    let s = std::str::from_utf8(t).map_err(|_| "timestamp is not text")?;
+    let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
+    let secs: u64 = secs.parse().map_err(|_| format!("bad timestamp {s:?}"))?;
+    let mut frac_ns: u64 = 0;
+    for (i, c) in frac.bytes().take(9).enumerate() {
+        if !c.is_ascii_digit() {
+            return Err(format!("bad timestamp {s:?}"));
+        }
+        frac_ns += (c - b'0') as u64 * 10u64.pow(8 - i as u32);
+    }
+    Ok(secs.saturating_mul(1_000_000_000).saturating_add(frac_ns))
+}
+
+fn parse_uint(v: &[u8], what: &str) -> Result<u64, String> {
+    let s = std::str::from_utf8(v).map_err(|_| format!("{what} is not a number"))?;
+    if let Some(h) = s.strip_prefix("0x") {
+        return u64::from_str_radix(h, 16).map_err(|_| format!("bad number {s:?}"));
+    }
+    if let Some(neg) = s.strip_prefix('-') {
+        return neg.parse::<u64>().map(|n| n.wrapping_neg()).map_err(|_| format!("bad number {s:?}"));
+    }
+    s.parse::<u64>().map_err(|_| format!("bad number {s:?}"))
+}
+
+fn parse_hex(v: &[u8]) -> Result<u64, String> {
+    let s = std::str::from_utf8(v).map_err(|_| "not a hex ID")?;
+    let s = s.strip_prefix("0x").unwrap_or(s);
+    u64::from_str_radix(s, 16).map_err(|_| format!("bad hex ID {s:?}"))
+}
+
+/// A mask printed as `name|name`, hex `0x4`, or a mix; empty is 0.
+pub fn parse_mask(family: Family, v: &[u8]) -> Result<u64, String> {
+    let s = std::str::from_utf8(v).map_err(|_| "mask is not text")?;
+    let mut bits = 0;
+    for part in s.split('|').filter(|p| !p.is_empty()) {
+        bits |= parse_right(family, part).ok_or_else(|| format!("unknown {} right {part:?}", family.short()))?;
+    }
+    Ok(bits)
+}
+
+fn set_field(ev: &mut Event, kind: EventKind, fid: FieldId, ty: FieldType, v: &[u8]) -> Result<(), String> {
+    match (fid.def().loc, ty) {
+        (Loc::Str(_), _) => ev.set_str(fid, &unescape(v)),
+        (Loc::List, FieldType::MaskList(fam)) => {
+            let inner = v.strip_prefix(b"{").and_then(|x| x.strip_suffix(b"}")).ok_or("expected {...}")?;
+            if !inner.is_empty() {
+                for group in inner.split(|b| *b == b',') {
+                    ev.push_grant(parse_mask(fam, group)?);
+                }
+            }
+        }
+        (_, FieldType::Id) if fid == field::ruleset => {
+            // `ruleset=%llx.%u`: the ruleset ID and its version.
+            let (id, version) = match v.iter().position(|b| *b == b'.') {
+                Some(dot) => (&v[..dot], Some(&v[dot + 1..])),
+                None => (v, None),
+            };
+            ev.set(fid, parse_hex(id)?);
+            if let Some(ver) = version {
+                if kind.field_type(field::ruleset_version).is_some() {
+                    ev.set(field::ruleset_version, parse_uint(ver, "ruleset version")?);
+                }
+            }
+        }
+        (_, FieldType::Id) => ev.set(fid, parse_hex(v)?),
+        (_, FieldType::Mask(fam)) => ev.set(fid, parse_mask(fam, v)?),
+        (_, FieldType::Bool) => ev.set(fid, (parse_uint(v, "bool")? != 0) as u64),
+        (_, FieldType::Int) => ev.set(fid, parse_uint(v, "number")?),
+        (loc, t) => return Err(format!("cannot store {t} at {loc:?}")),
+    }
+    Ok(())
+}
+
+/// Undoes the kernel's string escapes: `\n \t \\ \" \'`, octal `\ooo`,
+/// `\xNN`, and a backslash before any other byte.
+pub fn unescape(v: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] != b'\\' || i + 1 == v.len() {
+            out.push(v[i]);
+            i += 1;
+            continue;
+        }
+        let c = v[i + 1];
+        i += 2;
+        match c {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'a' => out.push(7),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'v' => out.push(11),
+            b'e' => out.push(27),
+            b'0'..=b'7' => {
+                let mut n = (c - b'0') as u32;
+                let mut k = 0;
+                while k < 2 && i < v.len() && (b'0'..=b'7').contains(&v[i]) {
+                    n = n * 8 + (v[i] - b'0') as u32;
+                    i += 1;
+                    k += 1;
+                }
+                out.push(n as u8);
+            }
+            b'x' if i + 2 <= v.len() && v[i..i + 2].iter().all(u8::is_ascii_hexdigit) => {
+                out.push(u8::from_str_radix(std::str::from_utf8(&v[i..i + 2]).expect("hex digits"), 16).expect("hex"));
+                i += 2;
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Format, decode_all};
+    use super::*;
+
+    fn one(line: &str) -> Event {
+        let (evs, errs) = decode_all(Format::Ftrace, line.as_bytes());
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(evs.len(), 1, "{line}");
+        evs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn documented_examples() {
+        let e = one("cat-127 [...] landlock_create_ruleset: ruleset=195cc6b76.0 handled_fs=execute|write_file|read_file handled_net= scoped=");
+        assert_eq!(e.kind(), Some(EventKind::CreateRuleset));
+        assert_eq!(e.header().pid, 127);
+        assert_eq!(e.comm(), b"cat");
+        assert_eq!(e.get(field::ruleset), 0x195cc6b76);
+        assert_eq!(e.get(field::handled_fs), 0b111);
+        let e = one("cat-127 [...] landlock_deny_access_fs: domain=195cc6b7c same_exec=0 logged=0 blockers=read_file dev=0:17 ino=5901179 path=/etc/passwd");
+        assert_eq!(e.get_str(field::dev), b"0:17");
+        assert_eq!(e.get_str(field::path), b"/etc/passwd");
+        let e = one("kworker/0:1-11 [...] landlock_free_domain: domain=195cc6b7c denials=1");
+        assert_eq!(e.comm(), b"kworker/0:1");
+        assert_eq!(e.get(field::denials), 1);
+    }
+
+    #[test]
+    fn real_header_and_revisions() {
+        let e = one("           <...>-4242    [001] d..1.  1234.567890: landlock_add_rule_path_beneath: ruleset=1a.3 access_rights=0x4 dev=254:0 ino=12 path=/tmp/a\\040b\\nc");
+        assert_eq!(e.kind(), Some(EventKind::AddRuleFs));
+        assert_eq!((e.header().pid, e.header().cpu, e.header().time), (4242, 1, 1_234_567_890_000));
+        assert_eq!(e.get(field::ruleset_version), 3);
+        assert_eq!(e.get_str(field::path), b"/tmp/a b\nc");
+        let e = one("x-1 [000] .... 1.5: landlock_restrict_self: ruleset=10.2 domain=20 parent=0");
+        assert_eq!(e.kind(), Some(EventKind::CreateDomain));
+        let e = one("x-1 [000] .... 1.5: landlock_deny_access_net: domain=20 same_exec=1 log_same_exec=1 log_new_exec=0 blockers=connect_tcp sport=0 dport=443 newfield=zz");
+        assert_eq!(e.get(field::logged), 1);
+        assert_eq!(e.get(field::blockers), 2);
+        assert!(e.extras().iter().any(|(k, v)| k == "newfield" && v == b"zz"));
+        let e = one("x-1 [000] .... 1.5: landlock_check_rule_inode: domain=20 access_request=read_file dev=1:2 ino=3 grants={read_file,,read_file|execute}");
+        assert_eq!(e.grants(), &[4, 0, 5]);
+    }
+
+    #[test]
+    fn malformed_lines_are_reported() {
+        let (evs, errs) = decode_all(
+            Format::Ftrace,
+            b"x-1 [000] 1.0: landlock_free_domain: domain=zz denials=1\n# comment\nx-1 [000] 1.0: landlock_bogus: a=1\nx-1 [000] 1.0: sched_switch: prev=a\n",
+        );
+        assert!(evs.is_empty());
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs[0].1.contains("domain"));
+    }
+}

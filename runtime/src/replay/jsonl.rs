@@ -1,0 +1,337 @@
+//! Decoder for landtrace's own JSON lines (docs/trace-format.md): what
+//! `-f json` prints for events and `landtrace record` writes.
+//!
+//! Lines that are not events (maps, printf output, loss reports) are
+//! skipped. Masks are read from `<field>_raw` when present, else from their
+//! names; strings from `<field>_hex` when present, so bytes that are not
+//! UTF-8 survive the round trip.
+
+use super::Decoder;
+use crate::escape::unhex;
+use crate::output::JSON_VERSION;
+use crate::source::Pending;
+use landtrace_compiler::exec::parse_rfc3339;
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::{EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+
+#[derive(Default)]
+pub struct JsonlDecoder;
+
+impl Decoder for JsonlDecoder {
+    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String> {
+        let mut ev = out.slot();
+        match decode_line(line, &mut ev) {
+            Ok(true) => {
+                out.commit(ev);
+                Ok(())
+            }
+            Ok(false) => {
+                out.recycle(ev);
+                Ok(())
+            }
+            Err(e) => {
+                out.recycle(ev);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A JSON value that borrows strings from the line where it can.
+#[derive(Debug)]
+enum J<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float,
+    Str(Cow<'a, str>),
+    Arr(Vec<J<'a>>),
+    Obj(Vec<(Cow<'a, str>, J<'a>)>),
+}
+
+impl<'de> Deserialize<'de> for J<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = J<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<J<'de>, E> {
+                Ok(J::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<J<'de>, E> {
+                Ok(J::Bool(b))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<J<'de>, E> {
+                Ok(J::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<J<'de>, E> {
+                Ok(J::UInt(v))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<J<'de>, E> {
+                Ok(J::Float)
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<J<'de>, E> {
+                Ok(J::Str(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<J<'de>, E> {
+                Ok(J::Str(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<J<'de>, E> {
+                Ok(J::Str(Cow::Owned(s)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<J<'de>, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(J::Arr(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<J<'de>, A::Error> {
+                let mut v = Vec::new();
+                while let Some((k, x)) = a.next_entry::<Key, J>()? {
+                    v.push((k.0, x));
+                }
+                Ok(J::Obj(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An object key, borrowed where possible.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The whole line as key/value pairs.
+struct Line<'a>(Vec<(Cow<'a, str>, J<'a>)>);
+
+impl<'de> Deserialize<'de> for Line<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match J::deserialize(d)? {
+            J::Obj(v) => Ok(Line(v)),
+            _ => Err(de::Error::custom("a line must be a JSON object")),
+        }
+    }
+}
+
+fn as_u64(v: &J, what: &str) -> Result<u64, String> {
+    match v {
+        J::UInt(u) => Ok(*u),
+        J::Int(i) => Ok(*i as u64),
+        J::Bool(b) => Ok(*b as u64),
+        J::Str(s) => u64::from_str_radix(s.trim_start_matches("0x"), 16)
+            .map_err(|_| format!("{what}: expected a hex ID, found {s:?}")),
+        _ => Err(format!("{what}: expected a number")),
+    }
+}
+
+fn as_str<'a>(v: &'a J, what: &str) -> Result<&'a str, String> {
+    match v {
+        J::Str(s) => Ok(s),
+        _ => Err(format!("{what}: expected a string")),
+    }
+}
+
+/// Bits of a mask written as an array of right names (or hex strings).
+fn names_to_bits(v: &J, what: &str) -> Result<u64, String> {
+    let J::Arr(items) = v else {
+        return as_u64(v, what);
+    };
+    let mut bits = 0;
+    for it in items {
+        let name = as_str(it, what)?;
+        bits |= match name.strip_prefix("0x") {
+            Some(h) => u64::from_str_radix(h, 16).map_err(|_| format!("{what}: bad bits {name:?}"))?,
+            None => lookup_constant(name).ok_or_else(|| format!("{what}: unknown right {name:?}"))?.1,
+        };
+    }
+    Ok(bits)
+}
+
+/// Decodes one line into `ev`. `Ok(false)` for a valid line that is not an
+/// event.
+pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
+    let Line(pairs) = serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let mut kind = None;
+    for (k, v) in &pairs {
+        match k.as_ref() {
+            "type" if as_str(v, "type")? != "event" => return Ok(false),
+            "v" => {
+                let ver = as_u64(v, "v")?;
+                if ver > JSON_VERSION as u64 {
+                    return Err(format!("trace format version {ver} is newer than this landtrace reads ({JSON_VERSION})"));
+                }
+            }
+            "event" => {
+                let name = as_str(v, "event")?;
+                kind = Some(EventKind::lookup(name).ok_or_else(|| format!("unknown event {name:?}"))?);
+            }
+            _ => {}
+        }
+    }
+    let kind = kind.ok_or("no \"event\" member")?;
+    ev.reset(kind, SourceKind::Replay);
+    // Two passes: plain members first, then the `_raw` and `_hex` members
+    // that override them.
+    for pass in 0..2 {
+    for (k, v) in &pairs {
+        let key = k.as_ref();
+        let overrides = key.ends_with("_raw") || key.ends_with("_hex");
+        if overrides != (pass == 1) {
+            continue;
+        }
+        let hdr = ev.header_mut();
+        match key {
+            "type" | "v" | "event" => {}
+            "source" => {
+                let s = as_str(v, "source")?;
+                hdr.source = SourceKind::lookup(s).unwrap_or(SourceKind::Replay) as u32;
+            }
+            "time" => hdr.time = as_u64(v, "time")?,
+            "walltime" => {
+                let s = as_str(v, "walltime")?;
+                hdr.walltime = parse_rfc3339(s).ok_or_else(|| format!("walltime: not RFC 3339: {s:?}"))?;
+            }
+            "pid" => hdr.pid = as_u64(v, key)?,
+            "tid" => hdr.tid = as_u64(v, key)?,
+            "ppid" => hdr.ppid = as_u64(v, key)?,
+            "uid" => hdr.uid = as_u64(v, key)?,
+            "gid" => hdr.gid = as_u64(v, key)?,
+            "cpu" => hdr.cpu = as_u64(v, key)?,
+            "cgroup" => hdr.cgroup = as_u64(v, key)?,
+            "comm" => ev.set_comm(as_str(v, key)?.as_bytes()),
+            "comm_hex" => ev.set_comm(&unhex(as_str(v, key)?).ok_or("comm_hex: not hex")?),
+            "extra" => {
+                let J::Obj(items) = v else { return Err("extra: expected an object".into()) };
+                for (name, val) in items {
+                    if let Some(base) = name.strip_suffix("_hex") {
+                        if items.iter().any(|(n, _)| n == base) {
+                            continue;
+                        }
+                    }
+                    let hex_name = format!("{name}_hex");
+                    let bytes = match items.iter().find(|(n, _)| *n == hex_name) {
+                        Some((_, h)) => unhex(as_str(h, &hex_name)?).ok_or("extra: bad hex")?,
+                        None => as_str(val, name)?.as_bytes().to_vec(),
+                    };
+                    ev.push_extra(name, &bytes);
+                }
+            }
+            "grants" => {
+                let J::Arr(layers) = v else { return Err("grants: expected an array".into()) };
+                for l in layers {
+                    ev.push_grant(names_to_bits(l, "grants")?);
+                }
+            }
+            "grants_raw" => {
+                let J::Arr(layers) = v else { return Err("grants_raw: expected an array".into()) };
+                let bits: Vec<u64> = layers.iter().map(|l| as_u64(l, "grants_raw")).collect::<Result<_, _>>()?;
+                ev.set_grants(&bits);
+            }
+            _ => {
+                let (base, suffix) = match key.rsplit_once('_') {
+                    Some((b, s @ ("raw" | "hex"))) if FieldId::lookup(b).is_some() => (b, Some(s)),
+                    _ => (key, None),
+                };
+                let Some(fid) = FieldId::lookup(base) else {
+                    // A member this version does not know: keep it.
+                    if let J::Str(s) = v {
+                        ev.push_extra(key, s.as_bytes());
+                    }
+                    continue;
+                };
+                let Some(ty) = kind.field_type(fid) else {
+                    return Err(format!("{key} is not a field of {kind}"));
+                };
+                match (fid.def().loc, suffix) {
+                    (Loc::Slot(_), Some("raw")) => ev.set(fid, as_u64(v, key)?),
+                    (Loc::Slot(_), None) => {
+                        let value = match (ty, v) {
+                            (FieldType::Mask(_), J::Arr(_)) => names_to_bits(v, key)?,
+                            (FieldType::Int, J::Int(i)) => *i as u64,
+                            (FieldType::Id, J::Str(s)) => {
+                                u64::from_str_radix(s, 16).map_err(|_| format!("{key}: not a hex ID: {s:?}"))?
+                            }
+                            _ => as_u64(v, key)?,
+                        };
+                        ev.set(fid, value);
+                    }
+                    (Loc::Str(_), Some("hex")) => {
+                        ev.set_str(fid, &unhex(as_str(v, key)?).ok_or_else(|| format!("{key}: not hex"))?);
+                    }
+                    (Loc::Str(_), None) => ev.set_str(fid, as_str(v, key)?.as_bytes()),
+                    _ => return Err(format!("{key}: unexpected member")),
+                }
+            }
+        }
+    }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::json_event;
+    use landtrace_compiler::schema::field;
+
+    #[test]
+    fn round_trip_with_hostile_bytes() {
+        let mut ev = Event::new();
+        ev.reset(EventKind::DenyAccessFs, SourceKind::Audit);
+        ev.header_mut().pid = 42;
+        ev.header_mut().walltime = 1_795_958_807_045_000_000;
+        ev.set_comm(b"cu\xffrl");
+        ev.set(field::domain, 0x1c1407c26);
+        ev.set(field::blockers, 4 | (1 << 40));
+        ev.set(field::logged, 1);
+        ev.set_str(field::path, b"/etc/pa ss\n\"wd=\x1b[0m");
+        ev.set_str(field::dev, b"vda");
+        ev.push_extra("exe", b"/usr/bin/\xfe");
+        let mut line = Vec::new();
+        json_event(&mut line, &ev);
+        let mut back = Event::new();
+        assert!(decode_line(&line, &mut back).unwrap(), "{}", String::from_utf8_lossy(&line));
+        let mut again = Vec::new();
+        json_event(&mut again, &back);
+        assert_eq!(String::from_utf8_lossy(&line), String::from_utf8_lossy(&again));
+        assert_eq!(back.comm(), b"cu\xffrl");
+        assert_eq!(back.get(field::blockers), 4 | (1 << 40));
+        assert_eq!(back.get_str(field::path), b"/etc/pa ss\n\"wd=\x1b[0m");
+        assert_eq!(back.extras()[0].1, b"/usr/bin/\xfe");
+    }
+
+    #[test]
+    fn non_events_are_skipped_and_errors_named() {
+        let mut ev = Event::new();
+        assert!(!decode_line(br#"{"type":"map","name":"@","entries":[]}"#, &mut ev).unwrap());
+        assert!(decode_line(br#"{"event":"nope"}"#, &mut ev).unwrap_err().contains("unknown event"));
+        assert!(decode_line(br#"{"event":"free_domain","v":9}"#, &mut ev).unwrap_err().contains("newer"));
+        assert!(decode_line(b"{\"event\":", &mut ev).unwrap_err().contains("invalid JSON"));
+        assert!(decode_line(br#"{"event":"free_domain","path":"x"}"#, &mut ev).unwrap_err().contains("not a field"));
+    }
+}

@@ -1,0 +1,373 @@
+//! Replay: events from recorded files, with the format detected per file.
+//!
+//! Three formats are read: landtrace JSON lines (docs/trace-format.md),
+//! ftrace text (tracefs `trace`/`trace_pipe`, `trace-cmd report`) and audit
+//! logs (`audit.log`, `ausearch --raw`). The decoders are pure: they turn a
+//! line into events and know nothing of files, so they are tested and
+//! fuzzed on their own. This module reads files line by line, reports a
+//! malformed line with `file:line` and the reason, skips it and counts it
+//! (or stops, with `--strict`).
+
+pub mod audit;
+pub mod ftrace;
+pub mod jsonl;
+
+use crate::source::{Pending, Source, SourceError};
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::SourceKind;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Write};
+
+/// Longest line read; a longer one is reported and skipped.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// A line decoder for one file format.
+pub trait Decoder {
+    /// Decodes one line (without its newline), queueing any events it
+    /// completes. An `Err` is the reason the line is malformed.
+    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String>;
+
+    /// End of input: queue whatever is still buffered.
+    fn finish(&mut self, _out: &mut Pending) {}
+
+    /// Events the recorder says it lost (ftrace `[LOST n EVENTS]`).
+    fn lost(&self) -> u64 {
+        0
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    Jsonl,
+    Ftrace,
+    Audit,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jsonl => "landtrace JSON lines",
+            Format::Ftrace => "ftrace text",
+            Format::Audit => "audit log",
+        }
+    }
+
+    pub fn decoder(self) -> Box<dyn Decoder> {
+        match self {
+            Format::Jsonl => Box::new(jsonl::JsonlDecoder::default()),
+            Format::Ftrace => Box::new(ftrace::FtraceDecoder::default()),
+            Format::Audit => Box::new(audit::AuditDecoder::default()),
+        }
+    }
+}
+
+/// Recognises the format from one line, if it is telling.
+pub fn classify(line: &[u8]) -> Option<Format> {
+    let t = trim(line);
+    if t.is_empty() {
+        return None;
+    }
+    if t[0] == b'{' {
+        return Some(Format::Jsonl);
+    }
+    if t.starts_with(b"type=") || t.starts_with(b"node=") || find(t, b"msg=audit(").is_some() {
+        return Some(Format::Audit);
+    }
+    if t.starts_with(b"# tracer:") || ftrace::event_token(t).is_some() {
+        return Some(Format::Ftrace);
+    }
+    None
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |i| i + 1);
+    &b[start..end]
+}
+
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Lines looked at to detect a file's format.
+const DETECT_LINES: usize = 64;
+
+struct Input {
+    name: String,
+    reader: Box<dyn BufRead + Send>,
+    line_no: u64,
+    decoder: Option<Box<dyn Decoder>>,
+    /// Lines read while detecting, replayed once the format is known.
+    backlog: std::collections::VecDeque<(u64, Vec<u8>)>,
+    done: bool,
+}
+
+/// Replays one or more files in order.
+pub struct ReplaySource {
+    inputs: Vec<Input>,
+    current: usize,
+    pending: Pending,
+    strict: bool,
+    line: Vec<u8>,
+    /// Malformed lines seen.
+    pub malformed: u64,
+    /// Where malformed-line reports go (stderr by default).
+    report: Box<dyn Write + Send>,
+    /// Reports written; past [`MAX_REPORTS`] lines are only counted.
+    reported: u64,
+    formats: Vec<(String, &'static str)>,
+}
+
+const MAX_REPORTS: u64 = 100;
+
+impl ReplaySource {
+    /// Opens files (`-` is standard input).
+    pub fn open(paths: &[String], strict: bool) -> Result<ReplaySource, SourceError> {
+        let mut inputs = Vec::new();
+        for p in paths {
+            let reader: Box<dyn BufRead + Send> = if p == "-" {
+                Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
+            } else {
+                let f = File::open(p).map_err(|e| SourceError::Io { path: p.clone(), source: e })?;
+                Box::new(BufReader::with_capacity(1 << 16, f))
+            };
+            inputs.push(Input::new(if p == "-" { "<stdin>" } else { p }, reader));
+        }
+        Ok(ReplaySource::from_inputs(inputs, strict))
+    }
+
+    /// Replays bytes held in memory (tests, the embedded demo trace).
+    pub fn from_bytes(name: &str, bytes: Vec<u8>, strict: bool) -> ReplaySource {
+        let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(bytes));
+        ReplaySource::from_inputs(vec![Input::new(name, reader)], strict)
+    }
+
+    fn from_inputs(inputs: Vec<Input>, strict: bool) -> ReplaySource {
+        ReplaySource {
+            inputs,
+            current: 0,
+            pending: Pending::default(),
+            strict,
+            line: Vec::with_capacity(1024),
+            malformed: 0,
+            report: Box::new(io::stderr()),
+            reported: 0,
+            formats: Vec::new(),
+        }
+    }
+
+    /// Sends malformed-line reports somewhere other than stderr.
+    pub fn report_to(mut self, w: Box<dyn Write + Send>) -> ReplaySource {
+        self.report = w;
+        self
+    }
+
+    /// The formats detected so far, per file.
+    pub fn formats(&self) -> &[(String, &'static str)] {
+        &self.formats
+    }
+
+    fn malformed_line(&mut self, name: &str, line_no: u64, reason: &str) -> Result<(), SourceError> {
+        self.malformed += 1;
+        if self.strict {
+            return Err(SourceError::Malformed { path: name.to_string(), line: line_no, reason: reason.to_string() });
+        }
+        if self.reported < MAX_REPORTS {
+            self.reported += 1;
+            let _ = writeln!(self.report, "landtrace: {name}:{line_no}: {reason} (line skipped)");
+        } else if self.reported == MAX_REPORTS {
+            self.reported += 1;
+            let _ = writeln!(self.report, "landtrace: further malformed lines are counted, not shown");
+        }
+        Ok(())
+    }
+
+    /// Reads the next raw line of the current input; `None` at its end.
+    fn read_line(&mut self) -> Result<Option<(u64, bool)>, SourceError> {
+        let input = &mut self.inputs[self.current];
+        if let Some((no, l)) = input.backlog.pop_front() {
+            self.line = l;
+            return Ok(Some((no, true)));
+        }
+        self.line.clear();
+        let n = input
+            .reader
+            .by_ref()
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut self.line)
+            .map_err(|e| SourceError::Io { path: input.name.clone(), source: e })?;
+        if n == 0 {
+            return Ok(None);
+        }
+        input.line_no += 1;
+        let terminated = self.line.last() == Some(&b'\n');
+        if terminated {
+            self.line.pop();
+            if self.line.last() == Some(&b'\r') {
+                self.line.pop();
+            }
+        } else if self.line.len() > MAX_LINE {
+            // Skip the rest of an overlong line.
+            let mut sink = Vec::new();
+            loop {
+                sink.clear();
+                let m = input
+                    .reader
+                    .by_ref()
+                    .take(1 << 16)
+                    .read_until(b'\n', &mut sink)
+                    .map_err(|e| SourceError::Io { path: input.name.clone(), source: e })?;
+                if m == 0 || sink.last() == Some(&b'\n') {
+                    break;
+                }
+            }
+            self.line.clear();
+            let (name, no) = (input.name.clone(), input.line_no);
+            self.malformed_line(&name, no, &format!("line longer than {MAX_LINE} bytes"))?;
+            return Ok(Some((no, true)));
+        }
+        Ok(Some((input.line_no, terminated)))
+    }
+
+    /// Detects the format of the current input from its first lines.
+    fn detect(&mut self) -> Result<bool, SourceError> {
+        let mut seen = Vec::new();
+        let mut format = None;
+        while seen.len() < DETECT_LINES {
+            match self.read_line()? {
+                None => break,
+                Some((no, _)) => {
+                    let l = std::mem::take(&mut self.line);
+                    format = classify(&l);
+                    seen.push((no, l));
+                    if format.is_some() {
+                        break;
+                    }
+                }
+            }
+        }
+        let input = &mut self.inputs[self.current];
+        input.backlog.extend(seen);
+        match format {
+            Some(f) => {
+                self.formats.push((input.name.clone(), f.name()));
+                input.decoder = Some(f.decoder());
+                Ok(true)
+            }
+            None if input.backlog.iter().all(|(_, l)| trim(l).is_empty()) => Ok(false),
+            None => {
+                let name = input.name.clone();
+                let first = input.backlog.front().map_or(1, |(n, _)| *n);
+                input.backlog.clear();
+                input.done = true;
+                self.malformed_line(
+                    &name,
+                    first,
+                    "not a Landlock trace: expected landtrace JSON lines, ftrace text or an audit log",
+                )?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Decodes lines until an event is queued or every input is exhausted.
+    fn fill(&mut self) -> Result<(), SourceError> {
+        while self.pending.is_empty() && self.current < self.inputs.len() {
+            if self.inputs[self.current].done {
+                self.current += 1;
+                continue;
+            }
+            if self.inputs[self.current].decoder.is_none() && !self.detect()? {
+                self.inputs[self.current].done = true;
+                continue;
+            }
+            match self.read_line()? {
+                None => {
+                    let input = &mut self.inputs[self.current];
+                    if let Some(d) = input.decoder.as_mut() {
+                        d.finish(&mut self.pending);
+                    }
+                    input.done = true;
+                }
+                Some((no, terminated)) => {
+                    if self.line.is_empty() {
+                        continue;
+                    }
+                    let line = std::mem::take(&mut self.line);
+                    let input = &mut self.inputs[self.current];
+                    let decoder = input.decoder.as_mut().expect("detected");
+                    if let Err(reason) = decoder.line(&line, &mut self.pending) {
+                        let name = input.name.clone();
+                        let reason = if terminated { reason } else { format!("truncated last line: {reason}") };
+                        self.malformed_line(&name, no, &reason)?;
+                    }
+                    self.line = line;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Input {
+    fn new(name: &str, reader: Box<dyn BufRead + Send>) -> Input {
+        Input {
+            name: name.to_string(),
+            reader,
+            line_no: 0,
+            decoder: None,
+            backlog: Default::default(),
+            done: false,
+        }
+    }
+}
+
+impl Source for ReplaySource {
+    fn next(&mut self, ev: &mut Event) -> Result<bool, SourceError> {
+        self.fill()?;
+        Ok(self.pending.pop_into(ev))
+    }
+
+    fn kind(&self) -> SourceKind {
+        SourceKind::Replay
+    }
+
+    fn summary(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.malformed > 0 {
+            out.push(format!(
+                "{} malformed line{} skipped",
+                self.malformed,
+                if self.malformed == 1 { "" } else { "s" }
+            ));
+        }
+        let lost: u64 = self.inputs.iter().filter_map(|i| i.decoder.as_ref()).map(|d| d.lost()).sum();
+        if lost > 0 {
+            out.push(format!("the recorded trace says {lost} events were lost by the kernel"));
+        }
+        out
+    }
+}
+
+/// Decodes a whole buffer with one decoder (tests and fuzzing).
+pub fn decode_all(format: Format, input: &[u8]) -> (Vec<Event>, Vec<(usize, String)>) {
+    let mut d = format.decoder();
+    let mut pending = Pending::default();
+    let mut errors = Vec::new();
+    for (i, line) in input.split(|b| *b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        if let Err(e) = d.line(line, &mut pending) {
+            errors.push((i + 1, e));
+        }
+    }
+    d.finish(&mut pending);
+    let mut events = Vec::new();
+    let mut ev = Event::new();
+    while pending.pop_into(&mut ev) {
+        events.push(ev.clone());
+    }
+    (events, errors)
+}

@@ -1,0 +1,138 @@
+//! Event sources: anything that fills [`Event`]s, one at a time.
+//!
+//! The engine does not know whether events come from a recorded file, the
+//! audit socket or BPF probes; each of those implements [`Source`].
+
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::{EventKind, SourceKind};
+use std::collections::VecDeque;
+use std::fmt;
+use std::io;
+
+pub trait Source {
+    /// Fills `ev` with the next event. `Ok(false)` at the end.
+    fn next(&mut self, ev: &mut Event) -> Result<bool, SourceError>;
+
+    /// Which kind of source this is (for `-l` and warnings).
+    fn kind(&self) -> SourceKind;
+
+    /// Whether this source can ever produce `kind` (a clause naming an
+    /// event the source cannot produce is warned about before tracing).
+    fn produces(&self, kind: EventKind) -> bool {
+        self.kind().produces(kind)
+    }
+
+    /// A report of what went wrong but did not stop the source (malformed
+    /// lines, lost events), printed at the end of the run.
+    fn summary(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    /// With `--strict`, a malformed line ends the run.
+    #[error("{path}:{line}: {reason}")]
+    Malformed { path: String, line: u64, reason: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Source(SourceError),
+    #[error("writing output: {0}")]
+    Output(io::Error),
+}
+
+impl RunError {
+    /// A closed pipe (`landtrace ... | head`) is not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, RunError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Decoded events waiting to be handed out, with recycled storage.
+#[derive(Default)]
+pub struct Pending {
+    queue: VecDeque<Event>,
+    pool: Vec<Event>,
+}
+
+impl Pending {
+    /// A cleared event to fill; call [`Pending::commit`] to queue it.
+    pub fn slot(&mut self) -> Event {
+        self.pool.pop().unwrap_or_default()
+    }
+
+    pub fn commit(&mut self, ev: Event) {
+        self.queue.push_back(ev);
+    }
+
+    pub fn recycle(&mut self, ev: Event) {
+        if self.pool.len() < 64 {
+            self.pool.push(ev);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Moves the next queued event into `out`; the old contents of `out`
+    /// are recycled.
+    pub fn pop_into(&mut self, out: &mut Event) -> bool {
+        match self.queue.pop_front() {
+            Some(ev) => {
+                let old = std::mem::replace(out, ev);
+                self.recycle(old);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl fmt::Debug for Pending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pending").field("queued", &self.queue.len()).finish()
+    }
+}
+
+/// A source over events already in memory (tests, the REPL, benchmarks).
+pub struct VecSource {
+    events: std::vec::IntoIter<Event>,
+}
+
+impl VecSource {
+    pub fn new(events: Vec<Event>) -> VecSource {
+        VecSource { events: events.into_iter() }
+    }
+}
+
+impl Source for VecSource {
+    fn next(&mut self, ev: &mut Event) -> Result<bool, SourceError> {
+        match self.events.next() {
+            Some(e) => {
+                *ev = e;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn kind(&self) -> SourceKind {
+        SourceKind::Replay
+    }
+}

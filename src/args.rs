@@ -1,0 +1,94 @@
+//! Command-line flags, parsed into a plain struct with no side effects.
+//! `run.rs` turns them into sources, an engine and an output.
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "landtrace",
+    version,
+    about = "A bpftrace-style tracer for the Linux Landlock LSM",
+    long_about = "landtrace runs queries over Landlock events: live from the kernel, or replayed from \
+                  recorded traces and audit logs.\n\n\
+                  Examples:\n  \
+                  landtrace -e 'on deny_* { @[event, comm] = count() }' --replay trace.jsonl\n  \
+                  landtrace examples/top-denials.lt --replay /var/log/audit/audit.log\n  \
+                  landtrace -l 'deny_*'",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a script without running it (for CI of runbooks).
+    Check {
+        /// The script to check.
+        script: String,
+        /// Script arguments ($1 ... $9).
+        args: Vec<String>,
+    },
+}
+
+#[derive(ClapArgs, Debug, Default)]
+pub struct RunArgs {
+    /// Run PROGRAM, given on the command line.
+    #[arg(short = 'e', long = "expr", value_name = "PROGRAM")]
+    pub expr: Option<String>,
+
+    /// A script file (`*.lt`), then its arguments ($1 ... $9).
+    #[arg(value_name = "SCRIPT")]
+    pub script: Option<String>,
+
+    /// Script arguments; with -e, all positional arguments.
+    #[arg(value_name = "ARGS", trailing_var_arg = false)]
+    pub args: Vec<String>,
+
+    /// Replay recorded events instead of tracing live (`-` reads stdin).
+    /// The format (landtrace JSON lines, ftrace text, audit log) is detected.
+    #[arg(long, value_name = "FILE", num_args = 1.., action = clap::ArgAction::Append)]
+    pub replay: Vec<String>,
+
+    /// Output format.
+    #[arg(short = 'f', long = "format", value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// List events and their fields (optionally those matching GLOB), then exit.
+    #[arg(short = 'l', long = "list", value_name = "GLOB", num_args = 0..=1, default_missing_value = "*")]
+    pub list: Option<String>,
+
+    /// Print a compilation stage and exit.
+    #[arg(long, value_enum, value_name = "STAGE")]
+    pub dump: Option<Dump>,
+
+    /// Most keys one map may hold; further new keys are dropped and counted.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_keys: usize,
+
+    /// Treat malformed input lines and source warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dump {
+    /// The parsed syntax tree.
+    Ast,
+    /// The checked program with every expression's type.
+    Typed,
+    /// The lowered IR that the backends execute.
+    Ir,
+}

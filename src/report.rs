@@ -1,0 +1,41 @@
+//! Messages on stderr: rendered diagnostics, errors and warnings.
+
+use landtrace_compiler::Diag;
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use std::io::{IsTerminal, Write};
+
+fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Renders one diagnostic as text: the source, a label on the span, the
+/// message and the help line.
+pub fn render(d: &Diag, color: bool) -> String {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let mut out = String::new();
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .render_report(&mut out, d)
+        .expect("rendering to a string");
+    out
+}
+
+pub fn diagnostics(diags: &[Diag]) {
+    let color = color();
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let _ = write!(err, "{}", render(d, color));
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if errors > 1 {
+        let _ = writeln!(err, "landtrace: {errors} errors");
+    }
+}
+
+pub fn error(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "landtrace: error: {msg}");
+}
+
+pub fn warning(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "landtrace: warning: {msg}");
+}
