@@ -24,7 +24,8 @@ pub fn write(out: &mut impl Write, pattern: &str) -> io::Result<()> {
         .filter(|e| glob(pattern, e.name) || e.aliases.iter().any(|a| glob(pattern, a)))
         .collect();
     for e in &events {
-        let aliases = if e.aliases.is_empty() { String::new() } else { format!(" (alias {})", e.aliases.join(", ")) };
+        let aliases =
+            if e.aliases.is_empty() { String::new() } else { format!(" (alias {})", e.aliases.join(", ")) };
         writeln!(out, "{:<34}{}{aliases}", e.name, e.doc)?;
     }
     for e in &events {

@@ -46,7 +46,11 @@ fn check(script: String, args: Vec<String>) -> Outcome {
     };
     match run::compile_reporting(&program) {
         Some(c) => {
-            println!("{script}: ok ({} clause{})", c.ir.clauses.len(), if c.ir.clauses.len() == 1 { "" } else { "s" });
+            println!(
+                "{script}: ok ({} clause{})",
+                c.ir.clauses.len(),
+                if c.ir.clauses.len() == 1 { "" } else { "s" }
+            );
             Outcome::Success
         }
         None => Outcome::Invalid,

@@ -70,7 +70,9 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             ProgramText { name: "(default)".into(), text: "on *".into(), args: Vec::new() }
         }
         Ok(None) => {
-            report::error("no program given: use -e PROGRAM, a script file, or --replay FILE to print events");
+            report::error(
+                "no program given: use -e PROGRAM, a script file, or --replay FILE to print events",
+            );
             return Ok(Outcome::Invalid);
         }
         Err(e) => {
@@ -114,7 +116,12 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let output = Output::new(Box::new(io::BufWriter::with_capacity(1 << 16, stdout)), format, color);
     let backend = Box::new(Interpreter::new(&compiled.ir));
-    let mut engine = Engine::new(&compiled.ir, backend, output, EngineOptions { max_keys: args.max_keys, ..Default::default() });
+    let mut engine = Engine::new(
+        &compiled.ir,
+        backend,
+        output,
+        EngineOptions { max_keys: args.max_keys, ..Default::default() },
+    );
     let mut ev = Event::new();
     let result = run_source(&mut engine, &mut source, &mut ev);
     for line in landtrace_runtime::Source::summary(&source) {

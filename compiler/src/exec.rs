@@ -254,7 +254,13 @@ mod tests {
 pub trait Backend {
     /// Runs one function of `prog` over `rec`; returns its result (a
     /// predicate's truth value; 0 for actions).
-    fn run(&mut self, prog: &crate::ir::Program, func: crate::ir::FuncId, rec: &Record, host: &mut dyn Host) -> i64;
+    fn run(
+        &mut self,
+        prog: &crate::ir::Program,
+        func: crate::ir::FuncId,
+        rec: &Record,
+        host: &mut dyn Host,
+    ) -> i64;
 
     /// "interpreter" or "cranelift".
     fn name(&self) -> &'static str;

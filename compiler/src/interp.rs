@@ -17,11 +17,7 @@ pub struct Interpreter {
 impl Interpreter {
     pub fn new(prog: &Program) -> Interpreter {
         let (ni, ns) = prog.max_regs();
-        Interpreter {
-            ints: vec![0; ni.max(1)],
-            strs: vec![StrRef::EMPTY; ns.max(1)],
-            scratch: Vec::new(),
-        }
+        Interpreter { ints: vec![0; ni.max(1)], strs: vec![StrRef::EMPTY; ns.max(1)], scratch: Vec::new() }
     }
 
     /// Runs one function and returns its result (a predicate's truth).
@@ -133,7 +129,8 @@ impl Interpreter {
             }
             Inst::InRanges { dst, a, set, unsigned } => {
                 let v = self.i(*a);
-                self.ints[dst.0 as usize] = exec::in_ranges(v, &prog.int_sets[*set as usize], *unsigned) as i64;
+                self.ints[dst.0 as usize] =
+                    exec::in_ranges(v, &prog.int_sets[*set as usize], *unsigned) as i64;
             }
             Inst::InStrs { dst, s, set } => {
                 let v = self.s(*s);

@@ -121,38 +121,137 @@ pub enum StrTest {
 
 #[derive(Clone, PartialEq, Debug)]
 pub enum Inst {
-    Const { dst: IReg, value: i64 },
-    StrConst { dst: SReg, id: u32 },
-    Load { dst: IReg, what: Load },
-    LoadStr { dst: SReg, what: LoadStr },
-    Copy { dst: IReg, src: IReg },
-    CopyStr { dst: SReg, src: SReg },
-    Unary { dst: IReg, op: UnOp, a: IReg },
-    Binary { dst: IReg, op: BinOp, a: IReg, b: IReg },
-    StrCmp { dst: IReg, op: StrCmp, a: SReg, b: SReg },
-    StrTest { dst: IReg, op: StrTest, a: SReg, b: SReg },
-    Match { dst: IReg, pattern: PatternId, s: SReg },
+    Const {
+        dst: IReg,
+        value: i64,
+    },
+    StrConst {
+        dst: SReg,
+        id: u32,
+    },
+    Load {
+        dst: IReg,
+        what: Load,
+    },
+    LoadStr {
+        dst: SReg,
+        what: LoadStr,
+    },
+    Copy {
+        dst: IReg,
+        src: IReg,
+    },
+    CopyStr {
+        dst: SReg,
+        src: SReg,
+    },
+    Unary {
+        dst: IReg,
+        op: UnOp,
+        a: IReg,
+    },
+    Binary {
+        dst: IReg,
+        op: BinOp,
+        a: IReg,
+        b: IReg,
+    },
+    StrCmp {
+        dst: IReg,
+        op: StrCmp,
+        a: SReg,
+        b: SReg,
+    },
+    StrTest {
+        dst: IReg,
+        op: StrTest,
+        a: SReg,
+        b: SReg,
+    },
+    Match {
+        dst: IReg,
+        pattern: PatternId,
+        s: SReg,
+    },
     /// `a` is in one of the inclusive ranges `int_sets[set]`.
-    InRanges { dst: IReg, a: IReg, set: u32, unsigned: bool },
-    InStrs { dst: IReg, s: SReg, set: u32 },
-    StrLen { dst: IReg, s: SReg },
-    Basename { dst: SReg, s: SReg },
-    Dirname { dst: SReg, s: SReg },
-    Hex { dst: SReg, a: IReg },
-    Rights { dst: SReg, a: IReg, kind: ValKind },
-    ListLen { dst: IReg },
+    InRanges {
+        dst: IReg,
+        a: IReg,
+        set: u32,
+        unsigned: bool,
+    },
+    InStrs {
+        dst: IReg,
+        s: SReg,
+        set: u32,
+    },
+    StrLen {
+        dst: IReg,
+        s: SReg,
+    },
+    Basename {
+        dst: SReg,
+        s: SReg,
+    },
+    Dirname {
+        dst: SReg,
+        s: SReg,
+    },
+    Hex {
+        dst: SReg,
+        a: IReg,
+    },
+    Rights {
+        dst: SReg,
+        a: IReg,
+        kind: ValKind,
+    },
+    ListLen {
+        dst: IReg,
+    },
     /// `grants[index]`, 0 when out of range.
-    ListGet { dst: IReg, index: IReg },
-    MapGet { dst: Operand, map: MapId, keys: Vec<Operand> },
-    MapLen { dst: IReg, map: MapId },
-    MapAgg { map: MapId, keys: Vec<Operand>, value: Option<IReg> },
-    MapSet { map: MapId, keys: Vec<Operand>, value: Operand },
-    MapDelete { map: MapId, keys: Vec<Operand> },
-    Printf { format: FormatId, args: Vec<Operand> },
-    Print { args: Vec<Operand> },
+    ListGet {
+        dst: IReg,
+        index: IReg,
+    },
+    MapGet {
+        dst: Operand,
+        map: MapId,
+        keys: Vec<Operand>,
+    },
+    MapLen {
+        dst: IReg,
+        map: MapId,
+    },
+    MapAgg {
+        map: MapId,
+        keys: Vec<Operand>,
+        value: Option<IReg>,
+    },
+    MapSet {
+        map: MapId,
+        keys: Vec<Operand>,
+        value: Operand,
+    },
+    MapDelete {
+        map: MapId,
+        keys: Vec<Operand>,
+    },
+    Printf {
+        format: FormatId,
+        args: Vec<Operand>,
+    },
+    Print {
+        args: Vec<Operand>,
+    },
     PrintEvent,
-    PrintMap { map: MapId, limit: Option<IReg> },
-    Clear { map: MapId },
+    PrintMap {
+        map: MapId,
+        limit: Option<IReg>,
+    },
+    Clear {
+        map: MapId,
+    },
     Exit,
 }
 
@@ -292,7 +391,13 @@ impl Program {
             }
             Inst::Match { dst, pattern, s } => {
                 let p = &self.patterns[pattern.0 as usize];
-                write!(f, "{dst} = match {s}, {} {:?} ({})", if p.is_regex { "re" } else { "glob" }, p.source, p.strategy())
+                write!(
+                    f,
+                    "{dst} = match {s}, {} {:?} ({})",
+                    if p.is_regex { "re" } else { "glob" },
+                    p.source,
+                    p.strategy()
+                )
             }
             Inst::InRanges { dst, a, set, unsigned } => {
                 let ranges: Vec<String> = self.int_sets[*set as usize]
@@ -325,7 +430,9 @@ impl Program {
                     None => Ok(()),
                 }
             }
-            Inst::MapSet { map, keys, value } => write!(f, "map.set {}[{}] <- {value}", name(*map), list(keys)),
+            Inst::MapSet { map, keys, value } => {
+                write!(f, "map.set {}[{}] <- {value}", name(*map), list(keys))
+            }
             Inst::MapDelete { map, keys } => write!(f, "map.delete {}[{}]", name(*map), list(keys)),
             Inst::Printf { format, args } => write!(f, "printf #{} ({})", format.0, list(args)),
             Inst::Print { args } => write!(f, "print ({})", list(args)),
@@ -351,7 +458,9 @@ impl Program {
             }
             match b.term {
                 Terminator::Jump(t) => writeln!(f, "    jump {t}")?,
-                Terminator::Branch { cond, then, other } => writeln!(f, "    branch {cond}, {then}, {other}")?,
+                Terminator::Branch { cond, then, other } => {
+                    writeln!(f, "    branch {cond}, {then}, {other}")?
+                }
                 Terminator::Return(r) => writeln!(f, "    return {r}")?,
             }
         }

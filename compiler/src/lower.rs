@@ -42,12 +42,7 @@ pub fn lower(p: &typed::Program) -> ir::Program {
         let zero = b.konst(0);
         b.terminate(Terminator::Return(zero));
         let action = b.finish(format!("clause{i}_action"), FuncKind::Action);
-        out.clauses.push(ir::Clause {
-            kind: clause.kind.clone(),
-            predicate,
-            action,
-            span: clause.span,
-        });
+        out.clauses.push(ir::Clause { kind: clause.kind.clone(), predicate, action, span: clause.span });
     }
     out
 }
@@ -127,18 +122,9 @@ impl<'p> FnBuilder<'p> {
         let blocks = self
             .blocks
             .into_iter()
-            .map(|(insts, term)| Block {
-                insts,
-                term: term.expect("every block is terminated"),
-            })
+            .map(|(insts, term)| Block { insts, term: term.expect("every block is terminated") })
             .collect();
-        self.prog.funcs.push(Function {
-            name,
-            kind,
-            blocks,
-            n_int: self.n_int,
-            n_str: self.n_str,
-        });
+        self.prog.funcs.push(Function { name, kind, blocks, n_int: self.n_int, n_str: self.n_str });
         FuncId(self.prog.funcs.len() as u32 - 1)
     }
 

@@ -633,16 +633,13 @@ fn convert_error(src: &str, base: usize, e: pest::error::Error<Rule>) -> SyntaxE
         if let Some(prev) = prev {
             let text = &src[prev.start..prev.end];
             let after = if text == "where" { "after 'where'".to_string() } else { format!("after `{text}`") };
-            let label = if found.is_empty() {
-                "the expression should start here".to_string()
+            // At the end of the input, point at what needs the expression.
+            let (span, label) = if found.is_empty() {
+                (prev, format!("nothing follows `{text}`"))
             } else {
-                format!("found {found_desc}")
+                (found, format!("found {found_desc}"))
             };
-            let err = SyntaxError::new(
-                if found.is_empty() { Span::new(pos, pos) } else { found },
-                format!("expected an expression {after}"),
-                label,
-            );
+            let err = SyntaxError::new(span, format!("expected an expression {after}"), label);
             return if text == "where" {
                 err.help("write a condition, e.g. `where comm == \"curl\"`, or drop `where`")
             } else {

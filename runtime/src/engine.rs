@@ -88,7 +88,12 @@ struct State<'p> {
 }
 
 impl<'p> Engine<'p> {
-    pub fn new(prog: &'p ir::Program, backend: Box<dyn Backend + 'p>, out: Output, opts: EngineOptions) -> Engine<'p> {
+    pub fn new(
+        prog: &'p ir::Program,
+        backend: Box<dyn Backend + 'p>,
+        out: Output,
+        opts: EngineOptions,
+    ) -> Engine<'p> {
         let mut dispatch: [Vec<usize>; EVENT_COUNT] = Default::default();
         let (mut begin, mut end, mut every) = (Vec::new(), Vec::new(), Vec::new());
         for (i, c) in prog.clauses.iter().enumerate() {

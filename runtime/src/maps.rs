@@ -68,8 +68,14 @@ pub fn decode(mut b: &[u8]) -> Vec<Val<'_>> {
 pub enum Agg {
     /// count, sum, min, max
     Int(i64),
-    Avg { sum: i64, count: u64 },
-    Stats { count: u64, sum: i64 },
+    Avg {
+        sum: i64,
+        count: u64,
+    },
+    Stats {
+        count: u64,
+        sum: i64,
+    },
     /// hist: index 0 counts negatives, index i+1 counts [2^(i-1), 2^i)
     /// with index 1 for the value 0. lhist: index 0 below min, last above.
     Buckets(Vec<u64>),

@@ -51,7 +51,13 @@ impl Style {
 
 impl Output {
     pub fn new(w: Box<dyn Write + Send>, format: OutFormat, color: bool) -> Output {
-        Output { w, format, color: color && format == OutFormat::Text, line: Vec::with_capacity(512), error: None }
+        Output {
+            w,
+            format,
+            color: color && format == OutFormat::Text,
+            line: Vec::with_capacity(512),
+            error: None,
+        }
     }
 
     /// Text output to a buffer, for tests.
@@ -223,7 +229,8 @@ impl Output {
                         let (lo, hi) = bucket_bounds(map.decl.value, idx, b.len());
                         let bound = |v: Option<i64>| v.map_or("null".to_string(), |v| v.to_string());
                         out.extend_from_slice(
-                            format!("{{\"min\":{},\"max\":{},\"count\":{count}}}", bound(lo), bound(hi)).as_bytes(),
+                            format!("{{\"min\":{},\"max\":{},\"count\":{count}}}", bound(lo), bound(hi))
+                                .as_bytes(),
                         );
                     }
                     out.extend_from_slice(b"]}");
@@ -280,7 +287,8 @@ fn bucket_bounds(kind: MapValue, idx: usize, len: usize) -> (Option<i64>, Option
 }
 
 fn human(v: i64) -> String {
-    const UNITS: [(i64, &str); 5] = [(1 << 50, "P"), (1 << 40, "T"), (1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")];
+    const UNITS: [(i64, &str); 5] =
+        [(1 << 50, "P"), (1 << 40, "T"), (1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")];
     for (n, u) in UNITS {
         if v != 0 && v % n == 0 {
             return format!("{}{u}", v / n);
@@ -402,7 +410,9 @@ fn push_time(out: &mut Vec<u8>, ev: &Event) {
         let (_, _, _, h, m, s) = exec::civil(secs);
         out.extend_from_slice(format!("{h:02}:{m:02}:{s:02}.{micros:06}").as_bytes());
     } else {
-        out.extend_from_slice(format!("{}.{:06}", rec.time / 1_000_000_000, rec.time % 1_000_000_000 / 1000).as_bytes());
+        out.extend_from_slice(
+            format!("{}.{:06}", rec.time / 1_000_000_000, rec.time % 1_000_000_000 / 1000).as_bytes(),
+        );
     }
 }
 
@@ -560,7 +570,9 @@ pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
 
 /// Keys of extra fields come from input: keep them to a safe alphabet.
 fn json_safe_key(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' { c } else { '_' })
+        .collect()
 }
 
 /// A cloneable in-memory writer, for tests and the REPL.

@@ -12,7 +12,7 @@ use super::Decoder;
 use crate::source::Pending;
 use landtrace_compiler::record::Event;
 use landtrace_compiler::schema::{EventKind, Family, SourceKind, field};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 /// Audit message types.
 pub const AUDIT_SYSCALL: u16 = 1300;
@@ -27,7 +27,13 @@ const OPEN_GROUPS: usize = 16;
 #[derive(Default)]
 pub struct AuditDecoder {
     open: VecDeque<Group>,
+    /// The executable that created each domain (from its "allocated"
+    /// record), to tell whether a denial comes after an exec.
+    creators: HashMap<u64, Vec<u8>>,
 }
+
+/// Domains whose creator is remembered; past this the memory is reset.
+const MAX_CREATORS: usize = 65_536;
 
 #[derive(Debug, Default)]
 struct Group {
@@ -54,7 +60,7 @@ impl Decoder for AuditDecoder {
 
     fn finish(&mut self, out: &mut Pending) {
         while let Some(g) = self.open.pop_front() {
-            emit(g, out);
+            self.emit(g, out);
         }
     }
 }
@@ -65,7 +71,7 @@ impl AuditDecoder {
         if rec.kind == AUDIT_EOE {
             if let Some(i) = self.open.iter().position(|g| g.serial == rec.serial) {
                 let g = self.open.remove(i).expect("index");
-                emit(g, out);
+                self.emit(g, out);
             }
             return Ok(());
         }
@@ -77,7 +83,7 @@ impl AuditDecoder {
             None => {
                 if self.open.len() >= OPEN_GROUPS {
                     let g = self.open.pop_front().expect("non-empty");
-                    emit(g, out);
+                    self.emit(g, out);
                 }
                 self.open.push_back(Group { serial: rec.serial, time_ns: rec.time_ns, ..Group::default() });
                 self.open.len() - 1
@@ -157,105 +163,116 @@ fn classify_blockers(b: &[u8]) -> Result<(EventKind, u64, Vec<String>), String> 
     Ok((kind.ok_or("empty blockers")?, bits, unknown))
 }
 
-fn emit(g: Group, out: &mut Pending) {
-    let task = |ev: &mut Event, fields: Option<&Vec<(String, Vec<u8>)>>| {
-        let hdr = ev.header_mut();
-        hdr.walltime = g.time_ns;
-        hdr.time = g.time_ns.max(0) as u64;
-        let Some(f) = fields else { return };
-        let hdr = ev.header_mut();
-        hdr.pid = num(f, "pid").unwrap_or(0);
-        hdr.tid = hdr.pid;
-        hdr.ppid = num(f, "ppid").unwrap_or(0);
-        hdr.uid = num(f, "uid").unwrap_or(0);
-        hdr.gid = num(f, "gid").unwrap_or(0);
-        if let Some(c) = get(f, "comm") {
-            ev.set_comm(c);
-        }
-        if let Some(exe) = get(f, "exe") {
-            ev.push_extra("exe", exe);
-        }
-    };
-    // A domain's allocation record comes before the denial that logged it.
-    for d in &g.domain {
-        let Ok(domain) = domain_of(d) else { continue };
-        let mut ev = out.slot();
-        match get(d, "status") {
-            Some(b"allocated") => {
-                ev.reset(EventKind::CreateDomain, SourceKind::Audit);
-                ev.set(field::domain, domain);
-                // The creator's task, from the record itself.
-                task(&mut ev, Some(d));
-                if let Some(mode) = get(d, "mode") {
-                    ev.push_extra("mode", mode);
-                }
+impl AuditDecoder {
+    fn emit(&mut self, g: Group, out: &mut Pending) {
+        let task = |ev: &mut Event, fields: Option<&Vec<(String, Vec<u8>)>>| {
+            let hdr = ev.header_mut();
+            hdr.walltime = g.time_ns;
+            hdr.time = g.time_ns.max(0) as u64;
+            let Some(f) = fields else { return };
+            let hdr = ev.header_mut();
+            hdr.pid = num(f, "pid").unwrap_or(0);
+            hdr.tid = hdr.pid;
+            hdr.ppid = num(f, "ppid").unwrap_or(0);
+            hdr.uid = num(f, "uid").unwrap_or(0);
+            hdr.gid = num(f, "gid").unwrap_or(0);
+            if let Some(c) = get(f, "comm") {
+                ev.set_comm(c);
             }
-            Some(b"deallocated") => {
-                ev.reset(EventKind::FreeDomain, SourceKind::Audit);
-                ev.set(field::domain, domain);
-                ev.set(field::denials, num(d, "denials").unwrap_or(0));
-                task(&mut ev, None);
+            if let Some(exe) = get(f, "exe") {
+                ev.push_extra("exe", exe);
             }
-            _ => {
-                out.recycle(ev);
-                continue;
-            }
-        }
-        out.commit(ev);
-    }
-    for a in &g.access {
-        let (Ok(domain), Some(Ok((kind, bits, unknown)))) =
-            (domain_of(a), get(a, "blockers").map(classify_blockers))
-        else {
-            continue;
         };
-        let mut ev = out.slot();
-        ev.reset(kind, SourceKind::Audit);
-        ev.set(field::domain, domain);
-        ev.set(field::logged, 1);
-        task(&mut ev, g.syscall.as_ref());
-        let s = |k: &str| get(a, k);
-        match kind {
-            EventKind::DenyAccessFs => {
-                ev.set(field::blockers, bits);
-                ev.set_str(field::path, s("path").unwrap_or_default());
-                ev.set_str(field::dev, s("dev").unwrap_or_default());
-                ev.set(field::ino, num(a, "ino").unwrap_or(0));
-            }
-            EventKind::DenyAccessNet => {
-                ev.set(field::blockers, bits);
-                ev.set(field::sport, num(a, "src").or_else(|| num(a, "lport")).unwrap_or(0));
-                ev.set(field::dport, num(a, "dest").unwrap_or(0));
-                let addr = s("daddr").or_else(|| s("saddr")).or_else(|| s("laddr")).unwrap_or_default();
-                ev.set_str(field::addr, addr);
-            }
-            EventKind::DenyPtrace => {
-                ev.set(field::tracee_pid, num(a, "opid").unwrap_or(0));
-                ev.set_str(field::tracee_comm, s("ocomm").unwrap_or_default());
-            }
-            EventKind::DenyScopeSignal => {
-                ev.set(field::target_pid, num(a, "opid").unwrap_or(0));
-                ev.set_str(field::target_comm, s("ocomm").unwrap_or_default());
-            }
-            _ => {
-                ev.set(field::peer_pid, num(a, "opid").unwrap_or(0));
-                ev.set_str(field::sun_path, s("path").unwrap_or_default());
-            }
-        }
-        for u in unknown {
-            ev.push_extra("blocker", u.as_bytes());
-        }
-        for key in ["ioctlcmd", "laddr", "lport", "saddr", "daddr"] {
-            if let Some(v) = s(key) {
-                if !(kind == EventKind::DenyAccessNet && matches!(key, "saddr" | "daddr")) {
-                    ev.push_extra(key, v);
+        // A domain's allocation record comes before the denial that logged it.
+        for d in &g.domain {
+            let Ok(domain) = domain_of(d) else { continue };
+            let mut ev = out.slot();
+            match get(d, "status") {
+                Some(b"allocated") => {
+                    ev.reset(EventKind::CreateDomain, SourceKind::Audit);
+                    ev.set(field::domain, domain);
+                    // The creator's task, from the record itself.
+                    task(&mut ev, Some(d));
+                    if let Some(mode) = get(d, "mode") {
+                        ev.push_extra("mode", mode);
+                    }
+                    if self.creators.len() >= MAX_CREATORS {
+                        self.creators.clear();
+                    }
+                    self.creators.insert(domain, get(d, "exe").unwrap_or_default().to_vec());
+                }
+                Some(b"deallocated") => {
+                    ev.reset(EventKind::FreeDomain, SourceKind::Audit);
+                    ev.set(field::domain, domain);
+                    ev.set(field::denials, num(d, "denials").unwrap_or(0));
+                    task(&mut ev, None);
+                }
+                _ => {
+                    out.recycle(ev);
+                    continue;
                 }
             }
+            out.commit(ev);
         }
-        if let Some(sc) = g.syscall.as_ref().and_then(|f| get(f, "syscall")) {
-            ev.push_extra("syscall", sc);
+        for a in &g.access {
+            let (Ok(domain), Some(Ok((kind, bits, unknown)))) =
+                (domain_of(a), get(a, "blockers").map(classify_blockers))
+            else {
+                continue;
+            };
+            let mut ev = out.slot();
+            ev.reset(kind, SourceKind::Audit);
+            ev.set(field::domain, domain);
+            ev.set(field::logged, 1);
+            task(&mut ev, g.syscall.as_ref());
+            // Audit does not say whether the task exec'd since the domain was
+            // created; a different executable than the creator's means it did.
+            let exe = g.syscall.as_ref().and_then(|f| get(f, "exe"));
+            let same = matches!((exe, self.creators.get(&domain)), (Some(e), Some(c)) if e == c.as_slice());
+            ev.set(field::same_exec, same as u64);
+            let s = |k: &str| get(a, k);
+            match kind {
+                EventKind::DenyAccessFs => {
+                    ev.set(field::blockers, bits);
+                    ev.set_str(field::path, s("path").unwrap_or_default());
+                    ev.set_str(field::dev, s("dev").unwrap_or_default());
+                    ev.set(field::ino, num(a, "ino").unwrap_or(0));
+                }
+                EventKind::DenyAccessNet => {
+                    ev.set(field::blockers, bits);
+                    ev.set(field::sport, num(a, "src").or_else(|| num(a, "lport")).unwrap_or(0));
+                    ev.set(field::dport, num(a, "dest").unwrap_or(0));
+                    let addr = s("daddr").or_else(|| s("saddr")).or_else(|| s("laddr")).unwrap_or_default();
+                    ev.set_str(field::addr, addr);
+                }
+                EventKind::DenyPtrace => {
+                    ev.set(field::tracee_pid, num(a, "opid").unwrap_or(0));
+                    ev.set_str(field::tracee_comm, s("ocomm").unwrap_or_default());
+                }
+                EventKind::DenyScopeSignal => {
+                    ev.set(field::target_pid, num(a, "opid").unwrap_or(0));
+                    ev.set_str(field::target_comm, s("ocomm").unwrap_or_default());
+                }
+                _ => {
+                    ev.set(field::peer_pid, num(a, "opid").unwrap_or(0));
+                    ev.set_str(field::sun_path, s("path").unwrap_or_default());
+                }
+            }
+            for u in unknown {
+                ev.push_extra("blocker", u.as_bytes());
+            }
+            for key in ["ioctlcmd", "laddr", "lport", "saddr", "daddr"] {
+                if let Some(v) = s(key) {
+                    if !(kind == EventKind::DenyAccessNet && matches!(key, "saddr" | "daddr")) {
+                        ev.push_extra(key, v);
+                    }
+                }
+            }
+            if let Some(sc) = g.syscall.as_ref().and_then(|f| get(f, "syscall")) {
+                ev.push_extra("syscall", sc);
+            }
+            out.commit(ev);
         }
-        out.commit(ev);
     }
 }
 
@@ -272,7 +289,14 @@ pub fn parse_record(line: &[u8]) -> Result<Option<Record>, String> {
         Some(i) => &line[..i],
         None => line,
     };
+    // The kernel's own printk form (dmesg): `[  12.3] audit: type=1423 audit(...)`.
     let mut rest = line;
+    if rest.first() == Some(&b'[') {
+        if let Some(i) = rest.iter().position(|b| *b == b']') {
+            rest = rest[i + 1..].trim_ascii_start();
+        }
+    }
+    rest = rest.strip_prefix(b"audit: ").unwrap_or(rest);
     let mut kind = None;
     while let Some(tok_end) = rest.iter().position(|b| *b == b' ') {
         let tok = &rest[..tok_end];
@@ -313,7 +337,7 @@ fn type_code(t: &[u8]) -> Result<u16, String> {
             let s = std::str::from_utf8(t).map_err(|_| "bad record type")?;
             match s.strip_prefix("UNKNOWN[").and_then(|x| x.strip_suffix(']')) {
                 Some(n) => n.parse().map_err(|_| format!("bad record type {s:?}"))?,
-                None => 0,
+                None => s.parse().unwrap_or(0),
             }
         }
     })
@@ -340,7 +364,8 @@ fn parse_fields(mut b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         let key = String::from_utf8_lossy(&b[..eq]).into_owned();
         b = &b[eq + 1..];
         let value = if b.first() == Some(&b'"') {
-            let close = b[1..].iter().position(|c| *c == b'"').ok_or_else(|| format!("{key}: unterminated quote"))?;
+            let close =
+                b[1..].iter().position(|c| *c == b'"').ok_or_else(|| format!("{key}: unterminated quote"))?;
             let v = b[1..1 + close].to_vec();
             b = &b[close + 2..];
             v

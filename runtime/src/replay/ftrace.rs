@@ -12,7 +12,9 @@
 use super::Decoder;
 use crate::source::Pending;
 use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, Family, FieldId, FieldType, Loc, SourceKind, field, parse_right};
+use landtrace_compiler::schema::{
+    EventKind, Family, FieldId, FieldType, Loc, SourceKind, field, parse_right,
+};
 
 #[derive(Default)]
 pub struct FtraceDecoder {
@@ -143,7 +145,11 @@ fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
             ev.header_mut().cpu = parse_uint(inner, "cpu")?;
         }
     }
-    if let Some(ts) = toks.iter().rev().find(|t| t.contains(&b'.') && t.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b':')) {
+    if let Some(ts) = toks
+        .iter()
+        .rev()
+        .find(|t| t.contains(&b'.') && t.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b':'))
+    {
         ev.header_mut().time = parse_timestamp(ts.strip_suffix(b":").unwrap_or(ts))?;
     }
     Ok(())
@@ -186,7 +192,8 @@ pub fn parse_mask(family: Family, v: &[u8]) -> Result<u64, String> {
     let s = std::str::from_utf8(v).map_err(|_| "mask is not text")?;
     let mut bits = 0;
     for part in s.split('|').filter(|p| !p.is_empty()) {
-        bits |= parse_right(family, part).ok_or_else(|| format!("unknown {} right {part:?}", family.short()))?;
+        bits |=
+            parse_right(family, part).ok_or_else(|| format!("unknown {} right {part:?}", family.short()))?;
     }
     Ok(bits)
 }
@@ -257,7 +264,10 @@ pub fn unescape(v: &[u8]) -> Vec<u8> {
                 out.push(n as u8);
             }
             b'x' if i + 2 <= v.len() && v[i..i + 2].iter().all(u8::is_ascii_hexdigit) => {
-                out.push(u8::from_str_radix(std::str::from_utf8(&v[i..i + 2]).expect("hex digits"), 16).expect("hex"));
+                out.push(
+                    u8::from_str_radix(std::str::from_utf8(&v[i..i + 2]).expect("hex digits"), 16)
+                        .expect("hex"),
+                );
                 i += 2;
             }
             other => out.push(other),
@@ -280,13 +290,17 @@ mod tests {
 
     #[test]
     fn documented_examples() {
-        let e = one("cat-127 [...] landlock_create_ruleset: ruleset=195cc6b76.0 handled_fs=execute|write_file|read_file handled_net= scoped=");
+        let e = one(
+            "cat-127 [...] landlock_create_ruleset: ruleset=195cc6b76.0 handled_fs=execute|write_file|read_file handled_net= scoped=",
+        );
         assert_eq!(e.kind(), Some(EventKind::CreateRuleset));
         assert_eq!(e.header().pid, 127);
         assert_eq!(e.comm(), b"cat");
         assert_eq!(e.get(field::ruleset), 0x195cc6b76);
         assert_eq!(e.get(field::handled_fs), 0b111);
-        let e = one("cat-127 [...] landlock_deny_access_fs: domain=195cc6b7c same_exec=0 logged=0 blockers=read_file dev=0:17 ino=5901179 path=/etc/passwd");
+        let e = one(
+            "cat-127 [...] landlock_deny_access_fs: domain=195cc6b7c same_exec=0 logged=0 blockers=read_file dev=0:17 ino=5901179 path=/etc/passwd",
+        );
         assert_eq!(e.get_str(field::dev), b"0:17");
         assert_eq!(e.get_str(field::path), b"/etc/passwd");
         let e = one("kworker/0:1-11 [...] landlock_free_domain: domain=195cc6b7c denials=1");
@@ -296,18 +310,24 @@ mod tests {
 
     #[test]
     fn real_header_and_revisions() {
-        let e = one("           <...>-4242    [001] d..1.  1234.567890: landlock_add_rule_path_beneath: ruleset=1a.3 access_rights=0x4 dev=254:0 ino=12 path=/tmp/a\\040b\\nc");
+        let e = one(
+            "           <...>-4242    [001] d..1.  1234.567890: landlock_add_rule_path_beneath: ruleset=1a.3 access_rights=0x4 dev=254:0 ino=12 path=/tmp/a\\040b\\nc",
+        );
         assert_eq!(e.kind(), Some(EventKind::AddRuleFs));
         assert_eq!((e.header().pid, e.header().cpu, e.header().time), (4242, 1, 1_234_567_890_000));
         assert_eq!(e.get(field::ruleset_version), 3);
         assert_eq!(e.get_str(field::path), b"/tmp/a b\nc");
         let e = one("x-1 [000] .... 1.5: landlock_restrict_self: ruleset=10.2 domain=20 parent=0");
         assert_eq!(e.kind(), Some(EventKind::CreateDomain));
-        let e = one("x-1 [000] .... 1.5: landlock_deny_access_net: domain=20 same_exec=1 log_same_exec=1 log_new_exec=0 blockers=connect_tcp sport=0 dport=443 newfield=zz");
+        let e = one(
+            "x-1 [000] .... 1.5: landlock_deny_access_net: domain=20 same_exec=1 log_same_exec=1 log_new_exec=0 blockers=connect_tcp sport=0 dport=443 newfield=zz",
+        );
         assert_eq!(e.get(field::logged), 1);
         assert_eq!(e.get(field::blockers), 2);
         assert!(e.extras().iter().any(|(k, v)| k == "newfield" && v == b"zz"));
-        let e = one("x-1 [000] .... 1.5: landlock_check_rule_inode: domain=20 access_request=read_file dev=1:2 ino=3 grants={read_file,,read_file|execute}");
+        let e = one(
+            "x-1 [000] .... 1.5: landlock_check_rule_inode: domain=20 access_request=read_file dev=1:2 ino=3 grants={read_file,,read_file|execute}",
+        );
         assert_eq!(e.grants(), &[4, 0, 5]);
     }
 

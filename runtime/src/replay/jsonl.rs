@@ -183,7 +183,9 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
             "v" => {
                 let ver = as_u64(v, "v")?;
                 if ver > JSON_VERSION as u64 {
-                    return Err(format!("trace format version {ver} is newer than this landtrace reads ({JSON_VERSION})"));
+                    return Err(format!(
+                        "trace format version {ver} is newer than this landtrace reads ({JSON_VERSION})"
+                    ));
                 }
             }
             "event" => {
@@ -198,97 +200,101 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
     // Two passes: plain members first, then the `_raw` and `_hex` members
     // that override them.
     for pass in 0..2 {
-    for (k, v) in &pairs {
-        let key = k.as_ref();
-        let overrides = key.ends_with("_raw") || key.ends_with("_hex");
-        if overrides != (pass == 1) {
-            continue;
-        }
-        let hdr = ev.header_mut();
-        match key {
-            "type" | "v" | "event" => {}
-            "source" => {
-                let s = as_str(v, "source")?;
-                hdr.source = SourceKind::lookup(s).unwrap_or(SourceKind::Replay) as u32;
+        for (k, v) in &pairs {
+            let key = k.as_ref();
+            let overrides = key.ends_with("_raw") || key.ends_with("_hex");
+            if overrides != (pass == 1) {
+                continue;
             }
-            "time" => hdr.time = as_u64(v, "time")?,
-            "walltime" => {
-                let s = as_str(v, "walltime")?;
-                hdr.walltime = parse_rfc3339(s).ok_or_else(|| format!("walltime: not RFC 3339: {s:?}"))?;
-            }
-            "pid" => hdr.pid = as_u64(v, key)?,
-            "tid" => hdr.tid = as_u64(v, key)?,
-            "ppid" => hdr.ppid = as_u64(v, key)?,
-            "uid" => hdr.uid = as_u64(v, key)?,
-            "gid" => hdr.gid = as_u64(v, key)?,
-            "cpu" => hdr.cpu = as_u64(v, key)?,
-            "cgroup" => hdr.cgroup = as_u64(v, key)?,
-            "comm" => ev.set_comm(as_str(v, key)?.as_bytes()),
-            "comm_hex" => ev.set_comm(&unhex(as_str(v, key)?).ok_or("comm_hex: not hex")?),
-            "extra" => {
-                let J::Obj(items) = v else { return Err("extra: expected an object".into()) };
-                for (name, val) in items {
-                    if let Some(base) = name.strip_suffix("_hex") {
-                        if items.iter().any(|(n, _)| n == base) {
-                            continue;
-                        }
-                    }
-                    let hex_name = format!("{name}_hex");
-                    let bytes = match items.iter().find(|(n, _)| *n == hex_name) {
-                        Some((_, h)) => unhex(as_str(h, &hex_name)?).ok_or("extra: bad hex")?,
-                        None => as_str(val, name)?.as_bytes().to_vec(),
-                    };
-                    ev.push_extra(name, &bytes);
+            let hdr = ev.header_mut();
+            match key {
+                "type" | "v" | "event" => {}
+                "source" => {
+                    let s = as_str(v, "source")?;
+                    hdr.source = SourceKind::lookup(s).unwrap_or(SourceKind::Replay) as u32;
                 }
-            }
-            "grants" => {
-                let J::Arr(layers) = v else { return Err("grants: expected an array".into()) };
-                for l in layers {
-                    ev.push_grant(names_to_bits(l, "grants")?);
+                "time" => hdr.time = as_u64(v, "time")?,
+                "walltime" => {
+                    let s = as_str(v, "walltime")?;
+                    hdr.walltime =
+                        parse_rfc3339(s).ok_or_else(|| format!("walltime: not RFC 3339: {s:?}"))?;
                 }
-            }
-            "grants_raw" => {
-                let J::Arr(layers) = v else { return Err("grants_raw: expected an array".into()) };
-                let bits: Vec<u64> = layers.iter().map(|l| as_u64(l, "grants_raw")).collect::<Result<_, _>>()?;
-                ev.set_grants(&bits);
-            }
-            _ => {
-                let (base, suffix) = match key.rsplit_once('_') {
-                    Some((b, s @ ("raw" | "hex"))) if FieldId::lookup(b).is_some() => (b, Some(s)),
-                    _ => (key, None),
-                };
-                let Some(fid) = FieldId::lookup(base) else {
-                    // A member this version does not know: keep it.
-                    if let J::Str(s) = v {
-                        ev.push_extra(key, s.as_bytes());
-                    }
-                    continue;
-                };
-                let Some(ty) = kind.field_type(fid) else {
-                    return Err(format!("{key} is not a field of {kind}"));
-                };
-                match (fid.def().loc, suffix) {
-                    (Loc::Slot(_), Some("raw")) => ev.set(fid, as_u64(v, key)?),
-                    (Loc::Slot(_), None) => {
-                        let value = match (ty, v) {
-                            (FieldType::Mask(_), J::Arr(_)) => names_to_bits(v, key)?,
-                            (FieldType::Int, J::Int(i)) => *i as u64,
-                            (FieldType::Id, J::Str(s)) => {
-                                u64::from_str_radix(s, 16).map_err(|_| format!("{key}: not a hex ID: {s:?}"))?
+                "pid" => hdr.pid = as_u64(v, key)?,
+                "tid" => hdr.tid = as_u64(v, key)?,
+                "ppid" => hdr.ppid = as_u64(v, key)?,
+                "uid" => hdr.uid = as_u64(v, key)?,
+                "gid" => hdr.gid = as_u64(v, key)?,
+                "cpu" => hdr.cpu = as_u64(v, key)?,
+                "cgroup" => hdr.cgroup = as_u64(v, key)?,
+                "comm" => ev.set_comm(as_str(v, key)?.as_bytes()),
+                "comm_hex" => ev.set_comm(&unhex(as_str(v, key)?).ok_or("comm_hex: not hex")?),
+                "extra" => {
+                    let J::Obj(items) = v else { return Err("extra: expected an object".into()) };
+                    for (name, val) in items {
+                        if let Some(base) = name.strip_suffix("_hex") {
+                            if items.iter().any(|(n, _)| n == base) {
+                                continue;
                             }
-                            _ => as_u64(v, key)?,
+                        }
+                        let hex_name = format!("{name}_hex");
+                        let bytes = match items.iter().find(|(n, _)| *n == hex_name) {
+                            Some((_, h)) => unhex(as_str(h, &hex_name)?).ok_or("extra: bad hex")?,
+                            None => as_str(val, name)?.as_bytes().to_vec(),
                         };
-                        ev.set(fid, value);
+                        ev.push_extra(name, &bytes);
                     }
-                    (Loc::Str(_), Some("hex")) => {
-                        ev.set_str(fid, &unhex(as_str(v, key)?).ok_or_else(|| format!("{key}: not hex"))?);
+                }
+                "grants" => {
+                    let J::Arr(layers) = v else { return Err("grants: expected an array".into()) };
+                    for l in layers {
+                        ev.push_grant(names_to_bits(l, "grants")?);
                     }
-                    (Loc::Str(_), None) => ev.set_str(fid, as_str(v, key)?.as_bytes()),
-                    _ => return Err(format!("{key}: unexpected member")),
+                }
+                "grants_raw" => {
+                    let J::Arr(layers) = v else { return Err("grants_raw: expected an array".into()) };
+                    let bits: Vec<u64> =
+                        layers.iter().map(|l| as_u64(l, "grants_raw")).collect::<Result<_, _>>()?;
+                    ev.set_grants(&bits);
+                }
+                _ => {
+                    let (base, suffix) = match key.rsplit_once('_') {
+                        Some((b, s @ ("raw" | "hex"))) if FieldId::lookup(b).is_some() => (b, Some(s)),
+                        _ => (key, None),
+                    };
+                    let Some(fid) = FieldId::lookup(base) else {
+                        // A member this version does not know: keep it.
+                        if let J::Str(s) = v {
+                            ev.push_extra(key, s.as_bytes());
+                        }
+                        continue;
+                    };
+                    let Some(ty) = kind.field_type(fid) else {
+                        return Err(format!("{key} is not a field of {kind}"));
+                    };
+                    match (fid.def().loc, suffix) {
+                        (Loc::Slot(_), Some("raw")) => ev.set(fid, as_u64(v, key)?),
+                        (Loc::Slot(_), None) => {
+                            let value = match (ty, v) {
+                                (FieldType::Mask(_), J::Arr(_)) => names_to_bits(v, key)?,
+                                (FieldType::Int, J::Int(i)) => *i as u64,
+                                (FieldType::Id, J::Str(s)) => u64::from_str_radix(s, 16)
+                                    .map_err(|_| format!("{key}: not a hex ID: {s:?}"))?,
+                                _ => as_u64(v, key)?,
+                            };
+                            ev.set(fid, value);
+                        }
+                        (Loc::Str(_), Some("hex")) => {
+                            ev.set_str(
+                                fid,
+                                &unhex(as_str(v, key)?).ok_or_else(|| format!("{key}: not hex"))?,
+                            );
+                        }
+                        (Loc::Str(_), None) => ev.set_str(fid, as_str(v, key)?.as_bytes()),
+                        _ => return Err(format!("{key}: unexpected member")),
+                    }
                 }
             }
         }
-    }
     }
     Ok(true)
 }
@@ -332,6 +338,10 @@ mod tests {
         assert!(decode_line(br#"{"event":"nope"}"#, &mut ev).unwrap_err().contains("unknown event"));
         assert!(decode_line(br#"{"event":"free_domain","v":9}"#, &mut ev).unwrap_err().contains("newer"));
         assert!(decode_line(b"{\"event\":", &mut ev).unwrap_err().contains("invalid JSON"));
-        assert!(decode_line(br#"{"event":"free_domain","path":"x"}"#, &mut ev).unwrap_err().contains("not a field"));
+        assert!(
+            decode_line(br#"{"event":"free_domain","path":"x"}"#, &mut ev)
+                .unwrap_err()
+                .contains("not a field")
+        );
     }
 }

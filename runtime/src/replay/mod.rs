@@ -70,7 +70,11 @@ pub fn classify(line: &[u8]) -> Option<Format> {
     if t[0] == b'{' {
         return Some(Format::Jsonl);
     }
-    if t.starts_with(b"type=") || t.starts_with(b"node=") || find(t, b"msg=audit(").is_some() {
+    if t.starts_with(b"type=")
+        || t.starts_with(b"node=")
+        || find(t, b"msg=audit(").is_some()
+        || (find(t, b"audit: type=").is_some() && find(t, b" audit(").is_some())
+    {
         return Some(Format::Audit);
     }
     if t.starts_with(b"# tracer:") || ftrace::event_token(t).is_some() {
@@ -170,7 +174,11 @@ impl ReplaySource {
     fn malformed_line(&mut self, name: &str, line_no: u64, reason: &str) -> Result<(), SourceError> {
         self.malformed += 1;
         if self.strict {
-            return Err(SourceError::Malformed { path: name.to_string(), line: line_no, reason: reason.to_string() });
+            return Err(SourceError::Malformed {
+                path: name.to_string(),
+                line: line_no,
+                reason: reason.to_string(),
+            });
         }
         if self.reported < MAX_REPORTS {
             self.reported += 1;
@@ -298,7 +306,8 @@ impl ReplaySource {
                     let decoder = input.decoder.as_mut().expect("detected");
                     if let Err(reason) = decoder.line(&line, &mut self.pending) {
                         let name = input.name.clone();
-                        let reason = if terminated { reason } else { format!("truncated last line: {reason}") };
+                        let reason =
+                            if terminated { reason } else { format!("truncated last line: {reason}") };
                         self.malformed_line(&name, no, &reason)?;
                     }
                     self.line = line;
