@@ -150,6 +150,17 @@ pub fn source_name(source: u32) -> &'static [u8] {
     SourceKind::from_code(source).name().as_bytes()
 }
 
+/// The `walltime` builtin: RFC 3339 when the source knows the wall-clock
+/// time; otherwise (ftrace text records only time since boot) the event
+/// time as `+SECONDS.MICROS`.
+pub fn walltime_text(rec: &Record) -> String {
+    if rec.walltime != 0 {
+        rfc3339(rec.walltime)
+    } else {
+        format!("+{}.{:06}", rec.time / 1_000_000_000, rec.time % 1_000_000_000 / 1000)
+    }
+}
+
 /// RFC 3339 UTC with nanoseconds: `2026-11-29T14:03:07.123456789Z`.
 pub fn rfc3339(unix_ns: i64) -> String {
     let secs = unix_ns.div_euclid(1_000_000_000);

@@ -83,7 +83,7 @@ impl Interpreter {
                     LoadStr::Comm => rec.comm,
                     LoadStr::EventName => StrRef::from_slice(exec::event_name(rec.kind)),
                     LoadStr::SourceName => StrRef::from_slice(exec::source_name(rec.source)),
-                    LoadStr::Walltime => host.alloc(exec::rfc3339(rec.walltime).as_bytes()),
+                    LoadStr::Walltime => host.alloc(exec::walltime_text(rec).as_bytes()),
                 }
             }
             Inst::Copy { dst, src } => self.ints[dst.0 as usize] = self.i(*src),

@@ -179,7 +179,10 @@ impl Output {
                 }
                 out.push(b']');
             }
-            out.extend_from_slice(b": ");
+            out.push(b':');
+            if !matches!(agg, Agg::Buckets(_)) {
+                out.push(b' ');
+            }
             match agg {
                 Agg::Buckets(b) => {
                     out.push(b'\n');
