@@ -86,7 +86,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     if let Some(stage) = args.dump {
         let mut out = io::stdout().lock();
         let text = match stage {
-            Dump::Ast => format!("{:#?}\n", compiled.ast),
+            Dump::Ast => compiled.ast.to_string(),
             Dump::Typed => format!("{:#?}\n", compiled.typed),
             Dump::Ir => compiled.ir.to_string(),
         };

@@ -13,6 +13,7 @@
 
 pub mod ast;
 mod parse;
+mod print;
 
 pub use ast::Span;
 pub use parse::{SyntaxError, parse_expr, parse_program, unescape};

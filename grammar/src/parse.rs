@@ -51,7 +51,7 @@ pub fn parse_program(src: &str) -> Result<Program, Vec<SyntaxError>> {
                 break;
             }
             Err(e) => {
-                let resume = resync_point(src, e.span.end.max(base + 1));
+                let resume = resync_point(src, e.span.start, base);
                 errors.push(e);
                 match resume {
                     Some(next) if errors.len() < MAX_ERRORS => base = next,
@@ -146,9 +146,15 @@ fn shift_expr(mut e: Expr, offset: usize) -> Expr {
     e
 }
 
-/// The start of the next line after `pos` whose first word begins a clause.
-fn resync_point(src: &str, pos: usize) -> Option<usize> {
-    let mut line_start = src[pos.min(src.len())..].find('\n')? + pos + 1;
+/// Where to resume after an error at `pos`: the line holding the error, if
+/// it starts a clause (and parsing moves forward), else the next line that
+/// starts a clause.
+fn resync_point(src: &str, pos: usize, base: usize) -> Option<usize> {
+    let pos = pos.min(src.len());
+    let mut line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    if line_start <= base {
+        line_start = src[pos..].find('\n')? + pos + 1;
+    }
     while line_start < src.len() {
         let line = &src[line_start..];
         let trimmed = line.trim_start_matches([' ', '\t']);
@@ -213,9 +219,12 @@ struct Builder {
 type Built = Result<(Expr, bool), SyntaxError>;
 
 impl Builder {
+    /// The span of a pair, without the whitespace and comments pest's
+    /// implicit rules may have consumed at its end.
     fn span(&self, p: &Pair<Rule>) -> Span {
         let s = p.as_span();
-        Span::new(s.start() + self.base, s.end() + self.base)
+        let len = trimmed_len(p.as_str());
+        Span::new(s.start() + self.base, s.start() + len + self.base)
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
@@ -649,6 +658,9 @@ fn convert_error(src: &str, base: usize, e: pest::error::Error<Rule>) -> SyntaxE
     }
 
     let mut wanted: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+    if wanted.is_empty() {
+        wanted.push(CLAUSE);
+    }
     wanted.sort();
     wanted.dedup();
     let message = match wanted.len() {
@@ -661,11 +673,13 @@ fn convert_error(src: &str, base: usize, e: pest::error::Error<Rule>) -> SyntaxE
     };
     let span = if found.is_empty() { Span::new(pos, pos) } else { found };
     let mut err = SyntaxError::new(span, message, "unexpected here");
-    if wanted.contains(&"a clause (`on`, `BEGIN`, `END`, `every`, `list`, `macro`)") {
+    if wanted.contains(&CLAUSE) {
         err = err.help("a program is a list of clauses such as `on deny_* { @[comm] = count() }`");
     }
     err
 }
+
+const CLAUSE: &str = "a clause (`on`, `BEGIN`, `END`, `every`, `list`, `macro`)";
 
 fn is_expr_start(r: Rule) -> bool {
     matches!(
@@ -705,7 +719,7 @@ fn describe(r: Rule) -> Option<&'static str> {
         | Rule::kw_end
         | Rule::kw_every
         | Rule::kw_list
-        | Rule::kw_macro => "a clause (`on`, `BEGIN`, `END`, `every`, `list`, `macro`)",
+        | Rule::kw_macro => CLAUSE,
         Rule::event_pat | Rule::event_list => "an event name",
         Rule::block => "a block `{ ... }`",
         Rule::where_part | Rule::kw_where => "`where`",
@@ -798,6 +812,18 @@ fn previous_token(src: &str, pos: usize) -> Option<Span> {
             end - last.len_utf8()
         };
         return Some(Span::new(start, end));
+    }
+}
+
+/// The length of `text` without trailing whitespace and comments.
+fn trimmed_len(text: &str) -> usize {
+    let mut t = text.trim_end();
+    loop {
+        let line_start = t.rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&t[line_start..]) {
+            Some(c) => t = t[..line_start + c].trim_end(),
+            None => return t.len(),
+        }
     }
 }
 

@@ -1,0 +1,149 @@
+//! Snapshots of rendered diagnostics: every error example of the language
+//! contract (LANGUAGE.md section 7) gets its own snapshot, and the other
+//! checker errors share one.
+
+use landtrace_compiler::{CheckOptions, Diag, compile};
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+fn render(diags: &[Diag]) -> String {
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
+    let mut out = String::new();
+    for d in diags {
+        handler.render_report(&mut out, d).unwrap();
+    }
+    out
+}
+
+fn errors(src: &str) -> Vec<Diag> {
+    match compile(src, "-e", &CheckOptions::default()) {
+        Ok(_) => panic!("expected an error for {src:?}"),
+        Err(d) => d,
+    }
+}
+
+macro_rules! diagnostic {
+    ($name:ident, $src:expr, $message:expr) => {
+        #[test]
+        fn $name() {
+            let diags = errors($src);
+            assert_eq!(diags.len(), 1, "{}", render(&diags));
+            assert_eq!(diags[0].message, $message);
+            insta::assert_snapshot!(render(&diags));
+        }
+    };
+}
+
+diagnostic!(unknown_event, "on create_rulset where handled_fs & READ_FILE", "unknown event `create_rulset`");
+diagnostic!(unknown_constant, "on create_ruleset where handled_fs & READ_FIEL", "unknown constant `READ_FIEL`");
+diagnostic!(
+    family_mismatch,
+    "on create_ruleset where handled_net & READ_FILE",
+    "READ_FILE is a filesystem right; handled_net holds network rights"
+);
+diagnostic!(
+    field_missing_in_one_event,
+    "on create_ruleset, deny_access_fs where path == \"/\"",
+    "path is not a field of create_ruleset"
+);
+diagnostic!(compare_str_with_int, "on deny_access_fs where path == 3", "cannot compare str with int");
+diagnostic!(invalid_regex, "on deny_access_fs where path =~ re\"([\"", "invalid regular expression");
+diagnostic!(printf_type, "on deny_access_fs { printf(\"%d\\n\", path) }", "%d expects an integer, path is str");
+diagnostic!(missing_where_expression, "on deny_access_fs where", "expected an expression after 'where'");
+
+#[test]
+fn help_lines_suggest_the_fix() {
+    let help = |src: &str| errors(src)[0].help.clone().unwrap_or_default();
+    assert_eq!(help("on create_rulset where handled_fs & READ_FILE"), "did you mean `create_ruleset`?");
+    assert_eq!(help("on create_ruleset where handled_fs & READ_FIEL"), "did you mean `READ_FILE`?");
+    assert_eq!(help("on deny_access_fs where pth == \"/\""), "did you mean `path`?");
+    assert_eq!(help("on deny_access_fs where basenme(path) == \"x\""), "did you mean `basename`?");
+    assert_eq!(help("on deny_access_fs where blockers & fs.read_fil"), "did you mean `fs.read_file`?");
+    assert!(help("on create_ruleset where path == \"/\"").contains("add_rule_fs"));
+}
+
+#[test]
+fn every_error_of_a_program_is_reported_in_one_run() {
+    let src = "on create_rulset where handled_fs & READ_FIEL\n\
+               on deny_access_fs where path == 3 { printf(\"%d\\n\", path) }\n\
+               on deny_access_net where blockers & READ_FILE";
+    let diags = errors(src);
+    let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "unknown event `create_rulset`",
+            "unknown constant `READ_FIEL`",
+            "cannot compare str with int",
+            "%d expects an integer, path is str",
+            "READ_FILE is a filesystem right; blockers holds network rights",
+        ]
+    );
+}
+
+#[test]
+fn more_checker_errors() {
+    let cases = [
+        "on nope_*",
+        "on deny_access_fs where path",
+        "on deny_access_fs where path =~ comm",
+        "on deny_access_fs where path =~ \"/tmp/[ab\"",
+        "on deny_access_fs { printf(\"%s %s\\n\", comm) }",
+        "on deny_access_fs { printf(\"%s\\n\", comm, pid) }",
+        "on deny_access_fs { printf(\"%q\\n\", comm) }",
+        "on deny_access_fs { printf(\"%r\\n\", pid) }",
+        "on deny_access_fs { @a[pid] = count(); @a[comm] = count() }",
+        "on deny_access_fs { @a[pid] = count(); @a[pid] = sum(pid) }",
+        "on deny_access_fs { @a[pid] = count(); @a[pid, comm] = count() }",
+        "on deny_access_fs where @never[pid] > 1",
+        "on deny_access_fs where $x > 1",
+        "on deny_access_fs { print($y) }",
+        "on deny_access_fs { $x = 1; $x = \"s\" }",
+        "on deny_access_fs where pid == $1",
+        "BEGIN { print(comm) }",
+        "END { print }",
+        "on deny_access_fs { count() }",
+        "on deny_access_fs where count() > 1",
+        "on deny_access_fs { @h = hist(path) }",
+        "on deny_access_fs { @h = lhist(ino, 10, 0, 1) }",
+        "on deny_access_fs { @h = hist(ino); print(@h[1]) }",
+        "on deny_access_net where dport in [\"a\"]",
+        "on deny_access_fs where comm in [1, 2]",
+        "on deny_access_fs where ino in 9..1",
+        "on deny_access_fs where blockers + 1 > 2",
+        "on deny_access_fs where domain == comm",
+        "on deny_access_fs where comm in servers",
+        "list servers = [\"a\"]\non deny_access_fs where servers",
+        "macro m = m\non deny_access_fs where m",
+        "macro path = 1",
+        "on deny_access_fs where path[0] == 1",
+        "on check_rule_fs, check_rule_net where grants[0] & READ_FILE",
+        "on deny_access_fs where rights(pid) == \"\"",
+        "every 10us { exit() }",
+        "on deny_access_fs { clear(@a[1]) }",
+        "on deny_access_fs where len(1) > 0",
+        "on deny_access_fs where has(blockers, CONNECT_TCP)",
+        "on deny_access_fs { foo() }",
+    ];
+    let mut out = String::new();
+    for src in cases {
+        out.push_str(&format!("### {src}\n"));
+        out.push_str(&render(&errors(src)));
+        out.push('\n');
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn every_language_example_checks() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/language");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if let Err(d) = compile(&text, &path.display().to_string(), &CheckOptions::default()) {
+            panic!("{}", render(&d));
+        }
+        n += 1;
+    }
+    assert!(n >= 7);
+}
