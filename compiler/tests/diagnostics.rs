@@ -34,7 +34,11 @@ macro_rules! diagnostic {
 }
 
 diagnostic!(unknown_event, "on create_rulset where handled_fs & READ_FILE", "unknown event `create_rulset`");
-diagnostic!(unknown_constant, "on create_ruleset where handled_fs & READ_FIEL", "unknown constant `READ_FIEL`");
+diagnostic!(
+    unknown_constant,
+    "on create_ruleset where handled_fs & READ_FIEL",
+    "unknown constant `READ_FIEL`"
+);
 diagnostic!(
     family_mismatch,
     "on create_ruleset where handled_net & READ_FILE",
@@ -47,7 +51,11 @@ diagnostic!(
 );
 diagnostic!(compare_str_with_int, "on deny_access_fs where path == 3", "cannot compare str with int");
 diagnostic!(invalid_regex, "on deny_access_fs where path =~ re\"([\"", "invalid regular expression");
-diagnostic!(printf_type, "on deny_access_fs { printf(\"%d\\n\", path) }", "%d expects an integer, path is str");
+diagnostic!(
+    printf_type,
+    "on deny_access_fs { printf(\"%d\\n\", path) }",
+    "%d expects an integer, path is str"
+);
 diagnostic!(missing_where_expression, "on deny_access_fs where", "expected an expression after 'where'");
 
 #[test]

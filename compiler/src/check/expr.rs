@@ -44,12 +44,12 @@ impl<'a> Checker<'a> {
         if x.ty.is_truthy() {
             Some(x)
         } else {
-            let d = self.err(e.span, format!("a {} is not a condition", x.ty), "not a condition").with_help(
-                match x.ty {
+            let d = self
+                .err(e.span, format!("{} is not a condition", article(x.ty)), "not a condition")
+                .with_help(match x.ty {
                     Type::Str => "compare it, e.g. `path != \"\"` or `len(path) > 0`",
                     _ => "use `len(...)` or index it",
-                },
-            );
+                });
             self.push(d);
             None
         }
@@ -691,7 +691,7 @@ impl<'a> Checker<'a> {
                     let d = self
                         .err(
                             rhs.span(),
-                            format!("a {} can only be in a list of numbers or rights", subject.ty),
+                            format!("{} can only be in a list of numbers or rights", article(subject.ty)),
                             "contains a string",
                         )
                         .with_secondary(subject.span, format!("{}", subject.ty));
@@ -968,4 +968,13 @@ fn event_names(evs: &[EventKind]) -> String {
 
 fn event_names_plain(evs: &[EventKind]) -> String {
     event_names(evs)
+}
+
+/// "an int", "a str".
+fn article(t: Type) -> String {
+    let name = t.to_string();
+    match name.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {name}"),
+        _ => format!("a {name}"),
+    }
 }

@@ -205,11 +205,7 @@ impl<'a> Checker<'a> {
             let Some(v) = values.get(i) else {
                 let d = self
                     .err(spec_span, format!("{spec_text} has no argument"), "no argument for this")
-                    .with_help(format!(
-                        "the format has {} conversions and {} arguments",
-                        specs.len(),
-                        values.len()
-                    ));
+                    .with_help(counts(specs.len(), values.len()));
                 self.push(d);
                 ok = false;
                 break;
@@ -244,11 +240,7 @@ impl<'a> Checker<'a> {
         if let Some(extra) = values.get(specs.len()) {
             let d = self
                 .err(extra.span, "this argument has no conversion in the format", "extra argument")
-                .with_help(format!(
-                    "the format has {} conversions and {} arguments",
-                    specs.len(),
-                    values.len()
-                ));
+                .with_help(counts(specs.len(), values.len()));
             self.push(d);
             ok = false;
         }
@@ -511,4 +503,8 @@ fn raw_offset(raw: &str, target: usize) -> usize {
         produced += 1;
     }
     i.min(raw.len())
+}
+
+fn counts(specs: usize, args: usize) -> String {
+    format!("the format has {specs} conversion{} and {args} argument{}", plural(specs), plural(args))
 }
