@@ -1,0 +1,401 @@
+//! Table tests: (program, events) -> matches and printed output, for every
+//! operator, function, statement and aggregation, through the engine.
+
+use landtrace_compiler::exec::Backend;
+use landtrace_compiler::interp::Interpreter;
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::{EventKind, SourceKind, field};
+use landtrace_compiler::{CheckOptions, compile};
+use landtrace_runtime::engine::run_source;
+use landtrace_runtime::source::VecSource;
+use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output, Summary};
+
+/// A denial of READ_FILE on /etc/passwd by curl(4242).
+fn denial() -> Event {
+    let mut e = Event::new();
+    e.reset(EventKind::DenyAccessFs, SourceKind::Replay);
+    let h = e.header_mut();
+    h.pid = 4242;
+    h.tid = 4243;
+    h.ppid = 1;
+    h.uid = 1000;
+    h.gid = 100;
+    h.cpu = 1;
+    h.cgroup = 77;
+    h.time = 5_000_000_000;
+    h.walltime = 1_795_958_807_045_000_000;
+    e.set_comm(b"curl");
+    e.set(field::domain, 0x1c1407c26);
+    e.set(field::same_exec, 1);
+    e.set(field::logged, 0);
+    e.set(field::blockers, 0b100);
+    e.set(field::ino, 737);
+    e.set_str(field::dev, b"254:0");
+    e.set_str(field::path, b"/etc/passwd");
+    e
+}
+
+fn check_rule() -> Event {
+    let mut e = Event::new();
+    e.reset(EventKind::CheckRuleFs, SourceKind::Replay);
+    e.set_comm(b"python3");
+    e.set(field::domain, 0x20);
+    e.set(field::access_request, 0b10);
+    e.set_grants(&[0b10, 0]);
+    e
+}
+
+type MakeBackend = fn(&landtrace_compiler::ir::Program) -> Box<dyn Backend>;
+
+fn interpreter(p: &landtrace_compiler::ir::Program) -> Box<dyn Backend> {
+    Box::new(Interpreter::new(p))
+}
+
+fn run_with(src: &str, events: Vec<Event>, make: MakeBackend, opts: EngineOptions) -> (String, Summary) {
+    let compiled = compile(src, "-e", &CheckOptions { args: vec!["443".into(), "curl".into()] })
+        .unwrap_or_else(|d| panic!("{src}: {:?}", d.iter().map(|d| d.message.clone()).collect::<Vec<_>>()));
+    let (out, buf) = Output::to_vec(OutFormat::Text);
+    let mut engine = Engine::new(&compiled.ir, make(&compiled.ir), out, opts);
+    let mut source = VecSource::new(events);
+    let summary = run_source(&mut engine, &mut source, &mut Event::new()).unwrap();
+    (buf.text(), summary)
+}
+
+fn run(src: &str, events: Vec<Event>) -> (String, Summary) {
+    run_with(src, events, interpreter, EngineOptions::default())
+}
+
+fn matches(pred: &str) -> bool {
+    let (out, _) = run(&format!("on deny_access_fs where {pred} {{ printf(\"yes\") }}"), vec![denial()]);
+    out == "yes"
+}
+
+fn printed(expr: &str) -> String {
+    let (out, _) = run(&format!("on deny_access_fs {{ print({expr}) }}"), vec![denial()]);
+    out.trim_end_matches('\n').to_string()
+}
+
+#[test]
+fn predicates() {
+    let table: &[(&str, bool)] = &[
+        ("true", true),
+        ("false", false),
+        ("pid == 4242", true),
+        ("pid != 4242", false),
+        ("pid < 5000 and pid <= 4242 and pid > 4000 and pid >= 4242", true),
+        ("pid == 1 or uid in [0, 1000]", true),
+        ("pid == 1 || uid in [0, 999]", false),
+        ("not logged", true),
+        ("!same_exec", false),
+        ("logged == false and same_exec == true", true),
+        ("blockers & READ_FILE", true),
+        ("blockers & WRITE_FILE", false),
+        ("blockers & fs.read_file and blockers & LANDLOCK_ACCESS_FS_READ_FILE", true),
+        ("blockers == READ_FILE", true),
+        ("blockers in [READ_FILE, WRITE_FILE]", true),
+        ("blockers not in [WRITE_FILE]", true),
+        ("has(blockers, FS_READ)", false),
+        ("any(blockers, FS_READ)", true),
+        ("has(blockers, 4)", true),
+        ("domain == 0x1c1407c26", true),
+        ("domain > 0x1c1407c25", true),
+        ("path == \"/etc/passwd\"", true),
+        ("path != \"/etc/passwd\"", false),
+        ("path < \"/f\" and path > \"/a\" and path <= \"/etc/passwd\" and path >= \"/etc\"", true),
+        ("path =~ \"/etc/**\"", true),
+        ("path =~ \"/etc/*\"", true),
+        ("path =~ \"/e?c/*wd\"", true),
+        ("path =~ \"/usr/**\"", false),
+        ("path !~ \"/usr/**\"", true),
+        ("path =~ re\"^/etc/(passwd|shadow)$\"", true),
+        ("path =~ re\"shadow\"", false),
+        ("comm in [\"curl\", \"wget\"]", true),
+        ("comm not in [\"curl\", \"wget\"]", false),
+        ("ino in 700..800", true),
+        ("ino in 1..10", false),
+        ("ino in [1, 700..737, 900]", true),
+        ("starts_with(path, \"/etc\") and ends_with(path, \"wd\") and contains(path, \"/pass\")", true),
+        ("starts_with(path, \"/usr\") or ends_with(path, \"x\") or contains(path, \"zz\")", false),
+        ("len(path) == 11 and len(comm) == 4", true),
+        ("basename(path) == \"passwd\" and dirname(path) == \"/etc\"", true),
+        ("hex(ino) == \"2e1\" and hex(domain) == \"1c1407c26\"", true),
+        ("rights(blockers) == \"READ_FILE\"", true),
+        ("popcount(blockers | WRITE_FILE) == 2", true),
+        ("event == \"deny_access_fs\" and source == \"replay\"", true),
+        ("tid == 4243 and ppid == 1 and gid == 100 and cpu == 1 and cgroup == 77", true),
+        ("time == 5000000000 and time > 4s", true),
+        ("walltime == \"2026-11-29T13:26:47.045000000Z\"", true),
+        ("dev == \"254:0\"", true),
+        ("pid == $1 - 443 + 4242", true),
+        ("comm == $2", true),
+        ("(1 | 2) ^ 7 == 4 and 6 & 3 == 2", true),
+        ("1 << 4 == 16 and -16 >> 2 == -4 and ~0 == -1", true),
+        ("7 + 3 == 10 and 7 - 10 == -3 and 6 * 7 == 42 and 7 / 2 == 3 and -7 / 2 == -3 and 7 % 3 == 1", true),
+        ("-pid == -4242", true),
+        ("9223372036854775807 + pid == -9223372036854771567", true),
+        ("pid * 0 / 0 == 0", true),
+        ("~blockers & READ_FILE == 0", true),
+        ("blockers >> 2 == 1", true),
+        ("pid - 4242", false),
+        ("pid", true),
+    ];
+    for (pred, want) in table {
+        assert_eq!(matches(pred), *want, "where {pred}");
+    }
+}
+
+#[test]
+fn printed_values() {
+    let table: &[(&str, &str)] = &[
+        ("pid", "4242"),
+        ("comm", "curl"),
+        ("path", "/etc/passwd"),
+        ("domain", "1c1407c26"),
+        ("blockers", "READ_FILE"),
+        ("blockers | WRITE_FILE | 0x100000000", "WRITE_FILE|READ_FILE|0x100000000"),
+        ("logged, same_exec", "false true"),
+        ("basename(\"/a/b/\"), dirname(\"b\")", "b ."),
+        ("hex(255), rights(FS_READ), popcount(FS_ALL)", "ff READ_FILE|READ_DIR 17"),
+        ("\"a b\\tc\"", "a b\tc"),
+        ("1 / 0, 5 % 0", "0 0"),
+        ("@m + 1, len(@m)", "1 0"),
+    ];
+    for (expr, want) in table {
+        let src = if expr.contains("@m") { format!("{expr}); @m = count(); clear(@m") } else { expr.to_string() };
+        let got = printed(&src);
+        let got = got.lines().next().unwrap_or("");
+        assert_eq!(got, *want, "print({expr})");
+    }
+}
+
+#[test]
+fn lists_index_and_measure() {
+    let (out, _) = run(
+        "on check_rule_fs { print(len(grants), grants[0], grants[1], grants[2], grants[-1], access_request) }",
+        vec![check_rule()],
+    );
+    assert_eq!(out, "2 WRITE_FILE 0 0 0 WRITE_FILE\n");
+}
+
+#[test]
+fn division_by_zero_yields_zero_and_is_counted() {
+    let (out, summary) = run("on deny_access_fs { print(pid / (pid - 4242), pid % 0) }", vec![denial(), denial()]);
+    assert_eq!(out, "0 0\n0 0\n");
+    assert_eq!(summary.div_by_zero, 4);
+}
+
+#[test]
+fn and_or_short_circuit() {
+    let (_, s) = run("on deny_access_fs where pid == 0 and 1 / (pid - pid) == 0 { print(1) }", vec![denial()]);
+    assert_eq!(s.div_by_zero, 0);
+    let (_, s) = run("on deny_access_fs where pid != 0 or 1 / (pid - pid) == 0 { print(1) }", vec![denial()]);
+    assert_eq!(s.div_by_zero, 0);
+    let (_, s) = run("on deny_access_fs where pid != 0 and 1 / (pid - pid) == 0 { print(1) }", vec![denial()]);
+    assert_eq!(s.div_by_zero, 1);
+}
+
+#[test]
+fn printf_formats() {
+    let (out, _) = run(
+        r#"on deny_access_fs { printf("[%d|%u|%x|%X|%s|%%|%-6s|%6s|%08x|%-4d|%r|%s|%d]\n", -5, pid, ino, ino, path, comm, comm, ino, 7, blockers, domain, logged) }"#,
+        vec![denial()],
+    );
+    assert_eq!(out, "[-5|4242|2e1|2E1|/etc/passwd|%|curl  |  curl|000002e1|7   |READ_FILE|1c1407c26|0]\n");
+}
+
+#[test]
+fn untrusted_strings_are_escaped_trusted_ones_are_not() {
+    let mut e = denial();
+    e.set_str(field::path, b"/tmp/a b=c\n\x1b[31m\"'\\");
+    e.set_comm(b"ev\til");
+    let (out, _) = run(
+        r#"on deny_access_fs { printf("%s %s %s\n", path, comm, "lit eral"); print(path, basename(path), "x y"); @[comm, path] = count() }"#,
+        vec![e],
+    );
+    assert_eq!(
+        out,
+        "/tmp/a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c ev\\x09il lit eral\n\
+         /tmp/a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c x y\n\
+         @[ev\\x09il, /tmp/a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c]: 1\n\n"
+    );
+    assert!(!out.contains('\x1b'));
+}
+
+#[test]
+fn default_event_format() {
+    let (out, _) = run("on deny_access_fs", vec![denial()]);
+    assert_eq!(
+        out,
+        "13:26:47.045000 curl(4242) deny_access_fs domain=1c1407c26 same_exec=true logged=false blockers=READ_FILE dev=254:0 ino=737 path=/etc/passwd\n"
+    );
+}
+
+#[test]
+fn aggregations_and_map_printing() {
+    let mut events = Vec::new();
+    for (comm, ino) in [("a", 1), ("b", 10), ("a", 3), ("c", 100), ("a", 0)] {
+        let mut e = denial();
+        e.set_comm(comm.as_bytes());
+        e.set(field::ino, ino);
+        events.push(e);
+    }
+    let (out, _) = run(
+        "on deny_access_fs {
+            @n[comm] = count(); @s[comm] = sum(ino); @lo[comm] = min(ino); @hi[comm] = max(ino)
+            @avg[comm] = avg(ino); @st[comm] = stats(ino); @last[comm] = ino; @all = count()
+         }",
+        events,
+    );
+    assert_eq!(
+        out,
+        "@n[b]: 1\n@n[c]: 1\n@n[a]: 3\n\n\
+         @s[a]: 4\n@s[b]: 10\n@s[c]: 100\n\n\
+         @lo[a]: 0\n@lo[b]: 10\n@lo[c]: 100\n\n\
+         @hi[a]: 3\n@hi[b]: 10\n@hi[c]: 100\n\n\
+         @avg[a]: 1\n@avg[b]: 10\n@avg[c]: 100\n\n\
+         @st[a]: count 3, average 1, total 4\n@st[b]: count 1, average 10, total 10\n@st[c]: count 1, average 100, total 100\n\n\
+         @last[a]: 0\n@last[b]: 10\n@last[c]: 100\n\n\
+         @all: 5\n\n"
+    );
+}
+
+#[test]
+fn histograms() {
+    let mut events = Vec::new();
+    for ino in [0, 1, 2, 3, 5, 1000] {
+        let mut e = denial();
+        e.set(field::ino, ino);
+        events.push(e);
+    }
+    let (out, _) = run("on deny_access_fs { @h = hist(ino); @l = lhist(ino, 0, 10, 5) }", events);
+    let want = "@h:\n\
+[0]                        1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n\
+[1]                        1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n\
+[2, 4)                     2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\
+[4, 8)                     1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n\
+[8, 16)                    0 |                                                    |\n\
+[16, 32)                   0 |                                                    |\n\
+[32, 64)                   0 |                                                    |\n\
+[64, 128)                  0 |                                                    |\n\
+[128, 256)                 0 |                                                    |\n\
+[256, 512)                 0 |                                                    |\n\
+[512, 1K)                  1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n\
+\n\
+@l:\n\
+[0, 5)                     4 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\
+[5, 10)                    1 |@@@@@@@@@@@@@                                       |\n\
+[10, ...)                  1 |@@@@@@@@@@@@@                                       |\n\
+\n";
+    assert_eq!(out, want);
+}
+
+#[test]
+fn statements_scratch_if_delete_clear_exit() {
+    let (out, _) = run(
+        "on deny_access_fs {
+            $x = ino * 2
+            if $x > 1000 { print(\"big\", $x) } else if $x > 100 { print(\"mid\", $x) } else { print(\"small\") }
+            @seen[comm] = count()
+            if @seen[comm] == 2 { delete(@seen[comm]) }
+            @other[pid] = count()
+            if len(@other) > 0 { clear(@other) }
+            @last[pid] = path
+            print(@last[pid], @last[1])
+         }",
+        vec![denial(), denial()],
+    );
+    assert_eq!(out, "big 1474\n/etc/passwd \nbig 1474\n/etc/passwd \n@last[4242]: /etc/passwd\n\n");
+    let (out, s) = run("on deny_access_fs { print(pid); exit() } END { print(\"end\") }", vec![denial(), denial()]);
+    assert_eq!(out, "4242\nend\n");
+    assert_eq!(s.events, 1);
+}
+
+#[test]
+fn begin_end_and_maps_printed_by_end() {
+    let (out, _) = run(
+        "BEGIN { printf(\"start\\n\") }
+         on deny_access_fs { @a[comm] = count(); @b[comm] = count(); @c = count() }
+         END { print(@a); clear(@b) }",
+        vec![denial()],
+    );
+    assert_eq!(out, "start\n@a[curl]: 1\n\n@c: 1\n\n");
+    let (out, _) = run("on deny_access_fs { @a[pid] = count() } END { print(@a, 1) }", {
+        let mut es = vec![denial(), denial()];
+        let mut other = denial();
+        other.header_mut().pid = 1;
+        es.push(other);
+        es
+    });
+    assert_eq!(out, "@a[4242]: 2\n\n");
+}
+
+#[test]
+fn every_fires_by_event_time_in_replay() {
+    let mut events = Vec::new();
+    for t in [1, 2, 3, 11, 12, 35] {
+        let mut e = denial();
+        e.header_mut().time = t * 1_000_000_000;
+        events.push(e);
+    }
+    let (out, _) = run("on deny_access_fs { @n = count() } every 10s { print(time / 1000000000, @n); clear(@n) }", events);
+    assert_eq!(out, "11 3\n21 2\n31 0\n@n: 1\n\n");
+}
+
+#[test]
+fn multi_event_clauses_use_the_family_of_each_event() {
+    let mut rule = Event::new();
+    rule.reset(EventKind::AddRuleNet, SourceKind::Replay);
+    rule.set(field::access_rights, 0b10);
+    let mut fs = Event::new();
+    fs.reset(EventKind::AddRuleFs, SourceKind::Replay);
+    fs.set(field::access_rights, 0b10);
+    let (out, _) = run(
+        "on add_rule_fs, add_rule_net { printf(\"%s %r %s\\n\", event, access_rights, rights(access_rights)); @[access_rights] = count() }",
+        vec![rule, fs],
+    );
+    assert_eq!(out, "add_rule_net CONNECT_TCP CONNECT_TCP\nadd_rule_fs WRITE_FILE WRITE_FILE\n@[WRITE_FILE]: 1\n@[CONNECT_TCP]: 1\n\n");
+}
+
+#[test]
+fn map_keys_are_bounded() {
+    let mut events = Vec::new();
+    for pid in 0..10 {
+        let mut e = denial();
+        e.header_mut().pid = pid;
+        events.push(e);
+    }
+    let (out, s) = run_with(
+        "on deny_access_fs { @[pid] = count() }",
+        events,
+        interpreter,
+        EngineOptions { max_keys: 3, ..Default::default() },
+    );
+    assert_eq!(out.lines().filter(|l| l.starts_with("@[")).count(), 3);
+    assert_eq!(s.dropped_keys, vec![("@".to_string(), 3, 7)]);
+}
+
+#[test]
+fn json_output() {
+    let compiled = compile(
+        "on deny_access_fs { @[comm, blockers] = count(); print(pid, path, blockers, domain); printf(\"x\\n\") } on deny_access_fs",
+        "-e",
+        &CheckOptions::default(),
+    )
+    .unwrap();
+    let (out, buf) = Output::to_vec(OutFormat::Json);
+    let mut engine = Engine::new(&compiled.ir, interpreter(&compiled.ir), out, EngineOptions::default());
+    let mut e = denial();
+    e.set_str(field::path, b"/bad\xff");
+    run_source(&mut engine, &mut VecSource::new(vec![e]), &mut Event::new()).unwrap();
+    let text = buf.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], r#"{"type":"print","values":[4242,{"hex":"2f626164ff"},["READ_FILE"],"1c1407c26"]}"#);
+    assert_eq!(lines[1], r#"{"type":"printf","text":"x\n"}"#);
+    assert!(lines[2].starts_with(r#"{"type":"event","v":1,"event":"deny_access_fs","source":"replay","time":5000000000,"walltime":"2026-11-29T13:26:47.045000000Z","pid":4242,"#), "{}", lines[2]);
+    assert!(lines[2].contains(r#""blockers":["READ_FILE"],"blockers_raw":4,"#));
+    assert!(lines[2].contains("\"path\":\"/bad\u{fffd}\",\"path_hex\":\"2f626164ff\""), "{}", lines[2]);
+    assert_eq!(lines[3], r#"{"type":"map","name":"@","entries":[{"keys":["curl",["READ_FILE"]],"value":1}]}"#);
+    for l in lines {
+        serde_json::from_str::<serde_json::Value>(l).unwrap();
+    }
+}
