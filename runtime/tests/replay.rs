@@ -1,0 +1,313 @@
+//! Replay of every format: detection, every revision of the ftrace forms,
+//! audit grouping, JSON round trips, and malformed, truncated and hostile
+//! input (reported with file:line, skipped, counted; fatal with --strict).
+
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::{EventKind, field};
+use landtrace_runtime::output::{SharedBuf, json_event};
+use landtrace_runtime::replay::{Format, ReplaySource, classify, decode_all};
+use landtrace_runtime::{Source, SourceError};
+
+fn replay(name: &str, bytes: &[u8], strict: bool) -> (Vec<Event>, String, Result<(), SourceError>, Vec<String>) {
+    let report = SharedBuf::default();
+    let mut src = ReplaySource::from_bytes(name, bytes.to_vec(), strict).report_to(Box::new(report.clone()));
+    let mut events = Vec::new();
+    let mut ev = Event::new();
+    let result = loop {
+        match src.next(&mut ev) {
+            Ok(true) => events.push(ev.clone()),
+            Ok(false) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    (events, report.text(), result, src.summary())
+}
+
+fn kinds(evs: &[Event]) -> Vec<EventKind> {
+    evs.iter().map(|e| e.kind().unwrap()).collect()
+}
+
+#[test]
+fn formats_are_detected() {
+    assert_eq!(classify(b"{\"event\":\"free_domain\"}"), Some(Format::Jsonl));
+    assert_eq!(classify(b"type=LANDLOCK_ACCESS msg=audit(1.2:3): domain=1"), Some(Format::Audit));
+    assert_eq!(classify(b"node=h type=SYSCALL msg=audit(1.2:3): a=1"), Some(Format::Audit));
+    assert_eq!(classify(b"[ 12.5] audit: type=1423 audit(1.2:3): domain=1"), Some(Format::Audit));
+    assert_eq!(classify(b"# tracer: nop"), Some(Format::Ftrace));
+    assert_eq!(classify(b"  cat-1 [000] 1.0: landlock_free_domain: domain=1 denials=0"), Some(Format::Ftrace));
+    assert_eq!(classify(b"hello world"), None);
+}
+
+#[test]
+fn the_shipped_traces_replay_cleanly() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/traces");
+    for (file, min_events) in [("demo.ftrace", 200), ("demo.jsonl", 200), ("sandboxer.audit.log", 10)] {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let (evs, report, result, summary) = replay(file, &bytes, true);
+        assert!(result.is_ok(), "{file}: {result:?}");
+        assert_eq!(report, "", "{file}");
+        assert!(summary.is_empty(), "{file}: {summary:?}");
+        assert!(evs.len() >= min_events, "{file}: {} events", evs.len());
+    }
+}
+
+#[test]
+fn ftrace_and_its_json_conversion_are_the_same_events() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/traces");
+    let (a, ..) = replay("demo.ftrace", &std::fs::read(dir.join("demo.ftrace")).unwrap(), true);
+    let (b, ..) = replay("demo.jsonl", &std::fs::read(dir.join("demo.jsonl")).unwrap(), true);
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        let (mut lx, mut ly) = (Vec::new(), Vec::new());
+        json_event(&mut lx, x);
+        json_event(&mut ly, y);
+        assert_eq!(String::from_utf8_lossy(&lx), String::from_utf8_lossy(&ly));
+    }
+}
+
+#[test]
+fn april_2026_revision() {
+    let trace = b"\
+ sandboxer-300 [001] d..1. 100.000001: landlock_create_ruleset: ruleset=1a2b.0 handled_fs=0x7 handled_net=0x3 scoped=0x0
+ sandboxer-300 [001] d..1. 100.000002: landlock_add_rule_fs: ruleset=1a2b.0 access_rights=0x4 dev=254:1 ino=11 path=/usr
+ sandboxer-300 [001] d..1. 100.000003: landlock_restrict_self: ruleset=1a2b.1 domain=1a30 parent=0
+ sandboxer-300 [001] d..1. 100.000004: landlock_deny_access_fs: domain=1a30 same_exec=1 log_same_exec=1 log_new_exec=0 blockers=0x4 dev=254:1 ino=12 path=/etc/passwd
+ sh-301 [000] d..1. 100.000005: landlock_deny_access_fs: domain=1a30 same_exec=0 log_same_exec=1 log_new_exec=0 blockers=0x2 dev=254:1 ino=13 path=/tmp/x
+";
+    let (evs, report, result, _) = replay("april.trace", trace, true);
+    assert!(result.is_ok() && report.is_empty(), "{result:?} {report}");
+    assert_eq!(
+        kinds(&evs),
+        [EventKind::CreateRuleset, EventKind::AddRuleFs, EventKind::CreateDomain, EventKind::DenyAccessFs, EventKind::DenyAccessFs]
+    );
+    assert_eq!(evs[0].get(field::handled_fs), 7);
+    assert_eq!(evs[0].get(field::handled_net), 3);
+    assert_eq!(evs[2].get(field::domain), 0x1a30);
+    assert_eq!(evs[2].get(field::ruleset_version), 1);
+    assert_eq!(evs[3].get(field::logged), 1);
+    assert_eq!(evs[4].get(field::logged), 0);
+    assert_eq!(evs[4].get(field::blockers), 2);
+    assert!(evs[4].extras().iter().any(|(k, v)| k == "log_new_exec" && v == b"0"));
+}
+
+#[test]
+fn upstream_revision_renamed_events_and_trace_cmd_report() {
+    let trace = b"\
+version = 6
+cpus=2
+            curl-77    [001]   200.500000: landlock_add_rule_path_beneath: ruleset=5.2 access_rights=read_file|read_dir dev=8:1 ino=2 path=/etc/ssl
+            curl-77    [001]   200.500001: landlock_add_rule_net_port: ruleset=5.3 access_rights=connect_tcp port=443
+            curl-77    [000]   200.600000: landlock_check_rule_inode: domain=9 access_request=read_file dev=8:1 ino=2 grants={read_file}
+            curl-77    [000]   200.600001: landlock_check_rule_net_port: domain=9 access_request=connect_tcp port=443 grants={connect_tcp,}
+            curl-77    [000]   200.700000: landlock_enforce_domain: domain=9 complete=1 process_wide=0 no_new_privs=1
+     kworker/1:2-40    [001]   201.000000: landlock_free_ruleset: ruleset=5.3
+";
+    let (evs, report, result, _) = replay("report.txt", trace, true);
+    assert!(result.is_ok() && report.is_empty(), "{result:?} {report}");
+    assert_eq!(
+        kinds(&evs),
+        [
+            EventKind::AddRuleFs,
+            EventKind::AddRuleNet,
+            EventKind::CheckRuleFs,
+            EventKind::CheckRuleNet,
+            EventKind::EnforceDomain,
+            EventKind::FreeRuleset
+        ]
+    );
+    assert_eq!(evs[1].get(field::port), 443);
+    assert_eq!(evs[3].grants(), &[2, 0]);
+    assert_eq!(evs[4].get(field::process_wide), 0);
+    assert_eq!(evs[5].comm(), b"kworker/1:2");
+    assert_eq!(evs[5].header().time, 201_000_000_000);
+}
+
+#[test]
+fn kernel_escaped_strings_are_decoded() {
+    let trace = b"x-1 [000] 1.0: landlock_deny_access_fs: domain=1 same_exec=1 logged=1 blockers=read_file dev=1:2 ino=3 path=/a\\040b\\075c\\nd\\033[0m\\\\e\\\"\\'\\377\n";
+    let (evs, ..) = replay("esc.trace", trace, true);
+    assert_eq!(evs[0].get_str(field::path), b"/a b=c\nd\x1b[0m\\e\"'\xff");
+}
+
+#[test]
+fn malformed_lines_are_reported_skipped_and_counted() {
+    let trace = b"# tracer: nop
+x-1 [000] 1.0: landlock_free_domain: domain=1 denials=2
+x-1 [000] 1.0: landlock_free_domain: domain=nothex denials=2
+x-1 [000] 1.0: landlock_no_such_event: a=1
+x-1 [000] 1.0: landlock_create_ruleset: ruleset=1.0 handled_fs=read_file|bogus handled_net= scoped=
+x-1 [000] 1.0: landlock_free_domain: domain=3 denials=4 garbage
+x-1 [000] 1.0: landlock_free_domain: domain=4 denials=5
+CPU:1 [LOST 12 EVENTS]
+x-1 [000] 1.0: landlock_free_domain: domain=5 den";
+    let (evs, report, result, summary) = replay("bad.trace", trace, false);
+    assert!(result.is_ok());
+    assert_eq!(evs.iter().map(|e| e.get(field::domain)).collect::<Vec<_>>(), [1, 4]);
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines.len(), 5, "{report}");
+    assert!(lines[0].starts_with("landtrace: bad.trace:3: domain: bad hex ID \"nothex\""), "{}", lines[0]);
+    assert!(lines[1].starts_with("landtrace: bad.trace:4: unknown Landlock event landlock_no_such_event"));
+    assert!(lines[2].contains("bad.trace:5: handled_fs: unknown fs right \"bogus\""));
+    assert!(lines[3].contains("bad.trace:6: expected key=value, found \"garbage\""));
+    assert!(lines[4].contains("bad.trace:9: truncated last line"), "{}", lines[4]);
+    assert_eq!(
+        summary,
+        ["5 malformed lines skipped", "the recorded trace says 12 events were lost by the kernel"]
+    );
+
+    let (evs, _, result, _) = replay("bad.trace", trace, true);
+    assert_eq!(evs.len(), 1);
+    match result {
+        Err(SourceError::Malformed { path, line, reason }) => {
+            assert_eq!((path.as_str(), line), ("bad.trace", 3));
+            assert!(reason.contains("domain"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn input_that_is_not_a_trace_is_named() {
+    let (evs, report, ..) = replay("notes.txt", b"hello\nworld\n", false);
+    assert!(evs.is_empty());
+    assert!(report.contains("notes.txt:1: not a Landlock trace"), "{report}");
+    let (evs, report, ..) = replay("binary", &[0u8, 159, 146, 150, 255, 10, 1, 2], false);
+    assert!(evs.is_empty());
+    assert!(report.contains("binary:1: not a Landlock trace"), "{report}");
+}
+
+#[test]
+fn overlong_lines_are_skipped() {
+    let mut big = b"x-1 [000] 1.0: landlock_free_domain: domain=1 denials=1\n".to_vec();
+    big.extend(std::iter::repeat_n(b'a', landtrace_runtime::replay::MAX_LINE + 10));
+    big.extend_from_slice(b"\nx-1 [000] 1.0: landlock_free_domain: domain=2 denials=1\n");
+    let (evs, report, ..) = replay("big.trace", &big, false);
+    assert_eq!(evs.len(), 2);
+    assert!(report.contains("big.trace:2: line longer than"), "{report}");
+}
+
+const REAL_AUDIT: &str = "../examples/traces/sandboxer.audit.log";
+
+#[test]
+fn real_audit_log_from_this_kernel() {
+    let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(REAL_AUDIT)).unwrap();
+    let (evs, report, ..) = replay("audit.log", &bytes, true);
+    assert_eq!(report, "");
+    let k = kinds(&evs);
+    for want in [
+        EventKind::CreateDomain,
+        EventKind::DenyAccessFs,
+        EventKind::DenyAccessNet,
+        EventKind::DenyScopeSignal,
+        EventKind::DenyScopeAbstractUnixSocket,
+        EventKind::FreeDomain,
+    ] {
+        assert!(k.contains(&want), "{want:?} missing from {k:?}");
+    }
+    let deny = evs.iter().find(|e| e.kind() == Some(EventKind::DenyAccessFs)).unwrap();
+    assert_eq!(deny.get_str(field::path), b"/etc/passwd");
+    assert_eq!(deny.comm(), b"sandboxer");
+    assert!(deny.header().pid > 0 && deny.header().ppid > 0);
+    let unix = evs.iter().find(|e| e.kind() == Some(EventKind::DenyScopeAbstractUnixSocket)).unwrap();
+    assert_eq!(unix.get_str(field::sun_path), b"\0lt-demo");
+    let created = evs.iter().find(|e| e.kind() == Some(EventKind::CreateDomain)).unwrap();
+    let freed = evs.iter().find(|e| e.kind() == Some(EventKind::FreeDomain)).unwrap();
+    assert_eq!(created.get(field::domain), freed.get(field::domain));
+    assert!(freed.get(field::denials) > 0);
+}
+
+#[test]
+fn hostile_audit_strings() {
+    // A path holding a space, '=', a quote, a newline and an ANSI escape is
+    // hex-encoded by audit; a comm with a space too.
+    let path = b"/tmp/a b=\"c\n\x1b[31m";
+    let hex: String = path.iter().map(|b| format!("{b:02X}")).collect();
+    let log = format!(
+        "type=LANDLOCK_ACCESS msg=audit(1.000:7): domain=2a blockers=fs.write_file,fs.make_reg path={hex} dev=\"vda\" ino=9\n\
+         type=SYSCALL msg=audit(1.000:7): arch=c000003e syscall=257 success=no exit=-13 ppid=1 pid=5 uid=0 gid=0 comm=6576696C206E616D65 exe=\"/bin/x\"\n\
+         type=LANDLOCK_ACCESS msg=audit(1.000:8): domain=2a blockers=fs.change_topology path=\"/mnt\" dev=\"vda\" ino=1\n\
+         type=LANDLOCK_ACCESS msg=audit(1.000:9): domain=2a blockers=ptrace opid=1 ocomm=\"init\"\n\
+         type=LANDLOCK_ACCESS msg=audit(1.000:10): domain=2a blockers=fs.read_file,net.bind_tcp\n\
+         type=LANDLOCK_ACCESS msg=audit(1.000:11): blockers=fs.read_file\n\
+         type=LANDLOCK_ACCESS msg=audit(1.000:12): domain=2a blockers=fs.read_file path=\"/x\n\
+         type=LANDLOCK_ACCESS msg=audit(nope): domain=2a\n"
+    );
+    let (evs, report, ..) = replay("hostile.log", log.as_bytes(), false);
+    assert_eq!(kinds(&evs), [EventKind::DenyAccessFs, EventKind::DenyAccessFs, EventKind::DenyPtrace]);
+    assert_eq!(evs[0].get_str(field::path), path);
+    assert_eq!(evs[0].comm(), b"evil name");
+    assert_eq!(evs[0].get(field::blockers), 0b10 | 0b1_0000_0000);
+    assert_eq!(evs[1].get(field::blockers), 0);
+    assert!(evs[1].extras().iter().any(|(k, v)| k == "blocker" && v == b"fs.change_topology"));
+    assert_eq!(evs[2].get(field::tracee_pid), 1);
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines.len(), 4, "{report}");
+    assert!(lines[0].contains("hostile.log:5: blockers mix kinds of denial"));
+    assert!(lines[1].contains("hostile.log:6: record has no domain="));
+    assert!(lines[2].contains("hostile.log:7: path: unterminated quote"));
+    assert!(lines[3].contains("hostile.log:8: audit(...) has no serial"), "{}", lines[3]);
+}
+
+#[test]
+fn kernel_printk_audit_form() {
+    let log = b"[  812.112233] audit: type=1423 audit(1795958807.045:3): domain=1c1407c26 blockers=fs.read_file path=\"/etc/passwd\" dev=\"vda\" ino=737\n";
+    let (evs, ..) = replay("dmesg", log, true);
+    assert_eq!(kinds(&evs), [EventKind::DenyAccessFs]);
+    assert_eq!(evs[0].header().walltime, 1_795_958_807_045_000_000);
+}
+
+#[test]
+fn json_round_trip_keeps_every_byte() {
+    let mut ev = Event::new();
+    ev.reset(EventKind::CheckRuleNet, landtrace_compiler::schema::SourceKind::Tracepoint);
+    ev.set_comm(b"\xff\xfe\n");
+    ev.set(field::domain, u64::MAX);
+    ev.set(field::access_request, 0b11 | 1 << 63);
+    ev.set(field::port, 65535);
+    ev.set_grants(&[0, 3, 1 << 40]);
+    ev.push_extra("weird key\n", b"\x00\x01");
+    let mut line = Vec::new();
+    json_event(&mut line, &ev);
+    line.push(b'\n');
+    let (evs, report, result, _) = replay("rt.jsonl", &line, true);
+    assert!(result.is_ok() && report.is_empty(), "{result:?} {report}");
+    let back = &evs[0];
+    assert_eq!(back.comm(), b"\xff\xfe\n");
+    assert_eq!(back.get(field::domain), u64::MAX);
+    assert_eq!(back.get(field::access_request), 0b11 | 1 << 63);
+    assert_eq!(back.grants(), &[0, 3, 1 << 40]);
+    assert_eq!(back.header().source, landtrace_compiler::schema::SourceKind::Tracepoint as u32);
+    assert_eq!(back.extras()[0].1, b"\x00\x01");
+    let mut again = Vec::new();
+    json_event(&mut again, back);
+    again.push(b'\n');
+    assert_eq!(String::from_utf8_lossy(&line), String::from_utf8_lossy(&again));
+}
+
+#[test]
+fn malformed_json_lines() {
+    let input = b"{\"type\":\"event\",\"v\":1,\"event\":\"free_domain\",\"domain\":\"a\",\"denials\":1}
+{\"event\":\"free_domain\",\"domain\":\"zz\"}
+{\"event\":\"free_domain\",\"denials\":\"many\"}
+not json at all
+[1,2,3]
+{\"type\":\"map\",\"name\":\"@x\",\"entries\":[]}
+{\"event\":\"free_domain\",\"domain\":\"b\",\"denials\":";
+    let (evs, report, ..) = replay("bad.jsonl", input, false);
+    assert_eq!(evs.len(), 1);
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines.len(), 5, "{report}");
+    assert!(lines[0].contains("bad.jsonl:2: domain: not a hex ID"));
+    assert!(lines[1].contains("bad.jsonl:3: denials: expected a hex ID") || lines[1].contains("bad.jsonl:3: denials"));
+    assert!(lines[2].contains("bad.jsonl:4: invalid JSON"));
+    assert!(lines[3].contains("bad.jsonl:5: invalid JSON: a line must be a JSON object"));
+    assert!(lines[4].contains("bad.jsonl:7: truncated last line: invalid JSON"));
+}
+
+#[test]
+fn several_files_in_a_row_each_detected() {
+    let (a, ..) = replay("a", b"x-1 [000] 1.0: landlock_free_domain: domain=1 denials=2\n", true);
+    assert_eq!(a.len(), 1);
+    let all = decode_all(Format::Audit, b"type=LANDLOCK_DOMAIN msg=audit(2.0:1): domain=5 status=deallocated denials=3\n");
+    assert_eq!(all.0[0].get(field::denials), 3);
+}
