@@ -110,6 +110,15 @@ impl Family {
         }
     }
 
+    /// The language's name for a mask of this family.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Family::Fs => "fs_access",
+            Family::Net => "net_access",
+            Family::Scope => "scope",
+        }
+    }
+
     /// "a filesystem right", for diagnostics.
     pub fn noun(self) -> &'static str {
         match self {
@@ -289,8 +298,8 @@ impl fmt::Display for FieldType {
             FieldType::Int => f.write_str("int"),
             FieldType::Bool => f.write_str("bool"),
             FieldType::Str => f.write_str("str"),
-            FieldType::Mask(fam) => write!(f, "{}_access", fam.short()),
-            FieldType::MaskList(fam) => write!(f, "list of {}_access", fam.short()),
+            FieldType::Mask(fam) => f.write_str(fam.type_name()),
+            FieldType::MaskList(fam) => write!(f, "list of {}", fam.type_name()),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::format::Format;
 use crate::pattern::Pattern;
-use crate::schema::{Builtin, EventKind, Family, FieldId};
+use crate::schema::{Builtin, EventKind, FieldId};
 use landtrace_grammar::Span;
 use std::fmt;
 
@@ -51,9 +51,7 @@ impl Type {
 impl fmt::Display for MaskFam {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MaskFam::Known(Family::Fs) => f.write_str("fs_access"),
-            MaskFam::Known(Family::Net) => f.write_str("net_access"),
-            MaskFam::Known(Family::Scope) => f.write_str("scope"),
+            MaskFam::Known(fam) => f.write_str(fam.type_name()),
             MaskFam::PerEvent(field) => write!(f, "rights (the family of {} per event)", field.name()),
         }
     }

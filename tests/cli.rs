@@ -1,0 +1,246 @@
+//! Golden end-to-end runs of the real `landtrace` binary: the example
+//! runbooks on the shipped traces, exit codes, `check`, `-l`, `--dump`,
+//! JSON output, stdin, scripts run by their `#!` line, and a closed pipe.
+
+use assert_cmd::Command;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn landtrace() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_landtrace"));
+    c.current_dir(root()).env("NO_COLOR", "1");
+    c
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = landtrace().args(args).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+const DEMO: &str = "examples/traces/demo.ftrace";
+const AUDIT: &str = "examples/traces/sandboxer.audit.log";
+
+#[test]
+fn every_example_runbook_checks() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "lt") {
+            let r = run(&["check", path.to_str().unwrap(), "443"]);
+            assert_eq!(r.code, 0, "{}: {}", path.display(), r.stderr);
+            assert!(r.stdout.contains(": ok ("));
+            n += 1;
+        }
+    }
+    assert!(n >= 8, "only {n} example runbooks");
+}
+
+#[test]
+fn example_runbooks_on_the_demo_trace() {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.unwrap().path();
+            (p.extension()? == "lt").then(|| p.file_name()?.to_str().map(String::from)).flatten()
+        })
+        .collect();
+    names.sort();
+    for name in names {
+        let script = format!("examples/{name}");
+        let mut args = vec![script.as_str()];
+        if name == "port-watch.lt" {
+            args.push("5432");
+        }
+        args.extend(["--replay", DEMO]);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        assert_eq!(r.stderr, "", "{name}");
+        insta::assert_snapshot!(format!("demo-{name}"), r.stdout);
+    }
+}
+
+#[test]
+fn example_runbooks_on_the_real_audit_log() {
+    for name in ["top-denials.lt", "connect-denials-by-port.lt", "blocked-signals.lt", "domain-lifecycle.lt"] {
+        let r = run(&[&format!("examples/{name}"), "--replay", AUDIT]);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        insta::assert_snapshot!(format!("audit-{name}"), r.stdout);
+    }
+}
+
+#[test]
+fn replay_without_a_program_prints_every_event() {
+    let r = run(&["--replay", AUDIT]);
+    assert_eq!(r.code, 0);
+    insta::assert_snapshot!(r.stdout);
+}
+
+#[test]
+fn json_output_is_one_object_per_line_and_replays_identically() {
+    let r = run(&["--replay", DEMO, "-f", "json"]);
+    assert_eq!(r.code, 0);
+    for line in r.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["type"], "event");
+        assert_eq!(v["v"], 1);
+    }
+    // The JSON replays to the same text as the trace it came from.
+    let dir = tempdir();
+    let jsonl = dir.join("demo.jsonl");
+    std::fs::write(&jsonl, &r.stdout).unwrap();
+    let a = run(&["examples/top-denials.lt", "--replay", DEMO]);
+    let b = run(&["examples/top-denials.lt", "--replay", jsonl.to_str().unwrap()]);
+    assert_eq!(a.stdout, b.stdout);
+    let c = run(&["--replay", jsonl.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(c.stdout, r.stdout);
+}
+
+#[test]
+fn replay_from_stdin() {
+    let out = landtrace()
+        .args(["-e", "on deny_* { @[event] = count() }", "--replay", "-"])
+        .write_stdin(std::fs::read(root().join(AUDIT)).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn exit_codes() {
+    // 2: an invalid program, with every error reported.
+    let r = run(&["-e", "on create_rulset where handled_fs & READ_FIEL", "--replay", DEMO]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unknown event `create_rulset`"), "{}", r.stderr);
+    assert!(r.stderr.contains("unknown constant `READ_FIEL`"));
+    assert!(r.stderr.contains("did you mean `create_ruleset`?"));
+    assert!(r.stdout.is_empty());
+    // 2: a bad command line.
+    assert_eq!(run(&["--format", "xml"]).code, 2);
+    assert_eq!(run(&["--no-such-flag"]).code, 2);
+    assert_eq!(run(&[]).code, 2);
+    assert_eq!(run(&["no-such-script.lt"]).code, 2);
+    // 1: the source cannot be read.
+    let r = run(&["-e", "on *", "--replay", "no/such/file"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("no/such/file"), "{}", r.stderr);
+    // 1: with --strict, a malformed line is fatal; without it, reported.
+    let dir = tempdir();
+    let bad = dir.join("bad.trace");
+    std::fs::write(&bad, "x-1 [000] 1.0: landlock_free_domain: domain=zz denials=1\nx-1 [000] 1.0: landlock_free_domain: domain=1 denials=1\n").unwrap();
+    let r = run(&["--replay", bad.to_str().unwrap(), "--strict"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("bad.trace:1: domain: bad hex ID"), "{}", r.stderr);
+    let r = run(&["--replay", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 0);
+    assert!(r.stderr.contains("bad.trace:1: domain: bad hex ID \"zz\" (line skipped)"), "{}", r.stderr);
+    assert!(r.stderr.contains("1 malformed line skipped"));
+    assert_eq!(r.stdout.lines().count(), 1);
+    // 0: help and version.
+    assert_eq!(run(&["--help"]).code, 0);
+    assert_eq!(run(&["--version"]).code, 0);
+}
+
+#[test]
+fn check_subcommand() {
+    let r = run(&["check", "examples/top-denials.lt"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "examples/top-denials.lt: ok (4 clauses)\n"));
+    let dir = tempdir();
+    let bad = dir.join("bad.lt");
+    std::fs::write(&bad, "on deny_access_fs where path == 3\non deny_access_net where blockers & READ_FILE\n").unwrap();
+    let r = run(&["check", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("cannot compare str with int"));
+    assert!(r.stderr.contains("READ_FILE is a filesystem right; blockers holds network rights"));
+    assert!(r.stderr.contains("landtrace: 2 errors"));
+    let r = run(&["check", "examples/port-watch.lt"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("script argument $1 is missing"));
+    assert_eq!(run(&["check", "examples/port-watch.lt", "443"]).code, 0);
+}
+
+#[test]
+fn list_the_schema() {
+    let all = run(&["-l"]);
+    assert_eq!(all.code, 0);
+    insta::assert_snapshot!("list-all", all.stdout);
+    let deny = run(&["-l", "deny_*"]);
+    insta::assert_snapshot!("list-deny", deny.stdout);
+    assert!(run(&["-l", "add_rule_path_beneath"]).stdout.starts_with("add_rule_fs"));
+}
+
+#[test]
+fn dumps() {
+    let prog = "on deny_access_fs where path =~ \"/etc/**\" and not logged { @etc[comm, path] = count() }";
+    let ast = run(&["-e", prog, "--dump", "ast"]);
+    assert_eq!(ast.code, 0);
+    insta::assert_snapshot!("dump-ast", ast.stdout);
+    let ir = run(&["-e", prog, "--dump", "ir"]);
+    insta::assert_snapshot!("dump-ir", ir.stdout);
+    let typed = run(&["-e", prog, "--dump", "typed"]);
+    assert!(typed.stdout.contains("Match"), "{}", typed.stdout);
+}
+
+#[test]
+fn scripts_run_by_their_shebang_line() {
+    let dir = tempdir();
+    let script = dir.join("count.lt");
+    std::fs::write(&script, "#!/usr/bin/env landtrace\non deny_* { @[comm] = count() }\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_landtrace")).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let out = std::process::Command::new(&script)
+        .args(["--replay", root().join(AUDIT).to_str().unwrap()])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "@[sandboxer]: 8\n\n");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    // Enough output to fill the pipe, then the reader goes away.
+    let dir = tempdir();
+    let big = dir.join("big.jsonl");
+    let line = std::fs::read_to_string(root().join("examples/traces/demo.jsonl")).unwrap();
+    std::fs::write(&big, line.repeat(200)).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_landtrace"))
+        .args(["--replay", big.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child.stderr.unwrap().read_to_string(&mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr, "");
+}
+
+fn tempdir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "landtrace-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
