@@ -1,0 +1,58 @@
+//! The bodies of landtrace's fuzz targets. Each target in `fuzz_targets/`
+//! is a thin `fuzz_target!` around one of these functions, so the same
+//! code also runs over the seed corpus in `cargo test` (tests/corpus.rs).
+//!
+//! Each function panics only if landtrace breaks a promise: a panic in the
+//! parser or checker, a decoder that produces an event it cannot round-trip
+//! through its own JSON format, or a program run that crashes.
+
+use landtrace_compiler::interp::Interpreter;
+use landtrace_compiler::record::Event;
+use landtrace_compiler::{CheckOptions, compile};
+use landtrace_runtime::engine::run_source;
+use landtrace_runtime::output::json_event;
+use landtrace_runtime::replay::{Format, decode_all, jsonl};
+use landtrace_runtime::source::VecSource;
+use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output};
+
+/// Parsing and checking never panic, on any text.
+pub fn parse(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let _ = landtrace_grammar::parse_program(text);
+    let _ = landtrace_grammar::parse_expr(text);
+    let _ = compile(text, "fuzz", &CheckOptions { args: vec!["1".into(), "x".into()] });
+}
+
+/// Whatever a decoder accepts, landtrace's JSON writes and reads back the
+/// same.
+pub fn replay(format: Format, data: &[u8]) {
+    let (events, _errors) = decode_all(format, data);
+    for ev in events {
+        let mut line = Vec::new();
+        json_event(&mut line, &ev);
+        let mut back = Event::new();
+        assert!(jsonl::decode_line(&line, &mut back).expect("own JSON decodes"), "own JSON is an event");
+        let mut again = Vec::new();
+        json_event(&mut again, &back);
+        assert_eq!(line, again, "JSON round trip changed the event");
+    }
+}
+
+/// A program (up to the first NUL) run over the events decoded from the
+/// rest (ftrace text): checking may fail, running may not.
+pub fn compile_run(data: &[u8]) {
+    let split = data.iter().position(|b| *b == 0).unwrap_or(data.len());
+    let Ok(text) = std::str::from_utf8(&data[..split]) else { return };
+    let Ok(compiled) = compile(text, "fuzz", &CheckOptions { args: vec!["1".into(), "x".into()] }) else {
+        return;
+    };
+    let (events, _) = decode_all(Format::Ftrace, data.get(split + 1..).unwrap_or_default());
+    let (out, _buf) = Output::to_vec(OutFormat::Text);
+    let mut engine = Engine::new(
+        &compiled.ir,
+        Box::new(Interpreter::new(&compiled.ir)),
+        out,
+        EngineOptions { max_keys: 64, ..Default::default() },
+    );
+    run_source(&mut engine, &mut VecSource::new(events), &mut Event::new()).expect("in-memory run");
+}
