@@ -75,7 +75,8 @@ fn example_runbooks_on_the_demo_trace() {
 
 #[test]
 fn example_runbooks_on_the_real_audit_log() {
-    for name in ["top-denials.lt", "connect-denials-by-port.lt", "blocked-signals.lt", "domain-lifecycle.lt"] {
+    for name in ["top-denials.lt", "connect-denials-by-port.lt", "blocked-signals.lt", "domain-lifecycle.lt"]
+    {
         let r = run(&[&format!("examples/{name}"), "--replay", AUDIT]);
         assert_eq!(r.code, 0, "{name}: {}", r.stderr);
         insta::assert_snapshot!(format!("audit-{name}"), r.stdout);
@@ -161,7 +162,11 @@ fn check_subcommand() {
     assert_eq!((r.code, r.stdout.as_str()), (0, "examples/top-denials.lt: ok (4 clauses)\n"));
     let dir = tempdir();
     let bad = dir.join("bad.lt");
-    std::fs::write(&bad, "on deny_access_fs where path == 3\non deny_access_net where blockers & READ_FILE\n").unwrap();
+    std::fs::write(
+        &bad,
+        "on deny_access_fs where path == 3\non deny_access_net where blockers & READ_FILE\n",
+    )
+    .unwrap();
     let r = run(&["check", bad.to_str().unwrap()]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("cannot compare str with int"));

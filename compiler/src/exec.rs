@@ -233,6 +233,22 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
+/// Something that executes IR functions: the interpreter, or compiled code.
+pub trait Backend {
+    /// Runs one function of `prog` over `rec`; returns its result (a
+    /// predicate's truth value; 0 for actions).
+    fn run(
+        &mut self,
+        prog: &crate::ir::Program,
+        func: crate::ir::FuncId,
+        rec: &Record,
+        host: &mut dyn Host,
+    ) -> i64;
+
+    /// "interpreter" or "cranelift".
+    fn name(&self) -> &'static str;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,20 +275,4 @@ mod tests {
         assert_eq!(rfc3339(1_795_958_807_045_000_000), "2026-11-29T13:26:47.045000000Z");
         assert_eq!(parse_rfc3339("2026-11-29T14:26:47+01:00"), Some(1_795_958_807_000_000_000));
     }
-}
-
-/// Something that executes IR functions: the interpreter, or compiled code.
-pub trait Backend {
-    /// Runs one function of `prog` over `rec`; returns its result (a
-    /// predicate's truth value; 0 for actions).
-    fn run(
-        &mut self,
-        prog: &crate::ir::Program,
-        func: crate::ir::FuncId,
-        rec: &Record,
-        host: &mut dyn Host,
-    ) -> i64;
-
-    /// "interpreter" or "cranelift".
-    fn name(&self) -> &'static str;
 }

@@ -78,10 +78,10 @@ fn glob_fast_path(pat: &[u8]) -> Option<Matcher> {
         if plain(prefix) {
             return Some(Matcher::Prefix(prefix.to_vec()));
         }
-        if let Some(mid) = prefix.strip_prefix(b"**") {
-            if plain(mid) {
-                return Some(Matcher::Contains(mid.to_vec()));
-            }
+        if let Some(mid) = prefix.strip_prefix(b"**")
+            && plain(mid)
+        {
+            return Some(Matcher::Contains(mid.to_vec()));
         }
     }
     if let Some(suffix) = pat.strip_prefix(b"**") {

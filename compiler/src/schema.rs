@@ -766,8 +766,8 @@ mod tests {
 
     #[test]
     fn slots_are_dense_and_unique() {
-        let mut slots = vec![false; NSLOTS];
-        let mut strs = vec![false; NSTRS];
+        let mut slots = [false; NSLOTS];
+        let mut strs = [false; NSTRS];
         for f in FIELDS {
             match f.loc {
                 Loc::Slot(n) => {

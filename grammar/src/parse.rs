@@ -638,23 +638,21 @@ fn convert_error(src: &str, base: usize, e: pest::error::Error<Rule>) -> SyntaxE
     let prev = previous_token(src, pos);
     let wants_expr = positives.iter().any(|r| is_expr_start(*r));
 
-    if wants_expr {
-        if let Some(prev) = prev {
-            let text = &src[prev.start..prev.end];
-            let after = if text == "where" { "after 'where'".to_string() } else { format!("after `{text}`") };
-            // At the end of the input, point at what needs the expression.
-            let (span, label) = if found.is_empty() {
-                (prev, format!("nothing follows `{text}`"))
-            } else {
-                (found, format!("found {found_desc}"))
-            };
-            let err = SyntaxError::new(span, format!("expected an expression {after}"), label);
-            return if text == "where" {
-                err.help("write a condition, e.g. `where comm == \"curl\"`, or drop `where`")
-            } else {
-                err
-            };
-        }
+    if wants_expr && let Some(prev) = prev {
+        let text = &src[prev.start..prev.end];
+        let after = if text == "where" { "after 'where'".to_string() } else { format!("after `{text}`") };
+        // At the end of the input, point at what needs the expression.
+        let (span, label) = if found.is_empty() {
+            (prev, format!("nothing follows `{text}`"))
+        } else {
+            (found, format!("found {found_desc}"))
+        };
+        let err = SyntaxError::new(span, format!("expected an expression {after}"), label);
+        return if text == "where" {
+            err.help("write a condition, e.g. `where comm == \"curl\"`, or drop `where`")
+        } else {
+            err
+        };
     }
 
     let mut wanted: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
@@ -793,15 +791,15 @@ fn previous_token(src: &str, pos: usize) -> Option<Span> {
         // Skip a trailing comment on the previous line.
         let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
         let line = &trimmed[line_start..];
-        if trimmed.len() < before.len() {
-            if let Some(ci) = comment_start(line) {
-                if ci == 0 {
-                    end = line_start;
-                    continue;
-                }
-                end = line_start + ci;
+        if trimmed.len() < before.len()
+            && let Some(ci) = comment_start(line)
+        {
+            if ci == 0 {
+                end = line_start;
                 continue;
             }
+            end = line_start + ci;
+            continue;
         }
         end = trimmed.len();
         let tail = &src[..end];

@@ -228,10 +228,10 @@ impl<'p> Engine<'p> {
     fn run_clause(&mut self, i: usize, rec: &Record) -> bool {
         let clause = &self.prog.clauses[i];
         self.state.arena.reset();
-        if let Some(p) = clause.predicate {
-            if self.backend.run(self.prog, p, rec, &mut self.state) == 0 {
-                return false;
-            }
+        if let Some(p) = clause.predicate
+            && self.backend.run(self.prog, p, rec, &mut self.state) == 0
+        {
+            return false;
         }
         self.backend.run(self.prog, clause.action, rec, &mut self.state);
         true

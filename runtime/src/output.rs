@@ -76,10 +76,10 @@ impl Output {
     }
 
     fn emit(&mut self) {
-        if self.error.is_none() {
-            if let Err(e) = self.w.write_all(&self.line) {
-                self.error = Some(e);
-            }
+        if self.error.is_none()
+            && let Err(e) = self.w.write_all(&self.line)
+        {
+            self.error = Some(e);
         }
         self.line.clear();
     }

@@ -161,7 +161,8 @@ fn printed_values() {
         ("@m + 1, len(@m)", "1 0"),
     ];
     for (expr, want) in table {
-        let src = if expr.contains("@m") { format!("{expr}); @m = count(); clear(@m") } else { expr.to_string() };
+        let src =
+            if expr.contains("@m") { format!("{expr}); @m = count(); clear(@m") } else { expr.to_string() };
         let got = printed(&src);
         let got = got.lines().next().unwrap_or("");
         assert_eq!(got, *want, "print({expr})");
@@ -179,18 +180,21 @@ fn lists_index_and_measure() {
 
 #[test]
 fn division_by_zero_yields_zero_and_is_counted() {
-    let (out, summary) = run("on deny_access_fs { print(pid / (pid - 4242), pid % 0) }", vec![denial(), denial()]);
+    let (out, summary) =
+        run("on deny_access_fs { print(pid / (pid - 4242), pid % 0) }", vec![denial(), denial()]);
     assert_eq!(out, "0 0\n0 0\n");
     assert_eq!(summary.div_by_zero, 4);
 }
 
 #[test]
 fn and_or_short_circuit() {
-    let (_, s) = run("on deny_access_fs where pid == 0 and 1 / (pid - pid) == 0 { print(1) }", vec![denial()]);
+    let (_, s) =
+        run("on deny_access_fs where pid == 0 and 1 / (pid - pid) == 0 { print(1) }", vec![denial()]);
     assert_eq!(s.div_by_zero, 0);
     let (_, s) = run("on deny_access_fs where pid != 0 or 1 / (pid - pid) == 0 { print(1) }", vec![denial()]);
     assert_eq!(s.div_by_zero, 0);
-    let (_, s) = run("on deny_access_fs where pid != 0 and 1 / (pid - pid) == 0 { print(1) }", vec![denial()]);
+    let (_, s) =
+        run("on deny_access_fs where pid != 0 and 1 / (pid - pid) == 0 { print(1) }", vec![denial()]);
     assert_eq!(s.div_by_zero, 1);
 }
 
@@ -305,7 +309,8 @@ fn statements_scratch_if_delete_clear_exit() {
         vec![denial(), denial()],
     );
     assert_eq!(out, "big 1474\n/etc/passwd \nbig 1474\n/etc/passwd \n@last[4242]: /etc/passwd\n\n");
-    let (out, s) = run("on deny_access_fs { print(pid); exit() } END { print(\"end\") }", vec![denial(), denial()]);
+    let (out, s) =
+        run("on deny_access_fs { print(pid); exit() } END { print(\"end\") }", vec![denial(), denial()]);
     assert_eq!(out, "4242\nend\n");
     assert_eq!(s.events, 1);
 }
@@ -337,7 +342,10 @@ fn every_fires_by_event_time_in_replay() {
         e.header_mut().time = t * 1_000_000_000;
         events.push(e);
     }
-    let (out, _) = run("on deny_access_fs { @n = count() } every 10s { print(time / 1000000000, @n); clear(@n) }", events);
+    let (out, _) = run(
+        "on deny_access_fs { @n = count() } every 10s { print(time / 1000000000, @n); clear(@n) }",
+        events,
+    );
     assert_eq!(out, "11 3\n21 2\n31 0\n@n: 1\n\n");
 }
 
@@ -353,7 +361,10 @@ fn multi_event_clauses_use_the_family_of_each_event() {
         "on add_rule_fs, add_rule_net { printf(\"%s %r %s\\n\", event, access_rights, rights(access_rights)); @[access_rights] = count() }",
         vec![rule, fs],
     );
-    assert_eq!(out, "add_rule_net CONNECT_TCP CONNECT_TCP\nadd_rule_fs WRITE_FILE WRITE_FILE\n@[WRITE_FILE]: 1\n@[CONNECT_TCP]: 1\n\n");
+    assert_eq!(
+        out,
+        "add_rule_net CONNECT_TCP CONNECT_TCP\nadd_rule_fs WRITE_FILE WRITE_FILE\n@[WRITE_FILE]: 1\n@[CONNECT_TCP]: 1\n\n"
+    );
 }
 
 #[test]
@@ -389,12 +400,18 @@ fn json_output() {
     run_source(&mut engine, &mut VecSource::new(vec![e]), &mut Event::new()).unwrap();
     let text = buf.text();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], r#"{"type":"print","values":[4242,{"hex":"2f626164ff"},["READ_FILE"],"1c1407c26"]}"#);
+    assert_eq!(
+        lines[0],
+        r#"{"type":"print","values":[4242,{"hex":"2f626164ff"},["READ_FILE"],"1c1407c26"]}"#
+    );
     assert_eq!(lines[1], r#"{"type":"printf","text":"x\n"}"#);
     assert!(lines[2].starts_with(r#"{"type":"event","v":1,"event":"deny_access_fs","source":"replay","time":5000000000,"walltime":"2026-11-29T13:26:47.045000000Z","pid":4242,"#), "{}", lines[2]);
     assert!(lines[2].contains(r#""blockers":["READ_FILE"],"blockers_raw":4,"#));
     assert!(lines[2].contains("\"path\":\"/bad\u{fffd}\",\"path_hex\":\"2f626164ff\""), "{}", lines[2]);
-    assert_eq!(lines[3], r#"{"type":"map","name":"@","entries":[{"keys":["curl",["READ_FILE"]],"value":1}]}"#);
+    assert_eq!(
+        lines[3],
+        r#"{"type":"map","name":"@","entries":[{"keys":["curl",["READ_FILE"]],"value":1}]}"#
+    );
     for l in lines {
         serde_json::from_str::<serde_json::Value>(l).unwrap();
     }

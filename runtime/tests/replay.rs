@@ -8,7 +8,11 @@ use landtrace_runtime::output::{SharedBuf, json_event};
 use landtrace_runtime::replay::{Format, ReplaySource, classify, decode_all};
 use landtrace_runtime::{Source, SourceError};
 
-fn replay(name: &str, bytes: &[u8], strict: bool) -> (Vec<Event>, String, Result<(), SourceError>, Vec<String>) {
+fn replay(
+    name: &str,
+    bytes: &[u8],
+    strict: bool,
+) -> (Vec<Event>, String, Result<(), SourceError>, Vec<String>) {
     let report = SharedBuf::default();
     let mut src = ReplaySource::from_bytes(name, bytes.to_vec(), strict).report_to(Box::new(report.clone()));
     let mut events = Vec::new();
@@ -34,7 +38,10 @@ fn formats_are_detected() {
     assert_eq!(classify(b"node=h type=SYSCALL msg=audit(1.2:3): a=1"), Some(Format::Audit));
     assert_eq!(classify(b"[ 12.5] audit: type=1423 audit(1.2:3): domain=1"), Some(Format::Audit));
     assert_eq!(classify(b"# tracer: nop"), Some(Format::Ftrace));
-    assert_eq!(classify(b"  cat-1 [000] 1.0: landlock_free_domain: domain=1 denials=0"), Some(Format::Ftrace));
+    assert_eq!(
+        classify(b"  cat-1 [000] 1.0: landlock_free_domain: domain=1 denials=0"),
+        Some(Format::Ftrace)
+    );
     assert_eq!(classify(b"hello world"), None);
 }
 
@@ -78,7 +85,13 @@ fn april_2026_revision() {
     assert!(result.is_ok() && report.is_empty(), "{result:?} {report}");
     assert_eq!(
         kinds(&evs),
-        [EventKind::CreateRuleset, EventKind::AddRuleFs, EventKind::CreateDomain, EventKind::DenyAccessFs, EventKind::DenyAccessFs]
+        [
+            EventKind::CreateRuleset,
+            EventKind::AddRuleFs,
+            EventKind::CreateDomain,
+            EventKind::DenyAccessFs,
+            EventKind::DenyAccessFs
+        ]
     );
     assert_eq!(evs[0].get(field::handled_fs), 7);
     assert_eq!(evs[0].get(field::handled_net), 3);
@@ -298,7 +311,10 @@ not json at all
     let lines: Vec<&str> = report.lines().collect();
     assert_eq!(lines.len(), 5, "{report}");
     assert!(lines[0].contains("bad.jsonl:2: domain: not a hex ID"));
-    assert!(lines[1].contains("bad.jsonl:3: denials: expected a hex ID") || lines[1].contains("bad.jsonl:3: denials"));
+    assert!(
+        lines[1].contains("bad.jsonl:3: denials: expected a hex ID")
+            || lines[1].contains("bad.jsonl:3: denials")
+    );
     assert!(lines[2].contains("bad.jsonl:4: invalid JSON"));
     assert!(lines[3].contains("bad.jsonl:5: invalid JSON: a line must be a JSON object"));
     assert!(lines[4].contains("bad.jsonl:7: truncated last line: invalid JSON"));
@@ -308,6 +324,9 @@ not json at all
 fn several_files_in_a_row_each_detected() {
     let (a, ..) = replay("a", b"x-1 [000] 1.0: landlock_free_domain: domain=1 denials=2\n", true);
     assert_eq!(a.len(), 1);
-    let all = decode_all(Format::Audit, b"type=LANDLOCK_DOMAIN msg=audit(2.0:1): domain=5 status=deallocated denials=3\n");
+    let all = decode_all(
+        Format::Audit,
+        b"type=LANDLOCK_DOMAIN msg=audit(2.0:1): domain=5 status=deallocated denials=3\n",
+    );
     assert_eq!(all.0[0].get(field::denials), 3);
 }

@@ -90,14 +90,12 @@ impl<'a> Checker<'a> {
             self.scope.events = saved;
             return out;
         }
-        if let Some(fid) = FieldId::lookup(n) {
-            if !self.scope.events.is_empty() || self.scope.no_event.is_some() {
-                if self.scope.events.iter().any(|k| k.field_type(fid).is_some())
-                    || self.scope.no_event.is_some()
-                {
-                    return self.field(fid, n, span);
-                }
-            }
+        if let Some(fid) = FieldId::lookup(n)
+            && (!self.scope.events.is_empty() || self.scope.no_event.is_some())
+            && (self.scope.events.iter().any(|k| k.field_type(fid).is_some())
+                || self.scope.no_event.is_some())
+        {
+            return self.field(fid, n, span);
         }
         if let Some(b) = Builtin::lookup(n) {
             return self.builtin(b, span);
@@ -213,18 +211,18 @@ impl<'a> Checker<'a> {
     }
 
     fn builtin(&mut self, b: &'static schema::BuiltinDef, span: Span) -> Option<Expr> {
-        if let Some(word) = self.scope.no_event {
-            if !matches!(b.builtin, Builtin::Time | Builtin::Walltime) {
-                let d = self
-                    .err(
-                        span,
-                        format!("`{}` describes an event, and {word} has no event", b.name),
-                        "no event here",
-                    )
-                    .with_help("only `time` and `walltime` exist outside `on` clauses");
-                self.push(d);
-                return None;
-            }
+        if let Some(word) = self.scope.no_event
+            && !matches!(b.builtin, Builtin::Time | Builtin::Walltime)
+        {
+            let d = self
+                .err(
+                    span,
+                    format!("`{}` describes an event, and {word} has no event", b.name),
+                    "no event here",
+                )
+                .with_help("only `time` and `walltime` exist outside `on` clauses");
+            self.push(d);
+            return None;
         }
         let ty = match b.ty {
             FieldType::Str => Type::Str,
@@ -472,10 +470,10 @@ impl<'a> Checker<'a> {
                 (arith, Type::Int)
             }
         };
-        if let (ExprKind::Int(p), ExprKind::Int(q)) = (&x.kind, &y.kind) {
-            if let Some(v) = fold(arith, *p, *q) {
-                return Some(mk(ExprKind::Int(v), ty, span));
-            }
+        if let (ExprKind::Int(p), ExprKind::Int(q)) = (&x.kind, &y.kind)
+            && let Some(v) = fold(arith, *p, *q)
+        {
+            return Some(mk(ExprKind::Int(v), ty, span));
         }
         Some(mk(ExprKind::Arith(arith, Box::new(x), Box::new(y)), ty, span))
     }
@@ -795,13 +793,12 @@ impl<'a> Checker<'a> {
             self.push(d);
             return None;
         }
-        if n == "len" {
-            if let ast::ExprKind::Map(m) = &args[0].kind {
-                if m.keys.is_none() {
-                    let id = self.lookup_map(m)?;
-                    return Some(mk(ExprKind::MapLen(id), Type::Int, span));
-                }
-            }
+        if n == "len"
+            && let ast::ExprKind::Map(m) = &args[0].kind
+            && m.keys.is_none()
+        {
+            let id = self.lookup_map(m)?;
+            return Some(mk(ExprKind::MapLen(id), Type::Int, span));
         }
         let checked: Vec<Option<Expr>> = args.iter().map(|a| self.expr(a)).collect();
         let xs: Vec<Expr> = checked.into_iter().collect::<Option<_>>()?;
@@ -941,13 +938,13 @@ fn merge_ranges(mut ranges: Vec<(i64, i64)>, unsigned: bool) -> Vec<(i64, i64)> 
     ranges.sort_by_key(|r| key(r.0));
     let mut out: Vec<(i64, i64)> = Vec::new();
     for (lo, hi) in ranges {
-        if let Some(last) = out.last_mut() {
-            if key(lo) <= key(last.1) + 1 {
-                if key(hi) > key(last.1) {
-                    last.1 = hi;
-                }
-                continue;
+        if let Some(last) = out.last_mut()
+            && key(lo) <= key(last.1) + 1
+        {
+            if key(hi) > key(last.1) {
+                last.1 = hi;
             }
+            continue;
         }
         out.push((lo, hi));
     }

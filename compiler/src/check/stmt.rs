@@ -138,19 +138,20 @@ impl<'a> Checker<'a> {
             self.push(d);
             return None;
         }
-        if let ast::ExprKind::Map(m) = &args[0].kind {
-            if m.keys.is_none() && args.len() <= 2 {
-                let id = self.lookup_map(m)?;
-                let limit = match args.get(1) {
-                    Some(a) => {
-                        let l = self.expr(a)?;
-                        self.expect_int(&l, "the row limit of print()")?;
-                        Some(l)
-                    }
-                    None => None,
-                };
-                return Some(Stmt::PrintMap { map: id, limit });
-            }
+        if let ast::ExprKind::Map(m) = &args[0].kind
+            && m.keys.is_none()
+            && args.len() <= 2
+        {
+            let id = self.lookup_map(m)?;
+            let limit = match args.get(1) {
+                Some(a) => {
+                    let l = self.expr(a)?;
+                    self.expect_int(&l, "the row limit of print()")?;
+                    Some(l)
+                }
+                None => None,
+            };
+            return Some(Stmt::PrintMap { map: id, limit });
         }
         let values: Vec<Option<Expr>> = args.iter().map(|a| self.printable(a)).collect();
         Some(Stmt::Print(values.into_iter().collect::<Option<_>>()?))

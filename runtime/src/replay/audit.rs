@@ -262,10 +262,10 @@ impl AuditDecoder {
                 ev.push_extra("blocker", u.as_bytes());
             }
             for key in ["ioctlcmd", "laddr", "lport", "saddr", "daddr"] {
-                if let Some(v) = s(key) {
-                    if !(kind == EventKind::DenyAccessNet && matches!(key, "saddr" | "daddr")) {
-                        ev.push_extra(key, v);
-                    }
+                if let Some(v) = s(key)
+                    && !(kind == EventKind::DenyAccessNet && matches!(key, "saddr" | "daddr"))
+                {
+                    ev.push_extra(key, v);
                 }
             }
             if let Some(sc) = g.syscall.as_ref().and_then(|f| get(f, "syscall")) {
@@ -291,10 +291,10 @@ pub fn parse_record(line: &[u8]) -> Result<Option<Record>, String> {
     };
     // The kernel's own printk form (dmesg): `[  12.3] audit: type=1423 audit(...)`.
     let mut rest = line;
-    if rest.first() == Some(&b'[') {
-        if let Some(i) = rest.iter().position(|b| *b == b']') {
-            rest = rest[i + 1..].trim_ascii_start();
-        }
+    if rest.first() == Some(&b'[')
+        && let Some(i) = rest.iter().position(|b| *b == b']')
+    {
+        rest = rest[i + 1..].trim_ascii_start();
     }
     rest = rest.strip_prefix(b"audit: ").unwrap_or(rest);
     let mut kind = None;
@@ -386,7 +386,9 @@ fn parse_fields(mut b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
 }
 
 fn is_hex(v: &[u8]) -> bool {
-    !v.is_empty() && v.len() % 2 == 0 && v.iter().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c))
+    !v.is_empty()
+        && v.len().is_multiple_of(2)
+        && v.iter().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c))
 }
 
 fn decode_hex(v: &[u8]) -> Vec<u8> {

@@ -216,10 +216,10 @@ fn set_field(ev: &mut Event, kind: EventKind, fid: FieldId, ty: FieldType, v: &[
                 None => (v, None),
             };
             ev.set(fid, parse_hex(id)?);
-            if let Some(ver) = version {
-                if kind.field_type(field::ruleset_version).is_some() {
-                    ev.set(field::ruleset_version, parse_uint(ver, "ruleset version")?);
-                }
+            if let Some(ver) = version
+                && kind.field_type(field::ruleset_version).is_some()
+            {
+                ev.set(field::ruleset_version, parse_uint(ver, "ruleset version")?);
             }
         }
         (_, FieldType::Id) => ev.set(fid, parse_hex(v)?),

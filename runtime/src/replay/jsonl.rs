@@ -231,10 +231,10 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
                 "extra" => {
                     let J::Obj(items) = v else { return Err("extra: expected an object".into()) };
                     for (name, val) in items {
-                        if let Some(base) = name.strip_suffix("_hex") {
-                            if items.iter().any(|(n, _)| n == base) {
-                                continue;
-                            }
+                        if let Some(base) = name.strip_suffix("_hex")
+                            && items.iter().any(|(n, _)| n == base)
+                        {
+                            continue;
                         }
                         let hex_name = format!("{name}_hex");
                         let bytes = match items.iter().find(|(n, _)| *n == hex_name) {

@@ -54,7 +54,7 @@ impl Format {
 
     pub fn decoder(self) -> Box<dyn Decoder> {
         match self {
-            Format::Jsonl => Box::new(jsonl::JsonlDecoder::default()),
+            Format::Jsonl => Box::new(jsonl::JsonlDecoder),
             Format::Ftrace => Box::new(ftrace::FtraceDecoder::default()),
             Format::Audit => Box::new(audit::AuditDecoder::default()),
         }
