@@ -249,3 +249,50 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// Runs landtrace with its stdout on a pseudo-terminal; returns what it wrote.
+fn run_on_terminal(args: &[&str], no_color: Option<&str>) -> String {
+    use std::os::fd::FromRawFd;
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty fills two new file descriptors; the other arguments may be null.
+    let rc = unsafe {
+        libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned here.
+    let (master, slave) = unsafe { (std::fs::File::from_raw_fd(master), std::fs::File::from_raw_fd(slave)) };
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_landtrace"));
+    cmd.current_dir(root()).args(args).stdout(slave).env_remove("NO_COLOR");
+    if let Some(v) = no_color {
+        cmd.env("NO_COLOR", v);
+    }
+    let status = cmd.status().unwrap();
+    assert!(status.success());
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut master = master;
+    // The child is done; read until the terminal has nothing more.
+    // SAFETY: the descriptor is valid; O_NONBLOCK only changes how reads wait.
+    unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&master), libc::F_SETFL, libc::O_NONBLOCK) };
+    while let Ok(n) = master.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let args = ["--replay", AUDIT, "-e", "on deny_access_fs { print; @[comm] = count() }"];
+    let tty = run_on_terminal(&args, None);
+    assert!(tty.contains("\x1b[1;36mdeny_access_fs\x1b[0m"), "{tty:?}");
+    let no_color = run_on_terminal(&args, Some("1"));
+    assert!(no_color.contains("deny_access_fs") && !no_color.contains('\x1b'), "{no_color:?}");
+    // NO_COLOR set but empty does not count, as no-color.org says.
+    assert!(run_on_terminal(&args, Some("")).contains('\x1b'));
+    // Not a terminal: no colour even without NO_COLOR.
+    let piped = landtrace().env_remove("NO_COLOR").args(args).output().unwrap();
+    assert!(!String::from_utf8_lossy(&piped.stdout).contains('\x1b'));
+}

@@ -302,6 +302,10 @@ impl Event {
         self.extras.push((name.to_string(), value.to_vec()));
     }
 
+    pub fn pop_extra(&mut self) -> Option<(String, Vec<u8>)> {
+        self.extras.pop()
+    }
+
     /// Fixes up the record's string and list pointers and returns the record
     /// that compiled code may read. Valid until the event is next modified.
     pub fn seal(&mut self) -> &Record {

@@ -18,12 +18,19 @@ use std::borrow::Cow;
 use std::fmt;
 
 #[derive(Default)]
-pub struct JsonlDecoder;
+pub struct JsonlDecoder {
+    /// Scratch for strings with escapes (the fast path).
+    buf: Vec<u8>,
+}
 
 impl Decoder for JsonlDecoder {
     fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String> {
         let mut ev = out.slot();
-        match decode_line(line, &mut ev) {
+        let result = match super::fastjson::decode(line, &mut ev, &mut self.buf) {
+            Some(r) => r,
+            None => decode_line(line, &mut ev),
+        };
+        match result {
             Ok(true) => {
                 out.commit(ev);
                 Ok(())
@@ -170,6 +177,12 @@ fn names_to_bits(v: &J, what: &str) -> Result<u64, String> {
         };
     }
     Ok(bits)
+}
+
+/// The fast path alone: `None` when the line is not in the shape landtrace
+/// writes (the general decoder, [`decode_line`], then takes it).
+pub fn decode_line_fast(line: &[u8], ev: &mut Event) -> Option<Result<bool, String>> {
+    super::fastjson::decode(line, ev, &mut Vec::new())
 }
 
 /// Decodes one line into `ev`. `Ok(false)` for a valid line that is not an
@@ -329,6 +342,35 @@ mod tests {
         assert_eq!(back.get(field::blockers), 4 | (1 << 40));
         assert_eq!(back.get_str(field::path), b"/etc/pa ss\n\"wd=\x1b[0m");
         assert_eq!(back.extras()[0].1, b"/usr/bin/\xfe");
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_decoder() {
+        let demo = include_str!("../../../examples/traces/demo.jsonl");
+        let mut hostile = Vec::new();
+        let mut ev = Event::new();
+        ev.reset(EventKind::CheckRuleFs, SourceKind::Tracepoint);
+        ev.set_comm(b"\xff \"\\\x01\xf0\x9f\x98\x80");
+        ev.set_grants(&[1, 0, 1 << 50]);
+        ev.push_extra("exe", b"\xfe");
+        ev.push_extra("plain", b"ok");
+        json_event(&mut hostile, &ev);
+        let lines = demo.lines().map(|l| l.as_bytes()).chain([hostile.as_slice()]);
+        let mut fast_hits = 0;
+        for line in lines {
+            let (mut a, mut b) = (Event::new(), Event::new());
+            let general = decode_line(line, &mut a).unwrap();
+            if let Some(fast) = decode_line_fast(line, &mut b) {
+                assert_eq!(fast.unwrap(), general);
+                let (mut ja, mut jb) = (Vec::new(), Vec::new());
+                json_event(&mut ja, &a);
+                json_event(&mut jb, &b);
+                assert_eq!(String::from_utf8_lossy(&ja), String::from_utf8_lossy(&jb));
+                fast_hits += 1;
+            }
+        }
+        // landtrace's own lines all take the fast path.
+        assert_eq!(fast_hits, demo.lines().count() + 1);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! (or stops, with `--strict`).
 
 pub mod audit;
+mod fastjson;
 pub mod ftrace;
 pub mod jsonl;
 
@@ -54,7 +55,7 @@ impl Format {
 
     pub fn decoder(self) -> Box<dyn Decoder> {
         match self {
-            Format::Jsonl => Box::new(jsonl::JsonlDecoder),
+            Format::Jsonl => Box::new(jsonl::JsonlDecoder::default()),
             Format::Ftrace => Box::new(ftrace::FtraceDecoder::default()),
             Format::Audit => Box::new(audit::AuditDecoder::default()),
         }

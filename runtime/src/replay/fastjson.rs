@@ -1,0 +1,374 @@
+//! A fast path for the JSON lines landtrace writes itself.
+//!
+//! Replaying a recorded trace is mostly JSON parsing, so the common case,
+//! a line in the key order `-f json` writes (`type`, `v`, `event` first,
+//! `_raw`/`_hex` companions right after their field), is decoded in one
+//! pass over the bytes, straight into the event, without allocating. Any
+//! surprise (another key order, a float, a nested object other than
+//! `extra`, bad syntax) returns `None` and the general serde decoder takes
+//! the line, so its results and error messages are the only ones users see.
+
+use crate::escape::unhex;
+use landtrace_compiler::exec::parse_rfc3339;
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::{EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
+
+struct P<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+/// A mask given by names, resolved only if no `_raw` member follows.
+struct PendingNames {
+    field: FieldId,
+    start: usize,
+    end: usize,
+}
+
+impl<'a> P<'a> {
+    fn ws(&mut self) {
+        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\r' | b'\n') {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    /// A string without escapes, borrowed; `None` if it has any.
+    fn plain_str(&mut self) -> Option<&'a [u8]> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let len = self.b[start..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        if self.b[start + len] != b'"' {
+            return None;
+        }
+        self.i = start + len + 1;
+        Some(&self.b[start..start + len])
+    }
+
+    /// A string, with JSON escapes decoded into `buf` when it has any.
+    fn string<'s>(&'s mut self, buf: &'s mut Vec<u8>) -> Option<&'s [u8]> {
+        self.ws();
+        let save = self.i;
+        if let Some(s) = self.plain_str() {
+            return Some(s);
+        }
+        self.i = save;
+        self.eat(b'"')?;
+        buf.clear();
+        loop {
+            let c = *self.b.get(self.i)?;
+            self.i += 1;
+            match c {
+                b'"' => return Some(buf),
+                b'\\' => {
+                    let e = *self.b.get(self.i)?;
+                    self.i += 1;
+                    match e {
+                        b'"' | b'\\' | b'/' => buf.push(e),
+                        b'n' => buf.push(b'\n'),
+                        b't' => buf.push(b'\t'),
+                        b'r' => buf.push(b'\r'),
+                        b'b' => buf.push(8),
+                        b'f' => buf.push(12),
+                        b'u' => {
+                            let cp = self.hex4()?;
+                            let ch = if (0xd800..0xdc00).contains(&cp) {
+                                if self.b.get(self.i..self.i + 2)? != b"\\u" {
+                                    return None;
+                                }
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                if !(0xdc00..0xe000).contains(&lo) {
+                                    return None;
+                                }
+                                char::from_u32(0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00))?
+                            } else {
+                                char::from_u32(cp)?
+                            };
+                            let mut tmp = [0u8; 4];
+                            buf.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
+                        }
+                        _ => return None,
+                    }
+                }
+                c if c < 0x20 => return None,
+                c => buf.push(c),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let h = self.b.get(self.i..self.i + 4)?;
+        self.i += 4;
+        u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+    }
+
+    /// An integer (no fraction or exponent), as u64 bits.
+    fn int(&mut self) -> Option<u64> {
+        self.ws();
+        let neg = self.b.get(self.i) == Some(&b'-');
+        if neg {
+            self.i += 1;
+        }
+        let start = self.i;
+        let mut v: u64 = 0;
+        while let Some(&c @ b'0'..=b'9') = self.b.get(self.i) {
+            v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+            self.i += 1;
+        }
+        if self.i == start || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        Some(if neg { v.wrapping_neg() } else { v })
+    }
+
+    fn boolean(&mut self) -> Option<bool> {
+        self.ws();
+        if self.b[self.i..].starts_with(b"true") {
+            self.i += 4;
+            Some(true)
+        } else if self.b[self.i..].starts_with(b"false") {
+            self.i += 5;
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// Skips an array of plain strings, returning its byte range.
+    fn skip_names(&mut self) -> Option<(usize, usize)> {
+        self.eat(b'[')?;
+        let start = self.i;
+        if self.eat(b']').is_some() {
+            return Some((start, start));
+        }
+        loop {
+            self.plain_str()?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some((start, self.i - 1));
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+fn names_bits(b: &[u8]) -> Option<u64> {
+    let mut bits = 0;
+    for part in b.split(|c| *c == b',') {
+        let part = part.trim_ascii();
+        if part.is_empty() {
+            continue;
+        }
+        let name = std::str::from_utf8(part.strip_prefix(b"\"")?.strip_suffix(b"\"")?).ok()?;
+        bits |= match name.strip_prefix("0x") {
+            Some(h) => u64::from_str_radix(h, 16).ok()?,
+            None => lookup_constant(name)?.1,
+        };
+    }
+    Some(bits)
+}
+
+/// Decodes a line written by landtrace. `None`: let the general decoder
+/// handle it. `Some(Ok(false))`: a valid line that is not an event.
+pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<bool, String>> {
+    let mut p = P { b: line, i: 0 };
+    p.eat(b'{')?;
+    // `type`, `v` and `event` lead in landtrace's own lines.
+    if p.plain_str()? != b"type" {
+        return None;
+    }
+    p.eat(b':')?;
+    if p.plain_str()? != b"event" {
+        return None;
+    }
+    p.eat(b',')?;
+    if p.plain_str()? != b"v" {
+        return None;
+    }
+    p.eat(b':')?;
+    if p.int()? != 1 {
+        return None;
+    }
+    p.eat(b',')?;
+    if p.plain_str()? != b"event" {
+        return None;
+    }
+    p.eat(b':')?;
+    let kind = EventKind::lookup(std::str::from_utf8(p.plain_str()?).ok()?)?;
+    ev.reset(kind, SourceKind::Replay);
+    let fields = kind.def().fields;
+    let mut next_field = 0usize;
+    let mut pending: Option<PendingNames> = None;
+    loop {
+        match p.peek()? {
+            b'}' => break,
+            b',' => p.i += 1,
+            _ => return None,
+        }
+        let key = p.plain_str()?;
+        p.eat(b':')?;
+        if let Some(pn) = pending.take() {
+            let raw = key.strip_suffix(b"_raw").is_some_and(|b| b == pn.field.name().as_bytes());
+            if !raw {
+                ev.set(pn.field, names_bits(&line[pn.start..pn.end])?);
+            }
+        }
+        match key {
+            b"source" => {
+                let s = std::str::from_utf8(p.plain_str()?).ok()?;
+                ev.header_mut().source = SourceKind::lookup(s).unwrap_or(SourceKind::Replay) as u32;
+            }
+            b"time" => ev.header_mut().time = p.int()?,
+            b"walltime" => {
+                let s = std::str::from_utf8(p.plain_str()?).ok()?;
+                ev.header_mut().walltime = parse_rfc3339(s)?;
+            }
+            b"pid" => ev.header_mut().pid = p.int()?,
+            b"tid" => ev.header_mut().tid = p.int()?,
+            b"ppid" => ev.header_mut().ppid = p.int()?,
+            b"uid" => ev.header_mut().uid = p.int()?,
+            b"gid" => ev.header_mut().gid = p.int()?,
+            b"cpu" => ev.header_mut().cpu = p.int()?,
+            b"cgroup" => ev.header_mut().cgroup = p.int()?,
+            b"comm" => {
+                let s = p.string(buf)?;
+                ev.set_comm(s);
+            }
+            b"comm_hex" => ev.set_comm(&unhex(std::str::from_utf8(p.plain_str()?).ok()?)?),
+            b"extra" => extra(&mut p, ev, buf)?,
+            _ => {
+                // Fields come in schema order: try the expected one first.
+                let (fid, ty, suffix) = match fields.get(next_field) {
+                    Some((f, t)) if f.name().as_bytes() == key => {
+                        next_field += 1;
+                        (*f, *t, None)
+                    }
+                    _ => {
+                        let k = std::str::from_utf8(key).ok()?;
+                        let (base, suffix) = match k.rsplit_once('_') {
+                            Some((b, s @ ("raw" | "hex"))) if FieldId::lookup(b).is_some() => (b, Some(s)),
+                            _ => (k, None),
+                        };
+                        let fid = FieldId::lookup(base)?;
+                        (fid, kind.field_type(fid)?, suffix)
+                    }
+                };
+                match (fid.def().loc, ty, suffix) {
+                    (Loc::Slot(_), FieldType::Mask(_), None) => {
+                        let (start, end) = p.skip_names()?;
+                        pending = Some(PendingNames { field: fid, start, end });
+                    }
+                    (Loc::Slot(_), FieldType::Mask(_), Some("raw")) => ev.set(fid, p.int()?),
+                    (Loc::Slot(_), FieldType::Id, None) => {
+                        let s = std::str::from_utf8(p.plain_str()?).ok()?;
+                        ev.set(fid, u64::from_str_radix(s, 16).ok()?);
+                    }
+                    (Loc::Slot(_), FieldType::Bool, None) => ev.set(fid, p.boolean()? as u64),
+                    (Loc::Slot(_), FieldType::Int, None) => ev.set(fid, p.int()?),
+                    (Loc::Str(_), _, None) => {
+                        let s = p.string(buf)?;
+                        ev.set_str(fid, s);
+                    }
+                    (Loc::Str(_), _, Some("hex")) => {
+                        let s = std::str::from_utf8(p.plain_str()?).ok()?;
+                        ev.set_str(fid, &unhex(s)?);
+                    }
+                    (Loc::List, _, None) => grants(&mut p, ev)?,
+                    (Loc::List, _, Some("raw")) => {
+                        ev.set_grants(&[]);
+                        int_array(&mut p, ev)?;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+    if let Some(pn) = pending {
+        ev.set(pn.field, names_bits(&line[pn.start..pn.end])?);
+    }
+    p.i += 1;
+    p.ws();
+    (p.i == line.len()).then_some(Ok(true))
+}
+
+fn grants(p: &mut P, ev: &mut Event) -> Option<()> {
+    p.eat(b'[')?;
+    if p.eat(b']').is_some() {
+        return Some(());
+    }
+    loop {
+        let (s, e) = p.skip_names()?;
+        ev.push_grant(names_bits(&p.b[s..e])?);
+        match p.peek()? {
+            b',' => p.i += 1,
+            b']' => {
+                p.i += 1;
+                return Some(());
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn int_array(p: &mut P, ev: &mut Event) -> Option<()> {
+    p.eat(b'[')?;
+    if p.eat(b']').is_some() {
+        return Some(());
+    }
+    loop {
+        ev.push_grant(p.int()?);
+        match p.peek()? {
+            b',' => p.i += 1,
+            b']' => {
+                p.i += 1;
+                return Some(());
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// `"extra": {"name": "value", "name_hex": "..."}`
+fn extra(p: &mut P, ev: &mut Event, buf: &mut Vec<u8>) -> Option<()> {
+    p.eat(b'{')?;
+    if p.eat(b'}').is_some() {
+        return Some(());
+    }
+    loop {
+        let name = std::str::from_utf8(p.plain_str()?).ok()?.to_string();
+        p.eat(b':')?;
+        match name.strip_suffix("_hex") {
+            Some(base) if ev.extras().last().is_some_and(|(n, _)| n == base) => {
+                let bytes = unhex(std::str::from_utf8(p.plain_str()?).ok()?)?;
+                let (n, _) = ev.extras().last().cloned()?;
+                ev.pop_extra();
+                ev.push_extra(&n, &bytes);
+            }
+            _ => {
+                let v = p.string(buf)?.to_vec();
+                ev.push_extra(&name, &v);
+            }
+        }
+        match p.peek()? {
+            b',' => p.i += 1,
+            b'}' => {
+                p.i += 1;
+                return Some(());
+            }
+            _ => return None,
+        }
+    }
+}
