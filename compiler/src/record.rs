@@ -298,8 +298,16 @@ impl Event {
         &self.extras
     }
 
+    /// Keeps a field the schema does not know. Names are unique: a second
+    /// value for the same name replaces the first.
     pub fn push_extra(&mut self, name: &str, value: &[u8]) {
-        self.extras.push((name.to_string(), value.to_vec()));
+        match self.extras.iter_mut().find(|(n, _)| n == name) {
+            Some((_, v)) => {
+                v.clear();
+                v.extend_from_slice(value);
+            }
+            None => self.extras.push((name.to_string(), value.to_vec())),
+        }
     }
 
     pub fn pop_extra(&mut self) -> Option<(String, Vec<u8>)> {

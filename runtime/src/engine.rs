@@ -50,6 +50,9 @@ pub struct Summary {
 /// into one (a replay with an hour-long gap and `every 1ms`).
 const MAX_CATCH_UP: u64 = 10_000;
 
+/// The `next` of an `every` clause that will not fire again.
+const NEVER: u64 = u64::MAX;
+
 struct Every {
     clause: usize,
     period: u64,
@@ -208,7 +211,7 @@ impl<'p> Engine<'p> {
                 .every
                 .iter()
                 .enumerate()
-                .filter_map(|(i, e)| e.next.filter(|n| *n <= now).map(|n| (i, n)))
+                .filter_map(|(i, e)| e.next.filter(|n| *n <= now && *n != NEVER).map(|n| (i, n)))
                 .min_by_key(|(_, n)| *n)
             else {
                 return;
@@ -216,9 +219,11 @@ impl<'p> Engine<'p> {
             let e = &mut self.every[idx];
             let behind = (now - due) / e.period;
             let fire_at = if behind > MAX_CATCH_UP { due + behind * e.period } else { due };
-            e.next = Some(fire_at + e.period);
+            // At the end of time, a period never comes again.
+            e.next = Some(fire_at.checked_add(e.period).unwrap_or(NEVER));
             let clause = e.clause;
-            let wall = if walltime != 0 { walltime - (now - fire_at) as i64 } else { 0 };
+            let lag = (now - fire_at).min(i64::MAX as u64) as i64;
+            let wall = if walltime != 0 { walltime.saturating_sub(lag) } else { 0 };
             let rec = synthetic(fire_at, wall);
             self.run_clause(clause, &rec);
         }

@@ -564,18 +564,18 @@ pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
         out.push(b'{');
         let mut efirst = true;
         for (name, value) in ev.extras() {
-            json_bytes_member(out, &mut efirst, &json_safe_key(name), value);
+            if !efirst {
+                out.push(b',');
+            }
+            efirst = false;
+            json_str_into(out, name.as_bytes());
+            out.push(b':');
+            // Not a `_hex` companion: an extra's name may itself end in `_hex`.
+            json_val(out, &Val::Str(value, false));
         }
         out.push(b'}');
     }
     out.push(b'}');
-}
-
-/// Keys of extra fields come from input: keep them to a safe alphabet.
-fn json_safe_key(name: &str) -> String {
-    name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' { c } else { '_' })
-        .collect()
 }
 
 /// A cloneable in-memory writer, for tests and the REPL.

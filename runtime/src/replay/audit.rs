@@ -258,8 +258,8 @@ impl AuditDecoder {
                     ev.set_str(field::sun_path, s("path").unwrap_or_default());
                 }
             }
-            for u in unknown {
-                ev.push_extra("blocker", u.as_bytes());
+            if !unknown.is_empty() {
+                ev.push_extra("blocker", unknown.join(",").as_bytes());
             }
             for key in ["ioctlcmd", "laddr", "lport", "saddr", "daddr"] {
                 if let Some(v) = s(key)

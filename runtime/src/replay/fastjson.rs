@@ -128,6 +128,10 @@ impl<'a> P<'a> {
         if self.i == start || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E')) {
             return None;
         }
+        // JSON numbers have no leading zeros; serde reads -0 as a float.
+        if self.b[start] == b'0' && (self.i - start > 1 || neg) {
+            return None;
+        }
         Some(if neg { v.wrapping_neg() } else { v })
     }
 
@@ -184,6 +188,8 @@ fn names_bits(b: &[u8]) -> Option<u64> {
 /// Decodes a line written by landtrace. `None`: let the general decoder
 /// handle it. `Some(Ok(false))`: a valid line that is not an event.
 pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<bool, String>> {
+    // JSON text is UTF-8; the general decoder rejects anything else.
+    std::str::from_utf8(line).ok()?;
     let mut p = P { b: line, i: 0 };
     p.eat(b'{')?;
     // `type`, `v` and `event` lead in landtrace's own lines.
@@ -341,26 +347,27 @@ fn int_array(p: &mut P, ev: &mut Event) -> Option<()> {
     }
 }
 
-/// `"extra": {"name": "value", "name_hex": "..."}`
+/// `"extra": {"name": "value", "other": {"hex": "..."}}`
 fn extra(p: &mut P, ev: &mut Event, buf: &mut Vec<u8>) -> Option<()> {
     p.eat(b'{')?;
     if p.eat(b'}').is_some() {
         return Some(());
     }
     loop {
-        let name = std::str::from_utf8(p.plain_str()?).ok()?.to_string();
+        let name = String::from_utf8(p.string(buf)?.to_vec()).ok()?;
         p.eat(b':')?;
-        match name.strip_suffix("_hex") {
-            Some(base) if ev.extras().last().is_some_and(|(n, _)| n == base) => {
-                let bytes = unhex(std::str::from_utf8(p.plain_str()?).ok()?)?;
-                let (n, _) = ev.extras().last().cloned()?;
-                ev.pop_extra();
-                ev.push_extra(&n, &bytes);
+        if p.peek()? == b'{' {
+            p.i += 1;
+            if p.plain_str()? != b"hex" {
+                return None;
             }
-            _ => {
-                let v = p.string(buf)?.to_vec();
-                ev.push_extra(&name, &v);
-            }
+            p.eat(b':')?;
+            let bytes = unhex(std::str::from_utf8(p.plain_str()?).ok()?)?;
+            p.eat(b'}')?;
+            ev.push_extra(&name, &bytes);
+        } else {
+            let v = p.string(buf)?.to_vec();
+            ev.push_extra(&name, &v);
         }
         match p.peek()? {
             b',' => p.i += 1,

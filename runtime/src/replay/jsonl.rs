@@ -210,6 +210,7 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
     }
     let kind = kind.ok_or("no \"event\" member")?;
     ev.reset(kind, SourceKind::Replay);
+    let has_raw = |field: &str| pairs.iter().any(|(k, _)| k.strip_suffix("_raw").is_some_and(|b| b == field));
     // Two passes: plain members first, then the `_raw` and `_hex` members
     // that override them.
     for pass in 0..2 {
@@ -244,19 +245,22 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
                 "extra" => {
                     let J::Obj(items) = v else { return Err("extra: expected an object".into()) };
                     for (name, val) in items {
-                        if let Some(base) = name.strip_suffix("_hex")
-                            && items.iter().any(|(n, _)| n == base)
-                        {
-                            continue;
-                        }
-                        let hex_name = format!("{name}_hex");
-                        let bytes = match items.iter().find(|(n, _)| *n == hex_name) {
-                            Some((_, h)) => unhex(as_str(h, &hex_name)?).ok_or("extra: bad hex")?,
-                            None => as_str(val, name)?.as_bytes().to_vec(),
+                        let bytes = match val {
+                            J::Str(s) => s.as_bytes().to_vec(),
+                            J::Obj(o) => match o.as_slice() {
+                                [(k, J::Str(h))] if k == "hex" => unhex(h).ok_or("extra: bad hex")?,
+                                _ => {
+                                    return Err(format!(
+                                        "extra {name}: expected a string or {{\"hex\": ...}}"
+                                    ));
+                                }
+                            },
+                            _ => return Err(format!("extra {name}: expected a string")),
                         };
                         ev.push_extra(name, &bytes);
                     }
                 }
+                "grants" if has_raw("grants") => {}
                 "grants" => {
                     let J::Arr(layers) = v else { return Err("grants: expected an array".into()) };
                     for l in layers {
@@ -288,6 +292,8 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
                         (Loc::Slot(_), Some("raw")) => ev.set(fid, as_u64(v, key)?),
                         (Loc::Slot(_), None) => {
                             let value = match (ty, v) {
+                                // The raw integer is authoritative.
+                                (FieldType::Mask(_), _) if has_raw(key) => continue,
                                 (FieldType::Mask(_), J::Arr(_)) => names_to_bits(v, key)?,
                                 (FieldType::Int, J::Int(i)) => *i as u64,
                                 (FieldType::Id, J::Str(s)) => u64::from_str_radix(s, 16)
