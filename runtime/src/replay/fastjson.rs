@@ -13,6 +13,20 @@ use landtrace_compiler::exec::parse_rfc3339;
 use landtrace_compiler::record::Event;
 use landtrace_compiler::schema::{EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
 
+/// Bytes that end a plain JSON string: the quote, a backslash, and the
+/// control characters JSON forbids raw.
+static STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 struct P<'a> {
     b: &'a [u8],
     i: usize,
@@ -46,7 +60,7 @@ impl<'a> P<'a> {
     fn plain_str(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.i;
-        let len = self.b[start..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        let len = self.b[start..].iter().position(|&c| STOP[c as usize])?;
         if self.b[start + len] != b'"' {
             return None;
         }
@@ -218,6 +232,7 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
     let fields = kind.def().fields;
     let mut next_field = 0usize;
     let mut pending: Option<PendingNames> = None;
+    let mut last: Option<(FieldId, FieldType)> = None;
     loop {
         match p.peek()? {
             b'}' => break,
@@ -231,6 +246,19 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
             if !raw {
                 ev.set(pn.field, names_bits(&line[pn.start..pn.end])?);
             }
+        }
+        // Fields come in schema order, each followed by its `_raw`/`_hex`
+        // companion: try those before anything else.
+        if let Some(&(fid, ty)) = fields.get(next_field).filter(|(f, _)| f.name().as_bytes() == key) {
+            next_field += 1;
+            last = Some((fid, ty));
+            field(&mut p, ev, buf, fid, ty, None, &mut pending)?;
+            continue;
+        }
+        if let Some((fid, ty)) = last.filter(|(f, _)| is_companion(key, f.name())) {
+            let suffix = if key.ends_with(b"_raw") { "raw" } else { "hex" };
+            field(&mut p, ev, buf, fid, ty, Some(suffix), &mut pending)?;
+            continue;
         }
         match key {
             b"source" => {
@@ -256,49 +284,13 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
             b"comm_hex" => ev.set_comm(&unhex(std::str::from_utf8(p.plain_str()?).ok()?)?),
             b"extra" => extra(&mut p, ev, buf)?,
             _ => {
-                // Fields come in schema order: try the expected one first.
-                let (fid, ty, suffix) = match fields.get(next_field) {
-                    Some((f, t)) if f.name().as_bytes() == key => {
-                        next_field += 1;
-                        (*f, *t, None)
-                    }
-                    _ => {
-                        let k = std::str::from_utf8(key).ok()?;
-                        let (base, suffix) = match k.rsplit_once('_') {
-                            Some((b, s @ ("raw" | "hex"))) if FieldId::lookup(b).is_some() => (b, Some(s)),
-                            _ => (k, None),
-                        };
-                        let fid = FieldId::lookup(base)?;
-                        (fid, kind.field_type(fid)?, suffix)
-                    }
+                let k = std::str::from_utf8(key).ok()?;
+                let (base, suffix) = match k.rsplit_once('_') {
+                    Some((b, s @ ("raw" | "hex"))) if FieldId::lookup(b).is_some() => (b, Some(s)),
+                    _ => (k, None),
                 };
-                match (fid.def().loc, ty, suffix) {
-                    (Loc::Slot(_), FieldType::Mask(_), None) => {
-                        let (start, end) = p.skip_names()?;
-                        pending = Some(PendingNames { field: fid, start, end });
-                    }
-                    (Loc::Slot(_), FieldType::Mask(_), Some("raw")) => ev.set(fid, p.int()?),
-                    (Loc::Slot(_), FieldType::Id, None) => {
-                        let s = std::str::from_utf8(p.plain_str()?).ok()?;
-                        ev.set(fid, u64::from_str_radix(s, 16).ok()?);
-                    }
-                    (Loc::Slot(_), FieldType::Bool, None) => ev.set(fid, p.boolean()? as u64),
-                    (Loc::Slot(_), FieldType::Int, None) => ev.set(fid, p.int()?),
-                    (Loc::Str(_), _, None) => {
-                        let s = p.string(buf)?;
-                        ev.set_str(fid, s);
-                    }
-                    (Loc::Str(_), _, Some("hex")) => {
-                        let s = std::str::from_utf8(p.plain_str()?).ok()?;
-                        ev.set_str(fid, &unhex(s)?);
-                    }
-                    (Loc::List, _, None) => grants(&mut p, ev)?,
-                    (Loc::List, _, Some("raw")) => {
-                        ev.set_grants(&[]);
-                        int_array(&mut p, ev)?;
-                    }
-                    _ => return None,
-                }
+                let fid = FieldId::lookup(base)?;
+                field(&mut p, ev, buf, fid, kind.field_type(fid)?, suffix, &mut pending)?;
             }
         }
     }
@@ -308,6 +300,52 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
     p.i += 1;
     p.ws();
     (p.i == line.len()).then_some(Ok(true))
+}
+
+fn is_companion(key: &[u8], name: &str) -> bool {
+    key.len() == name.len() + 4
+        && key.starts_with(name.as_bytes())
+        && (key.ends_with(b"_raw") || key.ends_with(b"_hex"))
+}
+
+/// One schema field's value (or its `_raw`/`_hex` companion).
+fn field(
+    p: &mut P,
+    ev: &mut Event,
+    buf: &mut Vec<u8>,
+    fid: FieldId,
+    ty: FieldType,
+    suffix: Option<&str>,
+    pending: &mut Option<PendingNames>,
+) -> Option<()> {
+    match (fid.def().loc, ty, suffix) {
+        (Loc::Slot(_), FieldType::Mask(_), None) => {
+            let (start, end) = p.skip_names()?;
+            *pending = Some(PendingNames { field: fid, start, end });
+        }
+        (Loc::Slot(_), FieldType::Mask(_), Some("raw")) => ev.set(fid, p.int()?),
+        (Loc::Slot(_), FieldType::Id, None) => {
+            let s = std::str::from_utf8(p.plain_str()?).ok()?;
+            ev.set(fid, u64::from_str_radix(s, 16).ok()?);
+        }
+        (Loc::Slot(_), FieldType::Bool, None) => ev.set(fid, p.boolean()? as u64),
+        (Loc::Slot(_), FieldType::Int, None) => ev.set(fid, p.int()?),
+        (Loc::Str(_), _, None) => {
+            let s = p.string(buf)?;
+            ev.set_str(fid, s);
+        }
+        (Loc::Str(_), _, Some("hex")) => {
+            let s = std::str::from_utf8(p.plain_str()?).ok()?;
+            ev.set_str(fid, &unhex(s)?);
+        }
+        (Loc::List, _, None) => grants(p, ev)?,
+        (Loc::List, _, Some("raw")) => {
+            ev.set_grants(&[]);
+            int_array(p, ev)?;
+        }
+        _ => return None,
+    }
+    Some(())
 }
 
 fn grants(p: &mut P, ev: &mut Event) -> Option<()> {
