@@ -42,8 +42,28 @@ pub struct Compiled {
     pub warnings: Vec<Diag>,
 }
 
-/// Parses and checks a program.
+/// Stack for compiling: deep (rejected) input must not overflow the stack
+/// of the stages that parse it, report it and drop it.
+const COMPILE_STACK: usize = 256 << 20;
+
+/// Parses, checks and lowers a program.
+///
+/// Runs on a thread with a large stack, so that even input nested far
+/// beyond [`landtrace_grammar::ast::MAX_DEPTH`] is reported as an error,
+/// never a crash.
 pub fn compile(text: &str, name: &str, opts: &CheckOptions) -> Result<Compiled, Vec<Diag>> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("compile".into())
+            .stack_size(COMPILE_STACK)
+            .spawn_scoped(s, || compile_here(text, name, opts))
+            .expect("spawning the compiler thread")
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+fn compile_here(text: &str, name: &str, opts: &CheckOptions) -> Result<Compiled, Vec<Diag>> {
     let source = diag::source(name, text);
     let ast = landtrace_grammar::parse_program(text)
         .map_err(|errs| errs.into_iter().map(|e| Diag::from_syntax(&source, e)).collect::<Vec<_>>())?;

@@ -323,3 +323,80 @@ impl ListElem {
         }
     }
 }
+
+/// Deepest nesting of expressions and blocks a program may have. Deeper
+/// programs are rejected with an error rather than risking the stack of
+/// every stage that walks the tree.
+pub const MAX_DEPTH: usize = 256;
+
+impl Program {
+    /// The span of a node nested deeper than `limit`, if any. Stops
+    /// descending at the limit, so it is safe on any tree.
+    pub fn too_deep(&self, limit: usize) -> Option<Span> {
+        self.items.iter().find_map(|item| match item {
+            Item::On(c) => c
+                .predicate
+                .as_ref()
+                .and_then(|p| p.too_deep(limit, 1))
+                .or_else(|| c.block.as_ref().and_then(|b| b.too_deep(limit, 1))),
+            Item::Begin(b) | Item::End(b) => b.too_deep(limit, 1),
+            Item::Every(e) => e.block.too_deep(limit, 1),
+            Item::List(l) => l.elems.iter().find_map(|e| e.too_deep(limit, 1)),
+            Item::Macro(m) => m.body.too_deep(limit, 1),
+        })
+    }
+}
+
+impl Block {
+    fn too_deep(&self, limit: usize, depth: usize) -> Option<Span> {
+        if depth > limit {
+            return Some(self.span);
+        }
+        self.stmts.iter().find_map(|s| match &s.kind {
+            StmtKind::PrintEvent => None,
+            StmtKind::Call { args, .. } => args.iter().find_map(|a| a.too_deep(limit, depth + 1)),
+            StmtKind::MapAssign { map, value } => map
+                .keys
+                .iter()
+                .flatten()
+                .find_map(|k| k.too_deep(limit, depth + 1))
+                .or_else(|| value.too_deep(limit, depth + 1)),
+            StmtKind::VarAssign { value, .. } => value.too_deep(limit, depth + 1),
+            StmtKind::If { cond, then, otherwise } => cond
+                .too_deep(limit, depth + 1)
+                .or_else(|| then.too_deep(limit, depth + 1))
+                .or_else(|| otherwise.as_ref().and_then(|o| o.too_deep(limit, depth + 1))),
+        })
+    }
+}
+
+impl ListElem {
+    fn too_deep(&self, limit: usize, depth: usize) -> Option<Span> {
+        match self {
+            ListElem::Value(v) => v.too_deep(limit, depth),
+            ListElem::Range(a, b, _) => a.too_deep(limit, depth).or_else(|| b.too_deep(limit, depth)),
+        }
+    }
+}
+
+impl Expr {
+    fn too_deep(&self, limit: usize, depth: usize) -> Option<Span> {
+        if depth > limit {
+            return Some(self.span);
+        }
+        let d = depth + 1;
+        match &self.kind {
+            ExprKind::Map(m) => m.keys.iter().flatten().find_map(|k| k.too_deep(limit, d)),
+            ExprKind::Call { args, .. } => args.iter().find_map(|a| a.too_deep(limit, d)),
+            ExprKind::Index { index, .. } => index.too_deep(limit, d),
+            ExprKind::Unary(_, a) => a.too_deep(limit, d),
+            ExprKind::Binary(_, a, b) => a.too_deep(limit, d).or_else(|| b.too_deep(limit, d)),
+            ExprKind::In { lhs, rhs, .. } => lhs.too_deep(limit, d).or_else(|| match rhs {
+                InRhs::List(elems, _) => elems.iter().find_map(|e| e.too_deep(limit, d)),
+                InRhs::Range(a, b, _) => a.too_deep(limit, d).or_else(|| b.too_deep(limit, d)),
+                InRhs::Name(_) => None,
+            }),
+            _ => None,
+        }
+    }
+}

@@ -41,6 +41,9 @@ const MAX_ERRORS: usize = 20;
 
 /// Parses a whole program. On failure returns every syntax error found.
 pub fn parse_program(src: &str) -> Result<Program, Vec<SyntaxError>> {
+    if let Some(e) = prescan(src) {
+        return Err(vec![e]);
+    }
     let mut program = Program::default();
     let mut errors = Vec::new();
     let mut base = 0;
@@ -60,7 +63,84 @@ pub fn parse_program(src: &str) -> Result<Program, Vec<SyntaxError>> {
             }
         }
     }
+    if let Some(span) = program.too_deep(MAX_DEPTH) {
+        errors.push(
+            SyntaxError::new(span, format!("nested more than {MAX_DEPTH} levels deep"), "too deep")
+                .help("split the expression, or name parts of it with `macro`"),
+        );
+    }
     if errors.is_empty() { Ok(program) } else { Err(errors) }
+}
+
+/// Rejects absurd nesting (brackets, or runs of prefix operators) before the
+/// recursive parser sees it, so no input can exhaust the stack.
+fn prescan(src: &str) -> Option<SyntaxError> {
+    let b = src.as_bytes();
+    let mut depth = 0usize;
+    let mut run = 0usize;
+    let mut i = 0;
+    let too_deep = |at: usize| {
+        Some(
+            SyntaxError::new(
+                Span::new(at, at + 1),
+                format!("nested more than {MAX_DEPTH} levels deep"),
+                "too deep",
+            )
+            .help("split the expression, or name parts of it with `macro`"),
+        )
+    };
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                run = 0;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                run = 0;
+                if depth > MAX_DEPTH {
+                    return too_deep(i);
+                }
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                run = 0;
+            }
+            b'!' | b'~' | b'-' => {
+                run += 1;
+                if run > MAX_DEPTH {
+                    return too_deep(i);
+                }
+            }
+            b'n' if b[i..].starts_with(b"not")
+                && !b.get(i + 3).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) =>
+            {
+                run += 1;
+                if run > MAX_DEPTH {
+                    return too_deep(i);
+                }
+                i += 2;
+            }
+            c if c.is_ascii_whitespace() => {}
+            _ => run = 0,
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Parses a single expression (the REPL's bare filters).
@@ -458,13 +538,6 @@ impl Builder {
                 ExprKind::Regex(inner.as_str().replace("\\\"", "\""))
             }
             Rule::bool_lit => ExprKind::Bool(p.as_str() == "true"),
-            Rule::call => {
-                let mut inner = p.into_inner();
-                ExprKind::Call {
-                    name: self.ident(inner.next().expect("name")),
-                    args: self.args(inner.next().expect("args"))?,
-                }
-            }
             Rule::map_ref => ExprKind::Map(self.map_ref(p)?),
             Rule::script_arg => {
                 let n: u32 = p.as_str()[1..].parse().unwrap_or(u32::MAX);
@@ -478,14 +551,21 @@ impl Builder {
                 ExprKind::Arg(n)
             }
             Rule::var => ExprKind::Var(p.as_str()[1..].to_string()),
-            Rule::index_expr => {
+            Rule::name_expr => {
                 let mut inner = p.into_inner();
-                let base = self.ident(inner.next().expect("base"));
-                let index = self.expr(inner.next().expect("index"))?;
-                ExprKind::Index { base, index: Box::new(index) }
+                let name = self.ident(inner.next().expect("name"));
+                match inner.next() {
+                    None => ExprKind::Name(name.name),
+                    Some(suffix) if suffix.as_rule() == Rule::call_args => {
+                        ExprKind::Call { name, args: self.args(suffix.into_inner().next().expect("args"))? }
+                    }
+                    Some(suffix) => ExprKind::Index {
+                        base: name,
+                        index: Box::new(self.expr(suffix.into_inner().next().expect("index"))?),
+                    },
+                }
             }
             Rule::dotted => ExprKind::Dotted(p.as_str().to_string()),
-            Rule::ident => ExprKind::Name(p.as_str().to_string()),
             r => unreachable!("primary {r:?}"),
         };
         Ok((Expr { kind, span }, false))
@@ -690,11 +770,11 @@ fn is_expr_start(r: Rule) -> bool {
             | Rule::string
             | Rule::regex
             | Rule::bool_lit
-            | Rule::call
+            | Rule::name_expr
+            | Rule::call_args
             | Rule::map_ref
             | Rule::var
             | Rule::script_arg
-            | Rule::index_expr
             | Rule::dotted
             | Rule::ident
             | Rule::op_not

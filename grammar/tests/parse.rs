@@ -100,3 +100,28 @@ fn statements_and_literals() {
     assert_eq!(b.stmts[1].kind, StmtKind::PrintEvent);
     assert_eq!(parse_expr("5ms").unwrap().kind, ExprKind::Duration(5_000_000));
 }
+
+#[test]
+fn absurd_nesting_is_an_error_not_a_crash() {
+    let cases = [
+        format!("on x where {}pid{}", "(".repeat(200_000), ")".repeat(200_000)),
+        format!("on x where {}logged", "!".repeat(1_000_000)),
+        format!("on x where {}logged", "not ".repeat(100_000)),
+        format!("on x where pid{} > 0", " + 1".repeat(50_000)),
+        format!("on x {{ {}exit(){} }}", "if pid { ".repeat(3000), " }".repeat(3000)),
+    ];
+    for src in cases {
+        // A thread with a normal-sized stack: the limits must hold there too.
+        let src2 = src.clone();
+        let errs = std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(move || parse_program(&src2).unwrap_err())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(errs[0].message.contains("levels deep"), "{:?}", errs[0]);
+    }
+    // Deep but reasonable nesting is fine.
+    let ok = format!("on x where {}pid{} == 1", "(".repeat(100), ")".repeat(100));
+    assert!(parse_program(&ok).is_ok());
+}

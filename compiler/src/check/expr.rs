@@ -578,7 +578,7 @@ impl<'a> Checker<'a> {
     fn matches(&mut self, negated: bool, a: &'a ast::Expr, b: &'a ast::Expr, span: Span) -> Option<Expr> {
         let subject = self.expr(a);
         let pattern = match &b.kind {
-            ast::ExprKind::Regex(re) => match Pattern::regex(re) {
+            ast::ExprKind::Regex(re) => match self.compile_pattern(true, re.as_bytes()) {
                 Ok(p) => Some(p),
                 Err(msg) => {
                     let d = self
@@ -591,7 +591,7 @@ impl<'a> Checker<'a> {
             _ => {
                 let lit = self.expr(b)?;
                 match lit.kind {
-                    ExprKind::Str(s) => match Pattern::glob(&s) {
+                    ExprKind::Str(s) => match self.compile_pattern(false, &s) {
                         Ok(p) => Some(p),
                         Err(msg) => {
                             let d = self
@@ -877,6 +877,21 @@ impl<'a> Checker<'a> {
     }
 
     // --- small helpers --------------------------------------------------
+
+    /// Compiles a pattern once per program (checking runs in passes).
+    fn compile_pattern(&mut self, regex: bool, text: &[u8]) -> Result<Pattern, String> {
+        let key = (regex, text.to_vec());
+        if let Some(p) = self.pattern_cache.get(&key) {
+            return p.clone();
+        }
+        let p = if regex {
+            Pattern::regex(std::str::from_utf8(text).expect("regex literals are text"))
+        } else {
+            Pattern::glob(text)
+        };
+        self.pattern_cache.insert(key, p.clone());
+        p
+    }
 
     pub(super) fn expect_int(&mut self, x: &Expr, what: &str) -> Option<()> {
         if x.ty == Type::Int {

@@ -75,6 +75,8 @@ pub(crate) struct Checker<'a> {
     maps: Vec<MapDecl>,
     map_ids: HashMap<String, MapId>,
     patterns: Vec<Pattern>,
+    /// Compiled patterns by (is regex, text), shared by the passes.
+    pattern_cache: HashMap<(bool, Vec<u8>), Result<Pattern, String>>,
     formats: Vec<Format>,
     scope: Scope,
 }
@@ -109,6 +111,7 @@ impl<'a> Checker<'a> {
             maps: Vec::new(),
             map_ids: HashMap::new(),
             patterns: Vec::new(),
+            pattern_cache: HashMap::new(),
             formats: Vec::new(),
             scope: Scope::default(),
         };
