@@ -21,7 +21,7 @@ fn events(n: usize) -> Vec<u8> {
     let lines: Vec<&str> = demo.lines().collect();
     let mut out = String::with_capacity(n * 320);
     for i in 0..n {
-        let mut l = lines[i % lines.len()].replace("\"pid\":", &format!("\"pid\":{}", i % 5000));
+        let mut l = lines[i % lines.len()].replace("\"pid\":", &format!("\"pid\":{}", 1 + i % 9));
         if i % 7 == 0 {
             l = l.replace("\"path\":\"/etc/", &format!("\"path\":\"/etc/app{}/", i % 300));
         }
