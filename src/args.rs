@@ -34,6 +34,48 @@ pub enum Command {
         /// Script arguments ($1 ... $9).
         args: Vec<String>,
     },
+    /// Record live events as landtrace JSON lines (replay them with --replay).
+    Record(RecordArgs),
+}
+
+#[derive(ClapArgs, Debug, Default)]
+pub struct RecordArgs {
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[derive(ClapArgs, Debug, Default, Clone)]
+pub struct LiveArgs {
+    /// Where live events come from: auto, or any of tracepoint, compat, audit
+    /// (comma-separated). auto picks tracepoint when the kernel has the
+    /// Landlock tracepoints, else compat and audit together.
+    #[arg(long, value_name = "SOURCE", value_delimiter = ',', default_value = "auto")]
+    pub source: Vec<SourceArg>,
+
+    /// Run CMD (with sh -c) and trace it and its descendants until it exits.
+    #[arg(short = 'c', long = "command", value_name = "CMD", conflicts_with = "pid")]
+    pub command: Option<String>,
+
+    /// Trace process PID and its descendants until it exits.
+    #[arg(short = 'p', long = "pid", value_name = "PID")]
+    pub pid: Option<u32>,
+
+    /// Write a line to file descriptor N once every probe is attached
+    /// (instead of the line on stderr), so scripts can start their workload.
+    #[arg(long, value_name = "N")]
+    pub ready_fd: Option<i32>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceArg {
+    Auto,
+    Tracepoint,
+    Compat,
+    Audit,
 }
 
 #[derive(ClapArgs, Debug, Default)]
@@ -74,6 +116,13 @@ pub struct RunArgs {
     /// Treat malformed input lines and source warnings as errors.
     #[arg(long)]
     pub strict: bool,
+
+    /// Write the output to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]

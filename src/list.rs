@@ -1,19 +1,7 @@
 //! `landtrace -l [GLOB]`: the schema as a table, from the schema itself.
 
-use landtrace_compiler::schema::{BUILTINS, EVENTS, Family, GROUPS};
+use landtrace_compiler::schema::{BUILTINS, EVENTS, Family, GROUPS, glob_name as glob};
 use std::io::{self, Write};
-
-fn glob(pat: &str, name: &str) -> bool {
-    fn go(p: &[u8], n: &[u8]) -> bool {
-        match p.split_first() {
-            None => n.is_empty(),
-            Some((b'*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
-            Some((b'?', rest)) => !n.is_empty() && go(rest, &n[1..]),
-            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
-        }
-    }
-    go(pat.as_bytes(), name.as_bytes())
-}
 
 /// Writes the listing: events, then each event's fields, then (for the
 /// full listing) builtins and access rights.

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Some(args::Command::Check { script, args }) => check(script, args),
+        Some(args::Command::Record(args)) => run::record(args),
         None => run::run(cli.run).unwrap_or_else(|e| {
             report::error(&format!("{e:#}"));
             Outcome::RuntimeFailure

@@ -39,3 +39,7 @@ pub fn error(msg: &str) {
 pub fn warning(msg: &str) {
     let _ = writeln!(std::io::stderr(), "landtrace: warning: {msg}");
 }
+
+pub fn note(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "landtrace: {msg}");
+}

@@ -1,14 +1,19 @@
 //! From parsed flags to a run: reads the program, compiles it, opens the
-//! source, runs the engine and reports what happened.
+//! source (replayed files, or the live kernel sources), runs the engine and
+//! reports what happened.
 
-use crate::args::{Dump, OutputFormat, RunArgs};
+use crate::args::{Dump, LiveArgs, OutputFormat, RunArgs, SourceArg};
 use crate::report;
 use anyhow::{Context, Result};
+use landtrace_compiler::diag::Diag;
 use landtrace_compiler::interp::Interpreter;
+use landtrace_compiler::schema::{SourceKind, events_matching};
 use landtrace_compiler::{CheckOptions, Compiled, compile};
+use landtrace_grammar::ast::Item;
 use landtrace_runtime::engine::run_source;
+use landtrace_runtime::live::{self, Choice, LiveOptions, Plan};
 use landtrace_runtime::replay::ReplaySource;
-use landtrace_runtime::{Engine, EngineOptions, Event, OutFormat, Output, RunError};
+use landtrace_runtime::{Clock, Engine, EngineOptions, Event, OutFormat, Output, RunError};
 use std::io::{self, IsTerminal, Write};
 
 /// How a run ended, as an exit code (LANGUAGE.md section 7).
@@ -66,7 +71,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     }
     let program = match program_text(&args) {
         Ok(Some(p)) => p,
-        Ok(None) if !args.replay.is_empty() => {
+        Ok(None) if !args.replay.is_empty() || args.live.command.is_some() || args.live.pid.is_some() => {
             ProgramText { name: "(default)".into(), text: "on *".into(), args: Vec::new() }
         }
         Ok(None) => {
@@ -95,11 +100,19 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             other => other.map(|_| Outcome::Success).context("writing the dump"),
         };
     }
+    let format = match args.format {
+        OutputFormat::Text => OutFormat::Text,
+        OutputFormat::Json => OutFormat::Json,
+    };
+    let output = match open_output(args.output.as_deref(), format) {
+        Ok(o) => o,
+        Err(e) => {
+            report::error(&e);
+            return Ok(Outcome::RuntimeFailure);
+        }
+    };
     if args.replay.is_empty() {
-        report::error(
-            "live tracing needs a live source, which this build does not have yet; replay a recorded trace with --replay FILE",
-        );
-        return Ok(Outcome::RuntimeFailure);
+        return Ok(run_live(&compiled, &args.live, args.strict, args.max_keys, output));
     }
     let mut source = match ReplaySource::open(&args.replay, args.strict) {
         Ok(s) => s,
@@ -108,13 +121,6 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             return Ok(Outcome::RuntimeFailure);
         }
     };
-    let format = match args.format {
-        OutputFormat::Text => OutFormat::Text,
-        OutputFormat::Json => OutFormat::Json,
-    };
-    let stdout = io::stdout();
-    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let output = Output::new(Box::new(io::BufWriter::with_capacity(1 << 16, stdout)), format, color);
     let backend = Box::new(Interpreter::new(&compiled.ir));
     let mut engine = Engine::new(
         &compiled.ir,
@@ -129,19 +135,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     }
     match result {
         Ok(summary) => {
-            if summary.div_by_zero > 0 {
-                report::warning(&format!(
-                    "{} division{} by zero (each yielded 0)",
-                    summary.div_by_zero,
-                    if summary.div_by_zero == 1 { "" } else { "s" }
-                ));
-            }
-            for (name, max, dropped) in &summary.dropped_keys {
-                report::warning(&format!(
-                    "map {name} reached {max} keys: {dropped} new key{} dropped (raise --max-keys)",
-                    if *dropped == 1 { "" } else { "s" }
-                ));
-            }
+            report_summary(&summary);
             Ok(Outcome::Success)
         }
         Err(e) if e.is_broken_pipe() => Ok(Outcome::Success),
@@ -156,4 +150,170 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             Ok(Outcome::RuntimeFailure)
         }
     }
+}
+
+/// Standard output (coloured on a terminal unless NO_COLOR) or a file.
+fn open_output(path: Option<&str>, format: OutFormat) -> Result<Output, String> {
+    match path {
+        Some(p) => {
+            let f = std::fs::File::create(p).map_err(|e| format!("cannot write {p}: {e}"))?;
+            Ok(Output::new(Box::new(io::BufWriter::with_capacity(1 << 16, f)), format, false))
+        }
+        None => {
+            let stdout = io::stdout();
+            let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            Ok(Output::new(Box::new(io::BufWriter::with_capacity(1 << 16, stdout)), format, color))
+        }
+    }
+}
+
+fn report_summary(summary: &landtrace_runtime::Summary) {
+    if summary.div_by_zero > 0 {
+        report::warning(&format!(
+            "{} division{} by zero (each yielded 0)",
+            summary.div_by_zero,
+            if summary.div_by_zero == 1 { "" } else { "s" }
+        ));
+    }
+    for (name, max, dropped) in &summary.dropped_keys {
+        report::warning(&format!(
+            "map {name} reached {max} keys: {dropped} new key{} dropped (raise --max-keys)",
+            if *dropped == 1 { "" } else { "s" }
+        ));
+    }
+}
+
+fn choice(sources: &[SourceArg]) -> Choice {
+    if sources.is_empty() || sources.contains(&SourceArg::Auto) {
+        return Choice::Auto;
+    }
+    let mut out = Vec::new();
+    for s in sources {
+        let k = match s {
+            SourceArg::Tracepoint => SourceKind::Tracepoint,
+            SourceArg::Compat => SourceKind::Compat,
+            SourceArg::Audit => SourceKind::Audit,
+            SourceArg::Auto => continue,
+        };
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    Choice::Sources(out)
+}
+
+fn plan_name(plan: &Plan) -> String {
+    plan.sources.iter().map(|s| s.name()).collect::<Vec<_>>().join(" + ")
+}
+
+/// Warnings (errors with --strict) for events a clause names that the
+/// chosen sources cannot produce.
+fn unproduced_diags(compiled: &Compiled, plan: &Plan, strict: bool) -> Vec<Diag> {
+    let mut diags = Vec::new();
+    for item in &compiled.ast.items {
+        let Item::On(clause) = item else { continue };
+        for ident in &clause.events {
+            let kinds = events_matching(&ident.name);
+            let missing = live::unproduced(plan, kinds.iter().copied());
+            // A glob is fine as long as the sources produce some of it.
+            let is_glob = ident.name.contains(['*', '?']);
+            if missing.is_empty() || (is_glob && missing.len() < kinds.len()) {
+                continue;
+            }
+            let names = missing.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ");
+            let message = format!("{} cannot produce {names}", plan_name(plan));
+            let d = if strict {
+                Diag::error(&compiled.source, ident.span, message, "never happens with these sources")
+            } else {
+                Diag::warning(&compiled.source, ident.span, message, "never happens with these sources")
+            };
+            let help = match missing.first().map(|k| {
+                SourceKind::ALL
+                    .into_iter()
+                    .filter(|s| *s != SourceKind::Replay && s.produces(*k))
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+            }) {
+                Some(s) if !s.is_empty() => format!("these events come from --source {}", s.join(" or ")),
+                _ => "no live source produces it on this kernel".into(),
+            };
+            diags.push(d.with_help(help));
+        }
+    }
+    diags
+}
+
+fn run_live(compiled: &Compiled, args: &LiveArgs, strict: bool, max_keys: usize, output: Output) -> Outcome {
+    let plan = live::choose(&choice(&args.source));
+    if matches!(choice(&args.source), Choice::Auto) {
+        report::note(&format!("source auto: {} ({})", plan_name(&plan), plan.reason));
+    }
+    let diags = unproduced_diags(compiled, &plan, strict);
+    report::diagnostics(&diags);
+    if diags.iter().any(Diag::is_error) {
+        return Outcome::Invalid;
+    }
+    let opts = LiveOptions {
+        choice: Choice::Sources(plan.sources.clone()),
+        command: args.command.clone(),
+        pid: args.pid,
+        ready_fd: args.ready_fd,
+        ..LiveOptions::default()
+    };
+    let backend = Box::new(Interpreter::new(&compiled.ir));
+    let mut engine =
+        Engine::new(&compiled.ir, backend, output, EngineOptions { max_keys, clock: Clock::Wall });
+    let mut stderr = io::stderr();
+    let result = live::run(&mut engine, &opts, &plan, &mut stderr);
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            report::error(&e.to_string());
+            return Outcome::RuntimeFailure;
+        }
+    };
+    let finished = engine.finish();
+    if summary.lost_ring > 0 {
+        report::warning(&format!("{} events lost: the ring buffer was full", summary.lost_ring));
+    }
+    if summary.lost_audit > 0 {
+        report::warning(&format!("the audit subsystem lost {} records during the run", summary.lost_audit));
+    }
+    if summary.audit_malformed > 0 {
+        report::warning(&format!("{} audit records could not be decoded", summary.audit_malformed));
+    }
+    if summary.audit_restored {
+        report::note("audit was enabled for the run and is disabled again");
+    }
+    if let Some(status) = summary.command_status {
+        match status.code() {
+            Some(code) => report::note(&format!("command exited with status {code}")),
+            None => report::note(&format!("command ended: {status}")),
+        }
+    }
+    match finished {
+        Ok(s) => {
+            report_summary(&s);
+            Outcome::Success
+        }
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Outcome::Success,
+        Err(e) => {
+            report::error(&format!("writing output: {e}"));
+            Outcome::RuntimeFailure
+        }
+    }
+}
+
+/// `landtrace record`: every live event as JSON lines.
+pub fn record(args: crate::args::RecordArgs) -> Outcome {
+    let program = ProgramText { name: "(record)".into(), text: "on *".into(), args: Vec::new() };
+    let Some(compiled) = compile_reporting(&program) else { return Outcome::Invalid };
+    let output = match open_output(args.output.as_deref(), OutFormat::Json) {
+        Ok(o) => o,
+        Err(e) => {
+            report::error(&e);
+            return Outcome::RuntimeFailure;
+        }
+    };
+    run_live(&compiled, &args.live, false, 100_000, output)
 }

@@ -16,21 +16,35 @@ pub fn source(name: &str, text: &str) -> Source {
     NamedSource::new(name, Arc::from(text))
 }
 
-#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct Diag {
     pub message: String,
-    #[source_code]
     pub src: Source,
-    #[label("{label}")]
     pub span: SourceSpan,
     pub label: String,
-    #[label(collection)]
     pub secondary: Vec<LabeledSpan>,
-    #[help]
     pub help: Option<String>,
-    #[diagnostic(severity)]
     pub severity: Severity,
+}
+
+impl miette::Diagnostic for Diag {
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let primary = LabeledSpan::new_primary_with_span(Some(self.label.clone()), self.span);
+        Some(Box::new(std::iter::once(primary).chain(self.secondary.iter().cloned())))
+    }
 }
 
 impl Diag {

@@ -75,6 +75,33 @@ impl EventKind {
     }
 }
 
+/// The events an `on` name stands for: a name or alias (with or without
+/// `landlock_`), or a glob with `*` and `?` over names and aliases.
+pub fn events_matching(name: &str) -> Vec<EventKind> {
+    let name = name.strip_prefix("landlock_").unwrap_or(name);
+    if !name.contains(['*', '?']) {
+        return EventKind::lookup(name).into_iter().collect();
+    }
+    EVENTS
+        .iter()
+        .filter(|e| glob_name(name, e.name) || e.aliases.iter().any(|a| glob_name(name, a)))
+        .map(|e| e.kind)
+        .collect()
+}
+
+/// Shell-style match of an event-name glob (`*`, `?`).
+pub fn glob_name(pat: &str, name: &str) -> bool {
+    fn go(p: &[u8], n: &[u8]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some((b'*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
+            Some((b'?', rest)) => !n.is_empty() && go(rest, &n[1..]),
+            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
+        }
+    }
+    go(pat.as_bytes(), name.as_bytes())
+}
+
 impl fmt::Display for EventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -263,7 +263,7 @@ impl<'p> Engine<'p> {
                 }
             }
         }
-        self.state.out.flush()?;
+        self.state.out.finish()?;
         Ok(Summary {
             events: self.events,
             matched: self.matched,
@@ -285,6 +285,11 @@ impl<'p> Engine<'p> {
 
     pub fn output(&mut self) -> &mut Output {
         &mut self.state.out
+    }
+
+    /// Flushes what was printed so far (live runs, after each batch).
+    pub fn flush_output(&mut self) {
+        self.state.out.flush();
     }
 }
 

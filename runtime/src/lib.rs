@@ -1,9 +1,11 @@
 //! landtrace's runtime: the engine that runs a compiled program over
-//! events, the output formats, and the event sources (replayed files now;
-//! the live kernel sources plug in through the same [`source::Source`]).
+//! events, the output formats, and the event sources: replayed files
+//! ([`replay`]) and the live kernel sources ([`live`]: BPF probes through
+//! `landtrace-probes`, and the audit socket).
 
 pub mod engine;
 pub mod escape;
+pub mod live;
 pub mod maps;
 pub mod output;
 pub mod replay;

@@ -84,11 +84,23 @@ impl Output {
         self.line.clear();
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
-        if let Some(e) = self.error.take() {
-            return Err(e);
+    /// Flushes buffered output (live runs do after every batch); a failure
+    /// is kept like a write error.
+    pub fn flush(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = self.w.flush()
+        {
+            self.error = Some(e);
         }
-        self.w.flush()
+    }
+
+    /// Flushes and returns the first error of the whole run, if any.
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.flush();
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// One event in the default format.

@@ -252,11 +252,7 @@ impl<'a> Checker<'a> {
         for ident in names {
             let name = ident.name.strip_prefix("landlock_").unwrap_or(&ident.name);
             if name.contains(['*', '?']) {
-                let matched: Vec<EventKind> = EVENTS
-                    .iter()
-                    .filter(|e| glob_name(name, e.name) || e.aliases.iter().any(|a| glob_name(name, a)))
-                    .map(|e| e.kind)
-                    .collect();
+                let matched = crate::schema::events_matching(name);
                 if matched.is_empty() {
                     let d = self
                         .err(ident.span, format!("no event matches `{}`", ident.name), "matches nothing")
@@ -326,19 +322,6 @@ impl<'a> Checker<'a> {
         self.formats.push(f);
         FormatId(self.formats.len() as u32 - 1)
     }
-}
-
-/// Shell-style match of an event-name glob (`*`, `?`).
-fn glob_name(pat: &str, name: &str) -> bool {
-    fn go(p: &[u8], n: &[u8]) -> bool {
-        match p.split_first() {
-            None => n.is_empty(),
-            Some((b'*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
-            Some((b'?', rest)) => !n.is_empty() && go(rest, &n[1..]),
-            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
-        }
-    }
-    go(pat.as_bytes(), name.as_bytes())
 }
 
 fn event_list() -> String {

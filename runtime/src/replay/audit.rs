@@ -308,22 +308,40 @@ pub fn parse_record(line: &[u8]) -> Result<Option<Record>, String> {
         rest = &rest[tok_end + 1..];
     }
     let body = rest.strip_prefix(b"msg=").unwrap_or(rest);
+    let Some(kind) = kind else {
+        // Still name what is wrong with the stamp first, if anything.
+        parse_payload(0, body)?;
+        return Err("record has no type=".into());
+    };
+    parse_payload(kind, body).map(Some)
+}
+
+/// Parses `audit(SECS.MS:SERIAL): k=v ...` of a record whose type is known
+/// (the netlink source reads the type from the message header).
+pub fn parse_payload(kind: u16, body: &[u8]) -> Result<Record, String> {
     let body = body.strip_prefix(b"audit(").ok_or("expected msg=audit(...)")?;
     let close = body.iter().position(|b| *b == b')').ok_or("unterminated audit(...)")?;
     let stamp = std::str::from_utf8(&body[..close]).map_err(|_| "bad audit timestamp")?;
     let (time, serial) = stamp.split_once(':').ok_or("audit(...) has no serial")?;
-    let (secs, millis) = time.split_once('.').unwrap_or((time, "0"));
+    let (secs, frac) = time.split_once('.').unwrap_or((time, "0"));
     let secs: i64 = secs.parse().map_err(|_| format!("bad audit time {time:?}"))?;
-    let frac: i64 = format!("{millis:0<9}")[..9].parse().map_err(|_| format!("bad audit time {time:?}"))?;
+    if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("bad audit time {time:?}"));
+    }
+    let frac_ns: i64 = frac.parse::<i64>().map_err(|_| format!("bad audit time {time:?}"))?
+        * 10i64.pow(9 - frac.len() as u32);
     let serial: u64 = serial.parse().map_err(|_| format!("bad audit serial {serial:?}"))?;
-    let Some(kind) = kind else { return Err("record has no type=".into()) };
     let after = body[close + 1..].strip_prefix(b":").unwrap_or(&body[close + 1..]);
-    Ok(Some(Record {
+    let after = match after.iter().position(|b| *b == 0) {
+        Some(nul) => &after[..nul],
+        None => after,
+    };
+    Ok(Record {
         kind,
-        time_ns: secs.saturating_mul(1_000_000_000).saturating_add(frac),
+        time_ns: secs.saturating_mul(1_000_000_000).saturating_add(frac_ns),
         serial,
         fields: parse_fields(after)?,
-    }))
+    })
 }
 
 fn type_code(t: &[u8]) -> Result<u16, String> {

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * Maps and helpers shared by landtrace's BPF programs: the ring buffer,
+ * the configuration, the loss counter and the set of tracked processes.
+ */
+#ifndef LANDTRACE_COMMON_H
+#define LANDTRACE_COMMON_H
+
+#include "kernel.h"
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} lt_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_config);
+} lt_config SEC(".maps");
+
+/* Records that did not fit in the ring buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lt_lost SEC(".maps");
+
+/* Thread-group ids being traced (when lt_config.filter_pids is set). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} lt_tracked SEC(".maps");
+
+static __always_inline struct lt_config *lt_get_config(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&lt_config, &zero);
+}
+
+static __always_inline int lt_is_tracked(const struct lt_config *c)
+{
+	if (!c->filter_pids)
+		return 1;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	return bpf_map_lookup_elem(&lt_tracked, &tgid) != NULL;
+}
+
+static __always_inline void lt_count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lt_lost, &zero);
+	if (n)
+		*n += 1;
+}
+
+static __always_inline void *lt_reserve(__u64 size)
+{
+	void *r = bpf_ringbuf_reserve(&lt_events, size, 0);
+	if (!r)
+		lt_count_lost();
+	return r;
+}
+
+static __always_inline void lt_fill_header(struct lt_header *h, __u32 kind, __u32 size)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	h->kind = kind;
+	h->size = size;
+	h->time_ns = bpf_ktime_get_ns();
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)uid_gid;
+	h->gid = uid_gid >> 32;
+	h->cpu = bpf_get_smp_processor_id();
+	h->cgroup = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+#endif

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+/*
+ * The compat source: Landlock events from the syscall tracepoints, for
+ * kernels without Landlock tracepoints (5.13+; domain IDs on 6.15+).
+ *
+ * The sys_enter tracepoints save the arguments; the sys_exit ones emit a
+ * record only when the syscall succeeded, reading what the caller passed
+ * from user memory and, after landlock_restrict_self, the new domain from
+ * the task's credentials (through CO-RE, at the offset of the Landlock
+ * credential blob that userspace calibrates at start-up).
+ */
+#include "common.h"
+
+/* Layout of the syscalls:sys_enter_* and sys_exit_* records. */
+struct sys_enter_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct sys_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+struct lt_args {
+	__u64 a[4];
+};
+
+/* Arguments saved at syscall entry, by thread id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct lt_args);
+} lt_args SEC(".maps");
+
+/* Rulesets seen created, by key, to notice the close that frees one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} lt_rulesets SEC(".maps");
+
+#define LT_RULE_PATH_BENEATH 1
+#define LT_RULE_NET_PORT 2
+/* Offsets scanned in cred->security when calibrating. */
+#define LT_CRED_SCAN 256
+
+static __always_inline __u32 current_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+/* Saves the first `n` arguments (a constant): reading past the record of
+ * a syscall with fewer arguments makes the kernel refuse to attach. */
+static __always_inline int save_args(struct sys_enter_ctx *ctx, int n)
+{
+	struct lt_config *c = lt_get_config();
+	if (!c)
+		return 0;
+	__u32 tid = current_tid();
+	if (tid != c->calibration_tid && !lt_is_tracked(c))
+		return 0;
+	struct lt_args a = {};
+	a.a[0] = ctx->args[0];
+	if (n > 1)
+		a.a[1] = ctx->args[1];
+	if (n > 2)
+		a.a[2] = ctx->args[2];
+	if (n > 3)
+		a.a[3] = ctx->args[3];
+	bpf_map_update_elem(&lt_args, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+/* Takes the arguments saved for this thread; 0 if there are none. */
+static __always_inline int take_args(struct lt_args *out)
+{
+	__u32 tid = current_tid();
+	struct lt_args *a = bpf_map_lookup_elem(&lt_args, &tid);
+	if (!a)
+		return 0;
+	*out = *a;
+	bpf_map_delete_elem(&lt_args, &tid);
+	return 1;
+}
+
+static __always_inline struct file *fd_file(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if (fd < 0 || fd >= max)
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* The ruleset behind a file descriptor, as a key that is not its address. */
+static __always_inline __u64 ruleset_key(long fd, const struct lt_config *c)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return 0;
+	void *p = BPF_CORE_READ(f, private_data);
+	return p ? ((__u64)p ^ c->key_secret) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_landlock_create_ruleset")
+int lt_enter_create_ruleset(struct sys_enter_ctx *ctx)
+{
+	return save_args(ctx, 3);
+}
+
+SEC("tracepoint/syscalls/sys_exit_landlock_create_ruleset")
+int lt_exit_create_ruleset(struct sys_exit_ctx *ctx)
+{
+	struct lt_args a;
+	if (!take_args(&a))
+		return 0;
+	struct lt_config *c = lt_get_config();
+	/* flags ask for the ABI version or errata: no ruleset is made. */
+	if (!c || ctx->ret < 0 || a.a[2] != 0)
+		return 0;
+	__u64 key = ruleset_key(ctx->ret, c);
+	if (key) {
+		__u8 one = 1;
+		bpf_map_update_elem(&lt_rulesets, &key, &one, BPF_ANY);
+	}
+	if (current_tid() == c->calibration_tid)
+		return 0;
+	struct lt_create_ruleset *r = lt_reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	lt_fill_header(&r->h, LT_CREATE_RULESET, sizeof(*r));
+	__u64 attr[3] = {};
+	const void *uattr = (const void *)a.a[0];
+	__u64 size = a.a[1];
+	/* Honour `size`: older callers pass a shorter struct. */
+	if (size >= 24)
+		bpf_probe_read_user(attr, 24, uattr);
+	else if (size >= 16)
+		bpf_probe_read_user(attr, 16, uattr);
+	else if (size >= 8)
+		bpf_probe_read_user(attr, 8, uattr);
+	r->ruleset = key;
+	r->handled_fs = attr[0];
+	r->handled_net = attr[1];
+	r->scoped = attr[2];
+	r->fd = ctx->ret;
+	r->attr_size = size;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_landlock_add_rule")
+int lt_enter_add_rule(struct sys_enter_ctx *ctx)
+{
+	return save_args(ctx, 4);
+}
+
+/* The add_rule_fs record is built here: it is too large for the stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_add_rule_fs);
+} lt_fs_scratch SEC(".maps");
+
+/*
+ * Records the path of `f`, walking up from its dentry: step i writes its
+ * component into slot i (or marks a mount crossed), so every offset is a
+ * constant and the verifier's work stays linear in the number of steps.
+ */
+static __always_inline void record_path(struct lt_add_rule_fs *r, struct file *f)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+	struct mount *mnt = (struct mount *)((char *)vm - bpf_core_field_offset(struct mount, mnt));
+	int done = 0;
+	__u16 steps = 0;
+
+#pragma unroll
+	for (int i = 0; i < LT_PATH_STEPS; i++) {
+		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+		if (d == root) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+			if (up == mnt) {
+				done = 1;
+				break;
+			}
+			r->comp_len[i] = LT_STEP_MOUNT;
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+		} else if (d == parent) {
+			/* Not under the root: a detached or internal mount. */
+			r->flags |= LT_PATH_UNREACHABLE;
+			done = 1;
+			break;
+		} else {
+			const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+			__u32 name_len = BPF_CORE_READ(d, d_name.len);
+			long len = bpf_probe_read_kernel_str(r->names[i], LT_NAME_SLOT, name);
+			if (len <= 0)
+				break;
+			if (name_len >= LT_NAME_SLOT)
+				r->flags |= LT_PATH_TOO_LONG;
+			r->comp_len[i] = len - 1;
+			d = parent;
+		}
+		steps = i + 1;
+	}
+	if (!done)
+		r->flags |= LT_PATH_TOO_LONG;
+	r->nsteps = steps;
+}
+
+SEC("tracepoint/syscalls/sys_exit_landlock_add_rule")
+int lt_exit_add_rule(struct sys_exit_ctx *ctx)
+{
+	struct lt_args a;
+	if (!take_args(&a))
+		return 0;
+	struct lt_config *c = lt_get_config();
+	if (!c || ctx->ret != 0)
+		return 0;
+	__u64 key = ruleset_key(a.a[0], c);
+	const void *uattr = (const void *)a.a[2];
+
+	if (a.a[1] == LT_RULE_NET_PORT) {
+		__u64 attr[2] = {};
+		bpf_probe_read_user(attr, sizeof(attr), uattr);
+		struct lt_add_rule_net *r = lt_reserve(sizeof(*r));
+		if (!r)
+			return 0;
+		lt_fill_header(&r->h, LT_ADD_RULE_NET, sizeof(*r));
+		r->ruleset = key;
+		r->access = attr[0];
+		r->port = attr[1];
+		bpf_ringbuf_submit(r, 0);
+		return 0;
+	}
+	if (a.a[1] != LT_RULE_PATH_BENEATH)
+		return 0;
+	/* struct landlock_path_beneath_attr is packed: u64 access, s32 fd. */
+	struct {
+		__u64 access;
+		__s32 parent_fd;
+	} __attribute__((packed)) attr = {};
+	bpf_probe_read_user(&attr, sizeof(attr), uattr);
+	__u32 zero = 0;
+	struct lt_add_rule_fs *r = bpf_map_lookup_elem(&lt_fs_scratch, &zero);
+	if (!r)
+		return 0;
+	lt_fill_header(&r->h, LT_ADD_RULE_FS, sizeof(*r));
+	r->ruleset = key;
+	r->access = attr.access;
+	r->ino = 0;
+	r->dev = 0;
+	r->nsteps = 0;
+	r->flags = 0;
+	struct file *f = fd_file(attr.parent_fd);
+	if (f) {
+		struct inode *inode = BPF_CORE_READ(f, f_inode);
+		r->ino = BPF_CORE_READ(inode, i_ino);
+		r->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		record_path(r, f);
+	} else {
+		r->flags = LT_PATH_UNREACHABLE;
+	}
+	if (bpf_ringbuf_output(&lt_events, r, sizeof(*r), 0))
+		lt_count_lost();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_landlock_restrict_self")
+int lt_enter_restrict_self(struct sys_enter_ctx *ctx)
+{
+	return save_args(ctx, 2);
+}
+
+/* The Landlock domain pointer in the current credentials. */
+static __always_inline struct landlock_ruleset *cred_domain(long offset)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	char *security = BPF_CORE_READ(task, cred, security);
+	struct landlock_ruleset *dom = NULL;
+	if (!security)
+		return NULL;
+	bpf_probe_read_kernel(&dom, sizeof(dom), security + (offset & (LT_CRED_SCAN - 1)));
+	return dom;
+}
+
+/* Finds the credential slot whose domain carries the calibration mask. */
+static __always_inline int calibrate(const struct lt_config *c)
+{
+	struct lt_calibration *r = lt_reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	lt_fill_header(&r->h, LT_CALIBRATION, sizeof(*r));
+	r->offset = -1;
+	r->pad = 0;
+	for (int off = 0; off < LT_CRED_SCAN; off += 8) {
+		struct landlock_ruleset *dom = cred_domain(off);
+		if (!dom)
+			continue;
+		__u32 masks = 0, layers = 0;
+		/* The first layer's access_masks (fs in the low 16 bits). */
+		const char *first = (const char *)dom + bpf_core_field_offset(struct landlock_ruleset, access_masks);
+		if (bpf_probe_read_kernel(&masks, sizeof(masks), first))
+			continue;
+		layers = BPF_CORE_READ(dom, num_layers);
+		/* The kernel adds REFER (bit 13), which is always denied. */
+		if (layers == 1 && ((masks | 0x2000) & 0xffff) == (c->calibration_mask | 0x2000)) {
+			r->offset = off;
+			break;
+		}
+	}
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_landlock_restrict_self")
+int lt_exit_restrict_self(struct sys_exit_ctx *ctx)
+{
+	struct lt_args a;
+	if (!take_args(&a))
+		return 0;
+	struct lt_config *c = lt_get_config();
+	if (!c || ctx->ret != 0)
+		return 0;
+	if (current_tid() == c->calibration_tid)
+		return calibrate(c);
+	struct lt_restrict_self *r = lt_reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	lt_fill_header(&r->h, LT_RESTRICT_SELF, sizeof(*r));
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	r->ruleset = ruleset_key(a.a[0], c);
+	r->flags = a.a[1];
+	r->nr_threads = BPF_CORE_READ(task, signal, nr_threads);
+	r->no_new_privs = (BPF_CORE_READ(task, atomic_flags) >> LT_PFA_NO_NEW_PRIVS) & 1;
+	r->found = 0;
+	r->domain = 0;
+	r->parent = 0;
+	__builtin_memset(r->pad, 0, sizeof(r->pad));
+	if (c->cred_offset >= 0) {
+		struct landlock_ruleset *dom = cred_domain(c->cred_offset);
+		struct landlock_hierarchy *h = BPF_CORE_READ(dom, hierarchy);
+		if (h) {
+			r->domain = BPF_CORE_READ(h, id);
+			struct landlock_hierarchy *p = BPF_CORE_READ(h, parent);
+			r->parent = p ? BPF_CORE_READ(p, id) : 0;
+			r->found = 1;
+		}
+	}
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int lt_enter_close(struct sys_enter_ctx *ctx)
+{
+	struct lt_config *c = lt_get_config();
+	if (!c)
+		return 0;
+	struct file *f = fd_file(ctx->args[0]);
+	if (!f)
+		return 0;
+	void *p = BPF_CORE_READ(f, private_data);
+	if (!p)
+		return 0;
+	__u64 key = (__u64)p ^ c->key_secret;
+	if (!bpf_map_lookup_elem(&lt_rulesets, &key))
+		return 0;
+	/* Only the close that drops the last reference frees the ruleset. */
+	if (!bpf_core_field_exists(f->f_ref))
+		return 0;
+	if (BPF_CORE_READ(f, f_ref.refcnt.counter) != 0)
+		return 0;
+	bpf_map_delete_elem(&lt_rulesets, &key);
+	struct lt_free_ruleset *r = lt_reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	lt_fill_header(&r->h, LT_FREE_RULESET, sizeof(*r));
+	r->ruleset = key;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+/* Scoping: the children of tracked processes are tracked too. */
+SEC("tp_btf/sched_process_fork")
+int lt_fork(__u64 *ctx)
+{
+	struct task_struct *parent = (struct task_struct *)ctx[0];
+	struct task_struct *child = (struct task_struct *)ctx[1];
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	if (!bpf_map_lookup_elem(&lt_tracked, &ptgid))
+		return 0;
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+	bpf_map_update_elem(&lt_tracked, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int lt_exit(__u64 *ctx)
+{
+	struct task_struct *task = (struct task_struct *)ctx[0];
+	__u32 pid = BPF_CORE_READ(task, pid);
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	if (pid == tgid)
+		bpf_map_delete_elem(&lt_tracked, &tgid);
+	return 0;
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * The records landtrace's BPF programs write to the ring buffer, and the
+ * configuration userspace writes to them. probes/src/records.rs mirrors
+ * every struct here with #[repr(C)]; a test there checks sizes and offsets
+ * against this file, compiled by the C compiler.
+ *
+ * Every record starts with struct lt_header; `kind` says which one it is
+ * and `size` how many bytes it has. Layouts are fixed and 8-byte aligned.
+ */
+#ifndef LANDTRACE_EVENTS_H
+#define LANDTRACE_EVENTS_H
+
+#include <linux/types.h>
+
+#define LT_COMM_LEN 16
+/* Steps of the walk up the dentry tree recorded for a rule: one per path
+ * component or mount crossed (deeper paths are <too_long>). */
+#define LT_PATH_STEPS 40
+/* Bytes kept of each component name, with its NUL (longer: <too_long>). */
+#define LT_NAME_SLOT 128
+/* lt_add_rule_fs.comp_len of a step that crossed a mount (no name). */
+#define LT_STEP_MOUNT 0xffff
+/* Bytes of a raw tracepoint record copied. */
+#define LT_RAW_MAX 4096
+/* Dynamic (__data_loc) fields of a tracepoint the generic program follows. */
+#define LT_TP_DYNAMIC 8
+
+enum lt_kind {
+	LT_CREATE_RULESET = 1,
+	LT_ADD_RULE_FS = 2,
+	LT_ADD_RULE_NET = 3,
+	LT_RESTRICT_SELF = 4,
+	LT_FREE_RULESET = 5,
+	LT_CALIBRATION = 6,
+	LT_TRACEPOINT = 7,
+};
+
+/* lt_add_rule_fs.flags */
+#define LT_PATH_TOO_LONG 1
+#define LT_PATH_UNREACHABLE 2
+
+struct lt_header {
+	__u32 kind;
+	__u32 size;
+	__u64 time_ns; /* CLOCK_MONOTONIC */
+	__u32 pid;     /* thread-group id */
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 cpu;
+	__u64 cgroup;
+	char comm[LT_COMM_LEN];
+};
+
+struct lt_create_ruleset {
+	struct lt_header h;
+	__u64 ruleset; /* the kernel object's address XOR the per-run secret */
+	__u64 handled_fs;
+	__u64 handled_net;
+	__u64 scoped;
+	__s32 fd;
+	__u32 attr_size;
+};
+
+struct lt_add_rule_net {
+	struct lt_header h;
+	__u64 ruleset;
+	__u64 access;
+	__u64 port;
+};
+
+struct lt_add_rule_fs {
+	struct lt_header h;
+	__u64 ruleset;
+	__u64 access;
+	__u64 ino;
+	__u32 dev; /* kernel dev_t: major << 20 | minor */
+	__u16 nsteps;
+	__u16 flags;
+	__u16 comp_len[LT_PATH_STEPS]; /* leaf first; LT_STEP_MOUNT for a mount */
+	char names[LT_PATH_STEPS][LT_NAME_SLOT];
+};
+
+struct lt_restrict_self {
+	struct lt_header h;
+	__u64 ruleset;
+	__u64 domain;
+	__u64 parent;
+	__u32 flags;
+	__u32 nr_threads;
+	__u8 no_new_privs;
+	__u8 found; /* 0: the domain could not be read */
+	__u8 pad[6];
+};
+
+struct lt_free_ruleset {
+	struct lt_header h;
+	__u64 ruleset;
+};
+
+struct lt_calibration {
+	struct lt_header h;
+	__s32 offset; /* of the Landlock blob in cred->security, -1 if not found */
+	__u32 pad;
+};
+
+struct lt_tracepoint {
+	struct lt_header h;
+	__u32 len; /* bytes of data */
+	__u32 pad;
+	__u8 data[LT_RAW_MAX];
+};
+
+/* Written by userspace to the lt_config array (one entry). */
+struct lt_config {
+	__u64 key_secret;
+	__s32 cred_offset;      /* -1 until calibrated */
+	__u32 calibration_tid;  /* 0: no calibration running */
+	__u32 calibration_mask; /* handled_fs of the calibration ruleset */
+	__u32 filter_pids;      /* 1: only tgids in lt_tracked */
+};
+
+/* lt_tp_config.flags */
+#define LT_TP_ANY_TASK 1 /* pass even when the task is not tracked */
+
+/* Per tracepoint id (common_type), for the generic program. */
+struct lt_tp_config {
+	__u32 fixed_size; /* bytes of the fixed part of the record */
+	__u32 ndynamic;
+	__u32 flags;
+	__u32 pad;
+	__u32 dynamic_offset[LT_TP_DYNAMIC]; /* offsets of __data_loc words */
+};
+
+#endif

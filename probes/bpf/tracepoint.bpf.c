@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+/*
+ * The tracepoint source: one generic program, attached to each landlock:*
+ * tracepoint, copies the raw trace record (its fixed part and the
+ * __data_loc areas it points to) into the ring buffer. Userspace decodes it
+ * with the layout the event's tracefs `format` file gives. Being generic,
+ * it works the same on any tracepoint, which is how it is tested on kernels
+ * without the Landlock ones.
+ */
+#include "common.h"
+
+/* Per tracepoint id (the record's common_type). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct lt_tp_config);
+} lt_tp_config SEC(".maps");
+
+/* Scratch space to build a record too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_tracepoint);
+} lt_scratch SEC(".maps");
+
+SEC("tracepoint/landlock/generic")
+int lt_tracepoint(void *ctx)
+{
+	__u16 type = 0;
+	bpf_probe_read_kernel(&type, sizeof(type), ctx);
+	__u32 id = type;
+	struct lt_tp_config *tc = bpf_map_lookup_elem(&lt_tp_config, &id);
+	struct lt_config *c = lt_get_config();
+	if (!tc || !c)
+		return 0;
+	if (!(tc->flags & LT_TP_ANY_TASK) && !lt_is_tracked(c))
+		return 0;
+	__u32 end = tc->fixed_size;
+	for (int i = 0; i < LT_TP_DYNAMIC; i++) {
+		if (i >= tc->ndynamic)
+			break;
+		__u32 loc = 0;
+		bpf_probe_read_kernel(&loc, sizeof(loc), (char *)ctx + (tc->dynamic_offset[i] & (LT_RAW_MAX - 1)));
+		__u32 e = (loc & 0xffff) + (loc >> 16);
+		if (e > end)
+			end = e;
+	}
+	if (end > LT_RAW_MAX)
+		end = LT_RAW_MAX;
+	__u32 zero = 0;
+	struct lt_tracepoint *r = bpf_map_lookup_elem(&lt_scratch, &zero);
+	if (!r)
+		return 0;
+	lt_fill_header(&r->h, LT_TRACEPOINT, 0);
+	if (bpf_probe_read_kernel(r->data, end, ctx))
+		return 0;
+	r->len = end;
+	r->pad = 0;
+	__u64 size = __builtin_offsetof(struct lt_tracepoint, data) + (__u64)end;
+	r->h.size = size;
+	if (size > sizeof(*r))
+		return 0;
+	if (bpf_ringbuf_output(&lt_events, r, size, 0))
+		lt_count_lost();
+	return 0;
+}

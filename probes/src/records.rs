@@ -1,0 +1,277 @@
+//! The Rust mirror of `bpf/events.h`: the records the BPF programs write
+//! and the configuration they read. A test compiles the C header with the
+//! system C compiler and checks every size and offset against these.
+
+/// `LT_*` record kinds.
+pub mod kind {
+    pub const CREATE_RULESET: u32 = 1;
+    pub const ADD_RULE_FS: u32 = 2;
+    pub const ADD_RULE_NET: u32 = 3;
+    pub const RESTRICT_SELF: u32 = 4;
+    pub const FREE_RULESET: u32 = 5;
+    pub const CALIBRATION: u32 = 6;
+    pub const TRACEPOINT: u32 = 7;
+}
+
+pub const COMM_LEN: usize = 16;
+pub const PATH_STEPS: usize = 40;
+pub const NAME_SLOT: usize = 128;
+/// `comp_len` of a step that crossed a mount.
+pub const STEP_MOUNT: u16 = 0xffff;
+pub const RAW_MAX: usize = 4096;
+pub const TP_DYNAMIC: usize = 8;
+
+/// `lt_add_rule_fs.flags`
+pub const PATH_TOO_LONG: u16 = 1;
+pub const PATH_UNREACHABLE: u16 = 2;
+
+/// `lt_tp_config.flags`
+pub const TP_ANY_TASK: u32 = 1;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Header {
+    pub kind: u32,
+    pub size: u32,
+    pub time_ns: u64,
+    pub pid: u32,
+    pub tid: u32,
+    pub ppid: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub cpu: u32,
+    pub cgroup: u64,
+    pub comm: [u8; COMM_LEN],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CreateRuleset {
+    pub h: Header,
+    pub ruleset: u64,
+    pub handled_fs: u64,
+    pub handled_net: u64,
+    pub scoped: u64,
+    pub fd: i32,
+    pub attr_size: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AddRuleNet {
+    pub h: Header,
+    pub ruleset: u64,
+    pub access: u64,
+    pub port: u64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct AddRuleFs {
+    pub h: Header,
+    pub ruleset: u64,
+    pub access: u64,
+    pub ino: u64,
+    pub dev: u32,
+    pub nsteps: u16,
+    pub flags: u16,
+    pub comp_len: [u16; PATH_STEPS],
+    pub names: [[u8; NAME_SLOT]; PATH_STEPS],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RestrictSelf {
+    pub h: Header,
+    pub ruleset: u64,
+    pub domain: u64,
+    pub parent: u64,
+    pub flags: u32,
+    pub nr_threads: u32,
+    pub no_new_privs: u8,
+    pub found: u8,
+    pub pad: [u8; 6],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FreeRuleset {
+    pub h: Header,
+    pub ruleset: u64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Calibration {
+    pub h: Header,
+    pub offset: i32,
+    pub pad: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Tracepoint {
+    pub h: Header,
+    pub len: u32,
+    pub pad: u32,
+    pub data: [u8; RAW_MAX],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Config {
+    pub key_secret: u64,
+    pub cred_offset: i32,
+    pub calibration_tid: u32,
+    pub calibration_mask: u32,
+    pub filter_pids: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TpConfig {
+    pub fixed_size: u32,
+    pub ndynamic: u32,
+    pub flags: u32,
+    pub pad: u32,
+    pub dynamic_offset: [u32; TP_DYNAMIC],
+}
+
+// SAFETY: plain-old-data structs of integers and byte arrays, with no
+// padding the kernel could misread (checked by the layout test).
+unsafe impl aya::Pod for Config {}
+// SAFETY: as above.
+unsafe impl aya::Pod for TpConfig {}
+
+/// Reads a record of type `T` from ring buffer bytes, if long enough.
+pub fn read<T: Copy>(bytes: &[u8]) -> Option<T> {
+    if bytes.len() < std::mem::size_of::<T>() {
+        return None;
+    }
+    // SAFETY: `T` is a repr(C) record of integers and byte arrays (every bit
+    // pattern is valid); the length was checked; read_unaligned copes with
+    // any alignment of the ring buffer bytes.
+    Some(unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<T>()) })
+}
+
+/// The kind and size of a record, from its first bytes.
+pub fn peek(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() < 8 {
+        return None;
+    }
+    let kind = u32::from_ne_bytes(bytes[0..4].try_into().ok()?);
+    let size = u32::from_ne_bytes(bytes[4..8].try_into().ok()?);
+    Some((kind, size))
+}
+
+/// The bytes of a NUL-terminated C string field.
+pub fn c_str(b: &[u8]) -> &[u8] {
+    &b[..b.iter().position(|c| *c == 0).unwrap_or(b.len())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::{offset_of, size_of};
+    use std::process::Command;
+
+    /// (C expression, Rust value) pairs: sizes and offsets of every struct.
+    fn layout() -> Vec<(&'static str, usize)> {
+        macro_rules! off {
+            ($c:literal, $t:ty, $($f:tt)+) => { ($c, offset_of!($t, $($f)+)) };
+        }
+        vec![
+            ("sizeof(struct lt_header)", size_of::<Header>()),
+            off!("offsetof(struct lt_header, time_ns)", Header, time_ns),
+            off!("offsetof(struct lt_header, pid)", Header, pid),
+            off!("offsetof(struct lt_header, cgroup)", Header, cgroup),
+            off!("offsetof(struct lt_header, comm)", Header, comm),
+            ("sizeof(struct lt_create_ruleset)", size_of::<CreateRuleset>()),
+            off!("offsetof(struct lt_create_ruleset, ruleset)", CreateRuleset, ruleset),
+            off!("offsetof(struct lt_create_ruleset, scoped)", CreateRuleset, scoped),
+            off!("offsetof(struct lt_create_ruleset, fd)", CreateRuleset, fd),
+            off!("offsetof(struct lt_create_ruleset, attr_size)", CreateRuleset, attr_size),
+            ("sizeof(struct lt_add_rule_net)", size_of::<AddRuleNet>()),
+            off!("offsetof(struct lt_add_rule_net, port)", AddRuleNet, port),
+            ("sizeof(struct lt_add_rule_fs)", size_of::<AddRuleFs>()),
+            off!("offsetof(struct lt_add_rule_fs, ino)", AddRuleFs, ino),
+            off!("offsetof(struct lt_add_rule_fs, dev)", AddRuleFs, dev),
+            off!("offsetof(struct lt_add_rule_fs, nsteps)", AddRuleFs, nsteps),
+            off!("offsetof(struct lt_add_rule_fs, flags)", AddRuleFs, flags),
+            off!("offsetof(struct lt_add_rule_fs, comp_len)", AddRuleFs, comp_len),
+            off!("offsetof(struct lt_add_rule_fs, names)", AddRuleFs, names),
+            ("sizeof(struct lt_restrict_self)", size_of::<RestrictSelf>()),
+            off!("offsetof(struct lt_restrict_self, domain)", RestrictSelf, domain),
+            off!("offsetof(struct lt_restrict_self, parent)", RestrictSelf, parent),
+            off!("offsetof(struct lt_restrict_self, flags)", RestrictSelf, flags),
+            off!("offsetof(struct lt_restrict_self, no_new_privs)", RestrictSelf, no_new_privs),
+            off!("offsetof(struct lt_restrict_self, found)", RestrictSelf, found),
+            ("sizeof(struct lt_free_ruleset)", size_of::<FreeRuleset>()),
+            ("sizeof(struct lt_calibration)", size_of::<Calibration>()),
+            off!("offsetof(struct lt_calibration, offset)", Calibration, offset),
+            ("sizeof(struct lt_tracepoint)", size_of::<Tracepoint>()),
+            off!("offsetof(struct lt_tracepoint, len)", Tracepoint, len),
+            off!("offsetof(struct lt_tracepoint, data)", Tracepoint, data),
+            ("sizeof(struct lt_config)", size_of::<Config>()),
+            off!("offsetof(struct lt_config, cred_offset)", Config, cred_offset),
+            off!("offsetof(struct lt_config, calibration_tid)", Config, calibration_tid),
+            off!("offsetof(struct lt_config, calibration_mask)", Config, calibration_mask),
+            off!("offsetof(struct lt_config, filter_pids)", Config, filter_pids),
+            ("sizeof(struct lt_tp_config)", size_of::<TpConfig>()),
+            off!("offsetof(struct lt_tp_config, flags)", TpConfig, flags),
+            off!("offsetof(struct lt_tp_config, dynamic_offset)", TpConfig, dynamic_offset),
+            ("LT_PATH_STEPS", PATH_STEPS),
+            ("LT_NAME_SLOT", NAME_SLOT),
+            ("LT_STEP_MOUNT", STEP_MOUNT as usize),
+            ("LT_RAW_MAX", RAW_MAX),
+            ("LT_TP_DYNAMIC", TP_DYNAMIC),
+            ("LT_TRACEPOINT", kind::TRACEPOINT as usize),
+            ("LT_CALIBRATION", kind::CALIBRATION as usize),
+            ("LT_FREE_RULESET", kind::FREE_RULESET as usize),
+            ("LT_PATH_UNREACHABLE", PATH_UNREACHABLE as usize),
+            ("LT_TP_ANY_TASK", TP_ANY_TASK as usize),
+        ]
+    }
+
+    /// Compiles a program that prints the C side of `layout()` and runs it.
+    #[test]
+    fn layout_matches_events_h() {
+        let dir = std::env::temp_dir().join(format!("landtrace-layout-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let header = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bpf/events.h");
+        let mut src = format!(
+            "#include <stdio.h>\n#include <stddef.h>\n#include \"{}\"\nint main(void) {{\n",
+            header.display()
+        );
+        for (expr, _) in layout() {
+            src.push_str(&format!("    printf(\"%zu\\n\", (size_t)({expr}));\n"));
+        }
+        src.push_str("    return 0;\n}\n");
+        std::fs::write(dir.join("layout.c"), src).unwrap();
+        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+        let status = Command::new(&cc)
+            .args(["-o", "layout", "layout.c"])
+            .current_dir(&dir)
+            .status()
+            .unwrap_or_else(|e| panic!("the layout test needs a C compiler ({cc}): {e}"));
+        assert!(status.success(), "compiling events.h failed");
+        let out = Command::new(dir.join("layout")).output().unwrap();
+        let c_values: Vec<usize> =
+            String::from_utf8(out.stdout).unwrap().lines().map(|l| l.parse().unwrap()).collect();
+        for ((expr, rust), c) in layout().into_iter().zip(c_values) {
+            assert_eq!(rust, c, "{expr}: Rust {rust}, C {c}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn records_read_from_unaligned_bytes() {
+        let mut bytes = vec![0u8; 1 + size_of::<FreeRuleset>()];
+        bytes[1..5].copy_from_slice(&kind::FREE_RULESET.to_ne_bytes());
+        bytes[1 + offset_of!(FreeRuleset, ruleset)..][..8].copy_from_slice(&42u64.to_ne_bytes());
+        let r: FreeRuleset = read(&bytes[1..]).unwrap();
+        assert_eq!((r.h.kind, r.ruleset), (kind::FREE_RULESET, 42));
+        assert!(read::<FreeRuleset>(&bytes[..10]).is_none());
+        assert_eq!(c_str(b"abc\0def"), b"abc");
+    }
+}

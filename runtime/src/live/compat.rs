@@ -1,0 +1,300 @@
+//! Decoding the compat source's ring buffer records into events.
+//!
+//! Pure: bytes in, events out. Rulesets have no ID on kernels without the
+//! Landlock tracepoints, so each ruleset object gets a small ID, stable for
+//! the run, from the opaque key the probe sends (the object's address mixed
+//! with a per-run secret, never shown); `ruleset_version` counts the rules
+//! added to it that landtrace saw.
+
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::{EventKind, SourceKind, field};
+use landtrace_probes::records::{
+    self, AddRuleFs, AddRuleNet, CreateRuleset, FreeRuleset, Header, RestrictSelf, kind,
+};
+use std::collections::HashMap;
+
+/// `landlock_restrict_self` flag: apply to every thread (TSYNC, ABI 8).
+const RESTRICT_SELF_TSYNC: u32 = 1 << 3;
+
+/// Most rulesets remembered at once (a ruleset is forgotten when freed).
+const MAX_RULESETS: usize = 65_536;
+
+/// What a record became.
+#[derive(Debug, PartialEq)]
+pub enum Decoded {
+    /// `n` events were queued.
+    Events(usize),
+    /// The calibration result: the offset of the Landlock credential blob.
+    Calibration(i32),
+    /// Not a compat record, or too short to be one.
+    Skipped,
+}
+
+#[derive(Default)]
+pub struct CompatDecoder {
+    rulesets: HashMap<u64, (u64, u64)>,
+    next_id: u64,
+    /// Added to monotonic times to get Unix times.
+    pub boot_offset_ns: i64,
+}
+
+impl CompatDecoder {
+    pub fn new(boot_offset_ns: i64) -> CompatDecoder {
+        CompatDecoder { boot_offset_ns, ..CompatDecoder::default() }
+    }
+
+    /// The per-run ID of a ruleset key (0 for an unknown object).
+    fn ruleset_id(&mut self, key: u64) -> u64 {
+        if key == 0 {
+            return 0;
+        }
+        if let Some((id, _)) = self.rulesets.get(&key) {
+            return *id;
+        }
+        if self.rulesets.len() >= MAX_RULESETS {
+            self.rulesets.clear();
+        }
+        self.next_id += 1;
+        self.rulesets.insert(key, (self.next_id, 0));
+        self.next_id
+    }
+
+    fn version(&self, key: u64) -> u64 {
+        self.rulesets.get(&key).map_or(0, |(_, v)| *v)
+    }
+
+    fn bump_version(&mut self, key: u64) {
+        if let Some((_, v)) = self.rulesets.get_mut(&key) {
+            *v += 1;
+        }
+    }
+
+    fn header(&self, ev: &mut Event, kind: EventKind, h: &Header) {
+        ev.reset(kind, SourceKind::Compat);
+        let r = ev.header_mut();
+        r.time = h.time_ns;
+        r.walltime = (h.time_ns as i64).saturating_add(self.boot_offset_ns);
+        r.pid = h.pid as u64;
+        r.tid = h.tid as u64;
+        r.ppid = h.ppid as u64;
+        r.uid = h.uid as u64;
+        r.gid = h.gid as u64;
+        r.cpu = h.cpu as u64;
+        r.cgroup = h.cgroup;
+        ev.set_comm(records::c_str(&h.comm));
+    }
+
+    /// Decodes one record, pushing the events it makes with `emit`.
+    pub fn decode(&mut self, bytes: &[u8], mut emit: impl FnMut(&mut Event)) -> Decoded {
+        let Some((k, _)) = records::peek(bytes) else { return Decoded::Skipped };
+        let mut ev = Event::new();
+        match k {
+            kind::CREATE_RULESET => {
+                let Some(r) = records::read::<CreateRuleset>(bytes) else { return Decoded::Skipped };
+                let id = self.ruleset_id(r.ruleset);
+                self.header(&mut ev, EventKind::CreateRuleset, &r.h);
+                ev.set(field::ruleset, id);
+                ev.set(field::ruleset_version, 0);
+                ev.set(field::handled_fs, r.handled_fs);
+                ev.set(field::handled_net, r.handled_net);
+                ev.set(field::scoped, r.scoped);
+                ev.set(field::fd, r.fd as i64 as u64);
+                emit(&mut ev);
+                Decoded::Events(1)
+            }
+            kind::ADD_RULE_FS => {
+                let Some(r) = records::read::<AddRuleFs>(bytes) else { return Decoded::Skipped };
+                let id = self.ruleset_id(r.ruleset);
+                self.header(&mut ev, EventKind::AddRuleFs, &r.h);
+                ev.set(field::ruleset, id);
+                ev.set(field::ruleset_version, self.version(r.ruleset));
+                self.bump_version(r.ruleset);
+                ev.set(field::access_rights, r.access);
+                ev.set(field::ino, r.ino);
+                ev.set_str(field::dev, format!("{}:{}", r.dev >> 20, r.dev & 0xfffff).as_bytes());
+                ev.set_str(field::path, &rule_path(&r));
+                emit(&mut ev);
+                Decoded::Events(1)
+            }
+            kind::ADD_RULE_NET => {
+                let Some(r) = records::read::<AddRuleNet>(bytes) else { return Decoded::Skipped };
+                let id = self.ruleset_id(r.ruleset);
+                self.header(&mut ev, EventKind::AddRuleNet, &r.h);
+                ev.set(field::ruleset, id);
+                ev.set(field::ruleset_version, self.version(r.ruleset));
+                self.bump_version(r.ruleset);
+                ev.set(field::access_rights, r.access);
+                ev.set(field::port, r.port);
+                emit(&mut ev);
+                Decoded::Events(1)
+            }
+            kind::RESTRICT_SELF => {
+                let Some(r) = records::read::<RestrictSelf>(bytes) else { return Decoded::Skipped };
+                let id = self.ruleset_id(r.ruleset);
+                self.header(&mut ev, EventKind::CreateDomain, &r.h);
+                ev.set(field::domain, r.domain);
+                ev.set(field::parent, r.parent);
+                ev.set(field::ruleset, id);
+                ev.set(field::ruleset_version, self.version(r.ruleset));
+                if r.found == 0 {
+                    ev.push_extra("domain_unknown", b"1");
+                }
+                emit(&mut ev);
+                self.header(&mut ev, EventKind::EnforceDomain, &r.h);
+                ev.set(field::domain, r.domain);
+                // One enforcement per restrict_self: it is also the last.
+                ev.set(field::complete, 1);
+                let process_wide = r.flags & RESTRICT_SELF_TSYNC != 0 || r.nr_threads == 1;
+                ev.set(field::process_wide, process_wide as u64);
+                ev.set(field::no_new_privs, r.no_new_privs as u64);
+                emit(&mut ev);
+                Decoded::Events(2)
+            }
+            kind::FREE_RULESET => {
+                let Some(r) = records::read::<FreeRuleset>(bytes) else { return Decoded::Skipped };
+                let id = self.ruleset_id(r.ruleset);
+                let version = self.version(r.ruleset);
+                self.rulesets.remove(&r.ruleset);
+                self.header(&mut ev, EventKind::FreeRuleset, &r.h);
+                ev.set(field::ruleset, id);
+                ev.set(field::ruleset_version, version);
+                emit(&mut ev);
+                Decoded::Events(1)
+            }
+            kind::CALIBRATION => match records::read::<records::Calibration>(bytes) {
+                Some(c) => Decoded::Calibration(c.offset),
+                None => Decoded::Skipped,
+            },
+            _ => Decoded::Skipped,
+        }
+    }
+}
+
+/// Joins the components the probe recorded (leaf first) into a path, with
+/// the kernel's placeholders for what it could not resolve.
+fn rule_path(r: &AddRuleFs) -> Vec<u8> {
+    if r.flags & records::PATH_TOO_LONG != 0 {
+        return b"<too_long>".to_vec();
+    }
+    if r.flags & records::PATH_UNREACHABLE != 0 && r.nsteps == 0 {
+        return b"<unreachable>".to_vec();
+    }
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for i in 0..(r.nsteps as usize).min(records::PATH_STEPS) {
+        let len = r.comp_len[i];
+        if len == records::STEP_MOUNT {
+            continue;
+        }
+        let len = (len as usize).min(records::NAME_SLOT);
+        parts.push(&r.names[i][..len]);
+    }
+    let mut path = Vec::new();
+    for p in parts.iter().rev() {
+        path.push(b'/');
+        path.extend_from_slice(p);
+    }
+    if path.is_empty() {
+        path.push(b'/');
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    fn bytes<T>(r: &T) -> Vec<u8> {
+        // SAFETY: records are plain repr(C) data.
+        unsafe { std::slice::from_raw_parts((r as *const T).cast::<u8>(), size_of::<T>()) }.to_vec()
+    }
+
+    fn header(k: u32) -> Header {
+        let mut h = Header { kind: k, time_ns: 1_000, pid: 10, tid: 11, ppid: 1, ..Header::default() };
+        h.comm[..4].copy_from_slice(b"test");
+        h
+    }
+
+    #[test]
+    fn rulesets_get_stable_small_ids_and_versions() {
+        let mut d = CompatDecoder::new(5);
+        let mut out = Vec::new();
+        let create = CreateRuleset {
+            h: header(kind::CREATE_RULESET),
+            ruleset: 0xdead,
+            handled_fs: 4,
+            fd: 3,
+            ..Default::default()
+        };
+        d.decode(&bytes(&create), |e| out.push(e.clone()));
+        let net = AddRuleNet { h: header(kind::ADD_RULE_NET), ruleset: 0xdead, access: 2, port: 443 };
+        d.decode(&bytes(&net), |e| out.push(e.clone()));
+        d.decode(&bytes(&net), |e| out.push(e.clone()));
+        let restrict = RestrictSelf {
+            h: header(kind::RESTRICT_SELF),
+            ruleset: 0xdead,
+            domain: 0x192b6c99d,
+            parent: 0,
+            nr_threads: 1,
+            no_new_privs: 1,
+            found: 1,
+            ..Default::default()
+        };
+        assert_eq!(d.decode(&bytes(&restrict), |e| out.push(e.clone())), Decoded::Events(2));
+        let free = FreeRuleset { h: header(kind::FREE_RULESET), ruleset: 0xdead };
+        d.decode(&bytes(&free), |e| out.push(e.clone()));
+        let kinds: Vec<_> = out.iter().map(|e| e.kind().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            [
+                EventKind::CreateRuleset,
+                EventKind::AddRuleNet,
+                EventKind::AddRuleNet,
+                EventKind::CreateDomain,
+                EventKind::EnforceDomain,
+                EventKind::FreeRuleset
+            ]
+        );
+        assert!(
+            out.iter()
+                .filter(|e| e.kind() != Some(EventKind::EnforceDomain))
+                .all(|e| e.get(field::ruleset) == 1)
+        );
+        assert_eq!(out[2].get(field::ruleset_version), 1);
+        assert_eq!(out[3].get(field::ruleset_version), 2);
+        assert_eq!(out[3].get(field::domain), 0x192b6c99d);
+        assert_eq!(out[4].get(field::process_wide), 1);
+        assert_eq!(out[0].header().walltime, 1_005);
+        assert_eq!(out[0].comm(), b"test");
+        assert_eq!(out[0].get(field::fd), 3);
+    }
+
+    #[test]
+    fn paths_are_joined_leaf_last_and_mounts_skipped() {
+        let mut r = AddRuleFs {
+            h: header(kind::ADD_RULE_FS),
+            ruleset: 1,
+            access: 4,
+            ino: 7,
+            dev: (254 << 20) | 1,
+            nsteps: 3,
+            flags: 0,
+            comp_len: [0; records::PATH_STEPS],
+            names: [[0; records::NAME_SLOT]; records::PATH_STEPS],
+        };
+        r.comp_len[0] = 4;
+        r.names[0][..4].copy_from_slice(b"conf");
+        r.comp_len[1] = 3;
+        r.names[1][..3].copy_from_slice(b"etc");
+        r.comp_len[2] = records::STEP_MOUNT;
+        assert_eq!(rule_path(&r), b"/etc/conf");
+        let mut d = CompatDecoder::default();
+        let mut ev = None;
+        d.decode(&bytes(&r), |e| ev = Some(e.clone()));
+        assert_eq!(ev.unwrap().get_str(field::dev), b"254:1");
+        r.nsteps = 0;
+        assert_eq!(rule_path(&r), b"/");
+        r.flags = records::PATH_TOO_LONG;
+        assert_eq!(rule_path(&r), b"<too_long>");
+    }
+}

@@ -1,0 +1,557 @@
+//! Live tracing: the kernel sources, and the loop that feeds their events
+//! to the engine.
+//!
+//! Sources: `tracepoint` (the `landlock:*` tracepoints, when the kernel has
+//! them), `compat` (syscall tracepoints and CO-RE reads, on any kernel with
+//! Landlock) and `audit` (NETLINK_AUDIT). The loop waits on the ring
+//! buffers, the audit socket, Ctrl-C/SIGTERM and the traced process at once,
+//! fires `every` clauses on time, and on the way out detaches every probe
+//! before END runs and restores the audit settings.
+
+pub mod audit;
+pub mod compat;
+pub mod proc;
+pub mod tracepoint;
+
+use crate::engine::Engine;
+use crate::source::Pending;
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::{EventKind, SourceKind, field};
+use landtrace_probes::loader::{ProbeError, ProbeSet, kernel_btf};
+use landtrace_probes::records::{self, Config, TP_ANY_TASK};
+use std::collections::{HashMap, HashSet};
+use std::io::{self, Write};
+use std::os::fd::RawFd;
+use std::process::ExitStatus;
+use std::time::{Duration, Instant};
+
+/// Where tracefs is mounted.
+pub const TRACEFS: &str = "/sys/kernel/tracing";
+
+/// How long to keep reading after the traced process exits, for the audit
+/// records and frees that follow it.
+const GRACE: Duration = Duration::from_millis(250);
+
+/// The handled-fs mask of the calibration ruleset: distinctive, and only
+/// rights every kernel with domain IDs supports.
+const CALIBRATION_MASK: u32 = 0x5a5a;
+
+impl From<ProbeError> for LiveError {
+    fn from(e: ProbeError) -> LiveError {
+        LiveError::Probe(Box::new(e))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error("{0}")]
+    Privileges(String),
+    #[error(transparent)]
+    Probe(#[from] Box<ProbeError>),
+    #[error("audit: {0}")]
+    Audit(io::Error),
+    #[error("starting the command: {0}")]
+    Spawn(io::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// `--source`
+#[derive(Clone, Debug, PartialEq)]
+pub enum Choice {
+    Auto,
+    Sources(Vec<SourceKind>),
+}
+
+#[derive(Clone, Debug)]
+pub struct LiveOptions {
+    pub choice: Choice,
+    /// `-c CMD`
+    pub command: Option<String>,
+    /// `-p PID`
+    pub pid: Option<u32>,
+    /// `--ready-fd N`
+    pub ready_fd: Option<RawFd>,
+    /// Bytes of each ring buffer (a power of two).
+    pub ring_bytes: u32,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions { choice: Choice::Auto, command: None, pid: None, ready_fd: None, ring_bytes: 1 << 22 }
+    }
+}
+
+/// The sources a run uses, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub sources: Vec<SourceKind>,
+    pub reason: String,
+}
+
+/// The `landlock:*` events this kernel's tracefs has.
+pub fn landlock_tracepoints() -> Vec<String> {
+    let dir = format!("{TRACEFS}/events/landlock");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.path().join("format").exists())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Resolves `--source`.
+pub fn choose(choice: &Choice) -> Plan {
+    match choice {
+        Choice::Sources(s) => Plan { sources: s.clone(), reason: "as asked".into() },
+        Choice::Auto if !landlock_tracepoints().is_empty() => Plan {
+            sources: vec![SourceKind::Tracepoint],
+            reason: "this kernel has the Landlock tracepoints".into(),
+        },
+        Choice::Auto => Plan {
+            sources: vec![SourceKind::Compat, SourceKind::Audit],
+            reason:
+                "this kernel has no landlock:* tracepoints: syscall tracepoints (compat) and audit records"
+                    .into(),
+        },
+    }
+}
+
+/// The events a program names that none of the plan's sources produce.
+pub fn unproduced(plan: &Plan, events: impl IntoIterator<Item = EventKind>) -> Vec<EventKind> {
+    let mut out: Vec<EventKind> =
+        events.into_iter().filter(|k| !plan.sources.iter().any(|s| s.produces(*k))).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// How a live run ended.
+#[derive(Debug, Default)]
+pub struct LiveSummary {
+    /// Records the BPF programs could not queue (ring buffer full).
+    pub lost_ring: u64,
+    /// Records the audit subsystem dropped during the run.
+    pub lost_audit: u64,
+    pub audit_malformed: u64,
+    /// The traced command's exit status (`-c`).
+    pub command_status: Option<ExitStatus>,
+    /// Why the run ended.
+    pub ended_by: String,
+    /// Whether audit settings were changed and restored.
+    pub audit_restored: bool,
+}
+
+/// Picks events of the traced processes when tracing is scoped.
+struct Scope {
+    root: Option<u32>,
+    domains: HashSet<u64>,
+    rulesets: HashSet<u64>,
+}
+
+impl Scope {
+    /// Remembers the domain and ruleset of an event in scope.
+    fn note(&mut self, ev: &Event) {
+        let Some(kind) = ev.kind() else { return };
+        if kind.field_type(field::domain).is_some() && ev.get(field::domain) != 0 {
+            self.domains.insert(ev.get(field::domain));
+        }
+        if kind.field_type(field::ruleset).is_some() && ev.get(field::ruleset) != 0 {
+            self.rulesets.insert(ev.get(field::ruleset));
+        }
+    }
+
+    fn wants(&mut self, ev: &Event, tracker: Option<&ProbeSet>) -> bool {
+        let Some(root) = self.root else { return true };
+        let Some(kind) = ev.kind() else { return false };
+        let pid = ev.header().pid as u32;
+        let domain = kind.field_type(field::domain).map(|_| ev.get(field::domain));
+        let ruleset = kind.field_type(field::ruleset).map(|_| ev.get(field::ruleset));
+        let by_task = pid != 0
+            && match tracker {
+                Some(t) => t.is_tracked(pid),
+                None => proc::descends_from(pid, root),
+            };
+        // A kworker frees domains and rulesets, and audit cannot always tell
+        // the task: they belong to the scope if the scope made the object.
+        let by_object = domain.is_some_and(|d| self.domains.contains(&d))
+            || ruleset.is_some_and(|r| self.rulesets.contains(&r)) && matches!(kind, EventKind::FreeRuleset);
+        if by_task {
+            self.note(ev);
+        }
+        by_task || by_object
+    }
+}
+
+fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    // SAFETY: getrandom fills the buffer it is given.
+    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
+    if n == 8 { u64::from_ne_bytes(b) } else { proc::monotonic_ns().wrapping_mul(0x9e37_79b9_7f4a_7c15) }
+}
+
+/// The Landlock ABI version of the running kernel (0: no Landlock).
+pub fn landlock_abi() -> i64 {
+    // SAFETY: landlock_create_ruleset(NULL, 0, VERSION) only queries.
+    let v = unsafe { libc::syscall(444, std::ptr::null::<u8>(), 0usize, 1u32) };
+    v.max(0)
+}
+
+/// Finds the offset of the Landlock blob in `cred->security`: a thread
+/// restricts itself with a distinctive handled mask, and the probe reports
+/// the credential slot whose domain carries it.
+fn calibrate(set: &mut ProbeSet, config: &mut Config) -> Result<i32, LiveError> {
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("calibrate".into())
+        .spawn(move || -> io::Result<()> {
+            let _ = tid_tx.send(proc::gettid());
+            if go_rx.recv().is_err() {
+                return Ok(());
+            }
+            let attr: [u64; 1] = [CALIBRATION_MASK as u64];
+            // SAFETY: landlock_create_ruleset with a valid 8-byte attr.
+            let fd = unsafe { libc::syscall(444, attr.as_ptr(), 8usize, 0u32) };
+            if fd < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // SAFETY: affects only this thread, which ends right after.
+            unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+            // SAFETY: restricts only this thread (no TSYNC).
+            let rc = unsafe { libc::syscall(446, fd as i32, 0u32) };
+            let err = io::Error::last_os_error();
+            // SAFETY: fd is ours.
+            unsafe { libc::close(fd as i32) };
+            if rc != 0 { Err(err) } else { Ok(()) }
+        })
+        .map_err(|e| LiveError::Other(format!("starting the calibration thread: {e}")))?;
+    let tid = tid_rx.recv().map_err(|_| LiveError::Other("the calibration thread died".into()))?;
+    config.calibration_tid = tid;
+    set.set_config(*config)?;
+    let _ = go_tx.send(());
+    thread
+        .join()
+        .map_err(|_| LiveError::Other("the calibration thread panicked".into()))?
+        .map_err(|e| LiveError::Other(format!("calibration: restricting a thread failed: {e}")))?;
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut offset = None;
+    while offset.is_none() && Instant::now() < deadline {
+        let ring = set.ring()?;
+        while let Some(item) = ring.next() {
+            if let Some((records::kind::CALIBRATION, _)) = records::peek(&item) {
+                offset = records::read::<records::Calibration>(&item).map(|c| c.offset);
+            }
+        }
+        if offset.is_none() {
+            let fd = std::os::fd::AsRawFd::as_raw_fd(set.ring()?);
+            let _ = proc::poll(&[fd], Some(50));
+        }
+    }
+    config.calibration_tid = 0;
+    let offset = offset.unwrap_or(-1);
+    config.cred_offset = offset;
+    set.set_config(*config)?;
+    Ok(offset)
+}
+
+/// Decoded tracepoint formats, by common_type id.
+type Formats = HashMap<u32, tracepoint::Format>;
+
+/// Runs `engine` on live events until the traced command exits, Ctrl-C or
+/// SIGTERM, or `exit()`. Probes are detached and audit settings restored
+/// before it returns; the caller then runs END with `engine.finish()`.
+pub fn run(
+    engine: &mut Engine,
+    opts: &LiveOptions,
+    plan: &Plan,
+    err: &mut dyn Write,
+) -> Result<LiveSummary, LiveError> {
+    let uses = |s: SourceKind| plan.sources.contains(&s);
+    let needs_bpf = uses(SourceKind::Compat) || uses(SourceKind::Tracepoint);
+    if needs_bpf && !proc::can_trace() {
+        return Err(LiveError::Privileges(
+            "live tracing needs CAP_BPF and CAP_PERFMON (or root) to load BPF programs; \
+             run as root, or replay a recorded trace with --replay FILE"
+                .into(),
+        ));
+    }
+    if uses(SourceKind::Audit) && !proc::has_cap(proc::CAP_AUDIT_READ) {
+        return Err(LiveError::Privileges(
+            "the audit source needs CAP_AUDIT_READ (and CAP_AUDIT_CONTROL to enable audit) or root; \
+             run as root, or replay an audit log with --replay /var/log/audit/audit.log"
+                .into(),
+        ));
+    }
+    let signals = proc::Signals::new().map_err(|e| LiveError::Other(format!("signals: {e}")))?;
+    // Audit first: a task gets its audit context (and so the SYSCALL record
+    // that says who was denied) only if audit is on when it is forked.
+    let mut audit = if uses(SourceKind::Audit) {
+        Some(audit::AuditSource::open().map_err(LiveError::Audit)?)
+    } else {
+        None
+    };
+    let mut command = match &opts.command {
+        Some(c) => Some(proc::TracedCommand::spawn(c).map_err(LiveError::Spawn)?),
+        None => None,
+    };
+    let root = command.as_ref().map(|c| c.pid()).or(opts.pid);
+    let target_fd = match (&command, opts.pid) {
+        (Some(c), _) => Some(std::os::fd::AsRawFd::as_raw_fd(&c.pidfd)),
+        (None, Some(pid)) => Some(
+            proc::pidfd_open(pid)
+                .map(|fd| {
+                    let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+                    std::mem::forget(fd);
+                    raw
+                })
+                .map_err(|e| LiveError::Other(format!("-p {pid}: {e}")))?,
+        ),
+        _ => None,
+    };
+
+    let boot = proc::boot_offset_ns();
+    // Scoped runs track the traced processes in BPF when they can.
+    let track = root.is_some() && proc::can_trace();
+    let mut config = Config {
+        key_secret: random_u64(),
+        cred_offset: -1,
+        calibration_tid: 0,
+        calibration_mask: CALIBRATION_MASK,
+        filter_pids: root.is_some() as u32,
+    };
+    let btf = if needs_bpf || track { Some(kernel_btf()?) } else { None };
+    let mut compat = None;
+    if uses(SourceKind::Compat) || track {
+        let mut set = ProbeSet::compat(btf.as_ref().expect("btf"), opts.ring_bytes)?;
+        set.set_config(config)?;
+        if let Some(pid) = root {
+            set.track(pid)?;
+        }
+        set.attach_compat()?;
+        if uses(SourceKind::Compat) && landlock_abi() >= 1 {
+            let off = calibrate(&mut set, &mut config)?;
+            if off < 0 {
+                let _ = writeln!(
+                    err,
+                    "landtrace: warning: could not find the Landlock credential blob; create_domain will have no domain IDs"
+                );
+            }
+        }
+        compat = Some(set);
+    }
+    let mut generic = None;
+    let mut formats = Formats::new();
+    if uses(SourceKind::Tracepoint) {
+        let mut set = ProbeSet::generic(btf.as_ref().expect("btf"), opts.ring_bytes)?;
+        set.set_config(config)?;
+        if let Some(pid) = root {
+            set.track(pid)?;
+        }
+        for name in landlock_tracepoints() {
+            let path = format!("{TRACEFS}/events/landlock/{name}/format");
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
+            let fmt =
+                tracepoint::Format::parse(&text).map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
+            let flags = if name.starts_with("landlock_free") { TP_ANY_TASK } else { 0 };
+            set.attach_generic("landlock", &name, fmt.id, fmt.tp_config(flags))?;
+            formats.insert(fmt.id, fmt);
+        }
+        if formats.is_empty() {
+            return Err(LiveError::Other(
+                "--source tracepoint: this kernel has no landlock:* tracepoints".into(),
+            ));
+        }
+        generic = Some(set);
+    }
+
+    // Attached: keep only what is still needed (map access, and putting
+    // the audit setting back).
+    let mut keep = 1u64 << proc::CAP_BPF | 1 << proc::CAP_AUDIT_READ;
+    if audit.as_ref().is_some_and(|a| a.changed_settings()) {
+        keep |= 1 << proc::CAP_AUDIT_CONTROL;
+    }
+    if let Err(e) = proc::drop_caps_except(keep) {
+        let _ = writeln!(err, "landtrace: warning: could not drop capabilities: {e}");
+    }
+
+    let mut what: Vec<String> = Vec::new();
+    if uses(SourceKind::Compat) {
+        what.push(format!("compat ({} probes)", compat.as_ref().map_or(0, |s| s.attached().len())));
+    }
+    if uses(SourceKind::Tracepoint) {
+        what.push(format!("tracepoint ({} events)", formats.len()));
+    }
+    if uses(SourceKind::Audit) {
+        what.push("audit".into());
+    }
+    match opts.ready_fd {
+        Some(fd) => {
+            let line = format!("ready {}\n", what.join(", "));
+            // SAFETY: writing to a descriptor the caller handed us.
+            unsafe { libc::write(fd, line.as_ptr().cast(), line.len()) };
+            // SAFETY: the ready descriptor is ours to close once used.
+            unsafe { libc::close(fd) };
+        }
+        None => {
+            let _ = writeln!(err, "landtrace: tracing with {}; Ctrl-C to stop", what.join(" and "));
+        }
+    }
+
+    engine.begin(proc::monotonic_ns());
+    if let Some(c) = command.as_mut() {
+        c.release().map_err(LiveError::Spawn)?;
+    }
+
+    let mut summary = LiveSummary::default();
+    let mut decoder = compat::CompatDecoder::new(boot);
+    let mut scope = Scope { root, domains: HashSet::new(), rulesets: HashSet::new() };
+    let mut pending = Pending::default();
+    let mut ev = Event::new();
+    let mut ending: Option<Instant> = None;
+    let mut compat_domains: HashSet<u64> = HashSet::new();
+    loop {
+        // Wait for the next thing to do.
+        let now = Instant::now();
+        let mut deadline: Option<Instant> = ending;
+        if let Some(due) = engine.next_due() {
+            let mono = proc::monotonic_ns();
+            let at = now + Duration::from_nanos(due.saturating_sub(mono));
+            deadline = Some(deadline.map_or(at, |d| d.min(at)));
+        }
+        if let Some(d) = audit.as_ref().and_then(|a| a.flush_deadline()) {
+            deadline = Some(deadline.map_or(d, |x| x.min(d)));
+        }
+        let timeout = deadline.map(|d| d.saturating_duration_since(now).as_millis() as i64);
+        let mut fds = vec![signals.fd()];
+        if let Some(s) = compat.as_mut().filter(|_| uses(SourceKind::Compat)) {
+            fds.push(std::os::fd::AsRawFd::as_raw_fd(s.ring()?));
+        }
+        if let Some(s) = generic.as_mut() {
+            fds.push(std::os::fd::AsRawFd::as_raw_fd(s.ring()?));
+        }
+        if let Some(a) = audit.as_ref() {
+            fds.push(a.fd());
+        }
+        if let Some(fd) = target_fd.filter(|_| ending.is_none()) {
+            fds.push(fd);
+        }
+        let ready = proc::poll(&fds, timeout).map_err(|e| LiveError::Other(format!("poll: {e}")))?;
+
+        if ready.contains(&signals.fd())
+            && let Some(sig) = signals.take()
+        {
+            summary.ended_by = if sig == libc::SIGINT { "Ctrl-C" } else { "SIGTERM" }.into();
+            ending = Some(Instant::now());
+        }
+        if target_fd.is_some_and(|fd| ready.contains(&fd)) && ending.is_none() {
+            summary.ended_by =
+                if command.is_some() { "the command exited" } else { "the process exited" }.into();
+            ending = Some(Instant::now() + GRACE);
+        }
+
+        // Drain every source.
+        if let Some(set) = compat.as_mut().filter(|_| uses(SourceKind::Compat)) {
+            let ring = set.ring()?;
+            let mut batch = Vec::new();
+            while let Some(item) = ring.next() {
+                batch.push(item.to_vec());
+            }
+            for bytes in batch {
+                // Compat events are scoped in the probe already.
+                decoder.decode(&bytes, |e| {
+                    if e.kind() == Some(EventKind::CreateDomain) {
+                        compat_domains.insert(e.get(field::domain));
+                    }
+                    scope.note(e);
+                    e.seal();
+                    engine.process(e);
+                });
+            }
+        }
+        if let Some(set) = generic.as_mut() {
+            let ring = set.ring()?;
+            let mut batch = Vec::new();
+            while let Some(item) = ring.next() {
+                batch.push(item.to_vec());
+            }
+            for bytes in batch {
+                let Some(r) = records::read::<records::Header>(&bytes) else { continue };
+                let data_len = bytes.len().saturating_sub(std::mem::offset_of!(records::Tracepoint, data));
+                let data = &bytes[std::mem::offset_of!(records::Tracepoint, data)..][..data_len];
+                let Some(id) = data.get(..2).map(|b| u16::from_ne_bytes([b[0], b[1]]) as u32) else {
+                    continue;
+                };
+                let Some(fmt) = formats.get(&id) else { continue };
+                let Ok(values) = fmt.decode(data) else { continue };
+                if tracepoint::to_event(fmt, &values, &r, boot, &mut ev).is_ok()
+                    && scope.wants(&ev, compat.as_ref())
+                {
+                    ev.seal();
+                    engine.process(&ev);
+                }
+            }
+        }
+        if let Some(a) = audit.as_mut() {
+            a.read(&mut pending).map_err(LiveError::Audit)?;
+            if ending.is_some() || a.flush_deadline().is_some_and(|d| Instant::now() >= d) {
+                a.flush(&mut pending);
+            }
+            while pending.pop_into(&mut ev) {
+                // With compat on, audit's late "allocated" record repeats a
+                // domain compat already reported.
+                if ev.kind() == Some(EventKind::CreateDomain)
+                    && compat_domains.contains(&ev.get(field::domain))
+                {
+                    continue;
+                }
+                // Audit stamps wall-clock time; events share the monotonic one.
+                let wall = ev.header().walltime;
+                ev.header_mut().time = wall.saturating_sub(boot).max(0) as u64;
+                if scope.wants(&ev, compat.as_ref()) {
+                    ev.seal();
+                    engine.process(&ev);
+                }
+            }
+        }
+        engine.tick(proc::monotonic_ns());
+        engine.flush_output();
+        if engine.done() {
+            summary.ended_by = "exit()".into();
+            break;
+        }
+        if ending.is_some_and(|e| Instant::now() >= e) {
+            break;
+        }
+    }
+
+    // Detach everything before END runs.
+    summary.lost_ring = compat.as_ref().map_or(0, |s| s.lost()) + generic.as_ref().map_or(0, |s| s.lost());
+    if let Some(a) = audit.as_mut() {
+        summary.lost_audit = a.lost();
+        summary.audit_malformed = a.malformed;
+        summary.audit_restored = a.changed_settings();
+    }
+    drop(compat);
+    drop(generic);
+    drop(audit);
+    if let Some(mut c) = command {
+        if summary.ended_by != "the command exited" {
+            // SAFETY: signalling our own child.
+            unsafe { libc::kill(c.pid() as libc::pid_t, libc::SIGTERM) };
+        }
+        summary.command_status = c.wait().ok();
+    }
+    if summary.lost_ring > 0 {
+        engine.output().lost("bpf", summary.lost_ring);
+    }
+    if summary.lost_audit > 0 {
+        engine.output().lost("audit", summary.lost_audit);
+    }
+    Ok(summary)
+}
