@@ -396,7 +396,8 @@ int lt_enter_close(struct sys_enter_ctx *ctx)
 	return 0;
 }
 
-/* Scoping: the children of tracked processes are tracked too. */
+/* Scoping: the children of tracked processes are tracked too. They stay
+ * tracked after they exit: their audit records may come later. */
 SEC("tp_btf/sched_process_fork")
 int lt_fork(__u64 *ctx)
 {
@@ -408,16 +409,5 @@ int lt_fork(__u64 *ctx)
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	__u8 one = 1;
 	bpf_map_update_elem(&lt_tracked, &ctgid, &one, BPF_ANY);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exit")
-int lt_exit(__u64 *ctx)
-{
-	struct task_struct *task = (struct task_struct *)ctx[0];
-	__u32 pid = BPF_CORE_READ(task, pid);
-	__u32 tgid = BPF_CORE_READ(task, tgid);
-	if (pid == tgid)
-		bpf_map_delete_elem(&lt_tracked, &tgid);
 	return 0;
 }

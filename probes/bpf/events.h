@@ -109,8 +109,8 @@ struct lt_calibration {
 struct lt_tracepoint {
 	struct lt_header h;
 	__u32 len; /* bytes of data */
-	__u32 pad;
-	__u8 data[LT_RAW_MAX];
+	__u32 id;  /* the tracepoint's id (the attach cookie) */
+	__u8 data[LT_RAW_MAX]; /* the first 8 bytes (common fields) are not kept */
 };
 
 /* Written by userspace to the lt_config array (one entry). */
@@ -125,7 +125,8 @@ struct lt_config {
 /* lt_tp_config.flags */
 #define LT_TP_ANY_TASK 1 /* pass even when the task is not tracked */
 
-/* Per tracepoint id (common_type), for the generic program. */
+/* Per tracepoint id (passed as the attach cookie: the kernel overwrites a
+ * record's common fields before a BPF program sees them). */
 struct lt_tp_config {
 	__u32 fixed_size; /* bytes of the fixed part of the record */
 	__u32 ndynamic;

@@ -9,7 +9,7 @@
  */
 #include "common.h"
 
-/* Per tracepoint id (the record's common_type). */
+/* Per tracepoint id (the attach cookie). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
@@ -28,9 +28,9 @@ struct {
 SEC("tracepoint/landlock/generic")
 int lt_tracepoint(void *ctx)
 {
-	__u16 type = 0;
-	bpf_probe_read_kernel(&type, sizeof(type), ctx);
-	__u32 id = type;
+	/* Which tracepoint this is: userspace attached with its id as the
+	 * cookie (the record's common_type is not readable here). */
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
 	struct lt_tp_config *tc = bpf_map_lookup_elem(&lt_tp_config, &id);
 	struct lt_config *c = lt_get_config();
 	if (!tc || !c)
@@ -47,18 +47,23 @@ int lt_tracepoint(void *ctx)
 		if (e > end)
 			end = e;
 	}
-	if (end > LT_RAW_MAX)
-		end = LT_RAW_MAX;
+	if (end > LT_RAW_MAX - 1)
+		end = LT_RAW_MAX - 1;
+	/* Mask in the register passed to the helper, where the verifier
+	 * looks for the bound (the compiler drops a mask it can prove
+	 * redundant); at most LT_RAW_MAX - 1 bytes are copied. */
+	__u64 n = end;
+	asm volatile("%[n] &= %[mask]" : [n] "+r"(n) : [mask] "i"(LT_RAW_MAX - 1));
 	__u32 zero = 0;
 	struct lt_tracepoint *r = bpf_map_lookup_elem(&lt_scratch, &zero);
 	if (!r)
 		return 0;
 	lt_fill_header(&r->h, LT_TRACEPOINT, 0);
-	if (bpf_probe_read_kernel(r->data, end, ctx))
+	if (bpf_probe_read_kernel(r->data, n, ctx))
 		return 0;
-	r->len = end;
-	r->pad = 0;
-	__u64 size = __builtin_offsetof(struct lt_tracepoint, data) + (__u64)end;
+	r->len = n;
+	r->id = id;
+	__u64 size = __builtin_offsetof(struct lt_tracepoint, data) + n;
 	r->h.size = size;
 	if (size > sizeof(*r))
 		return 0;

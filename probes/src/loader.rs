@@ -7,6 +7,7 @@ use crate::records::{Config, TpConfig};
 use aya::maps::{Array, HashMap, MapData, PerCpuArray, RingBuf};
 use aya::programs::{BtfTracePoint, ProgramError, TracePoint};
 use aya::{Btf, Ebpf, EbpfLoader};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
@@ -78,11 +79,12 @@ const COMPAT_PROGRAMS: &[(&str, Target)] = &[
     ("lt_exit_restrict_self", Target::Tracepoint("syscalls", "sys_exit_landlock_restrict_self")),
     ("lt_enter_close", Target::Tracepoint("syscalls", "sys_enter_close")),
     ("lt_fork", Target::Btf("sched_process_fork")),
-    ("lt_exit", Target::Btf("sched_process_exit")),
 ];
 
 /// A loaded BPF object: its programs, configuration and ring buffer.
 pub struct ProbeSet {
+    /// Links made here (closed, so detached, before `bpf` goes).
+    links: Vec<OwnedFd>,
     bpf: Ebpf,
     object: &'static str,
     ring: Option<RingBuf<MapData>>,
@@ -96,7 +98,7 @@ impl ProbeSet {
             .map_max_entries("lt_events", ring_bytes)
             .load(bytes)
             .map_err(|source| ProbeError::Object { object, source })?;
-        Ok(ProbeSet { bpf, object, ring: None, attached: Vec::new() })
+        Ok(ProbeSet { links: Vec::new(), bpf, object, ring: None, attached: Vec::new() })
     }
 
     /// The compat source (syscall tracepoints), loaded and verified but not
@@ -153,8 +155,11 @@ impl ProbeSet {
         Ok(())
     }
 
-    /// Attaches the generic program to `category:name` and tells it the
-    /// record layout of that tracepoint (its `common_type` id).
+    /// Attaches the generic program to the tracepoint with tracefs id `id`
+    /// (`category:name`, for messages) and tells it that tracepoint's record
+    /// layout. The id is the attach cookie: the program's only way to know
+    /// which tracepoint fired (the kernel overwrites a record's common
+    /// fields before a BPF program sees them).
     pub fn attach_generic(
         &mut self,
         category: &str,
@@ -172,9 +177,14 @@ impl ProbeSet {
             .program_mut("lt_tracepoint")
             .ok_or_else(|| map_err("program", "lt_tracepoint missing"))?;
         let target = format!("tracepoint {category}:{name}");
-        <&mut TracePoint>::try_from(prog).and_then(|p| p.attach(category, name).map(|_| ())).map_err(
-            |source| ProbeError::Attach { program: "lt_tracepoint", target: target.clone(), source },
-        )?;
+        let attach_err =
+            |source| ProbeError::Attach { program: "lt_tracepoint", target: target.clone(), source };
+        let tp = <&mut TracePoint>::try_from(prog).map_err(attach_err)?;
+        let prog_fd = tp.fd().map_err(attach_err)?.as_fd().as_raw_fd();
+        let (perf, link) = attach_with_cookie(prog_fd, id, id as u64)
+            .map_err(|e| ProbeError::Map { name: "attach", detail: format!("{target}: {e}") })?;
+        self.links.push(link);
+        self.links.push(perf);
         self.attached.push(target);
         Ok(())
     }
@@ -226,4 +236,45 @@ impl ProbeSet {
     pub fn object(&self) -> &'static str {
         self.object
     }
+}
+
+/// Opens a perf event on tracepoint `tp_id` and links `prog_fd` to it with
+/// a BPF cookie (BPF_LINK_CREATE, BPF_PERF_EVENT). Returns (perf fd, link).
+fn attach_with_cookie(prog_fd: RawFd, tp_id: u32, cookie: u64) -> std::io::Result<(OwnedFd, OwnedFd)> {
+    const PERF_TYPE_TRACEPOINT: u32 = 2;
+    const PERF_SAMPLE_RAW: u64 = 1 << 10;
+    const BPF_LINK_CREATE: libc::c_long = 28;
+    const BPF_PERF_EVENT: u32 = 41;
+    const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
+    // perf_event_attr: type, size, config, sample_period, sample_type, ...
+    let mut attr = [0u8; 128];
+    attr[0..4].copy_from_slice(&PERF_TYPE_TRACEPOINT.to_ne_bytes());
+    attr[4..8].copy_from_slice(&128u32.to_ne_bytes());
+    attr[8..16].copy_from_slice(&(tp_id as u64).to_ne_bytes());
+    attr[16..24].copy_from_slice(&1u64.to_ne_bytes());
+    attr[24..32].copy_from_slice(&PERF_SAMPLE_RAW.to_ne_bytes());
+    // SAFETY: perf_event_open with a zeroed, sized attr. An event on CPU 0
+    // is enough: a program on a tracepoint runs wherever it fires.
+    let perf = unsafe {
+        libc::syscall(libc::SYS_perf_event_open, attr.as_ptr(), -1i32, 0i32, -1i32, PERF_FLAG_FD_CLOEXEC)
+    };
+    if perf < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a new descriptor we own.
+    let perf = unsafe { OwnedFd::from_raw_fd(perf as RawFd) };
+    // bpf_attr.link_create: prog_fd, target_fd, attach_type, flags, then
+    // perf_event.bpf_cookie.
+    let mut battr = [0u8; 64];
+    battr[0..4].copy_from_slice(&(prog_fd as u32).to_ne_bytes());
+    battr[4..8].copy_from_slice(&(perf.as_raw_fd() as u32).to_ne_bytes());
+    battr[8..12].copy_from_slice(&BPF_PERF_EVENT.to_ne_bytes());
+    battr[16..24].copy_from_slice(&cookie.to_ne_bytes());
+    // SAFETY: bpf(BPF_LINK_CREATE) with a zeroed, sized attr.
+    let link = unsafe { libc::syscall(libc::SYS_bpf, BPF_LINK_CREATE, battr.as_ptr(), battr.len() as u32) };
+    if link < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a new descriptor we own.
+    Ok((perf, unsafe { OwnedFd::from_raw_fd(link as RawFd) }))
 }

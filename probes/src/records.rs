@@ -113,7 +113,9 @@ pub struct Calibration {
 pub struct Tracepoint {
     pub h: Header,
     pub len: u32,
-    pub pad: u32,
+    /// The tracepoint's id (its attach cookie).
+    pub id: u32,
+    /// The raw record; its first 8 bytes (the common fields) are not kept.
     pub data: [u8; RAW_MAX],
 }
 
@@ -211,6 +213,7 @@ mod tests {
             off!("offsetof(struct lt_calibration, offset)", Calibration, offset),
             ("sizeof(struct lt_tracepoint)", size_of::<Tracepoint>()),
             off!("offsetof(struct lt_tracepoint, len)", Tracepoint, len),
+            off!("offsetof(struct lt_tracepoint, id)", Tracepoint, id),
             off!("offsetof(struct lt_tracepoint, data)", Tracepoint, data),
             ("sizeof(struct lt_config)", size_of::<Config>()),
             off!("offsetof(struct lt_config, cred_offset)", Config, cred_offset),

@@ -89,8 +89,28 @@ pub struct Plan {
     pub reason: String,
 }
 
+/// Mounts tracefs at its usual place if it is not there (root only;
+/// tracepoints cannot be attached without it).
+pub fn ensure_tracefs() -> Result<(), String> {
+    if std::path::Path::new(TRACEFS).join("events").exists() {
+        return Ok(());
+    }
+    let c = |s: &str| std::ffi::CString::new(s).expect("no NUL");
+    let (src, target, fstype) = (c("nodev"), c(TRACEFS), c("tracefs"));
+    // SAFETY: mount(2) with valid NUL-terminated strings and no data.
+    let rc = unsafe { libc::mount(src.as_ptr(), target.as_ptr(), fstype.as_ptr(), 0, std::ptr::null()) };
+    if rc != 0 {
+        return Err(format!(
+            "tracefs is not mounted at {TRACEFS} and mounting it failed: {}",
+            io::Error::last_os_error()
+        ));
+    }
+    Ok(())
+}
+
 /// The `landlock:*` events this kernel's tracefs has.
 pub fn landlock_tracepoints() -> Vec<String> {
+    let _ = ensure_tracefs();
     let dir = format!("{TRACEFS}/events/landlock");
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|d| {
@@ -259,8 +279,19 @@ fn calibrate(set: &mut ProbeSet, config: &mut Config) -> Result<i32, LiveError> 
     Ok(offset)
 }
 
-/// Decoded tracepoint formats, by common_type id.
+/// Decoded tracepoint formats, by id.
 type Formats = HashMap<u32, tracepoint::Format>;
+
+/// The header, tracepoint id and raw record of a generic program's record.
+fn tracepoint_record(bytes: &[u8]) -> Option<(records::Header, u32, &[u8])> {
+    let h = records::read::<records::Header>(bytes)?;
+    let len_at = std::mem::offset_of!(records::Tracepoint, len);
+    let len = u32::from_ne_bytes(bytes.get(len_at..len_at + 4)?.try_into().ok()?) as usize;
+    let id_at = std::mem::offset_of!(records::Tracepoint, id);
+    let id = u32::from_ne_bytes(bytes.get(id_at..id_at + 4)?.try_into().ok()?);
+    let data_at = std::mem::offset_of!(records::Tracepoint, data);
+    Some((h, id, bytes.get(data_at..data_at + len)?))
+}
 
 /// Runs `engine` on live events until the traced command exits, Ctrl-C or
 /// SIGTERM, or `exit()`. Probes are detached and audit settings restored
@@ -286,6 +317,9 @@ pub fn run(
              run as root, or replay an audit log with --replay /var/log/audit/audit.log"
                 .into(),
         ));
+    }
+    if needs_bpf {
+        ensure_tracefs().map_err(LiveError::Other)?;
     }
     let signals = proc::Signals::new().map_err(|e| LiveError::Other(format!("signals: {e}")))?;
     // Audit first: a task gets its audit context (and so the SYSCALL record
@@ -455,7 +489,16 @@ pub fn run(
             ending = Some(Instant::now() + GRACE);
         }
 
-        // Drain every source.
+        // Drain every source. Audit records are read first and handled
+        // last: the BPF records of what led to them (the domain's creation)
+        // are in the ring buffers by then, even if the audit socket won the
+        // race to wake us.
+        if let Some(a) = audit.as_mut() {
+            a.read(&mut pending).map_err(LiveError::Audit)?;
+            if ending.is_some() || a.flush_deadline().is_some_and(|d| Instant::now() >= d) {
+                a.flush(&mut pending);
+            }
+        }
         if let Some(set) = compat.as_mut().filter(|_| uses(SourceKind::Compat)) {
             let ring = set.ring()?;
             let mut batch = Vec::new();
@@ -481,15 +524,10 @@ pub fn run(
                 batch.push(item.to_vec());
             }
             for bytes in batch {
-                let Some(r) = records::read::<records::Header>(&bytes) else { continue };
-                let data_len = bytes.len().saturating_sub(std::mem::offset_of!(records::Tracepoint, data));
-                let data = &bytes[std::mem::offset_of!(records::Tracepoint, data)..][..data_len];
-                let Some(id) = data.get(..2).map(|b| u16::from_ne_bytes([b[0], b[1]]) as u32) else {
-                    continue;
-                };
+                let Some((h, id, data)) = tracepoint_record(&bytes) else { continue };
                 let Some(fmt) = formats.get(&id) else { continue };
                 let Ok(values) = fmt.decode(data) else { continue };
-                if tracepoint::to_event(fmt, &values, &r, boot, &mut ev).is_ok()
+                if tracepoint::to_event(fmt, &values, &h, boot, &mut ev).is_ok()
                     && scope.wants(&ev, compat.as_ref())
                 {
                     ev.seal();
@@ -497,11 +535,7 @@ pub fn run(
                 }
             }
         }
-        if let Some(a) = audit.as_mut() {
-            a.read(&mut pending).map_err(LiveError::Audit)?;
-            if ending.is_some() || a.flush_deadline().is_some_and(|d| Instant::now() >= d) {
-                a.flush(&mut pending);
-            }
+        if audit.is_some() {
             while pending.pop_into(&mut ev) {
                 // With compat on, audit's late "allocated" record repeats a
                 // domain compat already reported.

@@ -95,7 +95,7 @@ impl Format {
                     .ok_or_else(|| format!("{}: dynamic data {off}+{len} beyond the record", f.name))?;
                 let elem = elem_size(&f.ty);
                 if elem == 1 {
-                    RawValue::Str(area.split(|b| *b == 0).next().unwrap_or_default().to_vec())
+                    RawValue::Str(dynamic_str(area).to_vec())
                 } else {
                     RawValue::Array(area.chunks_exact(elem).map(uint).collect())
                 }
@@ -111,6 +111,16 @@ impl Format {
         }
         Ok(out)
     }
+}
+
+/// A dynamic string: up to its NUL, except an abstract unix socket name,
+/// which starts with one (then up to the trailing NULs).
+fn dynamic_str(area: &[u8]) -> &[u8] {
+    if area.len() > 1 && area[0] == 0 {
+        let end = area.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+        return &area[..end];
+    }
+    area.split(|b| *b == 0).next().unwrap_or_default()
 }
 
 fn parse_field(rest: &str) -> Result<FormatField, String> {

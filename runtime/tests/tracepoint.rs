@@ -1,0 +1,315 @@
+//! The tracepoint source's decoding, on format files and raw records built
+//! from EVENTS.md for all 14 Landlock events (this kernel has none), in the
+//! upstream layout and with renamed events and added fields.
+
+use landtrace_compiler::record::Event;
+use landtrace_compiler::schema::{EventKind, SourceKind, field};
+use landtrace_probes::records::Header;
+use landtrace_runtime::live::tracepoint::{Format, to_event};
+
+/// A field of a synthetic tracepoint: C type, name, value.
+enum V {
+    U64(u64),
+    U32(u32),
+    I32(i32),
+    Str(&'static [u8]),
+    /// `__data_loc access_mask_t[]`
+    Masks(&'static [u32]),
+}
+
+/// (C type, name, value)
+type Field = (&'static str, &'static str, V);
+
+/// Lays out a record as the kernel would (common header, fields aligned
+/// by size, dynamic data at the end) and writes its format file.
+fn build(name: &str, id: u32, fields: &[(&str, &str, V)]) -> (String, Vec<u8>) {
+    let mut format = format!(
+        "name: {name}\nID: {id}\nformat:\n\
+         \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\
+         \tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n\
+         \tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n\
+         \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+    );
+    let mut rec = vec![0u8; 8];
+    rec[0..2].copy_from_slice(&(id as u16).to_ne_bytes());
+    let mut dynamic: Vec<(usize, Vec<u8>)> = Vec::new();
+    for (ty, fname, v) in fields {
+        let (size, signed, bytes): (usize, u8, Vec<u8>) = match v {
+            V::U64(x) => (8, 0, x.to_ne_bytes().to_vec()),
+            V::U32(x) => (4, 0, x.to_ne_bytes().to_vec()),
+            V::I32(x) => (4, 1, x.to_ne_bytes().to_vec()),
+            V::Str(s) => {
+                let mut b = s.to_vec();
+                b.push(0);
+                (4, 0, b)
+            }
+            V::Masks(m) => (4, 0, m.iter().flat_map(|x| x.to_ne_bytes()).collect()),
+        };
+        while !rec.len().is_multiple_of(size) {
+            rec.push(0);
+        }
+        let off = rec.len();
+        let is_dyn = matches!(v, V::Str(_) | V::Masks(_));
+        let decl = if is_dyn { format!("__data_loc {ty}[] {fname}") } else { format!("{ty} {fname}") };
+        format.push_str(&format!("\tfield:{decl};\toffset:{off};\tsize:{size};\tsigned:{signed};\n"));
+        if is_dyn {
+            rec.extend_from_slice(&[0; 4]);
+            dynamic.push((off, bytes));
+        } else {
+            rec.extend_from_slice(&bytes);
+        }
+    }
+    for (at, bytes) in dynamic {
+        let loc = (bytes.len() as u32) << 16 | rec.len() as u32;
+        rec[at..at + 4].copy_from_slice(&loc.to_ne_bytes());
+        rec.extend_from_slice(&bytes);
+    }
+    format.push_str("\nprint fmt: \"...\"\n");
+    (format, rec)
+}
+
+fn decode(name: &str, fields: &[(&str, &str, V)]) -> Event {
+    let (text, rec) = build(name, 1500, fields);
+    let fmt = Format::parse(&text).unwrap();
+    let config = fmt.tp_config(0);
+    // The BPF program copies the fixed part and the dynamic areas.
+    assert!(config.fixed_size as usize <= rec.len());
+    let values = fmt.decode(&rec).unwrap();
+    let mut h = Header { pid: 42, tid: 42, time_ns: 7, ..Header::default() };
+    h.comm[..3].copy_from_slice(b"app");
+    let mut ev = Event::new();
+    to_event(&fmt, &values, &h, 100, &mut ev).unwrap();
+    assert_eq!(ev.header().source, SourceKind::Tracepoint as u32);
+    assert_eq!((ev.header().pid, ev.header().walltime, ev.comm()), (42, 107, &b"app"[..]));
+    ev
+}
+
+#[test]
+fn all_fourteen_events() {
+    let deny = |extra: Vec<(&'static str, &'static str, V)>| {
+        let mut f = vec![
+            ("u64", "domain", V::U64(0x1c1407c26)),
+            ("u32", "same_exec", V::U32(1)),
+            ("u32", "logged", V::U32(0)),
+        ];
+        f.extend(extra);
+        f
+    };
+    let cases: Vec<(&str, Vec<Field>, EventKind)> = vec![
+        (
+            "landlock_create_ruleset",
+            vec![
+                ("u64", "ruleset_id", V::U64(0x195cc6b76)),
+                ("u32", "ruleset_version", V::U32(0)),
+                ("u32", "handled_fs", V::U32(0b111)),
+                ("u32", "handled_net", V::U32(0)),
+                ("u32", "scoped", V::U32(2)),
+            ],
+            EventKind::CreateRuleset,
+        ),
+        (
+            "landlock_free_ruleset",
+            vec![("u64", "ruleset_id", V::U64(5)), ("u32", "ruleset_version", V::U32(3))],
+            EventKind::FreeRuleset,
+        ),
+        (
+            "landlock_add_rule_fs",
+            vec![
+                ("u64", "ruleset_id", V::U64(5)),
+                ("u32", "ruleset_version", V::U32(1)),
+                ("u32", "access_rights", V::U32(4)),
+                ("u32", "dev", V::U32(254 << 20 | 1)),
+                ("u64", "ino", V::U64(1310)),
+                ("char", "path", V::Str(b"/usr/a b")),
+            ],
+            EventKind::AddRuleFs,
+        ),
+        (
+            "landlock_add_rule_net_port",
+            vec![
+                ("u64", "ruleset_id", V::U64(5)),
+                ("u32", "ruleset_version", V::U32(2)),
+                ("u32", "access_rights", V::U32(2)),
+                ("u64", "port", V::U64(443)),
+            ],
+            EventKind::AddRuleNet,
+        ),
+        (
+            "landlock_create_domain",
+            vec![
+                ("u64", "domain_id", V::U64(0x20)),
+                ("u64", "parent_id", V::U64(0x10)),
+                ("u64", "ruleset_id", V::U64(5)),
+                ("u32", "ruleset_version", V::U32(4)),
+            ],
+            EventKind::CreateDomain,
+        ),
+        (
+            "landlock_enforce_domain",
+            vec![
+                ("u64", "domain", V::U64(0x20)),
+                ("u32", "complete", V::U32(1)),
+                ("u32", "process_wide", V::U32(0)),
+                ("u32", "no_new_privs", V::U32(1)),
+            ],
+            EventKind::EnforceDomain,
+        ),
+        (
+            "landlock_free_domain",
+            vec![("u64", "domain", V::U64(0x20)), ("u64", "denials", V::U64(9))],
+            EventKind::FreeDomain,
+        ),
+        (
+            "landlock_check_rule_inode",
+            vec![
+                ("u64", "domain", V::U64(0x20)),
+                ("u32", "access_request", V::U32(4)),
+                ("u32", "dev", V::U32(8 << 20 | 2)),
+                ("u64", "ino", V::U64(3)),
+                ("access_mask_t", "grants", V::Masks(&[4, 0, 4])),
+            ],
+            EventKind::CheckRuleFs,
+        ),
+        (
+            "landlock_check_rule_net",
+            vec![
+                ("u64", "domain", V::U64(0x20)),
+                ("u32", "access_request", V::U32(2)),
+                ("u64", "port", V::U64(443)),
+                ("access_mask_t", "grants", V::Masks(&[2])),
+            ],
+            EventKind::CheckRuleNet,
+        ),
+        (
+            "landlock_deny_access_fs",
+            deny(vec![
+                ("u32", "blockers", V::U32(4)),
+                ("u32", "dev", V::U32(1)),
+                ("u64", "ino", V::U64(737)),
+                ("char", "path", V::Str(b"/etc/passwd")),
+            ]),
+            EventKind::DenyAccessFs,
+        ),
+        (
+            "landlock_deny_access_net",
+            deny(vec![
+                ("u32", "blockers", V::U32(2)),
+                ("u64", "sport", V::U64(0)),
+                ("u64", "dport", V::U64(443)),
+            ]),
+            EventKind::DenyAccessNet,
+        ),
+        (
+            "landlock_deny_ptrace",
+            deny(vec![
+                ("u64", "tracee_domain", V::U64(0)),
+                ("i32", "tracee_pid", V::I32(1)),
+                ("char", "tracee_comm", V::Str(b"init")),
+            ]),
+            EventKind::DenyPtrace,
+        ),
+        (
+            "landlock_deny_scope_signal",
+            deny(vec![
+                ("u64", "target_domain", V::U64(0x30)),
+                ("i32", "target_pid", V::I32(77)),
+                ("char", "target_comm", V::Str(b"nginx")),
+            ]),
+            EventKind::DenyScopeSignal,
+        ),
+        (
+            "landlock_deny_scope_abstract_unix_socket",
+            deny(vec![
+                ("u64", "peer_domain", V::U64(0)),
+                ("i32", "peer_pid", V::I32(812)),
+                ("char", "sun_path", V::Str(b"\0/tmp/.X11-unix/X0")),
+            ]),
+            EventKind::DenyScopeAbstractUnixSocket,
+        ),
+    ];
+    assert_eq!(cases.len(), 14);
+    for (name, fields, kind) in cases {
+        let ev = decode(name, &fields);
+        assert_eq!(ev.kind(), Some(kind), "{name}");
+        assert!(ev.extras().is_empty(), "{name}: {:?}", ev.extras());
+        match kind {
+            EventKind::CreateRuleset => {
+                assert_eq!(ev.get(field::ruleset), 0x195cc6b76);
+                assert_eq!(ev.get(field::handled_fs), 7);
+                assert_eq!(ev.get(field::scoped), 2);
+            }
+            EventKind::AddRuleFs => {
+                assert_eq!(ev.get_str(field::dev), b"254:1");
+                assert_eq!(ev.get_str(field::path), b"/usr/a b");
+                assert_eq!(ev.get(field::ruleset_version), 1);
+            }
+            EventKind::AddRuleNet => assert_eq!(ev.get(field::port), 443),
+            EventKind::CreateDomain => {
+                assert_eq!((ev.get(field::domain), ev.get(field::parent)), (0x20, 0x10))
+            }
+            EventKind::FreeDomain => assert_eq!(ev.get(field::denials), 9),
+            EventKind::CheckRuleFs => assert_eq!(ev.grants(), &[4, 0, 4]),
+            EventKind::CheckRuleNet => assert_eq!(ev.grants(), &[2]),
+            EventKind::DenyAccessFs => {
+                assert_eq!(ev.get(field::domain), 0x1c1407c26);
+                assert_eq!(ev.get_str(field::path), b"/etc/passwd");
+                assert_eq!((ev.get(field::same_exec), ev.get(field::logged)), (1, 0));
+            }
+            EventKind::DenyScopeSignal => {
+                assert_eq!(ev.get(field::target_pid), 77);
+                assert_eq!(ev.get_str(field::target_comm), b"nginx");
+            }
+            EventKind::DenyScopeAbstractUnixSocket => {
+                assert_eq!(ev.get_str(field::sun_path), b"\0/tmp/.X11-unix/X0")
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn april_revision_and_unknown_fields() {
+    let ev = decode(
+        "landlock_deny_access_fs",
+        &[
+            ("u64", "domain", V::U64(9)),
+            ("u32", "same_exec", V::U32(0)),
+            ("u32", "log_same_exec", V::U32(1)),
+            ("u32", "log_new_exec", V::U32(1)),
+            ("u32", "blockers", V::U32(4)),
+            ("u32", "future_field", V::U32(5)),
+            ("char", "path", V::Str(b"/x")),
+        ],
+    );
+    assert_eq!(ev.get(field::logged), 1);
+    let extra: Vec<(&str, &[u8])> = ev.extras().iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
+    assert!(extra.contains(&("future_field", b"5")), "{extra:?}");
+    let ev = decode(
+        "landlock_restrict_self",
+        &[
+            ("u64", "ruleset_id", V::U64(1)),
+            ("u32", "ruleset_version", V::U32(2)),
+            ("u64", "domain_id", V::U64(3)),
+            ("u64", "parent_id", V::U64(0)),
+        ],
+    );
+    assert_eq!(ev.kind(), Some(EventKind::CreateDomain));
+    assert_eq!(ev.get(field::domain), 3);
+}
+
+#[test]
+fn bad_records_are_errors_not_panics() {
+    let (text, rec) =
+        build("landlock_free_domain", 7, &[("u64", "domain", V::U64(1)), ("u64", "denials", V::U64(2))]);
+    let fmt = Format::parse(&text).unwrap();
+    assert!(fmt.decode(&rec[..10]).unwrap_err().contains("too short"));
+    assert!(Format::parse("ID: 3\n").unwrap_err().contains("name"));
+    assert!(Format::parse("name: x\nID: y\n").unwrap_err().contains("bad ID"));
+    let unknown = Format { name: "landlock_nope".into(), ..fmt.clone() };
+    let values = fmt.decode(&rec).unwrap();
+    assert!(
+        to_event(&unknown, &values, &Header::default(), 0, &mut Event::new())
+            .unwrap_err()
+            .contains("unknown")
+    );
+}

@@ -1,0 +1,384 @@
+//! Live tests through the real binary: real BPF, real audit, a real
+//! sandboxed workload (examples/sandboxer). They need root; elsewhere they
+//! say why they skip, and with LANDTRACE_REQUIRE_LIVE=1 (as in CI) a test
+//! that cannot run fails. They run one at a time: they share the kernel's
+//! audit setting.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn landtrace() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_landtrace"))
+}
+
+/// The sandboxer binary `cargo test` built next to landtrace.
+fn sandboxer() -> PathBuf {
+    let p = Path::new(env!("CARGO_BIN_EXE_landtrace")).parent().unwrap().join("sandboxer");
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo test --workspace` (it builds examples/sandboxer)",
+        p.display()
+    );
+    p
+}
+
+fn live(test: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
+    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let required = std::env::var_os("LANDTRACE_REQUIRE_LIVE").is_some_and(|v| v == "1");
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    // SAFETY: landlock_create_ruleset(NULL, 0, VERSION) only queries.
+    let abi = unsafe { libc::syscall(444, std::ptr::null::<u8>(), 0usize, 1u32) };
+    let reason = if !root {
+        Some("needs root (BPF and audit)".to_string())
+    } else if abi < 6 {
+        Some(format!("needs Landlock ABI 6 or later (this kernel: {abi})"))
+    } else {
+        None
+    };
+    match reason {
+        None => Some(guard),
+        Some(r) if required => panic!("{test}: live test cannot run: {r}"),
+        Some(r) => {
+            eprintln!("skipping {test}: {r}");
+            None
+        }
+    }
+}
+
+fn audit_enabled() -> u32 {
+    landtrace_runtime::live::audit::status().map(|s| s.enabled).unwrap()
+}
+
+fn bpf_programs() -> String {
+    let out =
+        Command::new("bpftool").args(["prog", "show"]).output().expect("bpftool (apt-get install bpftool)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Whether landtrace's programs are gone (the kernel frees them shortly
+/// after their last descriptor closes, so allow it a moment).
+fn no_landtrace_programs() -> bool {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        if !bpf_programs().contains(" lt_") {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+struct Run {
+    code: Option<i32>,
+    events: Vec<Value>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = Command::new(landtrace()).args(args).env("NO_COLOR", "1").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let events = stdout.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).collect();
+    Run { code: out.status.code(), events, stdout, stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+}
+
+fn of<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["event"] == name).collect()
+}
+
+fn hex(v: &Value) -> u64 {
+    u64::from_str_radix(v.as_str().unwrap(), 16).unwrap()
+}
+
+/// The sandboxer with two layers, a net rule and every kind of denial,
+/// under `landtrace -c`: every event and field, compat and audit joined.
+#[test]
+fn sandboxed_workload_under_c() {
+    let Some(_serial) = live("sandboxed_workload_under_c") else { return };
+    let before = audit_enabled();
+    let name = format!("lt-test-{}", std::process::id());
+    let cmd = format!(
+        "{} --layers 2 --port 8443 --listen-abstract {name} read /etc/passwd write /tmp/landtrace-live-test.txt connect 443 bind 8080 signal 1 abstract {name}",
+        sandboxer().display()
+    );
+    let r = run(&["-f", "json", "-c", &cmd]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stderr.contains("command exited with status 0"), "{}", r.stderr);
+    let ev = &r.events;
+    assert!(ev.iter().all(|e| e["type"] == "event"), "{}", r.stdout);
+
+    // Two identical rulesets: every fs right of the ABI, TCP, both scopes.
+    let rulesets = of(ev, "create_ruleset");
+    assert_eq!(rulesets.len(), 2, "{}", r.stdout);
+    for rs in &rulesets {
+        assert_eq!(rs["source"], "compat");
+        assert_eq!(rs["handled_fs_raw"], 0xffff);
+        assert_eq!(rs["handled_net"], serde_json::json!(["BIND_TCP", "CONNECT_TCP"]));
+        assert_eq!(rs["scoped"], serde_json::json!(["ABSTRACT_UNIX_SOCKET", "SIGNAL"]));
+        assert!(rs["fd"].as_i64().unwrap() >= 3);
+    }
+    // The read-only rules, by their resolved paths, and the port rule.
+    let mut want: Vec<String> = ["/usr", "/lib", "/lib64", "/bin", "/sbin"]
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .map(|p| p.display().to_string())
+        .collect();
+    want.sort();
+    want.dedup();
+    let first = rulesets[0]["ruleset"].as_str().unwrap();
+    let mut paths: Vec<String> = of(ev, "add_rule_fs")
+        .iter()
+        .filter(|e| e["ruleset"] == first)
+        .map(|e| {
+            assert_eq!(e["access_rights"], serde_json::json!(["EXECUTE", "READ_FILE", "READ_DIR"]));
+            e["path"].as_str().unwrap().to_string()
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths, want);
+    let versions: Vec<i64> = of(ev, "add_rule_fs")
+        .iter()
+        .filter(|e| e["ruleset"] == first)
+        .map(|e| e["ruleset_version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, (0..versions.len() as i64).collect::<Vec<_>>());
+    let net = of(ev, "add_rule_net");
+    assert_eq!(net.len(), 2);
+    assert!(
+        net.iter().all(
+            |e| e["port"] == 8443 && e["access_rights"] == serde_json::json!(["BIND_TCP", "CONNECT_TCP"])
+        )
+    );
+
+    // Two nested domains: the second's parent is the first.
+    let domains = of(ev, "create_domain");
+    assert_eq!(domains.len(), 2, "{}", r.stdout);
+    let (outer, inner) = (hex(&domains[0]["domain"]), hex(&domains[1]["domain"]));
+    assert!(outer != 0 && inner != 0 && outer != inner);
+    assert_eq!(hex(&domains[0]["parent"]), 0);
+    assert_eq!(hex(&domains[1]["parent"]), outer);
+    let enforced = of(ev, "enforce_domain");
+    assert_eq!(enforced.len(), 2);
+    assert!(enforced.iter().all(|e| e["no_new_privs"] == true && e["complete"] == true));
+
+    // The denials (from audit) name the innermost domain, as compat saw it.
+    let pid = domains[0]["pid"].as_u64().unwrap();
+    let fs = of(ev, "deny_access_fs");
+    assert_eq!(fs.len(), 2, "{}", r.stdout);
+    assert_eq!(fs[0]["path"], "/etc/passwd");
+    assert_eq!(fs[0]["blockers"], serde_json::json!(["READ_FILE"]));
+    assert_eq!(fs[1]["path"], "/tmp");
+    assert_eq!(fs[1]["blockers"], serde_json::json!(["MAKE_REG"]));
+    let net = of(ev, "deny_access_net");
+    assert_eq!(net.len(), 2);
+    assert_eq!(
+        (net[0]["dport"].as_u64(), net[0]["blockers"].clone()),
+        (Some(443), serde_json::json!(["CONNECT_TCP"]))
+    );
+    assert_eq!(
+        (net[1]["sport"].as_u64(), net[1]["blockers"].clone()),
+        (Some(8080), serde_json::json!(["BIND_TCP"]))
+    );
+    let sig = of(ev, "deny_scope_signal");
+    assert_eq!(sig.len(), 1);
+    assert_eq!(sig[0]["target_pid"], 1);
+    let unix = of(ev, "deny_scope_abstract_unix_socket");
+    assert_eq!(unix.len(), 1);
+    assert_eq!(unix[0]["sun_path"], format!("\u{0}{name}"));
+    for d in fs.iter().chain(&net).chain(&sig).chain(&unix) {
+        assert_eq!(d["source"], "audit");
+        assert_eq!(hex(&d["domain"]), inner, "{d}");
+        assert_eq!(d["pid"].as_u64(), Some(pid));
+        assert_eq!(d["same_exec"], true);
+        assert_eq!(d["logged"], true);
+    }
+    // The innermost domain is freed with its six denials.
+    let freed = of(ev, "free_domain");
+    assert!(freed.iter().any(|e| hex(&e["domain"]) == inner && e["denials"] == 6), "{}", r.stdout);
+    assert!(!of(ev, "free_ruleset").is_empty());
+
+    // Nothing left behind.
+    assert_eq!(audit_enabled(), before, "the audit setting was not restored");
+    assert!(no_landtrace_programs(), "BPF programs outlived landtrace:\n{}", bpf_programs());
+}
+
+/// With -c, a sandboxed process that is not the command's is not reported.
+#[test]
+fn c_scoping_excludes_unrelated_processes() {
+    let Some(_serial) = live("c_scoping_excludes_unrelated_processes") else { return };
+    // Starts before landtrace attaches, sandboxes itself while it traces.
+    let mut other = Command::new("sh")
+        .args([
+            "-c",
+            &format!("sleep 0.6; exec {} read /etc/shadow sleep 200 read /etc/shadow", sandboxer().display()),
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let cmd = format!("sleep 1; exec {} read /etc/passwd", sandboxer().display());
+    let r = run(&["-f", "json", "-c", &cmd]);
+    other.wait().unwrap();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let paths: Vec<&str> = r.events.iter().filter_map(|e| e["path"].as_str()).collect();
+    assert!(paths.contains(&"/etc/passwd"), "{}", r.stdout);
+    assert!(!paths.contains(&"/etc/shadow"), "an unrelated process leaked in:\n{}", r.stdout);
+    let pids: std::collections::BTreeSet<u64> =
+        r.events.iter().filter_map(|e| e["pid"].as_u64()).filter(|p| *p != 0).collect();
+    assert_eq!(pids.len(), 1, "events of several processes: {pids:?}");
+    assert_eq!(of(&r.events, "create_ruleset").len(), 1);
+}
+
+/// `record` writes JSON lines that replay to identical events.
+#[test]
+fn record_then_replay() {
+    let Some(_serial) = live("record_then_replay") else { return };
+    let file = std::env::temp_dir().join(format!("landtrace-record-{}.jsonl", std::process::id()));
+    let cmd = format!("{} --port 80 read /etc/passwd connect 443", sandboxer().display());
+    let rec = Command::new(landtrace())
+        .args(["record", "-o", file.to_str().unwrap(), "-c", &cmd])
+        .output()
+        .unwrap();
+    assert!(rec.status.success(), "{}", String::from_utf8_lossy(&rec.stderr));
+    let recorded = std::fs::read_to_string(&file).unwrap();
+    assert!(recorded.lines().count() >= 8, "{recorded}");
+    let replayed = run(&["--replay", file.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(replayed.code, Some(0));
+    assert_eq!(replayed.stdout, recorded);
+    let summary = run(&["--replay", file.to_str().unwrap(), "-e", "on deny_* { @[event, comm] = count() }"]);
+    let name = sandboxer().file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        summary.stdout.contains(&format!("@[deny_access_fs, {name}]: 1")),
+        "{}\nrecorded:\n{recorded}\nstderr:\n{}",
+        summary.stdout,
+        String::from_utf8_lossy(&rec.stderr)
+    );
+    assert!(summary.stdout.contains(&format!("@[deny_access_net, {name}]: 1")), "{}", summary.stdout);
+    let _ = std::fs::remove_file(file);
+}
+
+/// Without -c: a ready line on --ready-fd, then SIGTERM ends the run
+/// cleanly: END runs, maps print, probes detach, audit is restored.
+#[test]
+fn ready_fd_then_sigterm() {
+    let Some(_serial) = live("ready_fd_then_sigterm") else { return };
+    let before = audit_enabled();
+    let mut fds = [0; 2];
+    // SAFETY: pipe fills two descriptors.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (read_fd, write_fd) = (fds[0], fds[1]);
+    let mut child = Command::new(landtrace())
+        .args([
+            "--ready-fd",
+            &write_fd.to_string(),
+            "-e",
+            "on create_ruleset { @[comm] = count() } END { printf(\"end\\n\") }",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // SAFETY: the parent's copy of the write end is not needed.
+    unsafe { libc::close(write_fd) };
+    // SAFETY: read_fd is ours.
+    let mut ready =
+        BufReader::new(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(read_fd) });
+    let mut line = String::new();
+    ready.read_line(&mut line).unwrap();
+    assert!(line.starts_with("ready "), "{line:?}");
+    assert!(bpf_programs().contains(" lt_"));
+    let out = Command::new(sandboxer()).args(["read", "/etc/passwd"]).output().unwrap();
+    assert!(out.status.success());
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: signalling our child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "landtrace did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = child.wait().unwrap();
+    let mut stdout = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(stdout.contains("end\n"), "{stdout}");
+    assert!(stdout.contains("@[sandboxer]: 1"), "{stdout}");
+    assert!(no_landtrace_programs(), "BPF programs outlived landtrace:\n{}", bpf_programs());
+    assert_eq!(audit_enabled(), before);
+}
+
+/// -p follows a running process and ends when it exits.
+#[test]
+fn p_follows_a_running_process() {
+    let Some(_serial) = live("p_follows_a_running_process") else { return };
+    let mut target = Command::new("sh")
+        .args(["-c", &format!("sleep 1; exec {} read /etc/passwd", sandboxer().display())])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let r = run(&[
+        "-p",
+        &target.id().to_string(),
+        "-e",
+        "on create_domain, deny_access_fs { print(event, pid) }",
+    ]);
+    target.wait().unwrap();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let pid = target.id();
+    assert!(r.stdout.contains(&format!("create_domain {pid}")), "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("deny_access_fs {pid}")), "{}", r.stdout);
+}
+
+/// Clauses naming events the sources cannot produce are warned about
+/// (an error with --strict); only compat is used when asked.
+#[test]
+fn source_choice_and_warnings() {
+    let Some(_serial) = live("source_choice_and_warnings") else { return };
+    let r = run(&["-e", "on check_rule_fs, create_ruleset { print(event) }", "-c", "true"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stderr.contains("source auto: compat + audit"), "{}", r.stderr);
+    assert!(r.stderr.contains("compat + audit cannot produce check_rule_fs"), "{}", r.stderr);
+    let r = run(&["--strict", "-e", "on check_rule_fs", "-c", "true"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    let before = audit_enabled();
+    let r = run(&[
+        "--source",
+        "compat",
+        "-f",
+        "json",
+        "-e",
+        "on *",
+        "-c",
+        &format!("{} read /etc/passwd", sandboxer().display()),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.events.iter().all(|e| e["source"] == "compat"), "{}", r.stdout);
+    assert!(!of(&r.events, "create_domain").is_empty());
+    assert!(!r.stderr.contains("audit"), "{}", r.stderr);
+    assert_eq!(audit_enabled(), before);
+}
+
+/// Without privileges, landtrace says what is missing and suggests --replay.
+#[test]
+fn unprivileged_users_are_told_what_is_missing() {
+    let Some(_serial) = live("unprivileged_users_are_told_what_is_missing") else { return };
+    let out = Command::new("setpriv")
+        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups", "--inh-caps=-all"])
+        .arg(landtrace())
+        .args(["-e", "on *"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("CAP_BPF and CAP_PERFMON"), "{stderr}");
+    assert!(stderr.contains("--replay"), "{stderr}");
+}
