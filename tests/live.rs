@@ -335,7 +335,7 @@ fn p_follows_a_running_process() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let pid = target.id();
     assert!(r.stdout.contains(&format!("create_domain {pid}")), "{}", r.stdout);
-    assert!(r.stdout.contains(&format!("deny_access_fs {pid}")), "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("deny_access_fs {pid}")), "{}\n{}", r.stdout, r.stderr);
 }
 
 /// Clauses naming events the sources cannot produce are warned about

@@ -3,28 +3,21 @@
  * The compat source: Landlock events from the syscall tracepoints, for
  * kernels without Landlock tracepoints (5.13+; domain IDs on 6.15+).
  *
- * The sys_enter tracepoints save the arguments; the sys_exit ones emit a
+ * Two BTF tracepoints on the raw syscall entry and exit pick out the
+ * Landlock syscalls (and close): entry saves the arguments; exit emits a
  * record only when the syscall succeeded, reading what the caller passed
  * from user memory and, after landlock_restrict_self, the new domain from
  * the task's credentials (through CO-RE, at the offset of the Landlock
- * credential blob that userspace calibrates at start-up).
+ * credential blob that userspace calibrates at start-up). Raw tracepoints
+ * also detach at once, where each perf-event tracepoint waits for a grace
+ * period.
  */
 #include "common.h"
 
-/* Layout of the syscalls:sys_enter_* and sys_exit_* records. */
-struct sys_enter_ctx {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
-	__u64 args[6];
-};
-
-struct sys_exit_ctx {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
-	__s64 ret;
-};
+#define LT_SYS_CLOSE 3
+#define LT_SYS_CREATE_RULESET 444
+#define LT_SYS_ADD_RULE 445
+#define LT_SYS_RESTRICT_SELF 446
 
 struct lt_args {
 	__u64 a[4];
@@ -56,9 +49,7 @@ static __always_inline __u32 current_tid(void)
 	return (__u32)bpf_get_current_pid_tgid();
 }
 
-/* Saves the first `n` arguments (a constant): reading past the record of
- * a syscall with fewer arguments makes the kernel refuse to attach. */
-static __always_inline int save_args(struct sys_enter_ctx *ctx, int n)
+static __always_inline int save_args(struct pt_regs *regs)
 {
 	struct lt_config *c = lt_get_config();
 	if (!c)
@@ -66,14 +57,7 @@ static __always_inline int save_args(struct sys_enter_ctx *ctx, int n)
 	__u32 tid = current_tid();
 	if (tid != c->calibration_tid && !lt_is_tracked(c))
 		return 0;
-	struct lt_args a = {};
-	a.a[0] = ctx->args[0];
-	if (n > 1)
-		a.a[1] = ctx->args[1];
-	if (n > 2)
-		a.a[2] = ctx->args[2];
-	if (n > 3)
-		a.a[3] = ctx->args[3];
+	struct lt_args a = {.a = {regs->di, regs->si, regs->dx, regs->r10}};
 	bpf_map_update_elem(&lt_args, &tid, &a, BPF_ANY);
 	return 0;
 }
@@ -113,23 +97,16 @@ static __always_inline __u64 ruleset_key(long fd, const struct lt_config *c)
 	return p ? ((__u64)p ^ c->key_secret) : 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_landlock_create_ruleset")
-int lt_enter_create_ruleset(struct sys_enter_ctx *ctx)
-{
-	return save_args(ctx, 3);
-}
-
-SEC("tracepoint/syscalls/sys_exit_landlock_create_ruleset")
-int lt_exit_create_ruleset(struct sys_exit_ctx *ctx)
+static __always_inline int exit_create_ruleset(long ret)
 {
 	struct lt_args a;
 	if (!take_args(&a))
 		return 0;
 	struct lt_config *c = lt_get_config();
 	/* flags ask for the ABI version or errata: no ruleset is made. */
-	if (!c || ctx->ret < 0 || a.a[2] != 0)
+	if (!c || ret < 0 || a.a[2] != 0)
 		return 0;
-	__u64 key = ruleset_key(ctx->ret, c);
+	__u64 key = ruleset_key(ret, c);
 	if (key) {
 		__u8 one = 1;
 		bpf_map_update_elem(&lt_rulesets, &key, &one, BPF_ANY);
@@ -154,16 +131,10 @@ int lt_exit_create_ruleset(struct sys_exit_ctx *ctx)
 	r->handled_fs = attr[0];
 	r->handled_net = attr[1];
 	r->scoped = attr[2];
-	r->fd = ctx->ret;
+	r->fd = ret;
 	r->attr_size = size;
 	bpf_ringbuf_submit(r, 0);
 	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_landlock_add_rule")
-int lt_enter_add_rule(struct sys_enter_ctx *ctx)
-{
-	return save_args(ctx, 4);
 }
 
 /* The add_rule_fs record is built here: it is too large for the stack. */
@@ -223,14 +194,13 @@ static __always_inline void record_path(struct lt_add_rule_fs *r, struct file *f
 	r->nsteps = steps;
 }
 
-SEC("tracepoint/syscalls/sys_exit_landlock_add_rule")
-int lt_exit_add_rule(struct sys_exit_ctx *ctx)
+static __always_inline int exit_add_rule(long ret)
 {
 	struct lt_args a;
 	if (!take_args(&a))
 		return 0;
 	struct lt_config *c = lt_get_config();
-	if (!c || ctx->ret != 0)
+	if (!c || ret != 0)
 		return 0;
 	__u64 key = ruleset_key(a.a[0], c);
 	const void *uattr = (const void *)a.a[2];
@@ -281,12 +251,6 @@ int lt_exit_add_rule(struct sys_exit_ctx *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_landlock_restrict_self")
-int lt_enter_restrict_self(struct sys_enter_ctx *ctx)
-{
-	return save_args(ctx, 2);
-}
-
 /* The Landlock domain pointer in the current credentials. */
 static __always_inline struct landlock_ruleset *cred_domain(long offset)
 {
@@ -328,14 +292,13 @@ static __always_inline int calibrate(const struct lt_config *c)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_landlock_restrict_self")
-int lt_exit_restrict_self(struct sys_exit_ctx *ctx)
+static __always_inline int exit_restrict_self(long ret)
 {
 	struct lt_args a;
 	if (!take_args(&a))
 		return 0;
 	struct lt_config *c = lt_get_config();
-	if (!c || ctx->ret != 0)
+	if (!c || ret != 0)
 		return 0;
 	if (current_tid() == c->calibration_tid)
 		return calibrate(c);
@@ -366,13 +329,12 @@ int lt_exit_restrict_self(struct sys_exit_ctx *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_close")
-int lt_enter_close(struct sys_enter_ctx *ctx)
+static __always_inline int enter_close(long fd)
 {
 	struct lt_config *c = lt_get_config();
 	if (!c)
 		return 0;
-	struct file *f = fd_file(ctx->args[0]);
+	struct file *f = fd_file(fd);
 	if (!f)
 		return 0;
 	void *p = BPF_CORE_READ(f, private_data);
@@ -393,6 +355,33 @@ int lt_enter_close(struct sys_enter_ctx *ctx)
 	lt_fill_header(&r->h, LT_FREE_RULESET, sizeof(*r));
 	r->ruleset = key;
 	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int lt_sys_enter(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	long id = (long)ctx[1];
+	if (id == LT_SYS_CLOSE)
+		return enter_close(regs->di);
+	if (id >= LT_SYS_CREATE_RULESET && id <= LT_SYS_RESTRICT_SELF)
+		return save_args(regs);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int lt_sys_exit(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	long ret = (long)ctx[1];
+	long id = regs->orig_ax;
+	if (id == LT_SYS_CREATE_RULESET)
+		return exit_create_ruleset(ret);
+	if (id == LT_SYS_ADD_RULE)
+		return exit_add_rule(ret);
+	if (id == LT_SYS_RESTRICT_SELF)
+		return exit_restrict_self(ret);
 	return 0;
 }
 

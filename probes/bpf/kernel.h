@@ -97,6 +97,15 @@ struct task_struct {
 	struct signal_struct *signal;
 };
 
+/* x86_64 syscall arguments: di, si, dx, r10, r8, r9; the number in orig_ax. */
+struct pt_regs {
+	unsigned long r10;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+};
+
 struct landlock_hierarchy {
 	struct landlock_hierarchy *parent;
 	__u64 id;

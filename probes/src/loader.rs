@@ -63,28 +63,25 @@ fn map_err(name: &'static str, e: impl std::fmt::Display) -> ProbeError {
 /// Where a program attaches.
 #[derive(Clone, Copy, Debug)]
 enum Target {
-    /// A tracefs tracepoint (category, name).
-    Tracepoint(&'static str, &'static str),
     /// A BTF tracepoint (tp_btf) by name.
     Btf(&'static str),
 }
 
 /// The compat source's programs.
 const COMPAT_PROGRAMS: &[(&str, Target)] = &[
-    ("lt_enter_create_ruleset", Target::Tracepoint("syscalls", "sys_enter_landlock_create_ruleset")),
-    ("lt_exit_create_ruleset", Target::Tracepoint("syscalls", "sys_exit_landlock_create_ruleset")),
-    ("lt_enter_add_rule", Target::Tracepoint("syscalls", "sys_enter_landlock_add_rule")),
-    ("lt_exit_add_rule", Target::Tracepoint("syscalls", "sys_exit_landlock_add_rule")),
-    ("lt_enter_restrict_self", Target::Tracepoint("syscalls", "sys_enter_landlock_restrict_self")),
-    ("lt_exit_restrict_self", Target::Tracepoint("syscalls", "sys_exit_landlock_restrict_self")),
-    ("lt_enter_close", Target::Tracepoint("syscalls", "sys_enter_close")),
+    ("lt_sys_enter", Target::Btf("sys_enter")),
+    ("lt_sys_exit", Target::Btf("sys_exit")),
     ("lt_fork", Target::Btf("sched_process_fork")),
 ];
 
 /// A loaded BPF object: its programs, configuration and ring buffer.
+/// An attachment; dropping it detaches.
+type Link = Box<dyn Send>;
+
 pub struct ProbeSet {
-    /// Links made here (closed, so detached, before `bpf` goes).
-    links: Vec<OwnedFd>,
+    /// The attachments, owned here so that they are dropped (detached) all
+    /// at once and before `bpf`.
+    links: Vec<Link>,
     bpf: Ebpf,
     object: &'static str,
     ring: Option<RingBuf<MapData>>,
@@ -92,38 +89,37 @@ pub struct ProbeSet {
 }
 
 impl ProbeSet {
-    fn open(object: &'static str, bytes: &[u8], btf: &Btf, ring_bytes: u32) -> Result<ProbeSet, ProbeError> {
+    /// Loads an object. aya's loader reads the kernel BTF itself for the
+    /// CO-RE relocations, and frees it when done.
+    fn open(object: &'static str, bytes: &[u8], ring_bytes: u32) -> Result<ProbeSet, ProbeError> {
         let bpf = EbpfLoader::new()
-            .btf(Some(btf))
             .map_max_entries("lt_events", ring_bytes)
             .load(bytes)
             .map_err(|source| ProbeError::Object { object, source })?;
         Ok(ProbeSet { links: Vec::new(), bpf, object, ring: None, attached: Vec::new() })
     }
 
-    /// The compat source (syscall tracepoints), loaded and verified but not
-    /// attached. `ring_bytes` is the ring buffer size (a power of two).
-    pub fn compat(btf: &Btf, ring_bytes: u32) -> Result<ProbeSet, ProbeError> {
-        let mut set = ProbeSet::open("compat.bpf.o", crate::COMPAT_OBJ, btf, ring_bytes)?;
+    /// The compat source, loaded and verified but not attached. `ring_bytes`
+    /// is the ring buffer size (a power of two).
+    pub fn compat(ring_bytes: u32) -> Result<ProbeSet, ProbeError> {
+        let mut set = ProbeSet::open("compat.bpf.o", crate::COMPAT_OBJ, ring_bytes)?;
+        // The BTF tracepoints need the kernel's BTF to find their targets;
+        // read it only now that the loader's copy is gone, to keep the
+        // memory peak to one copy.
+        let btf = kernel_btf()?;
         for &(name, target) in COMPAT_PROGRAMS {
-            let prog =
-                set.bpf.program_mut(name).ok_or_else(|| map_err("program", format!("{name} missing")))?;
+            let prog = set.bpf.program_mut(name).ok_or_else(|| map_err("program", format!("{name} missing")))?;
             let result = match target {
-                Target::Tracepoint(..) => <&mut TracePoint>::try_from(prog)
-                    .map_err(|e| (name, e))
-                    .and_then(|p| p.load().map_err(|e| (name, e))),
-                Target::Btf(tp) => <&mut BtfTracePoint>::try_from(prog)
-                    .map_err(|e| (name, e))
-                    .and_then(|p| p.load(tp, btf).map_err(|e| (name, e))),
+                Target::Btf(tp) => <&mut BtfTracePoint>::try_from(prog).and_then(|p| p.load(tp, &btf)),
             };
-            result.map_err(|(program, source)| ProbeError::Load { program, source })?;
+            result.map_err(|source| ProbeError::Load { program: name, source })?;
         }
         Ok(set)
     }
 
     /// The generic tracepoint program, loaded but not attached.
-    pub fn generic(btf: &Btf, ring_bytes: u32) -> Result<ProbeSet, ProbeError> {
-        let mut set = ProbeSet::open("tracepoint.bpf.o", crate::TRACEPOINT_OBJ, btf, ring_bytes)?;
+    pub fn generic(ring_bytes: u32) -> Result<ProbeSet, ProbeError> {
+        let mut set = ProbeSet::open("tracepoint.bpf.o", crate::TRACEPOINT_OBJ, ring_bytes)?;
         let prog = set
             .bpf
             .program_mut("lt_tracepoint")
@@ -137,19 +133,18 @@ impl ProbeSet {
     /// Attaches every compat program.
     pub fn attach_compat(&mut self) -> Result<(), ProbeError> {
         for &(name, target) in COMPAT_PROGRAMS {
-            let prog =
-                self.bpf.program_mut(name).ok_or_else(|| map_err("program", format!("{name} missing")))?;
-            let (where_, result) = match target {
-                Target::Tracepoint(cat, tp) => (
-                    format!("tracepoint {cat}:{tp}"),
-                    <&mut TracePoint>::try_from(prog).and_then(|p| p.attach(cat, tp).map(|_| ())),
-                ),
+            let prog = self.bpf.program_mut(name).ok_or_else(|| map_err("program", format!("{name} missing")))?;
+            let (where_, result): (String, Result<Link, ProgramError>) = match target {
                 Target::Btf(tp) => (
                     format!("tp_btf {tp}"),
-                    <&mut BtfTracePoint>::try_from(prog).and_then(|p| p.attach().map(|_| ())),
+                    <&mut BtfTracePoint>::try_from(prog).and_then(|p| {
+                        let id = p.attach()?;
+                        p.take_link(id).map(|l| Box::new(l) as Link)
+                    }),
                 ),
             };
-            result.map_err(|source| ProbeError::Attach { program: name, target: where_.clone(), source })?;
+            let link = result.map_err(|source| ProbeError::Attach { program: name, target: where_.clone(), source })?;
+            self.links.push(link);
             self.attached.push(where_);
         }
         Ok(())
@@ -183,8 +178,8 @@ impl ProbeSet {
         let prog_fd = tp.fd().map_err(attach_err)?.as_fd().as_raw_fd();
         let (perf, link) = attach_with_cookie(prog_fd, id, id as u64)
             .map_err(|e| ProbeError::Map { name: "attach", detail: format!("{target}: {e}") })?;
-        self.links.push(link);
-        self.links.push(perf);
+        self.links.push(Box::new(link));
+        self.links.push(Box::new(perf));
         self.attached.push(target);
         Ok(())
     }
@@ -235,6 +230,25 @@ impl ProbeSet {
 
     pub fn object(&self) -> &'static str {
         self.object
+    }
+
+    /// Detaches every program. Each detach of a tracepoint waits for the
+    /// kernel's grace period (tens of milliseconds), so they are dropped
+    /// in parallel: the grace periods overlap instead of adding up.
+    pub fn detach(&mut self) {
+        let links = std::mem::take(&mut self.links);
+        std::thread::scope(|s| {
+            for link in links {
+                s.spawn(move || drop(link));
+            }
+        });
+        self.attached.clear();
+    }
+}
+
+impl Drop for ProbeSet {
+    fn drop(&mut self) {
+        self.detach();
     }
 }
 

@@ -2,7 +2,7 @@
 //! kernel. They need root; elsewhere they say why they skip, and with
 //! LANDTRACE_REQUIRE_LIVE=1 (as in CI) a test that cannot run fails.
 
-use landtrace_probes::loader::{ProbeSet, kernel_btf};
+use landtrace_probes::loader::ProbeSet;
 use landtrace_probes::records::{self, Config, TP_ANY_TASK};
 use landtrace_runtime::live::tracepoint::{Format, RawValue};
 use landtrace_runtime::live::{ensure_tracefs, proc};
@@ -45,8 +45,7 @@ fn generic_tracepoint_machinery_on_a_real_tracepoint() {
     }
     let text = std::fs::read_to_string("/sys/kernel/tracing/events/sched/sched_process_exec/format").unwrap();
     let format = Format::parse(&text).unwrap();
-    let btf = kernel_btf().unwrap();
-    let mut set = ProbeSet::generic(&btf, 1 << 20).unwrap();
+    let mut set = ProbeSet::generic(1 << 20).unwrap();
     set.set_config(Config { cred_offset: -1, ..Config::default() }).unwrap();
     set.attach_generic("sched", "sched_process_exec", format.id, format.tp_config(TP_ANY_TASK)).unwrap();
     assert!(loaded_programs().contains("lt_tracepoint"));

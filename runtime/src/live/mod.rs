@@ -17,7 +17,7 @@ use crate::engine::Engine;
 use crate::source::Pending;
 use landtrace_compiler::record::Event;
 use landtrace_compiler::schema::{EventKind, SourceKind, field};
-use landtrace_probes::loader::{ProbeError, ProbeSet, kernel_btf};
+use landtrace_probes::loader::{ProbeError, ProbeSet};
 use landtrace_probes::records::{self, Config, TP_ANY_TASK};
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
@@ -28,9 +28,12 @@ use std::time::{Duration, Instant};
 /// Where tracefs is mounted.
 pub const TRACEFS: &str = "/sys/kernel/tracing";
 
-/// How long to keep reading after the traced process exits, for the audit
-/// records and frees that follow it.
-const GRACE: Duration = Duration::from_millis(250);
+/// How long to keep reading audit records after the traced process exits,
+/// at most: the records of its last denials, and the release of its domains
+/// (logged from a kernel worker shortly after; once every domain is seen
+/// released, audit has delivered everything before it). BPF records are
+/// all in by then.
+const AUDIT_GRACE: Duration = Duration::from_millis(300);
 
 /// The handled-fs mask of the calibration ruleset: distinctive, and only
 /// rights every kernel with domain IDs supports.
@@ -171,9 +174,17 @@ struct Scope {
     root: Option<u32>,
     domains: HashSet<u64>,
     rulesets: HashSet<u64>,
+    /// Domains of the scope seen freed.
+    freed: HashSet<u64>,
 }
 
 impl Scope {
+    /// Whether every domain the scope made is freed (audit has nothing
+    /// more to say about them).
+    fn all_freed(&self) -> bool {
+        self.domains.iter().all(|d| self.freed.contains(d))
+    }
+
     /// Remembers the domain and ruleset of an event in scope.
     fn note(&mut self, ev: &Event) {
         let Some(kind) = ev.kind() else { return };
@@ -202,6 +213,9 @@ impl Scope {
             || ruleset.is_some_and(|r| self.rulesets.contains(&r)) && matches!(kind, EventKind::FreeRuleset);
         if by_task {
             self.note(ev);
+        }
+        if (by_task || by_object) && kind == EventKind::FreeDomain {
+            self.freed.insert(ev.get(field::domain));
         }
         by_task || by_object
     }
@@ -358,10 +372,9 @@ pub fn run(
         calibration_mask: CALIBRATION_MASK,
         filter_pids: root.is_some() as u32,
     };
-    let btf = if needs_bpf || track { Some(kernel_btf()?) } else { None };
     let mut compat = None;
     if uses(SourceKind::Compat) || track {
-        let mut set = ProbeSet::compat(btf.as_ref().expect("btf"), opts.ring_bytes)?;
+        let mut set = ProbeSet::compat(opts.ring_bytes)?;
         set.set_config(config)?;
         if let Some(pid) = root {
             set.track(pid)?;
@@ -381,7 +394,7 @@ pub fn run(
     let mut generic = None;
     let mut formats = Formats::new();
     if uses(SourceKind::Tracepoint) {
-        let mut set = ProbeSet::generic(btf.as_ref().expect("btf"), opts.ring_bytes)?;
+        let mut set = ProbeSet::generic(opts.ring_bytes)?;
         set.set_config(config)?;
         if let Some(pid) = root {
             set.track(pid)?;
@@ -444,10 +457,11 @@ pub fn run(
 
     let mut summary = LiveSummary::default();
     let mut decoder = compat::CompatDecoder::new(boot);
-    let mut scope = Scope { root, domains: HashSet::new(), rulesets: HashSet::new() };
+    let mut scope = Scope { root, domains: HashSet::new(), rulesets: HashSet::new(), freed: HashSet::new() };
     let mut pending = Pending::default();
     let mut ev = Event::new();
     let mut ending: Option<Instant> = None;
+    let mut target_exited = false;
     let mut compat_domains: HashSet<u64> = HashSet::new();
     loop {
         // Wait for the next thing to do.
@@ -484,9 +498,13 @@ pub fn run(
             ending = Some(Instant::now());
         }
         if target_fd.is_some_and(|fd| ready.contains(&fd)) && ending.is_none() {
+            target_exited = true;
             summary.ended_by =
                 if command.is_some() { "the command exited" } else { "the process exited" }.into();
-            ending = Some(Instant::now() + GRACE);
+            // Audit records of the last moments may still be on their way,
+            // but only if the command made domains that are not freed yet.
+            let waiting = audit.is_some() && !scope.all_freed();
+            ending = Some(Instant::now() + if waiting { AUDIT_GRACE } else { Duration::ZERO });
         }
 
         // Drain every source. Audit records are read first and handled
@@ -559,7 +577,7 @@ pub fn run(
             summary.ended_by = "exit()".into();
             break;
         }
-        if ending.is_some_and(|e| Instant::now() >= e) {
+        if ending.is_some_and(|e| Instant::now() >= e || (target_exited && scope.all_freed())) {
             break;
         }
     }
