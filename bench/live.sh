@@ -23,7 +23,7 @@ measure() { # label, command...
     local best_t=999 best_m=0
     for _ in 1 2 3 4 5; do
         /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>&1 || true
-        read -r t m < "$work/time"
+        read -r t m < <(tail -n 1 "$work/time")
         if [ "$(echo "$t < $best_t" | bc -l)" = 1 ]; then best_t=$t; best_m=$m; fi
     done
     printf '%-48s %6.0f ms  %6.1f MiB peak RSS\n' "$label" "$(echo "$best_t * 1000" | bc -l)" "$(echo "$best_m / 1024" | bc -l)"
@@ -33,7 +33,7 @@ measure "landtrace -c true (compat + audit)" "$bin" -e 'on create_ruleset { @ = 
 measure "landtrace --source compat -c true" "$bin" --source compat -e 'on create_ruleset { @ = count() }' -c true
 measure "landtrace --source audit -c true" "$bin" --source audit -e 'on deny_* { @ = count() }' -c true
 if command -v bpftrace >/dev/null; then
-    measure "bpftrace (same tracepoint, -c true)" bpftrace -e 'tracepoint:syscalls:sys_exit_landlock_create_ruleset { @ = count(); }' -c true
+    measure "bpftrace (same tracepoint, -c /bin/true)" bpftrace -e 'tracepoint:syscalls:sys_exit_landlock_create_ruleset { @ = count(); }' -c /bin/true
 fi
 
 n=${N:-200000}

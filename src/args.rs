@@ -68,6 +68,19 @@ pub struct LiveArgs {
     /// (instead of the line on stderr), so scripts can start their workload.
     #[arg(long, value_name = "N")]
     pub ready_fd: Option<i32>,
+
+    /// Size of each BPF ring buffer in bytes (a power of two, at least 4096).
+    /// Records that do not fit are counted and reported as lost.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 22, value_parser = ring_size)]
+    pub ring_size: u32,
+}
+
+fn ring_size(s: &str) -> Result<u32, String> {
+    let n: u32 = s.parse().map_err(|_| format!("{s} is not a number of bytes"))?;
+    if n < 4096 || !n.is_power_of_two() {
+        return Err(format!("{n} is not a power of two of at least 4096"));
+    }
+    Ok(n)
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

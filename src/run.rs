@@ -258,7 +258,7 @@ fn run_live(compiled: &Compiled, args: &LiveArgs, strict: bool, max_keys: usize,
         command: args.command.clone(),
         pid: args.pid,
         ready_fd: args.ready_fd,
-        ..LiveOptions::default()
+        ring_bytes: args.ring_size,
     };
     let backend = Box::new(Interpreter::new(&compiled.ir));
     let mut engine =

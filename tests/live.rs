@@ -382,3 +382,72 @@ fn unprivileged_users_are_told_what_is_missing() {
     assert!(stderr.contains("CAP_BPF and CAP_PERFMON"), "{stderr}");
     assert!(stderr.contains("--replay"), "{stderr}");
 }
+
+/// Records that do not fit in the ring buffer are counted and reported, on
+/// stderr and in the JSON stream, never silently dropped.
+#[test]
+fn losses_are_reported() {
+    let Some(_serial) = live("losses_are_reported") else { return };
+    // Twelve layers of path rules: each add_rule record is over 4 KiB (it
+    // carries a path), so a 16 KiB ring read every 50 ms overflows.
+    let cmd = format!("{} --layers 12 read /etc/passwd", sandboxer().display());
+    let count = |ring: &str| {
+        let r = run(&[
+            "-f",
+            "json",
+            "--source",
+            "compat",
+            "--ring-size",
+            ring,
+            "-e",
+            "on * { @ = count() }",
+            "-c",
+            &cmd,
+        ]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        let counted =
+            r.events.iter().find(|e| e["type"] == "map").unwrap()["entries"][0]["value"].as_u64().unwrap();
+        let lost = r.events.iter().find(|e| e["type"] == "lost").cloned();
+        (counted, lost, r.stderr)
+    };
+    let (all, none_lost, stderr) = count("4194304");
+    assert!(none_lost.is_none(), "a 4 MiB ring lost records: {stderr}");
+    let (counted, lost, stderr) = count("16384");
+    let lost = lost.expect("no loss record in the JSON stream");
+    let n = lost["count"].as_u64().unwrap();
+    assert!(n > 0 && lost["source"] == "bpf", "{lost}");
+    assert!(stderr.contains(&format!("{n} events lost")), "{stderr}");
+    assert_eq!(counted + n, all, "every record is either delivered or counted lost");
+}
+
+/// Once attached, landtrace keeps only the capabilities it still needs.
+#[test]
+fn capabilities_are_dropped_after_attaching() {
+    let Some(_serial) = live("capabilities_are_dropped_after_attaching") else { return };
+    let mut fds = [0; 2];
+    // SAFETY: pipe fills two descriptors.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let mut child = Command::new(landtrace())
+        .args(["--ready-fd", &fds[1].to_string(), "-e", "on create_ruleset"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // SAFETY: the write end belongs to the child now; the read end is ours.
+    unsafe { libc::close(fds[1]) };
+    let mut ready = BufReader::new(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fds[0]) });
+    let mut line = String::new();
+    ready.read_line(&mut line).unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let eff = status.lines().find_map(|l| l.strip_prefix("CapEff:")).unwrap().trim();
+    let caps = u64::from_str_radix(eff, 16).unwrap();
+    // SAFETY: signalling our child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    child.wait().unwrap();
+    const SYS_ADMIN: u64 = 1 << 21;
+    const PERFMON: u64 = 1 << 38;
+    const BPF: u64 = 1 << 39;
+    assert_eq!(caps & (SYS_ADMIN | PERFMON), 0, "CapEff {eff}");
+    assert_ne!(caps & BPF, 0, "maps are still read: CapEff {eff}");
+    assert!(caps.count_ones() <= 4, "CapEff {eff}");
+}

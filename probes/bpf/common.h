@@ -26,7 +26,7 @@ struct {
 	__type(value, struct lt_config);
 } lt_config SEC(".maps");
 
-/* Records that did not fit in the ring buffer. */
+/* Events whose records did not fit in the ring buffer (per CPU). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -56,20 +56,56 @@ static __always_inline int lt_is_tracked(const struct lt_config *c)
 	return bpf_map_lookup_elem(&lt_tracked, &tgid) != NULL;
 }
 
-static __always_inline void lt_count_lost(void)
+/* The counter is in events, not records: one record may carry several. */
+static __always_inline void lt_count_lost_events(__u64 events)
 {
 	__u32 zero = 0;
 	__u64 *n = bpf_map_lookup_elem(&lt_lost, &zero);
 	if (n)
-		*n += 1;
+		*n += events;
+}
+
+static __always_inline void lt_count_lost(void)
+{
+	lt_count_lost_events(1);
+}
+
+/* Reserves a record that userspace turns into `events` events. */
+static __always_inline void *lt_reserve_events(__u64 size, __u64 events)
+{
+	void *r = bpf_ringbuf_reserve(&lt_events, size, 0);
+	if (!r)
+		lt_count_lost_events(events);
+	return r;
 }
 
 static __always_inline void *lt_reserve(__u64 size)
 {
-	void *r = bpf_ringbuf_reserve(&lt_events, size, 0);
-	if (!r)
+	return lt_reserve_events(size, 1);
+}
+
+/*
+ * Wake the reader only once a batch has built up: a wakeup per record would
+ * cost the traced task a cross-CPU interrupt each time. The reader also
+ * polls with a timeout, so a lone record waits at most that long.
+ */
+#define LT_WAKEUP_BYTES (64 * 1024)
+
+static __always_inline __u64 lt_wakeup_flag(void)
+{
+	return bpf_ringbuf_query(&lt_events, BPF_RB_AVAIL_DATA) >= LT_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+										     : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void lt_submit(void *r)
+{
+	bpf_ringbuf_submit(r, lt_wakeup_flag());
+}
+
+static __always_inline void lt_output(void *data, __u64 size)
+{
+	if (bpf_ringbuf_output(&lt_events, data, size, lt_wakeup_flag()))
 		lt_count_lost();
-	return r;
 }
 
 static __always_inline void lt_fill_header(struct lt_header *h, __u32 kind, __u32 size)

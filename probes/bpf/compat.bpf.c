@@ -133,7 +133,7 @@ static __always_inline int exit_create_ruleset(long ret)
 	r->scoped = attr[2];
 	r->fd = ret;
 	r->attr_size = size;
-	bpf_ringbuf_submit(r, 0);
+	lt_submit(r);
 	return 0;
 }
 
@@ -215,7 +215,7 @@ static __always_inline int exit_add_rule(long ret)
 		r->ruleset = key;
 		r->access = attr[0];
 		r->port = attr[1];
-		bpf_ringbuf_submit(r, 0);
+		lt_submit(r);
 		return 0;
 	}
 	if (a.a[1] != LT_RULE_PATH_BENEATH)
@@ -246,8 +246,7 @@ static __always_inline int exit_add_rule(long ret)
 	} else {
 		r->flags = LT_PATH_UNREACHABLE;
 	}
-	if (bpf_ringbuf_output(&lt_events, r, sizeof(*r), 0))
-		lt_count_lost();
+	lt_output(r, sizeof(*r));
 	return 0;
 }
 
@@ -288,7 +287,7 @@ static __always_inline int calibrate(const struct lt_config *c)
 			break;
 		}
 	}
-	bpf_ringbuf_submit(r, 0);
+	lt_submit(r);
 	return 0;
 }
 
@@ -302,7 +301,8 @@ static __always_inline int exit_restrict_self(long ret)
 		return 0;
 	if (current_tid() == c->calibration_tid)
 		return calibrate(c);
-	struct lt_restrict_self *r = lt_reserve(sizeof(*r));
+	/* One record, two events: create_domain and enforce_domain. */
+	struct lt_restrict_self *r = lt_reserve_events(sizeof(*r), 2);
 	if (!r)
 		return 0;
 	lt_fill_header(&r->h, LT_RESTRICT_SELF, sizeof(*r));
@@ -325,7 +325,7 @@ static __always_inline int exit_restrict_self(long ret)
 			r->found = 1;
 		}
 	}
-	bpf_ringbuf_submit(r, 0);
+	lt_submit(r);
 	return 0;
 }
 
@@ -354,7 +354,7 @@ static __always_inline int enter_close(long fd)
 		return 0;
 	lt_fill_header(&r->h, LT_FREE_RULESET, sizeof(*r));
 	r->ruleset = key;
-	bpf_ringbuf_submit(r, 0);
+	lt_submit(r);
 	return 0;
 }
 

@@ -67,7 +67,6 @@ int lt_tracepoint(void *ctx)
 	r->h.size = size;
 	if (size > sizeof(*r))
 		return 0;
-	if (bpf_ringbuf_output(&lt_events, r, size, 0))
-		lt_count_lost();
+	lt_output(r, size);
 	return 0;
 }

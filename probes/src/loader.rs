@@ -108,7 +108,8 @@ impl ProbeSet {
         // memory peak to one copy.
         let btf = kernel_btf()?;
         for &(name, target) in COMPAT_PROGRAMS {
-            let prog = set.bpf.program_mut(name).ok_or_else(|| map_err("program", format!("{name} missing")))?;
+            let prog =
+                set.bpf.program_mut(name).ok_or_else(|| map_err("program", format!("{name} missing")))?;
             let result = match target {
                 Target::Btf(tp) => <&mut BtfTracePoint>::try_from(prog).and_then(|p| p.load(tp, &btf)),
             };
@@ -133,7 +134,8 @@ impl ProbeSet {
     /// Attaches every compat program.
     pub fn attach_compat(&mut self) -> Result<(), ProbeError> {
         for &(name, target) in COMPAT_PROGRAMS {
-            let prog = self.bpf.program_mut(name).ok_or_else(|| map_err("program", format!("{name} missing")))?;
+            let prog =
+                self.bpf.program_mut(name).ok_or_else(|| map_err("program", format!("{name} missing")))?;
             let (where_, result): (String, Result<Link, ProgramError>) = match target {
                 Target::Btf(tp) => (
                     format!("tp_btf {tp}"),
@@ -143,7 +145,11 @@ impl ProbeSet {
                     }),
                 ),
             };
-            let link = result.map_err(|source| ProbeError::Attach { program: name, target: where_.clone(), source })?;
+            let link = result.map_err(|source| ProbeError::Attach {
+                program: name,
+                target: where_.clone(),
+                source,
+            })?;
             self.links.push(link);
             self.attached.push(where_);
         }

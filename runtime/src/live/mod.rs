@@ -35,6 +35,10 @@ pub const TRACEFS: &str = "/sys/kernel/tracing";
 /// all in by then.
 const AUDIT_GRACE: Duration = Duration::from_millis(300);
 
+/// How often the ring buffers are read when the probes do not wake us
+/// (they do only once records pile up): the most a record waits.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
 /// The handled-fs mask of the calibration ruleset: distinctive, and only
 /// rights every kernel with domain IDs supports.
 const CALIBRATION_MASK: u32 = 0x5a5a;
@@ -475,7 +479,14 @@ pub fn run(
         if let Some(d) = audit.as_ref().and_then(|a| a.flush_deadline()) {
             deadline = Some(deadline.map_or(d, |x| x.min(d)));
         }
-        let timeout = deadline.map(|d| d.saturating_duration_since(now).as_millis() as i64);
+        // The probes wake us only once records pile up: look at least this
+        // often for the ones in between.
+        let poll_every = if compat.is_some() || generic.is_some() { Some(POLL_INTERVAL) } else { None };
+        let timeout = match (deadline.map(|d| d.saturating_duration_since(now)), poll_every) {
+            (Some(d), Some(p)) => Some(d.min(p)),
+            (d, p) => d.or(p),
+        }
+        .map(|d| d.as_millis() as i64);
         let mut fds = vec![signals.fd()];
         if let Some(s) = compat.as_mut().filter(|_| uses(SourceKind::Compat)) {
             fds.push(std::os::fd::AsRawFd::as_raw_fd(s.ring()?));
