@@ -115,8 +115,14 @@ fn report(what: &str, r: std::io::Result<()>) -> bool {
             println!("sandboxer: {what}: allowed");
             true
         }
-        Err(e) => {
+        // Landlock refuses with EACCES (access rights) or EPERM (scopes);
+        // anything else (no listener, no such file) is not a denial.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) => {
             println!("sandboxer: {what}: denied ({e})");
+            false
+        }
+        Err(e) => {
+            println!("sandboxer: {what}: failed ({e})");
             false
         }
     }
@@ -192,10 +198,7 @@ fn run_actions(actions: &[String]) -> Result<(), String> {
 fn connect_abstract(name: &str) -> std::io::Result<()> {
     use std::os::linux::net::SocketAddrExt;
     let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
-    match std::os::unix::net::UnixStream::connect_addr(&addr) {
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Ok(()),
-        other => other.map(|_| ()),
-    }
+    std::os::unix::net::UnixStream::connect_addr(&addr).map(|_| ())
 }
 
 fn main() -> ExitCode {
