@@ -276,6 +276,9 @@ fn run_live(compiled: &Compiled, args: &LiveArgs, strict: bool, max_keys: usize,
     if summary.lost_ring > 0 {
         report::warning(&format!("{} events lost: the ring buffer was full", summary.lost_ring));
     }
+    if summary.undecoded > 0 {
+        report::warning(&format!("{} BPF records could not be decoded", summary.undecoded));
+    }
     if summary.lost_audit > 0 {
         report::warning(&format!("the audit subsystem lost {} records during the run", summary.lost_audit));
     }

@@ -56,22 +56,49 @@ fn audit_enabled() -> u32 {
     landtrace_runtime::live::audit::status().map(|s| s.enabled).unwrap()
 }
 
-fn bpf_programs() -> String {
-    let out =
-        Command::new("bpftool").args(["prog", "show"]).output().expect("bpftool (apt-get install bpftool)");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// `bpftool -j KIND show`: the kernel's BPF programs, maps or links.
+fn bpf_list(kind: &str) -> Vec<Value> {
+    let out = Command::new("bpftool")
+        .args(["-j", kind, "show"])
+        .output()
+        .expect("bpftool (apt-get install bpftool)");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("bpftool -j {kind} show: {e}"))
 }
 
-/// Whether landtrace's programs are gone (the kernel frees them shortly
-/// after their last descriptor closes, so allow it a moment).
-fn no_landtrace_programs() -> bool {
+/// landtrace's BPF objects: programs and maps (all named `lt_*`) and the
+/// links to those programs (or to the programs whose IDs are in `progs`,
+/// seen earlier), as `kind id name` lines.
+fn landtrace_objects(progs: &[u64]) -> Vec<String> {
+    let ours = |v: &Value| v["name"].as_str().is_some_and(|n| n.starts_with("lt_"));
+    let mut found = Vec::new();
+    let mut ids = progs.to_vec();
+    for kind in ["prog", "map"] {
+        for v in bpf_list(kind).iter().filter(|v| ours(v)) {
+            found.push(format!("{kind} {} {}", v["id"], v["name"]));
+            if kind == "prog" {
+                ids.push(v["id"].as_u64().unwrap());
+            }
+        }
+    }
+    for v in bpf_list("link") {
+        if v["prog_id"].as_u64().is_some_and(|p| ids.contains(&p)) {
+            found.push(format!("link {} to prog {}", v["id"], v["prog_id"]));
+        }
+    }
+    found
+}
+
+/// Whether landtrace's programs, maps and links are gone (the kernel frees
+/// them shortly after their last descriptor closes, so allow it a moment).
+fn no_landtrace_objects(progs: &[u64]) -> Result<(), Vec<String>> {
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
-        if !bpf_programs().contains(" lt_") {
-            return true;
+        let left = landtrace_objects(progs);
+        if left.is_empty() {
+            return Ok(());
         }
         if Instant::now() > deadline {
-            return false;
+            return Err(left);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -209,7 +236,9 @@ fn sandboxed_workload_under_c() {
 
     // Nothing left behind.
     assert_eq!(audit_enabled(), before, "the audit setting was not restored");
-    assert!(no_landtrace_programs(), "BPF programs outlived landtrace:\n{}", bpf_programs());
+    if let Err(left) = no_landtrace_objects(&[]) {
+        panic!("BPF objects outlived landtrace: {left:?}");
+    }
 }
 
 /// With -c, a sandboxed process that is not the command's is not reported.
@@ -295,7 +324,15 @@ fn ready_fd_then_sigterm() {
     let mut line = String::new();
     ready.read_line(&mut line).unwrap();
     assert!(line.starts_with("ready "), "{line:?}");
-    assert!(bpf_programs().contains(" lt_"));
+    // While tracing, its programs, maps and links are all there to see.
+    let during = landtrace_objects(&[]);
+    for map in ["lt_events", "lt_config", "lt_lost", "lt_tracked"] {
+        assert!(during.iter().any(|o| o.starts_with("map ") && o.contains(map)), "{map}: {during:?}");
+    }
+    assert!(during.iter().any(|o| o.starts_with("link ")), "no link: {during:?}");
+    let progs: Vec<u64> =
+        during.iter().filter_map(|o| o.strip_prefix("prog ")?.split(' ').next()?.parse().ok()).collect();
+    assert!(!progs.is_empty(), "{during:?}");
     let out = Command::new(sandboxer()).args(["read", "/etc/passwd"]).output().unwrap();
     assert!(out.status.success());
     std::thread::sleep(Duration::from_millis(200));
@@ -312,7 +349,9 @@ fn ready_fd_then_sigterm() {
     assert_eq!(status.code(), Some(0));
     assert!(stdout.contains("end\n"), "{stdout}");
     assert!(stdout.contains("@[sandboxer]: 1"), "{stdout}");
-    assert!(no_landtrace_programs(), "BPF programs outlived landtrace:\n{}", bpf_programs());
+    if let Err(left) = no_landtrace_objects(&progs) {
+        panic!("BPF objects outlived landtrace: {left:?}");
+    }
     assert_eq!(audit_enabled(), before);
 }
 

@@ -120,7 +120,13 @@ impl ProbeSet {
 
     /// The generic tracepoint program, loaded but not attached.
     pub fn generic(ring_bytes: u32) -> Result<ProbeSet, ProbeError> {
-        let mut set = ProbeSet::open("tracepoint.bpf.o", crate::TRACEPOINT_OBJ, ring_bytes)?;
+        ProbeSet::open_tracepoint("tracepoint.bpf.o", crate::TRACEPOINT_OBJ, ring_bytes)
+    }
+
+    /// Loads an object whose `lt_tracepoint` program is a generic
+    /// tracepoint program.
+    fn open_tracepoint(object: &'static str, bytes: &[u8], ring_bytes: u32) -> Result<ProbeSet, ProbeError> {
+        let mut set = ProbeSet::open(object, bytes, ring_bytes)?;
         let prog = set
             .bpf
             .program_mut("lt_tracepoint")
@@ -297,4 +303,34 @@ fn attach_with_cookie(prog_fd: RawFd, tp_id: u32, cookie: u64) -> std::io::Resul
     }
     // SAFETY: a new descriptor we own.
     Ok((perf, unsafe { OwnedFd::from_raw_fd(link as RawFd) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// bpf/refused.bpf.c: a program the verifier must refuse.
+    static REFUSED_OBJ: &[u8] = aya::include_bytes_aligned!("../prebuilt/refused.bpf.o");
+
+    /// A refusal names the program and shows the verifier's reasoning.
+    /// Loading needs root; with LANDTRACE_REQUIRE_LIVE=1 (CI) it must run.
+    #[test]
+    fn a_refused_program_is_named_with_the_verifier_log() {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            assert!(std::env::var_os("LANDTRACE_REQUIRE_LIVE").is_none_or(|v| v != "1"), "needs root");
+            eprintln!("skipping: loading BPF programs needs root");
+            return;
+        }
+        let err = match ProbeSet::open_tracepoint("refused.bpf.o", REFUSED_OBJ, 4096) {
+            Ok(_) => panic!("the verifier accepted refused.bpf.o"),
+            Err(e) => e,
+        };
+        assert!(matches!(err, ProbeError::Load { program: "lt_tracepoint", .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("the kernel refused BPF program lt_tracepoint"), "{text}");
+        assert!(text.contains("Verifier output"), "{text}");
+        // The verifier's own words about the faulty access, at its line.
+        assert!(text.contains("refused.bpf.c:") && text.contains("invalid"), "{text}");
+    }
 }

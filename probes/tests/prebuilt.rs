@@ -26,7 +26,7 @@ fn prebuilt_objects_are_not_stale() {
         );
     }
     assert_eq!(recorded.lines().count(), sources.len(), "prebuilt/SOURCES lists other files than bpf/");
-    for obj in ["compat.bpf.o", "tracepoint.bpf.o"] {
+    for obj in ["compat.bpf.o", "tracepoint.bpf.o", "refused.bpf.o"] {
         assert!(dir.join("prebuilt").join(obj).exists(), "prebuilt/{obj} is missing");
     }
 }

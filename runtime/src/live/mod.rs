@@ -160,8 +160,10 @@ pub fn unproduced(plan: &Plan, events: impl IntoIterator<Item = EventKind>) -> V
 /// How a live run ended.
 #[derive(Debug, Default)]
 pub struct LiveSummary {
-    /// Records the BPF programs could not queue (ring buffer full).
+    /// Events the BPF programs could not queue (ring buffer full).
     pub lost_ring: u64,
+    /// BPF records that arrived but could not be decoded.
+    pub undecoded: u64,
     /// Records the audit subsystem dropped during the run.
     pub lost_audit: u64,
     pub audit_malformed: u64,
@@ -536,7 +538,7 @@ pub fn run(
             }
             for bytes in batch {
                 // Compat events are scoped in the probe already.
-                decoder.decode(&bytes, |e| {
+                let decoded = decoder.decode(&bytes, |e| {
                     if e.kind() == Some(EventKind::CreateDomain) {
                         compat_domains.insert(e.get(field::domain));
                     }
@@ -544,6 +546,9 @@ pub fn run(
                     e.seal();
                     engine.process(e);
                 });
+                if matches!(decoded, compat::Decoded::Skipped) {
+                    summary.undecoded += 1;
+                }
             }
         }
         if let Some(set) = generic.as_mut() {
@@ -553,12 +558,16 @@ pub fn run(
                 batch.push(item.to_vec());
             }
             for bytes in batch {
-                let Some((h, id, data)) = tracepoint_record(&bytes) else { continue };
-                let Some(fmt) = formats.get(&id) else { continue };
-                let Ok(values) = fmt.decode(data) else { continue };
-                if tracepoint::to_event(fmt, &values, &h, boot, &mut ev).is_ok()
-                    && scope.wants(&ev, compat.as_ref())
-                {
+                let decoded = tracepoint_record(&bytes).and_then(|(h, id, data)| {
+                    let fmt = formats.get(&id)?;
+                    let values = fmt.decode(data).ok()?;
+                    tracepoint::to_event(fmt, &values, &h, boot, &mut ev).ok()
+                });
+                if decoded.is_none() {
+                    summary.undecoded += 1;
+                    continue;
+                }
+                if scope.wants(&ev, compat.as_ref()) {
                     ev.seal();
                     engine.process(&ev);
                 }
