@@ -7,7 +7,8 @@
 #    and landtrace exits (`-c true`), next to bpftrace running an equivalent
 #    syscall-tracepoint one-liner (if bpftrace is installed).
 # 2. Overhead: a landlock_create_ruleset + close loop, without and with
-#    landtrace attached (per call).
+#    landtrace attached (per call), and what it costs an unrelated syscall
+#    (getppid) elsewhere on the system, next to bpftrace.
 # 3. Throughput: the same loop with landtrace counting events: events per
 #    second delivered without loss (the loss counter must stay 0).
 set -euo pipefail
@@ -43,8 +44,17 @@ echo -n "without landtrace:  "; "$work/loop" "$n"
 pid=$!
 while [ ! -s "$work/ready" ]; do sleep 0.05; done
 echo -n "with landtrace:     "; "$work/loop" "$n"
+echo -n "unrelated syscall:  "; "$work/loop" 2000000 getppid
 kill -INT "$pid"; wait "$pid" || true
 echo "landtrace counted: $(grep -o '[0-9]*$' "$work/out" || echo 0) events; $(grep -i lost "$work/err" || echo 'no loss reported')"
+echo -n "unrelated syscall, nothing attached:  "; "$work/loop" 2000000 getppid
+if command -v bpftrace >/dev/null; then
+    bpftrace -e 'tracepoint:syscalls:sys_exit_landlock_create_ruleset { @ = count(); }' >/dev/null 2>&1 &
+    bt=$!
+    sleep 3
+    echo -n "unrelated syscall, bpftrace attached: "; "$work/loop" 2000000 getppid
+    kill -INT "$bt"; wait "$bt" || true
+fi
 
 echo "== throughput (events/s landtrace keeps up with, no loss)"
 for n in 100000 1000000; do
