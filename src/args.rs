@@ -130,6 +130,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// Run the program in the interpreter instead of compiling it to
+    /// native code with Cranelift.
+    #[arg(long)]
+    pub no_jit: bool,
+
     /// Write the output to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<String>,
@@ -153,4 +158,8 @@ pub enum Dump {
     Typed,
     /// The lowered IR that the backends execute.
     Ir,
+    /// Each clause's functions as Cranelift IR.
+    Clif,
+    /// Each clause's functions as the machine code Cranelift generated.
+    Asm,
 }

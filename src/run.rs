@@ -6,7 +6,9 @@ use crate::args::{Dump, LiveArgs, OutputFormat, RunArgs, SourceArg};
 use crate::report;
 use anyhow::{Context, Result};
 use landtrace_compiler::diag::Diag;
+use landtrace_compiler::exec::Backend;
 use landtrace_compiler::interp::Interpreter;
+use landtrace_compiler::jit::{self, Jit};
 use landtrace_compiler::schema::{SourceKind, events_matching};
 use landtrace_compiler::{CheckOptions, Compiled, compile};
 use landtrace_grammar::ast::Item;
@@ -93,7 +95,24 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         let text = match stage {
             Dump::Ast => compiled.ast.to_string(),
             Dump::Typed => format!("{:#?}\n", compiled.typed),
-            Dump::Ir => compiled.ir.to_string(),
+            Dump::Ir => {
+                let placement = if args.no_jit {
+                    "; every function runs in the interpreter (--no-jit)\n".to_string()
+                } else {
+                    match Jit::compile(&compiled.ir) {
+                        Ok(jit) => jit.summary(),
+                        Err(e) => format!("; every function runs in the interpreter: {e}\n"),
+                    }
+                };
+                format!("{}{placement}", compiled.ir)
+            }
+            Dump::Clif | Dump::Asm => match jit::listing(&compiled.ir, stage == Dump::Asm) {
+                Ok(text) => text,
+                Err(e) => {
+                    report::error(&format!("cannot compile to native code: {e}"));
+                    return Ok(Outcome::RuntimeFailure);
+                }
+            },
         };
         return match out.write_all(text.as_bytes()) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Success),
@@ -112,7 +131,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         }
     };
     if args.replay.is_empty() {
-        return Ok(run_live(&compiled, &args.live, args.strict, args.max_keys, output));
+        return Ok(run_live(&compiled, &args.live, args.strict, args.max_keys, args.no_jit, output));
     }
     let mut source = match ReplaySource::open(&args.replay, args.strict) {
         Ok(s) => s,
@@ -121,7 +140,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             return Ok(Outcome::RuntimeFailure);
         }
     };
-    let backend = Box::new(Interpreter::new(&compiled.ir));
+    let backend = backend(&compiled.ir, args.no_jit);
     let mut engine = Engine::new(
         &compiled.ir,
         backend,
@@ -243,7 +262,30 @@ fn unproduced_diags(compiled: &Compiled, plan: &Plan, strict: bool) -> Vec<Diag>
     diags
 }
 
-fn run_live(compiled: &Compiled, args: &LiveArgs, strict: bool, max_keys: usize, output: Output) -> Outcome {
+/// The backend that runs the program: native code from Cranelift, or the
+/// interpreter with `--no-jit` (or, with a warning, where Cranelift does not
+/// support the machine).
+fn backend(ir: &landtrace_compiler::ir::Program, no_jit: bool) -> Box<dyn Backend> {
+    if no_jit {
+        return Box::new(Interpreter::new(ir));
+    }
+    match Jit::compile(ir) {
+        Ok(jit) => Box::new(jit),
+        Err(e) => {
+            report::warning(&format!("running in the interpreter: {e}"));
+            Box::new(Interpreter::new(ir))
+        }
+    }
+}
+
+fn run_live(
+    compiled: &Compiled,
+    args: &LiveArgs,
+    strict: bool,
+    max_keys: usize,
+    no_jit: bool,
+    output: Output,
+) -> Outcome {
     let plan = live::choose(&choice(&args.source));
     if matches!(choice(&args.source), Choice::Auto) {
         report::note(&format!("source auto: {} ({})", plan_name(&plan), plan.reason));
@@ -260,7 +302,7 @@ fn run_live(compiled: &Compiled, args: &LiveArgs, strict: bool, max_keys: usize,
         ready_fd: args.ready_fd,
         ring_bytes: args.ring_size,
     };
-    let backend = Box::new(Interpreter::new(&compiled.ir));
+    let backend = backend(&compiled.ir, no_jit);
     let mut engine =
         Engine::new(&compiled.ir, backend, output, EngineOptions { max_keys, clock: Clock::Wall });
     let mut stderr = io::stderr();
@@ -318,5 +360,5 @@ pub fn record(args: crate::args::RecordArgs) -> Outcome {
             return Outcome::RuntimeFailure;
         }
     };
-    run_live(&compiled, &args.live, false, 100_000, output)
+    run_live(&compiled, &args.live, false, 100_000, false, output)
 }

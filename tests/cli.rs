@@ -198,6 +198,39 @@ fn dumps() {
     insta::assert_snapshot!("dump-ir", ir.stdout);
     let typed = run(&["-e", prog, "--dump", "typed"]);
     assert!(typed.stdout.contains("Match"), "{}", typed.stdout);
+    let no_jit = run(&["-e", prog, "--dump", "ir", "--no-jit"]);
+    assert!(no_jit.stdout.ends_with("; every function runs in the interpreter (--no-jit)\n"));
+}
+
+/// `--dump clif` of representative programs: what each construct compiles
+/// to (field loads at constant offsets, inline integer tests, helper calls
+/// for strings and the host).
+#[test]
+fn dump_clif() {
+    let programs = [
+        ("clif-bitmask", "on create_ruleset where handled_fs & READ_FILE"),
+        ("clif-int-chain", "on deny_access_fs where pid == 1 or uid in [0, 1000] or ino in [1, 3, 5, 7, 9]"),
+        ("clif-strings", "on deny_access_fs where comm == \"nginx\" and path =~ \"/etc/**\" and not logged"),
+        ("clif-maps", "on deny_access_fs { @[comm, path] = count(); @ino = sum(ino) }"),
+        ("clif-arith", "on add_rule_net { printf(\"%d %d %s\\n\", port / 0, port % -1, hex(port)) }"),
+        ("clif-grants", "on check_rule_fs where grants[0] & access_request and len(grants) > 1"),
+    ];
+    for (name, prog) in programs {
+        let out = run(&["-e", prog, "--dump", "clif"]);
+        assert_eq!(out.code, 0, "{prog}: {}", out.stderr);
+        assert!(out.stdout.ends_with("; every function is compiled to native code\n"), "{}", out.stdout);
+        insta::assert_snapshot!(name, out.stdout);
+    }
+}
+
+/// `--dump asm`: the bitmask test is a load, a test and a branch.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn dump_asm() {
+    let out = run(&["-e", "on create_ruleset where handled_fs & READ_FILE", "--dump", "asm"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!("asm-bitmask", out.stdout);
+    assert!(out.stdout.contains("testq $0x4"), "{}", out.stdout);
 }
 
 #[test]

@@ -291,6 +291,20 @@ pub struct Clause {
     pub span: Span,
 }
 
+impl Clause {
+    /// `on create_ruleset, add_rule_fs`, `BEGIN`, `every 5000000000ns`.
+    pub fn title(&self) -> String {
+        match &self.kind {
+            ClauseKind::On(events) => {
+                format!("on {}", events.iter().map(|e| e.name()).collect::<Vec<_>>().join(", "))
+            }
+            ClauseKind::Begin => "BEGIN".to_string(),
+            ClauseKind::End => "END".to_string(),
+            ClauseKind::Every(ns) => format!("every {ns}ns"),
+        }
+    }
+}
+
 /// A whole lowered program and the constants its instructions refer to.
 #[derive(Debug, Default)]
 pub struct Program {
@@ -471,15 +485,7 @@ impl Program {
 impl fmt::Display for Program {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, c) in self.clauses.iter().enumerate() {
-            let what = match &c.kind {
-                ClauseKind::On(events) => {
-                    format!("on {}", events.iter().map(|e| e.name()).collect::<Vec<_>>().join(", "))
-                }
-                ClauseKind::Begin => "BEGIN".to_string(),
-                ClauseKind::End => "END".to_string(),
-                ClauseKind::Every(ns) => format!("every {ns}ns"),
-            };
-            writeln!(f, "clause {i}: {what}")?;
+            writeln!(f, "clause {i}: {}", c.title())?;
             if let Some(p) = c.predicate {
                 self.fmt_func(f, self.func(p))?;
             }

@@ -22,6 +22,7 @@ pub mod exec;
 pub mod format;
 pub mod interp;
 pub mod ir;
+pub mod jit;
 pub mod lower;
 pub mod pattern;
 pub mod record;

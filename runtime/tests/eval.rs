@@ -3,6 +3,7 @@
 
 use landtrace_compiler::exec::Backend;
 use landtrace_compiler::interp::Interpreter;
+use landtrace_compiler::jit::Jit;
 use landtrace_compiler::record::Event;
 use landtrace_compiler::schema::{EventKind, SourceKind, field};
 use landtrace_compiler::{CheckOptions, compile};
@@ -61,8 +62,21 @@ fn run_with(src: &str, events: Vec<Event>, make: MakeBackend, opts: EngineOption
     (buf.text(), summary)
 }
 
+fn jit(p: &landtrace_compiler::ir::Program) -> Box<dyn Backend> {
+    Box::new(Jit::compile(p).expect("Cranelift supports this machine"))
+}
+
+/// Runs `src` in the interpreter and as native code: both must print the
+/// same and count the same.
+fn run_both(src: &str, events: Vec<Event>, opts: EngineOptions) -> (String, Summary) {
+    let reference = run_with(src, events.clone(), interpreter, opts);
+    let native = run_with(src, events, jit, opts);
+    assert_eq!(native, reference, "{src}: Cranelift and the interpreter disagree");
+    reference
+}
+
 fn run(src: &str, events: Vec<Event>) -> (String, Summary) {
-    run_with(src, events, interpreter, EngineOptions::default())
+    run_both(src, events, EngineOptions::default())
 }
 
 fn matches(pred: &str) -> bool {
@@ -375,10 +389,9 @@ fn map_keys_are_bounded() {
         e.header_mut().pid = pid;
         events.push(e);
     }
-    let (out, s) = run_with(
+    let (out, s) = run_both(
         "on deny_access_fs { @[pid] = count() }",
         events,
-        interpreter,
         EngineOptions { max_keys: 3, ..Default::default() },
     );
     assert_eq!(out.lines().filter(|l| l.starts_with("@[")).count(), 3);
