@@ -155,3 +155,18 @@ fn every_language_example_checks() {
     }
     assert!(n >= 7);
 }
+
+/// Maps may be read anywhere they are assigned, including in their own
+/// aggregation (`@n = sum(len(@n))`) and before the clause that assigns them.
+#[test]
+fn maps_read_where_they_are_assigned() {
+    for src in [
+        "on deny_access_fs { @n = sum(len(@n)) }",
+        "on deny_access_fs { @h = hist(len(@h) + 1); @c[comm] = count(); print(@c[comm]) }",
+        "every 1s { print(@later) } on deny_access_fs { @later[comm] = count() }",
+    ] {
+        if let Err(d) = compile(src, "-e", &CheckOptions::default()) {
+            panic!("{src}\n{}", render(&d));
+        }
+    }
+}

@@ -256,7 +256,22 @@ impl<'a> Checker<'a> {
         let keys: Vec<Option<Expr>> = map.keys.iter().flatten().map(|k| self.key(k)).collect();
         let (mv, arg) = match &value.kind {
             ast::ExprKind::Call { name, args } if AGGREGATIONS.contains(&name.name.as_str()) => {
-                self.aggregation(name, args, value.span)?
+                match self.aggregation(name, args, value.span) {
+                    Some(agg) => agg,
+                    None => {
+                        // While learning what maps hold, the kind of an
+                        // aggregation is known from its name even when its
+                        // argument cannot be typed yet (it may read this very
+                        // map: `@n = sum(len(@n))`).
+                        if !self.report
+                            && let Some(mv) = kind_from_name(&name.name)
+                            && let Some(keys) = keys.into_iter().collect::<Option<Vec<Expr>>>()
+                        {
+                            self.declare_map(map, &keys, mv, value.span);
+                        }
+                        return None;
+                    }
+                }
             }
             _ => {
                 let v = self.expr(value)?;
@@ -468,6 +483,20 @@ impl<'a> Checker<'a> {
         self.map_ids.insert(m.name.name.clone(), id);
         Some(id)
     }
+}
+
+/// The kind of an aggregation that does not depend on its arguments.
+fn kind_from_name(n: &str) -> Option<MapValue> {
+    Some(match n {
+        "count" => MapValue::Count,
+        "sum" => MapValue::Sum,
+        "min" => MapValue::Min,
+        "max" => MapValue::Max,
+        "avg" => MapValue::Avg,
+        "stats" => MapValue::Stats,
+        "hist" => MapValue::Hist,
+        _ => return None,
+    })
 }
 
 fn same_key_type(a: Type, b: Type) -> bool {
