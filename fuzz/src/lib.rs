@@ -4,16 +4,19 @@
 //!
 //! Each function panics only if landtrace breaks a promise: a panic in the
 //! parser or checker, a decoder that produces an event it cannot round-trip
-//! through its own JSON format, or a program run that crashes.
+//! through its own JSON format, a program run that crashes, or compiled
+//! code that disagrees with the interpreter.
 
+use landtrace_compiler::exec::Backend;
 use landtrace_compiler::interp::Interpreter;
+use landtrace_compiler::jit::Jit;
 use landtrace_compiler::record::Event;
 use landtrace_compiler::{CheckOptions, compile};
 use landtrace_runtime::engine::run_source;
 use landtrace_runtime::output::json_event;
 use landtrace_runtime::replay::{Format, decode_all, jsonl};
 use landtrace_runtime::source::VecSource;
-use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output};
+use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output, Summary};
 
 /// Parsing and checking never panic, on any text.
 pub fn parse(data: &[u8]) {
@@ -50,20 +53,35 @@ pub fn replay(format: Format, data: &[u8]) {
 /// A program (up to the first NUL) run over the events decoded from the
 /// rest (ftrace text): checking may fail, running may not.
 pub fn compile_run(data: &[u8]) {
+    run_program(data, false);
+}
+
+/// As [`compile_run`], in the interpreter and as native code from
+/// Cranelift: both must print and count the same, and neither may crash
+/// or read outside the event record.
+pub fn jit(data: &[u8]) {
+    if let Some(reference) = run_program(data, false) {
+        let native = run_program(data, true).expect("compiled once, compiles again");
+        assert_eq!(native, reference, "Cranelift and the interpreter disagree");
+    }
+}
+
+fn run_program(data: &[u8], native: bool) -> Option<(String, Summary)> {
     let split = data.iter().position(|b| *b == 0).unwrap_or(data.len());
-    let Ok(text) = std::str::from_utf8(&data[..split]) else { return };
-    let Ok(compiled) = compile(text, "fuzz", &CheckOptions { args: vec!["1".into(), "x".into()] }) else {
-        return;
-    };
+    let text = std::str::from_utf8(&data[..split]).ok()?;
+    let compiled = compile(text, "fuzz", &CheckOptions { args: vec!["1".into(), "x".into()] }).ok()?;
     let (events, _) = decode_all(Format::Ftrace, data.get(split + 1..).unwrap_or_default());
-    let (out, _buf) = Output::to_vec(OutFormat::Text);
-    let mut engine = Engine::new(
-        &compiled.ir,
-        Box::new(Interpreter::new(&compiled.ir)),
-        out,
-        EngineOptions { max_keys: 64, ..Default::default() },
-    );
-    run_source(&mut engine, &mut VecSource::new(events), &mut Event::new()).expect("in-memory run");
+    let (out, buf) = Output::to_vec(OutFormat::Text);
+    let backend: Box<dyn Backend> = if native {
+        Box::new(Jit::compile(&compiled.ir).expect("Cranelift supports this machine"))
+    } else {
+        Box::new(Interpreter::new(&compiled.ir))
+    };
+    let mut engine =
+        Engine::new(&compiled.ir, backend, out, EngineOptions { max_keys: 64, ..Default::default() });
+    let summary =
+        run_source(&mut engine, &mut VecSource::new(events), &mut Event::new()).expect("in-memory run");
+    Some((buf.text(), summary))
 }
 
 /// On any line, the JSON fast path either declines or agrees with the

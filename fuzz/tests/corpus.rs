@@ -30,6 +30,11 @@ fn compile_run_seeds() {
 }
 
 #[test]
+fn jit_seeds() {
+    each_seed("jit", landtrace_fuzz::jit);
+}
+
+#[test]
 fn replay_seeds() {
     each_seed("replay_jsonl", |d| landtrace_fuzz::replay(Format::Jsonl, d));
     each_seed("replay_ftrace", |d| landtrace_fuzz::replay(Format::Ftrace, d));
