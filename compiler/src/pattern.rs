@@ -18,6 +18,14 @@ pub struct Pattern {
     matcher: Matcher,
 }
 
+/// Where a literal must occur in a string.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Affix {
+    Whole,
+    Prefix,
+    Suffix,
+}
+
 #[derive(Clone, Debug)]
 enum Matcher {
     Exact(Vec<u8>),
@@ -46,6 +54,17 @@ impl Pattern {
             Matcher::Suffix(p) => s.ends_with(p),
             Matcher::Contains(p) => memmem(s, p),
             Matcher::Regex(re) => re.is_match(s),
+        }
+    }
+
+    /// A pattern that is a plain string test, for code generation: what
+    /// the string must equal, start with or end with.
+    pub fn literal(&self) -> Option<(Affix, &[u8])> {
+        match &self.matcher {
+            Matcher::Exact(p) => Some((Affix::Whole, p)),
+            Matcher::Prefix(p) => Some((Affix::Prefix, p)),
+            Matcher::Suffix(p) => Some((Affix::Suffix, p)),
+            Matcher::Contains(_) | Matcher::Regex(_) => None,
         }
     }
 

@@ -186,6 +186,9 @@ fn str_literal() -> BoxedStrategy<String> {
         r#""/usr/lib/""#,
         r#""254:0""#,
         r#""etc""#,
+        r#""/usr/lib/x86_64-linux""#,
+        r#""/usr/lib/x86_64-linux-gnu/libc.so.6""#,
+        r#""nginx-wo""#,
     ])
     .prop_map(String::from)
     .boxed()
@@ -203,6 +206,8 @@ fn pattern_literal() -> BoxedStrategy<String> {
         r#""""#,
         r#""**passwd""#,
         r#""/etc/*""#,
+        r#""/usr/lib/x86_64-linux**""#,
+        r#""**-gnu/libc.so.6""#,
         r#"re"^/etc""#,
         r#"re"x+$""#,
         r#"re"(?i)CURL""#,
@@ -719,11 +724,38 @@ fn str_value() -> impl Strategy<Value = Vec<u8>> {
             b"254:0",
             b"//a//b//",
             b"xxx",
+            b"/usr/lib/x86_64-linux",
+            b"/usr/lib/x86_64-linux-gnu",
+            b"nginx-wo",
+            b"nginx-worker",
         ])
         .prop_map(|s| s.to_vec()),
         prop::collection::vec(any::<u8>(), 0..40),
+        // Near misses of the program's literals: one byte changed, so a
+        // comparison must look at every byte.
+        (select(NEAR).prop_map(|s| s.to_vec()), any::<usize>(), 1u8..=255).prop_map(|(mut s, at, x)| {
+            if !s.is_empty() {
+                let i = at % s.len();
+                s[i] ^= x;
+            }
+            s
+        }),
     ]
 }
+
+const NEAR: &[&[u8]] = &[
+    b"/etc/passwd",
+    b"/etc",
+    b"curl",
+    b"nginx",
+    b"passwd",
+    b"254:0",
+    b"/usr/lib/",
+    b"/usr/lib/x86_64-linux",
+    b"/usr/lib/x86_64-linux-gnu/libc.so.6",
+    b"nginx-wo",
+    b"etc",
+];
 
 fn event(kinds: Vec<EventKind>) -> impl Strategy<Value = Event> {
     let kind = prop_oneof![4 => select(kinds), 1 => select(EventKind::ALL.to_vec())];

@@ -429,3 +429,45 @@ fn json_output() {
         serde_json::from_str::<serde_json::Value>(l).unwrap();
     }
 }
+
+/// String tests against literals of every length up to past the inline
+/// limit, with strings that differ from the literal in exactly one byte
+/// (each position in turn), are shorter or longer: both backends, and the
+/// right answer.
+#[test]
+fn literal_comparisons_look_at_every_byte() {
+    for n in 0..40usize {
+        let lit: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+        let text = String::from_utf8(lit.clone()).unwrap();
+        let mut cases: Vec<Vec<u8>> =
+            vec![lit.clone(), lit[..n.saturating_sub(1)].to_vec(), [&lit[..], b"z"].concat()];
+        for p in 0..n {
+            let mut s = lit.clone();
+            s[p] = b'#';
+            cases.push(s);
+        }
+        type Truth = fn(&[u8], &[u8]) -> bool;
+        let tests: [(&str, Truth); 6] = [
+            ("path == \"{}\"", |s, l| s == l),
+            ("path != \"{}\"", |s, l| s != l),
+            ("starts_with(path, \"{}\")", |s, l| s.starts_with(l)),
+            ("ends_with(path, \"{}\")", |s, l| s.ends_with(l)),
+            ("path =~ \"{}**\"", |s, l| s.starts_with(l)),
+            ("path =~ \"**{}\"", |s, l| s.ends_with(l)),
+        ];
+        for (shape, want) in tests {
+            let pred = shape.replace("{}", &text);
+            let events: Vec<Event> = cases
+                .iter()
+                .map(|c| {
+                    let mut e = denial();
+                    e.set_str(field::path, c);
+                    e
+                })
+                .collect();
+            let (out, _) = run(&format!("on deny_access_fs {{ printf(\"%d\", {pred}) }}"), events);
+            let expected: String = cases.iter().map(|c| if want(c, &lit) { '1' } else { '0' }).collect();
+            assert_eq!(out, expected, "{pred}");
+        }
+    }
+}

@@ -9,6 +9,7 @@
 
 use super::helpers::{CTX_CONSTS, CTX_RET_LEN, HostCall, OpKind, Shared};
 use crate::ir::{self, BinOp, Inst, Load, LoadStr, Operand, StrCmp, StrTest, Terminator, UnOp};
+use crate::pattern::Affix;
 use crate::record::offsets;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -19,6 +20,8 @@ use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::{FuncId as ModuleFuncId, Module};
 
 const I64: types::Type = types::I64;
+/// Literals up to this many bytes are compared inline.
+const INLINE_MAX: usize = 32;
 const I8: types::Type = types::I8;
 
 /// The helpers, declared in the module once.
@@ -113,6 +116,11 @@ struct Gen<'a, 'b, 'm> {
     blocks: Vec<Block>,
     rec: Value,
     ctx: Value,
+    /// String registers that only ever hold one constant.
+    consts: Vec<Option<u32>>,
+    /// String registers whose value is read as a string (not only compared
+    /// with inline).
+    read: Vec<bool>,
 }
 
 /// Builds `func` into `b`.
@@ -142,6 +150,8 @@ pub fn build(
     }
     let blocks: Vec<Block> = func.blocks.iter().map(|_| b.create_block()).collect();
     b.ins().jump(blocks[0], &[]);
+    let consts = constant_strings(func);
+    let read = read_as_strings(func, prog, &consts);
     let mut g = Gen {
         b,
         imports: Imports { module, ids, refs: Vec::new() },
@@ -152,6 +162,8 @@ pub fn build(
         blocks: blocks.clone(),
         rec,
         ctx,
+        consts,
+        read,
     };
     for (i, block) in func.blocks.iter().enumerate() {
         g.b.switch_to_block(blocks[i]);
@@ -259,6 +271,8 @@ impl Gen<'_, '_, '_> {
                 let v = self.b.ins().iconst(I64, *value);
                 self.set_i(*dst, v);
             }
+            // Only compared with inline: nothing to load.
+            Inst::StrConst { dst, .. } if !self.read[dst.0 as usize] => {}
             Inst::StrConst { dst, id } => {
                 // From the constants table, so the code (and its dump) holds
                 // no addresses.
@@ -333,6 +347,20 @@ impl Gen<'_, '_, '_> {
                 let v = self.binary(*op, a, b);
                 self.set_i(*dst, v);
             }
+            Inst::StrCmp { dst, op: op @ (StrCmp::Eq | StrCmp::Ne), a, b }
+                if self.short_constant(*a).or_else(|| self.short_constant(*b)).is_some() =>
+            {
+                let (s, lit) = match self.short_constant(*b) {
+                    Some(lit) => (*a, lit),
+                    None => (*b, self.short_constant(*a).expect("one side is constant")),
+                };
+                let s = self.s(s);
+                let mut v = self.literal_test(s, &lit, Affix::Whole);
+                if *op == StrCmp::Ne {
+                    v = self.b.ins().bxor_imm_u(v, 1);
+                }
+                self.set_i(*dst, v);
+            }
             Inst::StrCmp { dst, op, a, b } => {
                 let (a, b) = (self.s(*a), self.s(*b));
                 let v = match op {
@@ -355,6 +383,15 @@ impl Gen<'_, '_, '_> {
                 };
                 self.set_i(*dst, v);
             }
+            Inst::StrTest { dst, op: op @ (StrTest::StartsWith | StrTest::EndsWith), a, b }
+                if self.short_constant(*b).is_some() =>
+            {
+                let lit = self.short_constant(*b).expect("constant");
+                let affix = if *op == StrTest::StartsWith { Affix::Prefix } else { Affix::Suffix };
+                let s = self.s(*a);
+                let v = self.literal_test(s, &lit, affix);
+                self.set_i(*dst, v);
+            }
             Inst::StrTest { dst, op, a, b } => {
                 let (a, b) = (self.s(*a), self.s(*b));
                 let v = match op {
@@ -362,6 +399,18 @@ impl Gen<'_, '_, '_> {
                     StrTest::EndsWith => self.affix(a, b, true),
                     StrTest::Contains => self.call_bool(self.imports.ids.contains, &[a.0, a.1, b.0, b.1]),
                 };
+                self.set_i(*dst, v);
+            }
+            Inst::Match { dst, pattern, s }
+                if self.prog.patterns[pattern.0 as usize]
+                    .literal()
+                    .is_some_and(|(_, l)| l.len() <= INLINE_MAX) =>
+            {
+                // A glob that is a plain string test: inline, like `==`.
+                let (affix, lit) = self.prog.patterns[pattern.0 as usize].literal().expect("literal");
+                let lit = lit.to_vec();
+                let s = self.s(*s);
+                let v = self.literal_test(s, &lit, affix);
                 self.set_i(*dst, v);
             }
             Inst::Match { dst, pattern, s } => {
@@ -541,6 +590,97 @@ impl Gen<'_, '_, '_> {
         result
     }
 
+    /// The constant a string register holds, if it is short enough to
+    /// compare inline.
+    fn short_constant(&self, r: ir::SReg) -> Option<Vec<u8>> {
+        let id = self.consts[r.0 as usize]?;
+        let bytes = &self.prog.strings[id as usize];
+        (bytes.len() <= INLINE_MAX).then(|| bytes.clone())
+    }
+
+    /// Whether the `lit.len()` bytes at `p` equal `lit`, with loads of 8, 4,
+    /// 2 or 1 bytes that stay inside those bytes (overlapping where the
+    /// length is not a multiple), compared with constants.
+    fn bytes_equal(&mut self, p: Value, lit: &[u8]) -> Value {
+        let flags = MemFlagsData::new().with_notrap().with_readonly();
+        let n = lit.len();
+        let mut chunks: Vec<(usize, usize)> = Vec::new();
+        if n >= 8 {
+            let mut off = 0;
+            while off + 8 <= n {
+                chunks.push((off, 8));
+                off += 8;
+            }
+            if off < n {
+                chunks.push((n - 8, 8));
+            }
+        } else {
+            for w in [4, 2, 1] {
+                if n >= w {
+                    chunks.push((0, w));
+                    if n > w {
+                        chunks.push((n - w, w));
+                    }
+                    break;
+                }
+            }
+        }
+        let mut acc: Option<Value> = None;
+        for (off, w) in chunks {
+            let ty = match w {
+                8 => I64,
+                4 => types::I32,
+                2 => types::I16,
+                _ => I8,
+            };
+            let mut word = [0u8; 8];
+            word[..w].copy_from_slice(&lit[off..off + w]);
+            let expect = match w {
+                8 => i64::from_ne_bytes(word),
+                4 => i32::from_ne_bytes(word[..4].try_into().expect("4 bytes")) as i64,
+                2 => i16::from_ne_bytes(word[..2].try_into().expect("2 bytes")) as i64,
+                _ => word[0] as i8 as i64,
+            };
+            let v = self.b.ins().load(ty, flags, p, off as i32);
+            let eq = self.b.ins().icmp_imm_s(IntCC::Equal, v, expect);
+            acc = Some(match acc {
+                Some(a) => self.b.ins().band(a, eq),
+                None => eq,
+            });
+        }
+        match acc {
+            Some(a) => self.b.ins().uextend(I64, a),
+            None => self.b.ins().iconst(I64, 1),
+        }
+    }
+
+    /// Whether string `(p, n)` equals, starts with or ends with `lit`:
+    /// a length test, then the bytes, inline.
+    fn literal_test(&mut self, (p, n): (Value, Value), lit: &[u8], affix: Affix) -> Value {
+        let len = lit.len() as i64;
+        let cc = if affix == Affix::Whole { IntCC::Equal } else { IntCC::UnsignedGreaterThanOrEqual };
+        let fits = self.b.ins().icmp_imm_s(cc, n, len);
+        if lit.is_empty() {
+            return self.b.ins().uextend(I64, fits);
+        }
+        let body = self.b.create_block();
+        let done = self.b.create_block();
+        let result = self.b.append_block_param(done, I64);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().brif(fits, body, &[], done, &[zero.into()]);
+        self.b.switch_to_block(body);
+        let at = if affix == Affix::Suffix {
+            let skip = self.b.ins().iadd_imm_s(n, -len);
+            self.b.ins().iadd(p, skip)
+        } else {
+            p
+        };
+        let v = self.bytes_equal(at, lit);
+        self.b.ins().jump(done, &[v.into()]);
+        self.b.switch_to_block(done);
+        result
+    }
+
     /// String equality: lengths first, then the bytes.
     fn str_eq(&mut self, (ap, an): (Value, Value), (bp, bn): (Value, Value)) -> Value {
         let same_len = self.b.create_block();
@@ -636,6 +776,73 @@ impl Gen<'_, '_, '_> {
         self.b.switch_to_block(done);
         result
     }
+}
+
+/// For each string register, the constant it holds if its only definition
+/// is a string constant (so comparisons with it can be inlined).
+fn constant_strings(func: &ir::Function) -> Vec<Option<u32>> {
+    let mut defs = vec![(0u32, None); func.n_str as usize];
+    for inst in func.blocks.iter().flat_map(|b| &b.insts) {
+        let (dst, konst) = match inst {
+            Inst::StrConst { dst, id } => (*dst, Some(*id)),
+            Inst::LoadStr { dst, .. }
+            | Inst::CopyStr { dst, .. }
+            | Inst::Basename { dst, .. }
+            | Inst::Dirname { dst, .. }
+            | Inst::Hex { dst, .. }
+            | Inst::Rights { dst, .. } => (*dst, None),
+            Inst::MapGet { dst: Operand::Str(dst, _), .. } => (*dst, None),
+            _ => continue,
+        };
+        let d = &mut defs[dst.0 as usize];
+        d.0 += 1;
+        d.1 = konst;
+    }
+    defs.into_iter().map(|(n, k)| if n == 1 { k } else { None }).collect()
+}
+
+/// String registers read by something other than a comparison with a
+/// short constant (which is inlined and needs no pointer to the constant).
+fn read_as_strings(func: &ir::Function, prog: &ir::Program, consts: &[Option<u32>]) -> Vec<bool> {
+    let short =
+        |r: &ir::SReg| consts[r.0 as usize].is_some_and(|id| prog.strings[id as usize].len() <= INLINE_MAX);
+    let mut read = vec![false; func.n_str as usize];
+    let mut mark = |r: &ir::SReg| read[r.0 as usize] = true;
+    for inst in func.blocks.iter().flat_map(|b| &b.insts) {
+        match inst {
+            Inst::StrCmp { op: StrCmp::Eq | StrCmp::Ne, a, b, .. } if short(a) || short(b) => {
+                // The constant side is inlined; the other is read.
+                if short(b) { mark(a) } else { mark(b) }
+            }
+            Inst::StrTest { op: StrTest::StartsWith | StrTest::EndsWith, a, b, .. } if short(b) => mark(a),
+            Inst::StrCmp { a, b, .. } | Inst::StrTest { a, b, .. } => {
+                mark(a);
+                mark(b);
+            }
+            Inst::CopyStr { src, .. } => mark(src),
+            Inst::Match { s, .. }
+            | Inst::InStrs { s, .. }
+            | Inst::StrLen { s, .. }
+            | Inst::Basename { s, .. }
+            | Inst::Dirname { s, .. } => mark(s),
+            Inst::MapGet { keys, .. }
+            | Inst::MapAgg { keys, .. }
+            | Inst::MapDelete { keys, .. }
+            | Inst::Printf { args: keys, .. }
+            | Inst::Print { args: keys } => keys.iter().for_each(|o| {
+                if let Operand::Str(r, _) = o {
+                    mark(r)
+                }
+            }),
+            Inst::MapSet { keys, value, .. } => keys.iter().chain(std::iter::once(value)).for_each(|o| {
+                if let Operand::Str(r, _) = o {
+                    mark(r)
+                }
+            }),
+            _ => {}
+        }
+    }
+    read
 }
 
 fn kinds(ops: &[Operand]) -> Vec<OpKind> {

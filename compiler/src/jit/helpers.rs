@@ -236,9 +236,24 @@ pub unsafe extern "C" fn lt_host(ctx: *mut Ctx, call: u64, vals: *const u64, arg
     let ctx = unsafe { &mut *ctx };
     let (shared, rec, host) = unsafe { (&*ctx.shared, &*ctx.rec, &mut *ctx.host) };
     let Some(call) = shared.calls.get(call as usize) else { return 0 };
-    // SAFETY: the scratch vector belongs to the running Jit.
+    // SAFETY: the scratch vector belongs to the running Jit. Its values
+    // borrow this call's operands, so it is emptied again before returning.
     let scratch = unsafe { &mut *ctx.scratch };
     scratch.clear();
+    let result = host_call(ctx, call, scratch, rec, host, vals, arg);
+    scratch.clear();
+    result
+}
+
+fn host_call(
+    ctx: &mut Ctx,
+    call: &HostCall,
+    scratch: &mut Vec<Val<'static>>,
+    rec: &Record,
+    host: &mut dyn Host,
+    vals: *const u64,
+    arg: i64,
+) -> i64 {
     // SAFETY: compiled code stored one 16-byte operand per kind.
     let operands = |kinds: &[OpKind], skip: usize, out: &mut Vec<Val<'static>>| unsafe {
         for (i, k) in kinds.iter().enumerate() {

@@ -257,9 +257,7 @@ impl Backend for Jit {
         };
         // SAFETY: the code was compiled from this program's IR; it reads
         // the record at in-bounds offsets and the context's constants.
-        let r = unsafe { f(rec, &mut ctx) };
-        self.scratch.clear();
-        r
+        unsafe { f(rec, &mut ctx) }
     }
 
     fn name(&self) -> &'static str {
