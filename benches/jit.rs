@@ -75,7 +75,7 @@ fn events() -> Vec<Event> {
                 e.set(field::ino, i);
                 e.set_str(field::path, PATHS[(i % PATHS.len() as u64) as usize]);
             } else {
-                e.set(field::handled_fs, i * 0x9e37_79b9 & 0xffff);
+                e.set(field::handled_fs, (i * 0x9e37_79b9) & 0xffff);
                 e.set(field::handled_net, i & 3);
             }
             e.seal();
