@@ -97,7 +97,7 @@ const PREDICATES: &[(&str, &str)] = &[
 ];
 
 fn compiled(src: &str) -> Compiled {
-    compile(src, "bench", &CheckOptions::default()).ok().expect("compiles")
+    compile(src, "bench", &CheckOptions::default()).unwrap_or_else(|_| panic!("{src} does not compile"))
 }
 
 fn bench_predicates(c: &mut Criterion) {
