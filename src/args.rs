@@ -36,6 +36,27 @@ pub enum Command {
     },
     /// Record live events as landtrace JSON lines (replay them with --replay).
     Record(RecordArgs),
+    /// Explore events interactively (also what `landtrace` alone starts).
+    Repl(ReplArgs),
+}
+
+#[derive(ClapArgs, Debug, Default)]
+pub struct ReplArgs {
+    /// Replay these recorded files for every query instead of tracing live.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "source")]
+    pub replay: Vec<String>,
+
+    /// Where live events come from: auto, or any of tracepoint, compat, audit.
+    #[arg(long, value_name = "SOURCE", value_delimiter = ',')]
+    pub source: Vec<SourceArg>,
+
+    /// Run queries in the interpreter instead of native code.
+    #[arg(long)]
+    pub no_jit: bool,
+
+    /// Most keys one map may hold.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_keys: usize,
 }
 
 #[derive(ClapArgs, Debug, Default)]

@@ -3,6 +3,7 @@
 
 mod args;
 mod list;
+mod repl;
 mod report;
 mod run;
 
@@ -22,6 +23,17 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Some(args::Command::Check { script, args }) => check(script, args),
         Some(args::Command::Record(args)) => run::record(args),
+        Some(args::Command::Repl(args)) => repl::run(repl::ReplOptions {
+            source: if !args.replay.is_empty() {
+                Some(repl::SourceSpec::Replay(args.replay))
+            } else if args.source.is_empty() || args.source == [args::SourceArg::Auto] {
+                None
+            } else {
+                Some(repl::SourceSpec::Live(args.source))
+            },
+            no_jit: args.no_jit,
+            max_keys: args.max_keys,
+        }),
         None => run::run(cli.run).unwrap_or_else(|e| {
             report::error(&format!("{e:#}"));
             Outcome::RuntimeFailure

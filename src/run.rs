@@ -12,11 +12,12 @@ use landtrace_compiler::jit::{self, Jit};
 use landtrace_compiler::schema::{SourceKind, events_matching};
 use landtrace_compiler::{CheckOptions, Compiled, compile};
 use landtrace_grammar::ast::Item;
-use landtrace_runtime::engine::run_source;
+use landtrace_runtime::engine::run_source_until;
 use landtrace_runtime::live::{self, Choice, LiveOptions, Plan};
 use landtrace_runtime::replay::ReplaySource;
 use landtrace_runtime::{Clock, Engine, EngineOptions, Event, OutFormat, Output, RunError};
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::AtomicBool;
 
 /// How a run ended, as an exit code (LANGUAGE.md section 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,11 +77,14 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         Ok(None) if !args.replay.is_empty() || args.live.command.is_some() || args.live.pid.is_some() => {
             ProgramText { name: "(default)".into(), text: "on *".into(), args: Vec::new() }
         }
+        // No program: the REPL, on the live source asked for (or the default).
         Ok(None) => {
-            report::error(
-                "no program given: use -e PROGRAM, a script file, or --replay FILE to print events",
-            );
-            return Ok(Outcome::Invalid);
+            let asked = !(args.live.source.is_empty() || args.live.source == [SourceArg::Auto]);
+            return Ok(crate::repl::run(crate::repl::ReplOptions {
+                source: asked.then(|| crate::repl::SourceSpec::Live(args.live.source.clone())),
+                no_jit: args.no_jit,
+                max_keys: args.max_keys,
+            }));
         }
         Err(e) => {
             report::error(&e);
@@ -133,13 +137,6 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     if args.replay.is_empty() {
         return Ok(run_live(&compiled, &args.live, args.strict, args.max_keys, args.no_jit, output));
     }
-    let mut source = match ReplaySource::open(&args.replay, args.strict) {
-        Ok(s) => s,
-        Err(e) => {
-            report::error(&e.to_string());
-            return Ok(Outcome::RuntimeFailure);
-        }
-    };
     let backend = backend(&compiled.ir, args.no_jit);
     let mut engine = Engine::new(
         &compiled.ir,
@@ -147,32 +144,46 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         output,
         EngineOptions { max_keys: args.max_keys, ..Default::default() },
     );
+    Ok(replay_run(&mut engine, &args.replay, args.strict, None))
+}
+
+/// Runs `engine` over recorded files until they end (or `stop` is set, as
+/// Ctrl-C does in the REPL): END runs and the maps print either way.
+pub fn replay_run(engine: &mut Engine, files: &[String], strict: bool, stop: Option<&AtomicBool>) -> Outcome {
+    let mut source = match ReplaySource::open(files, strict) {
+        Ok(s) => s,
+        Err(e) => {
+            report::error(&e.to_string());
+            return Outcome::RuntimeFailure;
+        }
+    };
     let mut ev = Event::new();
-    let result = run_source(&mut engine, &mut source, &mut ev);
+    let never = AtomicBool::new(false);
+    let result = run_source_until(engine, &mut source, &mut ev, stop.unwrap_or(&never));
     for line in landtrace_runtime::Source::summary(&source) {
         report::warning(&line);
     }
     match result {
         Ok(summary) => {
             report_summary(&summary);
-            Ok(Outcome::Success)
+            Outcome::Success
         }
-        Err(e) if e.is_broken_pipe() => Ok(Outcome::Success),
+        Err(e) if e.is_broken_pipe() => Outcome::Success,
         Err(RunError::Source(e)) => {
             // END still runs and the maps print: the run ends, its data is not lost.
             let _ = engine.finish();
             report::error(&e.to_string());
-            Ok(Outcome::RuntimeFailure)
+            Outcome::RuntimeFailure
         }
         Err(e) => {
             report::error(&e.to_string());
-            Ok(Outcome::RuntimeFailure)
+            Outcome::RuntimeFailure
         }
     }
 }
 
 /// Standard output (coloured on a terminal unless NO_COLOR) or a file.
-fn open_output(path: Option<&str>, format: OutFormat) -> Result<Output, String> {
+pub fn open_output(path: Option<&str>, format: OutFormat) -> Result<Output, String> {
     match path {
         Some(p) => {
             let f = std::fs::File::create(p).map_err(|e| format!("cannot write {p}: {e}"))?;
@@ -265,7 +276,7 @@ fn unproduced_diags(compiled: &Compiled, plan: &Plan, strict: bool) -> Vec<Diag>
 /// The backend that runs the program: native code from Cranelift, or the
 /// interpreter with `--no-jit` (or, with a warning, where Cranelift does not
 /// support the machine).
-fn backend(ir: &landtrace_compiler::ir::Program, no_jit: bool) -> Box<dyn Backend> {
+pub fn backend(ir: &landtrace_compiler::ir::Program, no_jit: bool) -> Box<dyn Backend> {
     if no_jit {
         return Box::new(Interpreter::new(ir));
     }
@@ -286,6 +297,23 @@ fn run_live(
     no_jit: bool,
     output: Output,
 ) -> Outcome {
+    let backend = backend(&compiled.ir, no_jit);
+    let mut engine =
+        Engine::new(&compiled.ir, backend, output, EngineOptions { max_keys, clock: Clock::Wall });
+    live_run(&mut engine, compiled, args, strict, true)
+}
+
+/// Traces the live kernel with `engine` until the run ends (the command
+/// or process exits, Ctrl-C, SIGTERM, `exit()`), then runs END and reports
+/// losses. `drop_caps`: give up the capabilities no longer needed once
+/// attached (not in the REPL, whose next query attaches again).
+pub fn live_run(
+    engine: &mut Engine,
+    compiled: &Compiled,
+    args: &LiveArgs,
+    strict: bool,
+    drop_caps: bool,
+) -> Outcome {
     let plan = live::choose(&choice(&args.source));
     if matches!(choice(&args.source), Choice::Auto) {
         report::note(&format!("source auto: {} ({})", plan_name(&plan), plan.reason));
@@ -301,12 +329,10 @@ fn run_live(
         pid: args.pid,
         ready_fd: args.ready_fd,
         ring_bytes: args.ring_size,
+        drop_caps,
     };
-    let backend = backend(&compiled.ir, no_jit);
-    let mut engine =
-        Engine::new(&compiled.ir, backend, output, EngineOptions { max_keys, clock: Clock::Wall });
     let mut stderr = io::stderr();
-    let result = live::run(&mut engine, &opts, &plan, &mut stderr);
+    let result = live::run(engine, &opts, &plan, &mut stderr);
     let summary = match result {
         Ok(s) => s,
         Err(e) => {

@@ -14,6 +14,7 @@ use landtrace_compiler::record::{Event, Record, StrRef};
 use landtrace_compiler::schema::{EVENT_COUNT, NO_EVENT, SourceKind};
 use landtrace_compiler::typed::{ClauseKind, FormatId, MapId};
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where `every` takes its time from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -283,6 +284,29 @@ impl<'p> Engine<'p> {
         &self.state.maps
     }
 
+    /// Continues the maps of an earlier run (the REPL's session maps): each
+    /// map of this program takes over the entries of the map in `earlier`
+    /// with the same name, keys and value kind. Returns the names of maps
+    /// that changed shape and start empty.
+    pub fn adopt_maps(&mut self, earlier: &mut Vec<Map>) -> Vec<String> {
+        let mut restarted = Vec::new();
+        for map in &mut self.state.maps {
+            let Some(i) = earlier.iter().position(|m| m.decl.name == map.decl.name) else { continue };
+            let old = earlier.remove(i);
+            if old.decl.keys == map.decl.keys && old.decl.value == map.decl.value {
+                map.take_entries(old);
+            } else {
+                restarted.push(map.decl.name.clone());
+            }
+        }
+        restarted
+    }
+
+    /// Hands the maps back (after [`Engine::finish`]), for a later run.
+    pub fn take_maps(&mut self) -> Vec<Map> {
+        std::mem::take(&mut self.state.maps)
+    }
+
     pub fn output(&mut self) -> &mut Output {
         &mut self.state.out
     }
@@ -426,9 +450,20 @@ pub fn run_source(
     source: &mut dyn crate::source::Source,
     ev: &mut Event,
 ) -> Result<Summary, crate::source::RunError> {
+    run_source_until(engine, source, ev, &AtomicBool::new(false))
+}
+
+/// As [`run_source`], stopping early (END still runs) once `stop` is set,
+/// as Ctrl-C does in the REPL.
+pub fn run_source_until(
+    engine: &mut Engine<'_>,
+    source: &mut dyn crate::source::Source,
+    ev: &mut Event,
+    stop: &AtomicBool,
+) -> Result<Summary, crate::source::RunError> {
     engine.begin(0);
     loop {
-        if engine.done() {
+        if engine.done() || stop.load(Ordering::Relaxed) {
             break;
         }
         match source.next(ev) {

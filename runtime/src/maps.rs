@@ -137,6 +137,12 @@ impl Map {
         self.entries.clear();
     }
 
+    /// Continues `earlier` (same declaration): its entries become ours.
+    pub fn take_entries(&mut self, earlier: Map) {
+        self.entries = earlier.entries;
+        self.dropped = 0;
+    }
+
     pub fn get(&self, key: &[u8]) -> Option<&Agg> {
         self.entries.get(key)
     }

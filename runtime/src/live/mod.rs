@@ -81,11 +81,20 @@ pub struct LiveOptions {
     pub ready_fd: Option<RawFd>,
     /// Bytes of each ring buffer (a power of two).
     pub ring_bytes: u32,
+    /// Give up the capabilities no longer needed once attached.
+    pub drop_caps: bool,
 }
 
 impl Default for LiveOptions {
     fn default() -> Self {
-        LiveOptions { choice: Choice::Auto, command: None, pid: None, ready_fd: None, ring_bytes: 1 << 22 }
+        LiveOptions {
+            choice: Choice::Auto,
+            command: None,
+            pid: None,
+            ready_fd: None,
+            ring_bytes: 1 << 22,
+            drop_caps: true,
+        }
     }
 }
 
@@ -429,7 +438,9 @@ pub fn run(
     if audit.as_ref().is_some_and(|a| a.changed_settings()) {
         keep |= 1 << proc::CAP_AUDIT_CONTROL;
     }
-    if let Err(e) = proc::drop_caps_except(keep) {
+    if opts.drop_caps
+        && let Err(e) = proc::drop_caps_except(keep)
+    {
         let _ = writeln!(err, "landtrace: warning: could not drop capabilities: {e}");
     }
 

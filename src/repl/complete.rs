@@ -1,0 +1,354 @@
+//! Context-aware completion: what may come at the cursor, judged from the
+//! entry typed so far (which may span several lines).
+//!
+//! - after `on` (and after each `,` of its event list): event names;
+//! - after `where` and inside a clause's block: the fields every event of
+//!   that clause has, builtins, functions, keywords; constants (of the
+//!   family a mask field on the left holds, when there is one);
+//! - `@`: the session's maps and those of the entry; `$`: the entry's
+//!   variables;
+//! - `.`: meta commands, then their arguments (events, right families).
+//!   File paths after `.source` and `.save` are completed by the editor.
+
+use super::lex::{Kind, Token, tokens};
+use landtrace_compiler::schema::{
+    BUILTINS, EVENTS, EventKind, Family, FieldType, GROUPS, events_matching, lookup_constant,
+};
+
+pub const META: &[(&str, &str)] = &[
+    (".events", "[GLOB]      list events, one line each"),
+    (".fields", "EVENT       an event's fields, types and meaning"),
+    (".rights", "[fs|net|scope]  access-right constants and bits"),
+    (".source", "[live|compat|audit|tracepoint|FILE...]  show or change where events come from"),
+    (".explain", "PROGRAM    the checked program, where its filter runs, the generated code"),
+    (".maps", "             the session's maps"),
+    (".clear", "[@MAP]      empty the session's maps"),
+    (".save", "FILE          write this session's programs as a script"),
+    (".edit", "             edit the last entry in $EDITOR, then run it"),
+    (".help", "             this list"),
+    (".quit", "             leave (Ctrl-D too)"),
+];
+
+const KEYWORDS: &[&str] = &["on", "BEGIN", "END", "every", "list", "macro"];
+const EXPR_KEYWORDS: &[&str] = &["where", "and", "or", "not", "in", "if", "else", "true", "false"];
+const FUNCTIONS: &[&str] = &[
+    "has(",
+    "any(",
+    "starts_with(",
+    "ends_with(",
+    "contains(",
+    "len(",
+    "basename(",
+    "dirname(",
+    "hex(",
+    "rights(",
+    "popcount(",
+];
+const STATEMENTS: &[&str] = &[
+    "print(", "printf(", "clear(", "delete(", "exit()", "count()", "sum(", "min(", "max(", "avg(", "stats(",
+    "hist(", "lhist(",
+];
+
+/// What the cursor is in.
+#[derive(Debug, PartialEq)]
+enum Context {
+    Meta,
+    MetaArg(String),
+    EventList,
+    /// In a filter or block; the events of its clause (all for a bare
+    /// expression).
+    Expr {
+        events: Vec<EventKind>,
+        block: bool,
+    },
+    TopLevel,
+}
+
+/// Completes the word that ends at the end of `text` (the entry so far, up
+/// to the cursor). Returns where the word starts and the candidates.
+pub fn complete(text: &str, session_maps: &[String]) -> (usize, Vec<String>) {
+    let start = text
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '@' | '$' | '*'))
+        .last()
+        .map_or(text.len(), |(i, _)| i);
+    let word = &text[start..];
+    let before = &text[..start];
+    let ctx = if word.starts_with('.') && before.trim().is_empty() { Context::Meta } else { context(before) };
+    let mut out: Vec<String> = match ctx {
+        Context::Meta => META.iter().map(|(m, _)| m.to_string()).collect(),
+        Context::MetaArg(cmd) => match cmd.as_str() {
+            ".events" | ".fields" => event_names(),
+            ".rights" => ["fs", "net", "scope"].map(String::from).to_vec(),
+            ".source" => ["live", "compat", "audit", "tracepoint"].map(String::from).to_vec(),
+            _ => Vec::new(),
+        },
+        Context::EventList => event_names(),
+        Context::TopLevel if word.starts_with('@') => maps(text, session_maps),
+        Context::TopLevel => {
+            let mut v: Vec<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
+            // A bare expression is a filter over every event.
+            v.extend(expression_words(word, &EventKind::ALL, before, false));
+            v
+        }
+        Context::Expr { .. } if word.starts_with('@') => maps(text, session_maps),
+        Context::Expr { .. } if word.starts_with('$') => vars(text),
+        Context::Expr { events, block } => expression_words(word, &events, before, block),
+    };
+    out.retain(|c| c.starts_with(word) && c != word);
+    out.sort();
+    out.dedup();
+    (start, out)
+}
+
+fn event_names() -> Vec<String> {
+    EVENTS
+        .iter()
+        .flat_map(|e| std::iter::once(e.name).chain(e.aliases.iter().copied()))
+        .map(String::from)
+        .collect()
+}
+
+fn significant(text: &str) -> Vec<(Token, &str)> {
+    tokens(text)
+        .into_iter()
+        .filter(|t| !matches!(t.kind, Kind::Space | Kind::Comment))
+        .map(|t| (t, &text[t.start..t.end]))
+        .collect()
+}
+
+fn context(before: &str) -> Context {
+    let toks = significant(before);
+    let head = before.trim_start();
+    if head.starts_with('.') {
+        return match head.split_once(char::is_whitespace) {
+            Some((cmd, _)) => Context::MetaArg(cmd.to_string()),
+            None => Context::Meta,
+        };
+    }
+    if before.trim().is_empty() {
+        return Context::TopLevel;
+    }
+    // The innermost clause: the last `on` outside any block.
+    let mut depth = 0i32;
+    let mut clause: Option<usize> = None;
+    let mut top_level = true;
+    for (i, (t, s)) in toks.iter().enumerate() {
+        match (t.kind, *s) {
+            (Kind::Punct, "{") => depth += 1,
+            (Kind::Punct, "}") => {
+                depth -= 1;
+                if depth == 0 {
+                    clause = None;
+                    top_level = true;
+                }
+            }
+            (Kind::Word, "on") if depth == 0 => {
+                clause = Some(i);
+                top_level = false;
+            }
+            (Kind::Word, "BEGIN" | "END" | "every") if depth == 0 => {
+                clause = None;
+                top_level = false;
+            }
+            _ => {}
+        }
+    }
+    let Some(on) = clause else {
+        if top_level && toks.iter().all(|(t, _)| t.kind != Kind::Punct || depth == 0) && depth == 0 {
+            // A bare expression (or the start of an entry).
+            return if toks.is_empty() {
+                Context::TopLevel
+            } else {
+                Context::Expr { events: EventKind::ALL.to_vec(), block: false }
+            };
+        }
+        return Context::Expr { events: Vec::new(), block: true };
+    };
+    // The event list runs from `on` to `where` or `{`.
+    let mut events = Vec::new();
+    let mut in_list = true;
+    let mut block = false;
+    for (t, s) in &toks[on + 1..] {
+        match (t.kind, *s) {
+            (Kind::Word, "where") => in_list = false,
+            (Kind::Punct, "{") => {
+                in_list = false;
+                block = true;
+            }
+            (Kind::Word, name) if in_list => events.extend(events_matching(name)),
+            _ => {}
+        }
+    }
+    if in_list {
+        // Right after `on` or a comma: another event.
+        let last = toks.last().map(|(_, s)| *s);
+        if matches!(last, Some("on") | Some(",")) {
+            return Context::EventList;
+        }
+    }
+    events.sort_by_key(|e| *e as u32);
+    events.dedup();
+    Context::Expr { events, block }
+}
+
+/// The fields every one of `events` has, with its type (`None` when the
+/// type differs between them).
+fn common_fields(events: &[EventKind]) -> Vec<(&'static str, Option<FieldType>)> {
+    let Some(first) = events.first() else { return Vec::new() };
+    first
+        .def()
+        .fields
+        .iter()
+        .filter(|(id, _)| events.iter().all(|e| e.field_type(*id).is_some()))
+        .map(|(id, ty)| {
+            let same = events.iter().all(|e| e.field_type(*id) == Some(*ty));
+            (id.name(), same.then_some(*ty))
+        })
+        .collect()
+}
+
+fn expression_words(word: &str, events: &[EventKind], before: &str, block: bool) -> Vec<String> {
+    if let Some(fam) = family_on_the_left(before, events) {
+        return constants(Some(fam), word);
+    }
+    if word.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return constants(None, word);
+    }
+    if let Some((prefix, _)) = word.split_once('.') {
+        let fam = Family::ALL.into_iter().find(|f| f.short() == prefix);
+        return constants(fam, word);
+    }
+    let mut v: Vec<String> = Vec::new();
+    // A bare expression may name any event's fields: it narrows the events.
+    let fields: Vec<&str> = if events.len() == EventKind::ALL.len() && !block {
+        let mut all: Vec<&str> = EVENTS.iter().flat_map(|e| e.fields.iter().map(|(f, _)| f.name())).collect();
+        all.sort();
+        all.dedup();
+        all
+    } else {
+        common_fields(events).into_iter().map(|(n, _)| n).collect()
+    };
+    v.extend(fields.into_iter().map(String::from));
+    v.extend(BUILTINS.iter().map(|b| b.name.to_string()));
+    v.extend(FUNCTIONS.iter().map(|f| f.to_string()));
+    v.extend(EXPR_KEYWORDS.iter().map(|k| k.to_string()));
+    if block {
+        v.extend(STATEMENTS.iter().map(|f| f.to_string()));
+    }
+    v
+}
+
+/// The family of the mask field just left of the cursor, as in
+/// `handled_fs & ` or `has(blockers, `.
+fn family_on_the_left(before: &str, events: &[EventKind]) -> Option<Family> {
+    let toks = significant(before);
+    let n = toks.len();
+    let field = match toks.as_slice() {
+        [.., (_, f), (_, "&" | "|" | "^" | "==" | "!=")] => *f,
+        [.., (_, "has" | "any"), (_, "("), (_, f), (_, ",")] => *f,
+        _ => return None,
+    };
+    let _ = n;
+    common_fields(events).into_iter().find(|(name, _)| *name == field).and_then(|(_, ty)| match ty {
+        Some(FieldType::Mask(f) | FieldType::MaskList(f)) => Some(f),
+        _ => None,
+    })
+}
+
+/// Constants: the rights of `family` (or all), their groups, in the
+/// spelling being typed (`READ_FILE`, `fs.read_file`,
+/// `LANDLOCK_ACCESS_FS_READ_FILE`).
+fn constants(family: Option<Family>, word: &str) -> Vec<String> {
+    let fams: Vec<Family> = family.map_or(Family::ALL.to_vec(), |f| vec![f]);
+    let mut v = Vec::new();
+    for f in fams {
+        for r in f.rights() {
+            if word.contains('.') {
+                v.push(format!("{}.{}", f.short(), r.name.to_ascii_lowercase()));
+            } else if word.starts_with("LANDLOCK_") {
+                v.push(format!("{}{}", f.uapi_prefix(), r.name));
+            } else {
+                v.push(r.name.to_string());
+            }
+        }
+        for g in GROUPS {
+            if lookup_constant(g.name).is_some_and(|(gf, _)| gf == f) {
+                v.push(g.name.to_string());
+            }
+        }
+    }
+    v
+}
+
+fn maps(text: &str, session: &[String]) -> Vec<String> {
+    let mut v: Vec<String> = session.to_vec();
+    v.extend(
+        tokens(text).into_iter().filter(|t| t.kind == Kind::Map).map(|t| text[t.start..t.end].to_string()),
+    );
+    v
+}
+
+fn vars(text: &str) -> Vec<String> {
+    tokens(text)
+        .into_iter()
+        .filter(|t| t.kind == Kind::Var)
+        .map(|t| text[t.start..t.end].to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<String> {
+        complete(text, &["@denials".to_string()]).1
+    }
+
+    #[test]
+    fn events_after_on() {
+        assert!(names("on deny_a").contains(&"deny_access_fs".to_string()));
+        assert!(names("on deny_a").contains(&"deny_access_net".to_string()));
+        assert!(names("on create_ruleset, add_rule_").contains(&"add_rule_fs".to_string()));
+        assert_eq!(names("on create_rul"), ["create_ruleset"]);
+    }
+
+    #[test]
+    fn fields_of_the_clause_being_typed() {
+        let c = names("on deny_access_fs where pa");
+        assert_eq!(c, ["path"]);
+        // A field of the other events only is not offered.
+        assert!(names("on deny_access_net where pa").is_empty());
+        // Multi-event clause: fields all its events have.
+        let c = names("on deny_access_fs, deny_access_net where ");
+        assert!(c.contains(&"blockers".to_string()) && c.contains(&"domain".to_string()), "{c:?}");
+        assert!(!c.contains(&"path".to_string()) && !c.contains(&"dport".to_string()), "{c:?}");
+        // In the block, over several lines.
+        let c = names("on add_rule_net {\n  @p[po");
+        assert!(c.contains(&"port".to_string()) && !c.contains(&"path".to_string()), "{c:?}");
+        assert!(names("on add_rule_net { pri").contains(&"printf(".to_string()));
+    }
+
+    #[test]
+    fn constants_of_the_right_family() {
+        let c = names("on create_ruleset where handled_net & ");
+        assert!(c.contains(&"CONNECT_TCP".to_string()) && c.contains(&"NET_ALL".to_string()), "{c:?}");
+        assert!(!c.contains(&"READ_FILE".to_string()), "{c:?}");
+        let c = names("on deny_access_fs where has(blockers, REA");
+        assert_eq!(c, ["READ_DIR", "READ_FILE"]);
+        assert_eq!(names("on deny_access_fs where blockers & fs.read_f"), ["fs.read_file"]);
+    }
+
+    #[test]
+    fn maps_vars_and_meta_commands() {
+        assert_eq!(names("on deny_* { @de"), ["@denials"]);
+        assert_eq!(names("on deny_* { $count = 1; print($c"), ["$count"]);
+        assert_eq!(names(".ev"), [".events"]);
+        assert_eq!(names(".fields deny_access_f"), ["deny_access_fs"]);
+        assert_eq!(names(".rights n"), ["net"]);
+        // A bare expression: any event's fields.
+        assert!(names("pat").contains(&"path".to_string()));
+        assert!(names("").contains(&"on".to_string()));
+    }
+}

@@ -1,0 +1,213 @@
+//! The line editor on a terminal (rustyline): completion, highlighting,
+//! hints from history, a continuation prompt while an entry is unfinished,
+//! and history kept in `$XDG_STATE_HOME/landtrace/history`.
+
+use super::complete::complete;
+use super::highlight::highlight;
+use super::{Session, is_complete};
+use crate::report;
+use crate::run::Outcome;
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
+use rustyline::config::{ColorMode, CompletionType, Config};
+use rustyline::error::ReadlineError;
+use rustyline::highlight::{CmdKind, Highlighter};
+use rustyline::hint::{Hinter, HistoryHinter};
+use rustyline::history::FileHistory;
+use rustyline::validate::Validator;
+use rustyline::{Context, Editor, Helper};
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+const PROMPT: &str = "landtrace> ";
+const CONTINUATION: &str = "       ... ";
+
+/// What the helper knows beyond the line being edited.
+#[derive(Default)]
+struct EditState {
+    /// The lines of the entry before this one (each ending in `\n`).
+    prefix: String,
+    /// The session's map names.
+    maps: Vec<String>,
+}
+
+struct LtHelper {
+    state: Rc<RefCell<EditState>>,
+    files: FilenameCompleter,
+    hints: HistoryHinter,
+}
+
+impl Completer for LtHelper {
+    type Candidate = Pair;
+
+    fn complete(&self, line: &str, pos: usize, ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let state = self.state.borrow();
+        let head = line[..pos].trim_start();
+        if state.prefix.is_empty()
+            && (head.starts_with(".source ") || head.starts_with(".save "))
+            && !matches!(head.split_whitespace().nth(1), Some("live" | "compat" | "audit" | "tracepoint"))
+        {
+            return self.files.complete(line, pos, ctx);
+        }
+        let text = format!("{}{}", state.prefix, &line[..pos]);
+        let (start, words) = complete(&text, &state.maps);
+        let start = start.saturating_sub(state.prefix.len()).min(pos);
+        Ok((start, words.into_iter().map(|w| Pair { display: w.clone(), replacement: w }).collect()))
+    }
+}
+
+impl Hinter for LtHelper {
+    type Hint = String;
+
+    fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<String> {
+        if !self.state.borrow().prefix.is_empty() {
+            return None;
+        }
+        self.hints.hint(line, pos, ctx)
+    }
+}
+
+impl Highlighter for LtHelper {
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+        let prefix = self.state.borrow().prefix.clone();
+        let error = error_span(&prefix, line);
+        Cow::Owned(highlight(line, error))
+    }
+
+    fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
+        Cow::Owned(format!("\x1b[2m{hint}\x1b[0m"))
+    }
+
+    fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
+        true
+    }
+}
+
+impl Validator for LtHelper {}
+
+impl Helper for LtHelper {}
+
+/// The span (in `line`) of the first error of the entry, once the entry is
+/// complete: a syntax or type error, as the checker would report it.
+fn error_span(prefix: &str, line: &str) -> Option<Range<usize>> {
+    let entry = format!("{prefix}{line}");
+    if line.trim_start().starts_with('.')
+        || entry.len() > 4096
+        || !is_complete(&entry)
+        || entry.trim().is_empty()
+    {
+        return None;
+    }
+    let program = super::as_program(&entry);
+    let span = match landtrace_grammar::parse_program(&program) {
+        Err(errs) => errs.first().map(|e| e.span.start..e.span.end)?,
+        Ok(ast) => {
+            let src = landtrace_compiler::diag::source("entry", &program);
+            let diags =
+                landtrace_compiler::check(&ast, &src, &landtrace_compiler::CheckOptions::default()).err()?;
+            let d = diags.iter().find(|d| d.is_error())?;
+            let s = d.span();
+            s.start..s.end
+        }
+    };
+    // A filter expression was put after a clause head: back to offsets of
+    // the entry, then of this line.
+    let (shift, lead) = if program == entry {
+        (0, 0)
+    } else {
+        (program.len() - entry.trim().len(), entry.len() - entry.trim_start().len())
+    };
+    let to_entry = |p: usize| p.checked_sub(shift).map(|q| q + lead);
+    let start = to_entry(span.start)?;
+    let end = to_entry(span.end).unwrap_or(start);
+    let start = start.checked_sub(prefix.len())?;
+    let end = end.saturating_sub(prefix.len()).min(line.len());
+    (start < line.len()).then(|| start..end.max(start + 1))
+}
+
+/// `$XDG_STATE_HOME/landtrace/history` (or `~/.local/state/...`).
+fn history_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("landtrace").join("history"))
+}
+
+pub fn interactive(s: &mut Session) -> Outcome {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let config = Config::builder()
+        .completion_type(CompletionType::List)
+        .auto_add_history(false)
+        .color_mode(if no_color { ColorMode::Disabled } else { ColorMode::Enabled })
+        .build();
+    let mut rl: Editor<LtHelper, FileHistory> = match Editor::with_config(config) {
+        Ok(rl) => rl,
+        Err(e) => {
+            report::error(&format!("cannot start the line editor: {e}"));
+            return Outcome::RuntimeFailure;
+        }
+    };
+    let state = Rc::new(RefCell::new(EditState::default()));
+    rl.set_helper(Some(LtHelper {
+        state: state.clone(),
+        files: FilenameCompleter::new(),
+        hints: HistoryHinter::new(),
+    }));
+    let history = history_path();
+    if let Some(p) = &history {
+        if let Some(dir) = p.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = rl.load_history(p);
+    }
+    s.greet();
+    while !s.quit {
+        {
+            let mut st = state.borrow_mut();
+            st.prefix.clear();
+            st.maps = s.map_names();
+        }
+        let mut entry = String::new();
+        let mut prompt = PROMPT;
+        let entry = loop {
+            match rl.readline(prompt) {
+                Ok(line) => {
+                    entry.push_str(&line);
+                    if is_complete(&entry) {
+                        break Some(entry);
+                    }
+                    entry.push('\n');
+                    state.borrow_mut().prefix = entry.clone();
+                    prompt = CONTINUATION;
+                }
+                // Ctrl-C abandons the entry being typed.
+                Err(ReadlineError::Interrupted) => break None,
+                Err(ReadlineError::Eof) if entry.is_empty() => {
+                    s.quit = true;
+                    break None;
+                }
+                Err(ReadlineError::Eof) => break None,
+                Err(e) => {
+                    report::error(&format!("reading the entry: {e}"));
+                    s.quit = true;
+                    break None;
+                }
+            }
+        };
+        let Some(entry) = entry else { continue };
+        if entry.trim().is_empty() {
+            continue;
+        }
+        let _ = rl.add_history_entry(entry.trim());
+        if let Some(p) = &history
+            && let Err(e) = rl.save_history(p)
+        {
+            report::warning(&format!("cannot save the history in {}: {e}", p.display()));
+        }
+        s.entry(&entry);
+    }
+    Outcome::Success
+}
