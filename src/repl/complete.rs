@@ -15,18 +15,19 @@ use landtrace_compiler::schema::{
     BUILTINS, EVENTS, EventKind, Family, FieldType, GROUPS, events_matching, lookup_constant,
 };
 
-pub const META: &[(&str, &str)] = &[
-    (".events", "[GLOB]      list events, one line each"),
-    (".fields", "EVENT       an event's fields, types and meaning"),
-    (".rights", "[fs|net|scope]  access-right constants and bits"),
-    (".source", "[live|compat|audit|tracepoint|FILE...]  show or change where events come from"),
-    (".explain", "PROGRAM    the checked program, where its filter runs, the generated code"),
-    (".maps", "             the session's maps"),
-    (".clear", "[@MAP]      empty the session's maps"),
-    (".save", "FILE          write this session's programs as a script"),
-    (".edit", "             edit the last entry in $EDITOR, then run it"),
-    (".help", "             this list"),
-    (".quit", "             leave (Ctrl-D too)"),
+/// Meta commands: name, arguments, what they do.
+pub const META: &[(&str, &str, &str)] = &[
+    (".events", "[GLOB]", "list events, one line each"),
+    (".fields", "EVENT", "an event's fields, types and meaning"),
+    (".rights", "[fs|net|scope]", "access-right constants and bits"),
+    (".source", "[live|FILE...]", "show or change where events come from (also compat, audit, tracepoint)"),
+    (".explain", "[PROGRAM]", "the checked program, where its filter runs, the generated code"),
+    (".maps", "", "the session's maps"),
+    (".clear", "[@MAP]", "empty the session's maps"),
+    (".save", "FILE", "write this session's programs as a script"),
+    (".edit", "", "edit the last entry in $EDITOR, then run it"),
+    (".help", "", "this list"),
+    (".quit", "", "leave (Ctrl-D too)"),
 ];
 
 const KEYWORDS: &[&str] = &["on", "BEGIN", "END", "every", "list", "macro"];
@@ -77,7 +78,7 @@ pub fn complete(text: &str, session_maps: &[String]) -> (usize, Vec<String>) {
     let before = &text[..start];
     let ctx = if word.starts_with('.') && before.trim().is_empty() { Context::Meta } else { context(before) };
     let mut out: Vec<String> = match ctx {
-        Context::Meta => META.iter().map(|(m, _)| m.to_string()).collect(),
+        Context::Meta => META.iter().map(|(m, _, _)| m.to_string()).collect(),
         Context::MetaArg(cmd) => match cmd.as_str() {
             ".events" | ".fields" => event_names(),
             ".rights" => ["fs", "net", "scope"].map(String::from).to_vec(),
@@ -244,13 +245,11 @@ fn expression_words(word: &str, events: &[EventKind], before: &str, block: bool)
 /// `handled_fs & ` or `has(blockers, `.
 fn family_on_the_left(before: &str, events: &[EventKind]) -> Option<Family> {
     let toks = significant(before);
-    let n = toks.len();
     let field = match toks.as_slice() {
         [.., (_, f), (_, "&" | "|" | "^" | "==" | "!=")] => *f,
         [.., (_, "has" | "any"), (_, "("), (_, f), (_, ",")] => *f,
         _ => return None,
     };
-    let _ = n;
     common_fields(events).into_iter().find(|(name, _)| *name == field).and_then(|(_, ty)| match ty {
         Some(FieldType::Mask(f) | FieldType::MaskList(f)) => Some(f),
         _ => None,

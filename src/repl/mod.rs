@@ -216,13 +216,13 @@ impl Session {
         let mut out = io::stdout().lock();
         let r: io::Result<Outcome> = match cmd {
             ".help" | ".h" => {
-                for (name, what) in complete::META {
-                    let _ = writeln!(out, "{name:<9} {what}");
+                for (name, args, what) in complete::META {
+                    let _ = writeln!(out, "{name:<9}{args:<16}{what}");
                 }
                 writeln!(
                     out,
-                    "\nAn entry is a program (`on deny_* {{ @[comm] = count() }}`), or an expression that \
-                     filters every event having the fields it names (`path =~ \"/etc/**\"`)."
+                    "\nAn entry is a program (`on deny_* {{ @[comm] = count() }}`), or an expression\n\
+                     that filters every event having the fields it names (`path =~ \"/etc/**\"`)."
                 )
                 .map(|_| Outcome::Success)
             }
