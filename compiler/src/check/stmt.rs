@@ -332,14 +332,9 @@ impl<'a> Checker<'a> {
             self.type_error(&v, &format!("{n}() aggregates ints"));
             return None;
         }
-        let mv = match n {
-            "sum" => MapValue::Sum,
-            "min" => MapValue::Min,
-            "max" => MapValue::Max,
-            "avg" => MapValue::Avg,
-            "stats" => MapValue::Stats,
-            "hist" => MapValue::Hist,
-            _ => {
+        let mv = match kind_from_name(n) {
+            Some(kind) => kind,
+            None => {
                 let mut ps = [0i64; 3];
                 for (i, a) in args[1..].iter().enumerate() {
                     let x = self.expr(a)?;
