@@ -141,16 +141,21 @@ fn more_checker_errors() {
     insta::assert_snapshot!(out);
 }
 
+/// Every example of LANGUAGE.md checks, and Cranelift compiles all of it:
+/// nothing falls back to the interpreter.
 #[test]
-fn every_language_example_checks() {
+fn every_language_example_checks_and_compiles() {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/language");
     let mut n = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        if let Err(d) = compile(&text, &path.display().to_string(), &CheckOptions::default()) {
-            panic!("{}", render(&d));
-        }
+        let compiled = match compile(&text, &path.display().to_string(), &CheckOptions::default()) {
+            Ok(c) => c,
+            Err(d) => panic!("{}", render(&d)),
+        };
+        let jit = landtrace_compiler::jit::Jit::compile(&compiled.ir).unwrap();
+        assert!(jit.fallbacks().is_empty(), "{}: {}", path.display(), jit.summary());
         n += 1;
     }
     assert!(n >= 7);
