@@ -70,9 +70,9 @@ impl Hinter for LtHelper {
 }
 
 impl Highlighter for LtHelper {
-    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+    fn highlight<'l>(&self, line: &'l str, pos: usize) -> Cow<'l, str> {
         let prefix = self.state.borrow().prefix.clone();
-        let error = error_span(&prefix, line);
+        let error = marked_error(&prefix, line, pos);
         Cow::Owned(highlight(line, error))
     }
 
@@ -89,9 +89,21 @@ impl Validator for LtHelper {}
 
 impl Helper for LtHelper {}
 
+/// The span to mark in `line` (the cursor at `pos`): that of the entry's
+/// first error, unless it is only the entry not being finished yet.
+fn marked_error(prefix: &str, line: &str, pos: usize) -> Option<Range<usize>> {
+    let (span, syntax) = error_span(prefix, line)?;
+    let at_end = pos == line.len() && span.end >= line.trim_end().len();
+    // `on deny_acc`: the word at the cursor is still being typed.
+    let typing = line.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    // `where `, `handled_fs & `: the parser wants what comes next.
+    (!(at_end && (typing || syntax))).then_some(span)
+}
+
 /// The span (in `line`) of the first error of the entry, once the entry is
-/// complete: a syntax or type error, as the checker would report it.
-fn error_span(prefix: &str, line: &str) -> Option<Range<usize>> {
+/// complete: a syntax or type error, as the checker would report it, and
+/// whether it is a syntax error.
+fn error_span(prefix: &str, line: &str) -> Option<(Range<usize>, bool)> {
     let entry = format!("{prefix}{line}");
     if line.trim_start().starts_with('.')
         || entry.len() > 4096
@@ -101,15 +113,15 @@ fn error_span(prefix: &str, line: &str) -> Option<Range<usize>> {
         return None;
     }
     let program = super::as_program(&entry);
-    let span = match landtrace_grammar::parse_program(&program) {
-        Err(errs) => errs.first().map(|e| e.span.start..e.span.end)?,
+    let (span, syntax) = match landtrace_grammar::parse_program(&program) {
+        Err(errs) => (errs.first().map(|e| e.span.start..e.span.end)?, true),
         Ok(ast) => {
             let src = landtrace_compiler::diag::source("entry", &program);
             let diags =
                 landtrace_compiler::check(&ast, &src, &landtrace_compiler::CheckOptions::default()).err()?;
             let d = diags.iter().find(|d| d.is_error())?;
             let s = d.span();
-            s.start..s.end
+            (s.start..s.end, false)
         }
     };
     // A filter expression was put after a clause head: back to offsets of
@@ -124,7 +136,7 @@ fn error_span(prefix: &str, line: &str) -> Option<Range<usize>> {
     let end = to_entry(span.end).unwrap_or(start);
     let start = start.checked_sub(prefix.len())?;
     let end = end.saturating_sub(prefix.len()).min(line.len());
-    (start < line.len()).then(|| start..end.max(start + 1))
+    (start < line.len()).then(|| (start..end.max(start + 1), syntax))
 }
 
 /// `$XDG_STATE_HOME/landtrace/history` (or `~/.local/state/...`).
@@ -210,4 +222,38 @@ pub fn interactive(s: &mut Session) -> Outcome {
         s.entry(&entry);
     }
     Outcome::Success
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(line: &str) -> Option<Range<usize>> {
+        marked_error("", line, line.len())
+    }
+
+    #[test]
+    fn errors_are_marked_once_their_part_is_typed() {
+        // Words still being typed, and entries the parser wants more of,
+        // are not errors yet.
+        assert_eq!(shown("o"), None);
+        assert_eq!(shown("on deny_acc"), None);
+        assert_eq!(shown("on deny_access_fs where "), None);
+        assert_eq!(shown("on create_ruleset where handled_net & "), None);
+        assert_eq!(shown("on create_ruleset where handled_net & READ_FI"), None);
+        // Finished words are.
+        assert_eq!(shown("on deny_acc "), Some(3..11));
+        assert_eq!(shown("on deny_access_net where pth == 1"), Some(25..28));
+        let line = "on create_ruleset where handled_net & READ_FILE";
+        assert_eq!(shown(&format!("{line} ")), Some(38..47));
+        assert_eq!(marked_error("", line, 10), Some(38..47), "the cursor moved away");
+        // A syntax error before the end is marked.
+        assert_eq!(shown("on deny_access_fs where pid == == 1"), Some(31..32));
+        // In a continued entry, spans are those of the line being edited.
+        assert_eq!(shown_in("on deny_access_fs {\n", "  print(pth) }"), Some(8..11));
+    }
+
+    fn shown_in(prefix: &str, line: &str) -> Option<Range<usize>> {
+        marked_error(prefix, line, line.len())
+    }
 }
