@@ -24,12 +24,10 @@ fn main() -> ExitCode {
         Some(args::Command::Check { script, args }) => check(script, args),
         Some(args::Command::Record(args)) => run::record(args),
         Some(args::Command::Repl(args)) => repl::run(repl::ReplOptions {
-            source: if !args.replay.is_empty() {
-                Some(repl::SourceSpec::Replay(args.replay))
-            } else if args.source.is_empty() || args.source == [args::SourceArg::Auto] {
-                None
+            source: if args.replay.is_empty() {
+                repl::SourceSpec::live(args.source)
             } else {
-                Some(repl::SourceSpec::Live(args.source))
+                Some(repl::SourceSpec::Replay(args.replay))
             },
             no_jit: args.no_jit,
             max_keys: args.max_keys,

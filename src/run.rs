@@ -79,9 +79,8 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         }
         // No program: the REPL, on the live source asked for (or the default).
         Ok(None) => {
-            let asked = !(args.live.source.is_empty() || args.live.source == [SourceArg::Auto]);
             return Ok(crate::repl::run(crate::repl::ReplOptions {
-                source: asked.then(|| crate::repl::SourceSpec::Live(args.live.source.clone())),
+                source: crate::repl::SourceSpec::live(args.live.source.clone()),
                 no_jit: args.no_jit,
                 max_keys: args.max_keys,
             }));

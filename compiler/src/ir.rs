@@ -102,15 +102,8 @@ pub enum UnOp {
     Popcount,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum StrCmp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
+/// String comparisons are those of the typed program.
+pub use crate::typed::Cmp as StrCmp;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum StrTest {

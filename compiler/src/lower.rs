@@ -6,7 +6,7 @@
 
 use crate::ir::{
     self, BinOp, Block, BlockId, FuncId, FuncKind, Function, IReg, Inst, Load, LoadStr, Operand, SReg,
-    StrCmp, StrTest, Terminator, UnOp, ValKind,
+    StrTest, Terminator, UnOp, ValKind,
 };
 use crate::schema::{Builtin, Loc};
 use crate::typed::{self, Arith, Body, Cmp, CmpClass, Expr, ExprKind, Func, MaskFam, Stmt, Type};
@@ -385,16 +385,8 @@ impl<'p> FnBuilder<'p> {
     fn compare(&mut self, cmp: Cmp, class: CmpClass, a: &Expr, b: &Expr) -> IReg {
         if class == CmpClass::Str {
             let (x, y) = (self.string(a), self.string(b));
-            let op = match cmp {
-                Cmp::Eq => StrCmp::Eq,
-                Cmp::Ne => StrCmp::Ne,
-                Cmp::Lt => StrCmp::Lt,
-                Cmp::Le => StrCmp::Le,
-                Cmp::Gt => StrCmp::Gt,
-                Cmp::Ge => StrCmp::Ge,
-            };
             let dst = self.ireg();
-            self.emit(Inst::StrCmp { dst, op, a: x, b: y });
+            self.emit(Inst::StrCmp { dst, op: cmp, a: x, b: y });
             return dst;
         }
         let (x, y) = (self.int(a), self.int(b));

@@ -38,6 +38,15 @@ pub enum SourceSpec {
     Replay(Vec<String>),
 }
 
+impl SourceSpec {
+    /// The live sources asked for on the command line; `None` for the
+    /// default (live if privileged).
+    pub fn live(asked: Vec<SourceArg>) -> Option<SourceSpec> {
+        let default = asked.is_empty() || asked == [SourceArg::Auto];
+        (!default).then_some(SourceSpec::Live(asked))
+    }
+}
+
 pub struct ReplOptions {
     /// `None`: live if privileged, else none until `.source FILE`.
     pub source: Option<SourceSpec>,

@@ -70,18 +70,7 @@ impl CompatDecoder {
     }
 
     fn header(&self, ev: &mut Event, kind: EventKind, h: &Header) {
-        ev.reset(kind, SourceKind::Compat);
-        let r = ev.header_mut();
-        r.time = h.time_ns;
-        r.walltime = (h.time_ns as i64).saturating_add(self.boot_offset_ns);
-        r.pid = h.pid as u64;
-        r.tid = h.tid as u64;
-        r.ppid = h.ppid as u64;
-        r.uid = h.uid as u64;
-        r.gid = h.gid as u64;
-        r.cpu = h.cpu as u64;
-        r.cgroup = h.cgroup;
-        ev.set_comm(records::c_str(&h.comm));
+        super::start_event(ev, kind, SourceKind::Compat, h, self.boot_offset_ns);
     }
 
     /// Decodes one record, pushing the events it makes with `emit`.

@@ -311,6 +311,29 @@ fn calibrate(set: &mut ProbeSet, config: &mut Config) -> Result<i32, LiveError> 
 /// Decoded tracepoint formats, by id.
 type Formats = HashMap<u32, tracepoint::Format>;
 
+/// Starts `ev` as a `kind` event from `source`, with the task header a
+/// BPF program wrote (boot-time clock; `boot_offset_ns` makes wall time).
+pub(crate) fn start_event(
+    ev: &mut Event,
+    kind: EventKind,
+    source: SourceKind,
+    h: &records::Header,
+    boot_offset_ns: i64,
+) {
+    ev.reset(kind, source);
+    let r = ev.header_mut();
+    r.time = h.time_ns;
+    r.walltime = (h.time_ns as i64).saturating_add(boot_offset_ns);
+    r.pid = h.pid as u64;
+    r.tid = h.tid as u64;
+    r.ppid = h.ppid as u64;
+    r.uid = h.uid as u64;
+    r.gid = h.gid as u64;
+    r.cpu = h.cpu as u64;
+    r.cgroup = h.cgroup;
+    ev.set_comm(records::c_str(&h.comm));
+}
+
 /// The header, tracepoint id and raw record of a generic program's record.
 fn tracepoint_record(bytes: &[u8]) -> Option<(records::Header, u32, &[u8])> {
     let h = records::read::<records::Header>(bytes)?;

@@ -203,18 +203,7 @@ pub fn to_event(
 ) -> Result<(), String> {
     let kind =
         EventKind::lookup(&format.name).ok_or_else(|| format!("unknown Landlock event {}", format.name))?;
-    ev.reset(kind, SourceKind::Tracepoint);
-    let r = ev.header_mut();
-    r.time = h.time_ns;
-    r.walltime = (h.time_ns as i64).saturating_add(boot_offset_ns);
-    r.pid = h.pid as u64;
-    r.tid = h.tid as u64;
-    r.ppid = h.ppid as u64;
-    r.uid = h.uid as u64;
-    r.gid = h.gid as u64;
-    r.cpu = h.cpu as u64;
-    r.cgroup = h.cgroup;
-    ev.set_comm(landtrace_probes::records::c_str(&h.comm));
+    super::start_event(ev, kind, SourceKind::Tracepoint, h, boot_offset_ns);
     let mut log_same = None;
     let mut log_new = None;
     for (name, value) in values {

@@ -348,14 +348,14 @@ fn field(
     Some(())
 }
 
-fn grants(p: &mut P, ev: &mut Event) -> Option<()> {
+/// A JSON array, each element read by `item`.
+fn array(p: &mut P, mut item: impl FnMut(&mut P) -> Option<()>) -> Option<()> {
     p.eat(b'[')?;
     if p.eat(b']').is_some() {
         return Some(());
     }
     loop {
-        let (s, e) = p.skip_names()?;
-        ev.push_grant(names_bits(&p.b[s..e])?);
+        item(p)?;
         match p.peek()? {
             b',' => p.i += 1,
             b']' => {
@@ -367,22 +367,21 @@ fn grants(p: &mut P, ev: &mut Event) -> Option<()> {
     }
 }
 
+/// `"grants": ["READ_FILE|READ_DIR", ...]`
+fn grants(p: &mut P, ev: &mut Event) -> Option<()> {
+    array(p, |p| {
+        let (s, e) = p.skip_names()?;
+        ev.push_grant(names_bits(&p.b[s..e])?);
+        Some(())
+    })
+}
+
+/// `"grants": [6, 2]`
 fn int_array(p: &mut P, ev: &mut Event) -> Option<()> {
-    p.eat(b'[')?;
-    if p.eat(b']').is_some() {
-        return Some(());
-    }
-    loop {
+    array(p, |p| {
         ev.push_grant(p.int()?);
-        match p.peek()? {
-            b',' => p.i += 1,
-            b']' => {
-                p.i += 1;
-                return Some(());
-            }
-            _ => return None,
-        }
-    }
+        Some(())
+    })
 }
 
 /// `"extra": {"name": "value", "other": {"hex": "..."}}`
