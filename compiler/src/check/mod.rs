@@ -7,6 +7,7 @@
 //! first pass only learns what each map holds, the second reports.
 
 mod expr;
+mod names;
 mod stmt;
 
 use crate::diag::{Diag, Source, closest};
