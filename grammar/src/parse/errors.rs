@@ -1,0 +1,230 @@
+//! Syntax errors: what pest expected, said in words, with the span of the
+//! token found (or of the one before, when something is missing).
+
+use super::{Rule, SyntaxError};
+use crate::ast::Span;
+
+/// Turns a pest error into a readable message naming what was expected.
+pub(super) fn convert_error(src: &str, base: usize, e: pest::error::Error<Rule>) -> SyntaxError {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p + base,
+        InputLocation::Span((s, _)) => s + base,
+    };
+    let positives = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let found = token_at(src, pos);
+    let found_desc = if found.is_empty() {
+        "end of input".to_string()
+    } else {
+        format!("`{}`", &src[found.start..found.end])
+    };
+    let prev = previous_token(src, pos);
+    let wants_expr = positives.iter().any(|r| is_expr_start(*r));
+
+    if wants_expr && let Some(prev) = prev {
+        let text = &src[prev.start..prev.end];
+        let after = if text == "where" { "after 'where'".to_string() } else { format!("after `{text}`") };
+        // At the end of the input, point at what needs the expression.
+        let (span, label) = if found.is_empty() {
+            (prev, format!("nothing follows `{text}`"))
+        } else {
+            (found, format!("found {found_desc}"))
+        };
+        let err = SyntaxError::new(span, format!("expected an expression {after}"), label);
+        return if text == "where" {
+            err.help("write a condition, e.g. `where comm == \"curl\"`, or drop `where`")
+        } else {
+            err
+        };
+    }
+
+    let mut wanted: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+    if wanted.is_empty() {
+        wanted.push(CLAUSE);
+    }
+    wanted.sort();
+    wanted.dedup();
+    let message = match wanted.len() {
+        0 => format!("unexpected {found_desc}"),
+        1 => format!("expected {}, found {found_desc}", wanted[0]),
+        _ => {
+            let (last, rest) = wanted.split_last().expect("non-empty");
+            format!("expected {} or {last}, found {found_desc}", rest.join(", "))
+        }
+    };
+    let span = if found.is_empty() { Span::new(pos, pos) } else { found };
+    let mut err = SyntaxError::new(span, message, "unexpected here");
+    if wanted.contains(&CLAUSE) {
+        err = err.help("a program is a list of clauses such as `on deny_* { @[comm] = count() }`");
+    }
+    err
+}
+
+const CLAUSE: &str = "a clause (`on`, `BEGIN`, `END`, `every`, `list`, `macro`)";
+
+fn is_expr_start(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::expr
+            | Rule::primary
+            | Rule::paren
+            | Rule::number
+            | Rule::duration
+            | Rule::string
+            | Rule::regex
+            | Rule::bool_lit
+            | Rule::name_expr
+            | Rule::call_args
+            | Rule::map_ref
+            | Rule::var
+            | Rule::script_arg
+            | Rule::dotted
+            | Rule::ident
+            | Rule::op_not
+            | Rule::op_neg
+            | Rule::op_bnot
+    )
+}
+
+fn describe(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::EOI => "end of input",
+        Rule::on_clause
+        | Rule::begin_clause
+        | Rule::end_clause
+        | Rule::every_clause
+        | Rule::list_def
+        | Rule::macro_def
+        | Rule::kw_on
+        | Rule::kw_begin
+        | Rule::kw_end
+        | Rule::kw_every
+        | Rule::kw_list
+        | Rule::kw_macro => CLAUSE,
+        Rule::event_pat | Rule::event_list => "an event name",
+        Rule::block => "a block `{ ... }`",
+        Rule::where_part | Rule::kw_where => "`where`",
+        Rule::duration => "a duration such as `5s` or `500ms`",
+        Rule::ident => "a name",
+        Rule::list_lit => "a list `[...]`",
+        Rule::range => "a range `lo..hi`",
+        Rule::in_op | Rule::kw_in | Rule::not_in => "`in`",
+        Rule::args => "arguments",
+        Rule::map_keys => "map keys `[...]`",
+        Rule::if_stmt
+        | Rule::map_assign
+        | Rule::var_assign
+        | Rule::call_stmt
+        | Rule::print_bare
+        | Rule::kw_if
+        | Rule::kw_print => "a statement",
+        Rule::kw_else => "`else`",
+        r if is_expr_start(r) => "an expression",
+        Rule::op_or
+        | Rule::op_and
+        | Rule::op_eq
+        | Rule::op_ne
+        | Rule::op_lt
+        | Rule::op_le
+        | Rule::op_gt
+        | Rule::op_ge
+        | Rule::op_match
+        | Rule::op_nomatch
+        | Rule::op_bor
+        | Rule::op_xor
+        | Rule::op_band
+        | Rule::op_shl
+        | Rule::op_shr
+        | Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul
+        | Rule::op_div
+        | Rule::op_rem => "an operator",
+        _ => return None,
+    })
+}
+
+/// The token starting at `pos` (a word, a string, or one symbol).
+fn token_at(src: &str, pos: usize) -> Span {
+    let rest = &src[pos.min(src.len())..];
+    let Some(c) = rest.chars().next() else {
+        return Span::new(src.len(), src.len());
+    };
+    let len = if c.is_alphanumeric() || c == '_' || c == '@' || c == '$' {
+        rest.find(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '@' || ch == '$'))
+            .unwrap_or(rest.len())
+            .max(c.len_utf8())
+    } else if c == '"' {
+        rest[1..].find('"').map_or(rest.len(), |i| i + 2)
+    } else {
+        c.len_utf8()
+    };
+    Span::new(pos, pos + len)
+}
+
+/// The last token before `pos`, skipping whitespace and comments.
+fn previous_token(src: &str, pos: usize) -> Option<Span> {
+    let mut end = pos.min(src.len());
+    loop {
+        let before = &src[..end];
+        let trimmed = before.trim_end();
+        if trimmed.is_empty() {
+            return None;
+        }
+        // Skip a trailing comment on the previous line.
+        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        let line = &trimmed[line_start..];
+        if trimmed.len() < before.len()
+            && let Some(ci) = comment_start(line)
+        {
+            if ci == 0 {
+                end = line_start;
+                continue;
+            }
+            end = line_start + ci;
+            continue;
+        }
+        end = trimmed.len();
+        let tail = &src[..end];
+        let last = tail.chars().next_back()?;
+        let start = if last.is_alphanumeric() || last == '_' {
+            tail.rfind(|ch: char| !(ch.is_alphanumeric() || ch == '_')).map_or(0, |i| i + 1)
+        } else {
+            end - last.len_utf8()
+        };
+        return Some(Span::new(start, end));
+    }
+}
+
+/// The length of `text` without trailing whitespace and comments.
+pub(super) fn trimmed_len(text: &str) -> usize {
+    let mut t = text.trim_end();
+    loop {
+        let line_start = t.rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&t[line_start..]) {
+            Some(c) => t = t[..line_start + c].trim_end(),
+            None => return t.len(),
+        }
+    }
+}
+
+/// Where a `#` or `//` comment starts in a line, outside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    let mut in_str = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'#' if !in_str => return Some(i),
+            b'/' if !in_str && b.get(i + 1) == Some(&b'/') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
