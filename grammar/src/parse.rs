@@ -513,10 +513,7 @@ impl Builder {
                     r => unreachable!("infix {r:?}"),
                 };
                 let is_cmp = binop.is_comparison();
-                if is_cmp && lhs_cmp {
-                    return Err(chained(self.span(&op)));
-                }
-                if is_cmp && rhs_cmp {
+                if is_cmp && (lhs_cmp || rhs_cmp) {
                     return Err(chained(self.span(&op)));
                 }
                 let span = lhs.span.to(rhs.span);
