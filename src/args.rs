@@ -139,6 +139,11 @@ pub struct RunArgs {
     #[arg(short = 'l', long = "list", value_name = "GLOB", num_args = 0..=1, default_missing_value = "*")]
     pub list: Option<String>,
 
+    /// Print what this kernel offers (Landlock ABI, audit, tracepoints, the
+    /// sources `auto` picks and the events of each), then exit.
+    #[arg(long)]
+    pub info: bool,
+
     /// Print a compilation stage and exit.
     #[arg(long, value_enum, value_name = "STAGE")]
     pub dump: Option<Dump>,

@@ -68,6 +68,10 @@ pub fn compile_reporting(p: &ProgramText) -> Option<Compiled> {
 }
 
 pub fn run(args: RunArgs) -> Result<Outcome> {
+    if args.info {
+        print!("{}", live::info::KernelInfo::probe().render());
+        return Ok(Outcome::Success);
+    }
     if let Some(glob) = &args.list {
         crate::list::print(glob)?;
         return Ok(Outcome::Success);
@@ -329,6 +333,7 @@ pub fn live_run(
         ready_fd: args.ready_fd,
         ring_bytes: args.ring_size,
         drop_caps,
+        strict,
     };
     let mut stderr = io::stderr();
     let result = live::run(engine, &opts, &plan, &mut stderr);
@@ -342,6 +347,12 @@ pub fn live_run(
     let finished = engine.finish();
     if summary.lost_ring > 0 {
         report::warning(&format!("{} events lost: the ring buffer was full", summary.lost_ring));
+    }
+    if summary.cut > 0 {
+        report::warning(&format!(
+            "{} records were longer than the copy limit: their paths end in <cut>",
+            summary.cut
+        ));
     }
     if summary.undecoded > 0 {
         report::warning(&format!("{} BPF records could not be decoded", summary.undecoded));

@@ -69,6 +69,22 @@ impl EventKind {
         EVENTS.iter().find(|e| e.name == name || e.aliases.contains(&name)).map(|e| e.kind)
     }
 
+    /// What the kernel's field `name` (in a tracepoint record or ftrace
+    /// text) is in this event, or None for a field landtrace does not know
+    /// (kept as an extra).
+    pub fn kernel_field(self, name: &str) -> Option<KernelField> {
+        if let Some((_, k)) = self.def().kernel.iter().find(|(n, _)| *n == name) {
+            return Some(*k);
+        }
+        match name {
+            "log_same_exec" => return Some(KernelField::LogSameExec),
+            "log_new_exec" => return Some(KernelField::LogNewExec),
+            _ => {}
+        }
+        let f = FieldId::lookup(name)?;
+        self.field_type(f).map(|_| KernelField::Is(f))
+    }
+
     /// The type of `field` in this event, if the event has it.
     pub fn field_type(self, field: FieldId) -> Option<FieldType> {
         self.def().fields.iter().find(|(f, _)| *f == field).map(|(_, t)| *t)
@@ -434,11 +450,41 @@ pub struct EventDef {
     pub name: &'static str,
     pub aliases: &'static [&'static str],
     pub fields: &'static [(FieldId, FieldType)],
+    /// The kernel's names for this event's fields where they differ from
+    /// landtrace's: the tracepoint record's (`pathname`, `domain_id`) and
+    /// the ftrace text's (`port` on a network denial). Any other kernel
+    /// name is the landtrace field of that name, if the event has one.
+    pub kernel: &'static [(&'static str, KernelField)],
     pub doc: &'static str,
 }
 
+/// What a field of the kernel's tracepoint record or ftrace text is to
+/// landtrace ([`EventKind::kernel_field`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum KernelField {
+    /// This field, with the same value.
+    Is(FieldId),
+    /// `blockers_type`, the kind of request `blockers_access` (`blockers`)
+    /// answers: 3 a filesystem access, 4 a network one, 2 a mount change
+    /// (`change_topology`, no mask: kept as the extra `blocker`).
+    BlockersType,
+    /// The one `port` of a network denial: `sport` for a bind, `dport`
+    /// for a connect or send, by the blocked right.
+    DenyPort,
+    /// `log_same_exec` / `log_new_exec` (an earlier revision's form of
+    /// `logged`): kept as extras and decide `logged`.
+    LogSameExec,
+    LogNewExec,
+}
+
+/// The request types of `blockers_type`.
+pub const REQUEST_CHANGE_TOPOLOGY: u64 = 2;
+pub const REQUEST_FS: u64 = 3;
+pub const REQUEST_NET: u64 = 4;
+
 use Family::{Fs, Net, Scope};
 use FieldType::{Bool as B, Id as ID, Int as I, Mask as M, MaskList as ML, Str as S};
+use KernelField as KF;
 use field as f;
 
 pub static EVENTS: [EventDef; EVENT_COUNT] = [
@@ -454,6 +500,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
             (f::scoped, M(Scope)),
             (f::fd, I),
         ],
+        kernel: &[("ruleset_id", KF::Is(f::ruleset))],
         doc: "a ruleset is created (landlock_create_ruleset)",
     },
     EventDef {
@@ -461,6 +508,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         name: "free_ruleset",
         aliases: &[],
         fields: &[(f::ruleset, ID), (f::ruleset_version, I)],
+        kernel: &[("ruleset_id", KF::Is(f::ruleset))],
         doc: "a ruleset's last reference is dropped",
     },
     EventDef {
@@ -475,6 +523,12 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
             (f::ino, I),
             (f::path, S),
         ],
+        kernel: &[
+            ("ruleset_id", KF::Is(f::ruleset)),
+            ("pathname", KF::Is(f::path)),
+            ("access", KF::Is(f::access_rights)),
+            ("allowed_access", KF::Is(f::access_rights)),
+        ],
         doc: "a path-beneath rule is added to a ruleset",
     },
     EventDef {
@@ -482,6 +536,11 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         name: "add_rule_net",
         aliases: &["add_rule_net_port"],
         fields: &[(f::ruleset, ID), (f::ruleset_version, I), (f::access_rights, M(Net)), (f::port, I)],
+        kernel: &[
+            ("ruleset_id", KF::Is(f::ruleset)),
+            ("access", KF::Is(f::access_rights)),
+            ("allowed_access", KF::Is(f::access_rights)),
+        ],
         doc: "a network port rule is added to a ruleset",
     },
     EventDef {
@@ -489,6 +548,11 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         name: "create_domain",
         aliases: &["restrict_self"],
         fields: &[(f::domain, ID), (f::parent, ID), (f::ruleset, ID), (f::ruleset_version, I)],
+        kernel: &[
+            ("domain_id", KF::Is(f::domain)),
+            ("parent_id", KF::Is(f::parent)),
+            ("ruleset_id", KF::Is(f::ruleset)),
+        ],
         doc: "landlock_restrict_self creates a domain",
     },
     EventDef {
@@ -496,6 +560,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         name: "enforce_domain",
         aliases: &[],
         fields: &[(f::domain, ID), (f::complete, B), (f::process_wide, B), (f::no_new_privs, B)],
+        kernel: &[("domain_id", KF::Is(f::domain))],
         doc: "a domain is enforced on a thread",
     },
     EventDef {
@@ -503,6 +568,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         name: "free_domain",
         aliases: &[],
         fields: &[(f::domain, ID), (f::denials, I)],
+        kernel: &[("domain_id", KF::Is(f::domain))],
         doc: "a domain's last reference goes",
     },
     EventDef {
@@ -510,6 +576,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         name: "check_rule_fs",
         aliases: &["check_rule_inode"],
         fields: &[(f::domain, ID), (f::access_request, M(Fs)), (f::dev, S), (f::ino, I), (f::grants, ML(Fs))],
+        kernel: &[("domain_id", KF::Is(f::domain)), ("request", KF::Is(f::access_request))],
         doc: "a filesystem rule matches during an access check (high volume)",
     },
     EventDef {
@@ -517,6 +584,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         name: "check_rule_net",
         aliases: &["check_rule_net_port"],
         fields: &[(f::domain, ID), (f::access_request, M(Net)), (f::port, I), (f::grants, ML(Net))],
+        kernel: &[("domain_id", KF::Is(f::domain)), ("request", KF::Is(f::access_request))],
         doc: "a network rule matches during an access check (high volume)",
     },
     EventDef {
@@ -531,6 +599,12 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
             (f::dev, S),
             (f::ino, I),
             (f::path, S),
+        ],
+        kernel: &[
+            ("domain_id", KF::Is(f::domain)),
+            ("blockers_type", KF::BlockersType),
+            ("blockers_access", KF::Is(f::blockers)),
+            ("pathname", KF::Is(f::path)),
         ],
         doc: "a filesystem access is denied",
     },
@@ -547,6 +621,12 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
             (f::dport, I),
             (f::addr, S),
         ],
+        kernel: &[
+            ("domain_id", KF::Is(f::domain)),
+            ("blockers_type", KF::BlockersType),
+            ("blockers_access", KF::Is(f::blockers)),
+            ("port", KF::DenyPort),
+        ],
         doc: "a network access (bind, connect, send) is denied",
     },
     EventDef {
@@ -561,6 +641,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
             (f::tracee_pid, I),
             (f::tracee_comm, S),
         ],
+        kernel: &[("domain_id", KF::Is(f::domain)), ("tracee_domain_id", KF::Is(f::tracee_domain))],
         doc: "ptrace of a task outside the domain is denied",
     },
     EventDef {
@@ -575,6 +656,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
             (f::target_pid, I),
             (f::target_comm, S),
         ],
+        kernel: &[("domain_id", KF::Is(f::domain)), ("target_domain_id", KF::Is(f::target_domain))],
         doc: "a signal to a task outside the scope is denied",
     },
     EventDef {
@@ -589,6 +671,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
             (f::peer_pid, I),
             (f::sun_path, S),
         ],
+        kernel: &[("domain_id", KF::Is(f::domain)), ("peer_domain_id", KF::Is(f::peer_domain))],
         doc: "a connection to an abstract unix socket outside the scope is denied",
     },
 ];

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Writes demo.ftrace: a synthetic ftrace text trace of Landlock events.
 
-This machine's kernel has no Landlock tracepoints, so this trace is built
-from the upstream tracepoint formats in EVENTS.md (the kernel's own print
-formats), for a day in the life of a few sandboxed services. It covers every
+It follows the text a kernel with the Landlock tracepoints writes (checked
+against a real capture from Linux 7.3, examples/traces/sandboxer-7.3.ftrace:
+the event names, `ruleset=ID.VERSION` with the version counting rules
+added, one `port=` on network denials), for a day in the life of a few
+sandboxed services. It covers every
 event, escaped strings (a path with a space, an '=', a newline and an ANSI
 escape), nested domains, exec'd children and freed objects. It is
 deterministic: running it again writes the same file.
@@ -75,12 +77,13 @@ class Sandbox:
         emit(comm, pid, "create_ruleset",
              f"ruleset={self.ruleset:x}.0 handled_fs={handled_fs} handled_net={handled_net} scoped={scoped}")
         for path, access, (dev, ino) in fs_rules:
-            emit(comm, pid, "add_rule_fs",
+            version += 1
+            emit(comm, pid, "add_rule_path_beneath",
                  f"ruleset={self.ruleset:x}.{version} access_rights={access} dev={dev} ino={ino} path={esc(path)}")
-            version += 1
         for port, access in net_rules:
-            emit(comm, pid, "add_rule_net", f"ruleset={self.ruleset:x}.{version} access_rights={access} port={port}")
             version += 1
+            emit(comm, pid, "add_rule_net_port",
+                 f"ruleset={self.ruleset:x}.{version} access_rights={access} port={port}")
         self.domain = new_id()
         self.parent = parent
         emit(comm, pid, "create_domain", f"domain={self.domain:x} parent={parent:x} ruleset={self.ruleset:x}.{version}")
@@ -96,11 +99,12 @@ class Sandbox:
 
     def deny_net(self, blockers, sport=0, dport=0, same_exec=1, logged=1):
         self.denials += 1
+        port = sport if blockers.startswith("bind") else dport
         emit(self.comm, self.pid, "deny_access_net",
-             f"domain={self.domain:x} same_exec={same_exec} logged={logged} blockers={blockers} sport={sport} dport={dport}")
+             f"domain={self.domain:x} same_exec={same_exec} logged={logged} blockers={blockers} port={port}")
 
     def check_fs(self, access, grants):
-        emit(self.comm, self.pid, "check_rule_fs",
+        emit(self.comm, self.pid, "check_rule_inode",
              f"domain={self.domain:x} access_request={access} dev=254:0 ino={rng.randint(100, 9000)} grants={{{grants}}}")
 
     def free(self):

@@ -48,6 +48,22 @@ static __always_inline struct lt_config *lt_get_config(void)
 	return bpf_map_lookup_elem(&lt_config, &zero);
 }
 
+/* Scoping: the children of tracked processes are tracked too. They stay
+ * tracked after they exit: their audit records may come later. `ctx` is
+ * sched_process_fork's (parent, child). */
+static __always_inline int lt_track_fork(__u64 *ctx)
+{
+	struct task_struct *parent = (struct task_struct *)ctx[0];
+	struct task_struct *child = (struct task_struct *)ctx[1];
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	if (!bpf_map_lookup_elem(&lt_tracked, &ptgid))
+		return 0;
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+	bpf_map_update_elem(&lt_tracked, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
 static __always_inline int lt_is_tracked(const struct lt_config *c)
 {
 	if (!c->filter_pids)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 /*
  * The compat source: Landlock events from the syscall tracepoints, for
- * kernels without Landlock tracepoints (5.13+; domain IDs on 6.15+).
+ * kernels without Landlock tracepoints (tested from 6.1; the kernel's domain
+ * IDs from 6.15).
  *
  * Two BTF tracepoints on the raw syscall entry and exit pick out the
  * Landlock syscalls (and close): entry saves the arguments; exit emits a
@@ -250,16 +251,43 @@ static __always_inline int exit_add_rule(long ret)
 	return 0;
 }
 
-/* The Landlock domain pointer in the current credentials. */
-static __always_inline struct landlock_ruleset *cred_domain(long offset)
+/* The Landlock domain pointer in the current credentials (a struct
+ * landlock_domain from 7.3, a struct landlock_ruleset before). */
+static __always_inline void *cred_domain(long offset)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	char *security = BPF_CORE_READ(task, cred, security);
-	struct landlock_ruleset *dom = NULL;
+	void *dom = NULL;
 	if (!security)
 		return NULL;
 	bpf_probe_read_kernel(&dom, sizeof(dom), security + (offset & (LT_CRED_SCAN - 1)));
 	return dom;
+}
+
+/* A domain's hierarchy and layer count, and its first layer's handled fs
+ * mask, whichever struct the running kernel has; 0 if none can be read. */
+static __always_inline int domain_layout(void *dom, struct landlock_hierarchy **h, __u32 *layers, __u32 *masks)
+{
+	const char *first;
+	if (bpf_core_type_exists(struct landlock_domain)) {
+		struct landlock_domain *d = dom;
+		*h = BPF_CORE_READ(d, hierarchy);
+		*layers = BPF_CORE_READ(d, num_layers);
+		first = (const char *)dom + bpf_core_field_offset(struct landlock_domain, handled_masks);
+	} else if (bpf_core_field_exists(struct landlock_ruleset, access_masks)) {
+		struct landlock_ruleset *r = dom;
+		*h = BPF_CORE_READ(r, hierarchy);
+		*layers = BPF_CORE_READ(r, num_layers);
+		first = (const char *)dom + bpf_core_field_offset(struct landlock_ruleset, access_masks);
+	} else if (bpf_core_field_exists(struct landlock_ruleset___fs_access_masks, fs_access_masks)) {
+		struct landlock_ruleset___fs_access_masks *r = dom;
+		*h = BPF_CORE_READ(r, hierarchy);
+		*layers = BPF_CORE_READ(r, num_layers);
+		first = (const char *)dom + bpf_core_field_offset(struct landlock_ruleset___fs_access_masks, fs_access_masks);
+	} else {
+		return 0;
+	}
+	return bpf_probe_read_kernel(masks, sizeof(*masks), first) == 0;
 }
 
 /* Finds the credential slot whose domain carries the calibration mask. */
@@ -272,15 +300,13 @@ static __always_inline int calibrate(const struct lt_config *c)
 	r->offset = -1;
 	r->pad = 0;
 	for (int off = 0; off < LT_CRED_SCAN; off += 8) {
-		struct landlock_ruleset *dom = cred_domain(off);
+		void *dom = cred_domain(off);
 		if (!dom)
 			continue;
+		struct landlock_hierarchy *h = NULL;
 		__u32 masks = 0, layers = 0;
-		/* The first layer's access_masks (fs in the low 16 bits). */
-		const char *first = (const char *)dom + bpf_core_field_offset(struct landlock_ruleset, access_masks);
-		if (bpf_probe_read_kernel(&masks, sizeof(masks), first))
+		if (!domain_layout(dom, &h, &layers, &masks))
 			continue;
-		layers = BPF_CORE_READ(dom, num_layers);
 		/* The kernel adds REFER (bit 13), which is always denied. */
 		if (layers == 1 && ((masks | 0x2000) & 0xffff) == (c->calibration_mask | 0x2000)) {
 			r->offset = off;
@@ -289,6 +315,17 @@ static __always_inline int calibrate(const struct lt_config *c)
 	}
 	lt_submit(r);
 	return 0;
+}
+
+/* A domain's ID: the kernel's (6.15+), else its hierarchy's address mixed
+ * with the per-run secret, which userspace turns into a small ID. */
+static __always_inline __u64 hierarchy_id(struct landlock_hierarchy *h, const struct lt_config *c)
+{
+	if (!h)
+		return 0;
+	if (bpf_core_field_exists(h->id))
+		return BPF_CORE_READ(h, id);
+	return (__u64)h ^ c->key_secret;
 }
 
 static __always_inline int exit_restrict_self(long ret)
@@ -312,16 +349,17 @@ static __always_inline int exit_restrict_self(long ret)
 	r->nr_threads = BPF_CORE_READ(task, signal, nr_threads);
 	r->no_new_privs = (BPF_CORE_READ(task, atomic_flags) >> LT_PFA_NO_NEW_PRIVS) & 1;
 	r->found = 0;
+	r->keys = !bpf_core_field_exists(struct landlock_hierarchy, id);
 	r->domain = 0;
 	r->parent = 0;
 	__builtin_memset(r->pad, 0, sizeof(r->pad));
 	if (c->cred_offset >= 0) {
-		struct landlock_ruleset *dom = cred_domain(c->cred_offset);
-		struct landlock_hierarchy *h = BPF_CORE_READ(dom, hierarchy);
-		if (h) {
-			r->domain = BPF_CORE_READ(h, id);
-			struct landlock_hierarchy *p = BPF_CORE_READ(h, parent);
-			r->parent = p ? BPF_CORE_READ(p, id) : 0;
+		struct landlock_hierarchy *h = NULL;
+		__u32 layers = 0, masks = 0;
+		void *dom = cred_domain(c->cred_offset);
+		if (dom && domain_layout(dom, &h, &layers, &masks) && h) {
+			r->domain = hierarchy_id(h, c);
+			r->parent = hierarchy_id(BPF_CORE_READ(h, parent), c);
 			r->found = 1;
 		}
 	}
@@ -343,11 +381,18 @@ static __always_inline int enter_close(long fd)
 	__u64 key = (__u64)p ^ c->key_secret;
 	if (!bpf_map_lookup_elem(&lt_rulesets, &key))
 		return 0;
-	/* Only the close that drops the last reference frees the ruleset. */
-	if (!bpf_core_field_exists(f->f_ref))
+	/* Only the close that drops the last reference frees the ruleset:
+	 * file_ref_t counts from 0 (6.13+), f_count from 1. */
+	if (bpf_core_field_exists(f->f_ref)) {
+		if (BPF_CORE_READ(f, f_ref.refcnt.counter) != 0)
+			return 0;
+	} else if (bpf_core_field_exists(struct file___f_count, f_count)) {
+		struct file___f_count *old = (void *)f;
+		if (BPF_CORE_READ(old, f_count.counter) != 1)
+			return 0;
+	} else {
 		return 0;
-	if (BPF_CORE_READ(f, f_ref.refcnt.counter) != 0)
-		return 0;
+	}
 	bpf_map_delete_elem(&lt_rulesets, &key);
 	struct lt_free_ruleset *r = lt_reserve(sizeof(*r));
 	if (!r)
@@ -385,18 +430,8 @@ int lt_sys_exit(__u64 *ctx)
 	return 0;
 }
 
-/* Scoping: the children of tracked processes are tracked too. They stay
- * tracked after they exit: their audit records may come later. */
 SEC("tp_btf/sched_process_fork")
 int lt_fork(__u64 *ctx)
 {
-	struct task_struct *parent = (struct task_struct *)ctx[0];
-	struct task_struct *child = (struct task_struct *)ctx[1];
-	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	if (!bpf_map_lookup_elem(&lt_tracked, &ptgid))
-		return 0;
-	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	__u8 one = 1;
-	bpf_map_update_elem(&lt_tracked, &ctgid, &one, BPF_ANY);
-	return 0;
+	return lt_track_fork(ctx);
 }

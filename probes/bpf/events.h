@@ -92,7 +92,8 @@ struct lt_restrict_self {
 	__u32 nr_threads;
 	__u8 no_new_privs;
 	__u8 found; /* 0: the domain could not be read */
-	__u8 pad[6];
+	__u8 keys;  /* 1: domain and parent are keys (no kernel IDs before 6.15) */
+	__u8 pad[5];
 };
 
 struct lt_free_ruleset {

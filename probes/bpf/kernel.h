@@ -70,6 +70,11 @@ struct file {
 	file_ref_t f_ref; /* 6.13+: 0 means one reference */
 };
 
+/* Before 6.13: a plain counter, 1 means one reference. */
+struct file___f_count {
+	atomic64_t f_count;
+};
+
 struct fdtable {
 	unsigned int max_fds;
 	struct file **fd;
@@ -106,21 +111,45 @@ struct pt_regs {
 	unsigned long orig_ax;
 };
 
+/* `id` exists from 6.15 (with audit); before, a domain has no ID. */
 struct landlock_hierarchy {
 	struct landlock_hierarchy *parent;
 	__u64 id;
 };
 
+/* The first access mask word of a layer: filesystem rights in the low
+ * bits (16 of them before 7.1, 17 after), read as a whole word. */
 struct access_masks {
 	__u32 fs : 16;
-	__u32 net : 2;
-	__u32 scope : 2;
 };
 
+/*
+ * What the credentials point to. Before 7.3 a domain is a struct
+ * landlock_ruleset whose layers' masks are `access_masks[]`; from 7.3 it is
+ * its own struct landlock_domain (and before 6.7 the masks were
+ * `fs_access_masks[]`, 16 bits each), with `handled_masks[]`, and
+ * landlock_ruleset (the unmerged ruleset behind a file descriptor) has an
+ * `id`. Each read below is guarded by bpf_core_type_exists or
+ * bpf_core_field_exists, so a kernel lacking one loads the program all the
+ * same.
+ */
 struct landlock_ruleset {
 	struct landlock_hierarchy *hierarchy;
 	__u32 num_layers;
 	struct access_masks access_masks[0];
+};
+
+/* Before 6.7: only filesystem masks, 16 bits per layer. */
+struct landlock_ruleset___fs_access_masks {
+	struct landlock_hierarchy *hierarchy;
+	__u32 num_layers;
+	__u16 fs_access_masks[0];
+};
+
+struct landlock_domain {
+	struct landlock_hierarchy *hierarchy;
+	__u32 num_layers;
+	struct access_masks handled_masks[0];
 };
 
 #pragma clang attribute pop

@@ -70,3 +70,11 @@ int lt_tracepoint(void *ctx)
 	lt_output(r, size);
 	return 0;
 }
+
+/* Scoping (-c, -p) without the compat object: this object's own set of
+ * tracked processes follows forks. */
+SEC("tp_btf/sched_process_fork")
+int lt_fork(__u64 *ctx)
+{
+	return lt_track_fork(ctx);
+}

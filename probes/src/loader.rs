@@ -118,9 +118,32 @@ impl ProbeSet {
         Ok(set)
     }
 
-    /// The generic tracepoint program, loaded but not attached.
+    /// The generic tracepoint program and its fork tracker, loaded but not
+    /// attached.
     pub fn generic(ring_bytes: u32) -> Result<ProbeSet, ProbeError> {
-        ProbeSet::open_tracepoint("tracepoint.bpf.o", crate::TRACEPOINT_OBJ, ring_bytes)
+        let mut set = ProbeSet::open_tracepoint("tracepoint.bpf.o", crate::TRACEPOINT_OBJ, ring_bytes)?;
+        let btf = kernel_btf()?;
+        let prog = set.bpf.program_mut("lt_fork").ok_or_else(|| map_err("program", "lt_fork missing"))?;
+        <&mut BtfTracePoint>::try_from(prog)
+            .and_then(|p| p.load("sched_process_fork", &btf))
+            .map_err(|source| ProbeError::Load { program: "lt_fork", source })?;
+        Ok(set)
+    }
+
+    /// Attaches the generic object's fork tracker, which adds the children
+    /// of tracked processes to its set of tracked processes.
+    pub fn attach_fork(&mut self) -> Result<(), ProbeError> {
+        let prog = self.bpf.program_mut("lt_fork").ok_or_else(|| map_err("program", "lt_fork missing"))?;
+        let target = "tp_btf sched_process_fork".to_string();
+        let link = <&mut BtfTracePoint>::try_from(prog)
+            .and_then(|p| {
+                let id = p.attach()?;
+                p.take_link(id)
+            })
+            .map_err(|source| ProbeError::Attach { program: "lt_fork", target: target.clone(), source })?;
+        self.links.push(Box::new(link));
+        self.attached.push(target);
+        Ok(())
     }
 
     /// Loads an object whose `lt_tracepoint` program is a generic

@@ -90,7 +90,8 @@ pub struct RestrictSelf {
     pub nr_threads: u32,
     pub no_new_privs: u8,
     pub found: u8,
-    pub pad: [u8; 6],
+    pub keys: u8,
+    pub pad: [u8; 5],
 }
 
 #[repr(C)]
@@ -208,6 +209,7 @@ mod tests {
             off!("offsetof(struct lt_restrict_self, flags)", RestrictSelf, flags),
             off!("offsetof(struct lt_restrict_self, no_new_privs)", RestrictSelf, no_new_privs),
             off!("offsetof(struct lt_restrict_self, found)", RestrictSelf, found),
+            off!("offsetof(struct lt_restrict_self, keys)", RestrictSelf, keys),
             ("sizeof(struct lt_free_ruleset)", size_of::<FreeRuleset>()),
             ("sizeof(struct lt_calibration)", size_of::<Calibration>()),
             off!("offsetof(struct lt_calibration, offset)", Calibration, offset),

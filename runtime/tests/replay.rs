@@ -330,3 +330,50 @@ fn several_files_in_a_row_each_detected() {
     );
     assert_eq!(all.0[0].get(field::denials), 3);
 }
+
+/// A real capture: the kernel's own ftrace text of the sandboxer on
+/// Debian's 7.3-rc7 cloud kernel (vm/guest/tests.sh), in its spelling:
+/// renamed events, `ruleset=ID.VERSION`, one `port=` on network denials.
+#[test]
+fn real_ftrace_capture_from_linux_7_3() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/traces");
+    let bytes = std::fs::read(dir.join("sandboxer-7.3.ftrace")).unwrap();
+    let (evs, report, result, summary) = replay("sandboxer-7.3.ftrace", &bytes, true);
+    assert!(result.is_ok() && report.is_empty() && summary.is_empty(), "{report} {summary:?}");
+    let of = |k: EventKind| evs.iter().filter(move |e| e.kind() == Some(k));
+    let rulesets: Vec<&Event> = of(EventKind::CreateRuleset).collect();
+    assert_eq!(rulesets.len(), 2);
+    assert!(rulesets.iter().all(|r| r.get(field::handled_fs) == 0xffff && r.get(field::fd) as i64 == -1));
+    let rules: Vec<(&[u8], u64)> =
+        of(EventKind::AddRuleFs).map(|r| (r.get_str(field::path), r.get(field::ruleset_version))).collect();
+    assert_eq!(rules[..2], [(&b"/usr"[..], 1), (&b"/usr/lib"[..], 2)]);
+    let domains: Vec<(u64, u64, u64)> = of(EventKind::CreateDomain)
+        .map(|d| (d.get(field::domain), d.get(field::parent), d.get(field::ruleset_version)))
+        .collect();
+    assert_eq!(domains.len(), 2);
+    assert_eq!((domains[0].1, domains[1].1, domains[1].2), (0, domains[0].0, 5));
+    let inner = domains[1].0;
+    let fs: Vec<(&[u8], u64)> =
+        of(EventKind::DenyAccessFs).map(|d| (d.get_str(field::path), d.get(field::blockers))).collect();
+    assert_eq!(
+        fs,
+        [(&b"/etc/hostname"[..], 4), (&b"/etc"[..], 1 << 8), (&b"/tmp/evil\nname\x1b[31m = \"q'x"[..], 4)]
+    );
+    let net: Vec<(u64, u64, u64)> = of(EventKind::DenyAccessNet)
+        .map(|d| (d.get(field::blockers), d.get(field::sport), d.get(field::dport)))
+        .collect();
+    assert_eq!(net, [(1, 9000, 0), (2, 0, 80)]);
+    let check: Vec<&Event> = of(EventKind::CheckRuleFs).collect();
+    assert!(
+        !check.is_empty() && check.iter().all(|c| c.grants().len() == 2 && c.get(field::domain) == inner)
+    );
+    let signal: Vec<u64> = of(EventKind::DenyScopeSignal).map(|d| d.get(field::target_pid)).collect();
+    assert_eq!(signal, [1]);
+    let unix: Vec<&[u8]> =
+        of(EventKind::DenyScopeAbstractUnixSocket).map(|d| d.get_str(field::sun_path)).collect();
+    assert_eq!(unix, [b"demo"]);
+    let freed: Vec<(u64, u64)> =
+        of(EventKind::FreeDomain).map(|d| (d.get(field::domain), d.get(field::denials))).collect();
+    assert_eq!(freed, [(inner, 7), (domains[0].0, 0)]);
+    assert!(evs.iter().all(|e| e.extras().is_empty()), "no field left unmapped");
+}

@@ -34,6 +34,9 @@ pub enum Decoded {
 pub struct CompatDecoder {
     rulesets: HashMap<u64, (u64, u64)>,
     next_id: u64,
+    /// Per-run domain IDs, on kernels whose domains have none (before
+    /// 6.15): by the key the probe sends for a domain's hierarchy.
+    domains: HashMap<u64, u64>,
     /// Added to monotonic times to get Unix times.
     pub boot_offset_ns: i64,
 }
@@ -57,6 +60,20 @@ impl CompatDecoder {
         self.next_id += 1;
         self.rulesets.insert(key, (self.next_id, 0));
         self.next_id
+    }
+
+    /// The per-run ID of a domain key (0 for none). Domains live until
+    /// their last task exits, which compat cannot see: past the limit the
+    /// table restarts, and a nested domain's parent may then get a new ID.
+    fn domain_id(&mut self, key: u64) -> u64 {
+        if key == 0 {
+            return 0;
+        }
+        if self.domains.len() >= MAX_RULESETS && !self.domains.contains_key(&key) {
+            self.domains.clear();
+        }
+        let next = self.domains.len() as u64 + 1;
+        *self.domains.entry(key).or_insert(next)
     }
 
     fn version(&self, key: u64) -> u64 {
@@ -120,9 +137,14 @@ impl CompatDecoder {
             kind::RESTRICT_SELF => {
                 let Some(r) = records::read::<RestrictSelf>(bytes) else { return Decoded::Skipped };
                 let id = self.ruleset_id(r.ruleset);
+                let (domain, parent) = if r.keys != 0 {
+                    (self.domain_id(r.domain), self.domain_id(r.parent))
+                } else {
+                    (r.domain, r.parent)
+                };
                 self.header(&mut ev, EventKind::CreateDomain, &r.h);
-                ev.set(field::domain, r.domain);
-                ev.set(field::parent, r.parent);
+                ev.set(field::domain, domain);
+                ev.set(field::parent, parent);
                 ev.set(field::ruleset, id);
                 ev.set(field::ruleset_version, self.version(r.ruleset));
                 if r.found == 0 {
@@ -130,7 +152,7 @@ impl CompatDecoder {
                 }
                 emit(&mut ev);
                 self.header(&mut ev, EventKind::EnforceDomain, &r.h);
-                ev.set(field::domain, r.domain);
+                ev.set(field::domain, domain);
                 // One enforcement per restrict_self: it is also the last.
                 ev.set(field::complete, 1);
                 let process_wide = r.flags & RESTRICT_SELF_TSYNC != 0 || r.nr_threads == 1;
@@ -256,6 +278,37 @@ mod tests {
         assert_eq!(out[0].header().walltime, 1_005);
         assert_eq!(out[0].comm(), b"test");
         assert_eq!(out[0].get(field::fd), 3);
+    }
+
+    #[test]
+    fn domains_without_kernel_ids_get_small_ids_and_keep_their_nesting() {
+        let mut d = CompatDecoder::new(0);
+        let mut out = Vec::new();
+        let restrict = |domain, parent| RestrictSelf {
+            h: header(kind::RESTRICT_SELF),
+            domain,
+            parent,
+            found: 1,
+            keys: 1,
+            ..Default::default()
+        };
+        // Two layers, then a sibling of the inner one: keys, not IDs.
+        for (domain, parent) in [(0xffff_8880_0000_1000, 0), (0xffff_8880_0000_2000, 0xffff_8880_0000_1000)] {
+            d.decode(&bytes(&restrict(domain, parent)), |e| out.push(e.clone()));
+        }
+        d.decode(&bytes(&restrict(0xffff_8880_0000_3000, 0xffff_8880_0000_1000)), |e| out.push(e.clone()));
+        let created: Vec<_> = out
+            .iter()
+            .filter(|e| e.kind() == Some(EventKind::CreateDomain))
+            .map(|e| (e.get(field::domain), e.get(field::parent)))
+            .collect();
+        assert_eq!(created, [(1, 0), (2, 1), (3, 1)]);
+        let enforced: Vec<_> = out
+            .iter()
+            .filter(|e| e.kind() == Some(EventKind::EnforceDomain))
+            .map(|e| e.get(field::domain))
+            .collect();
+        assert_eq!(enforced, [1, 2, 3]);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod compat;
+pub mod info;
 pub mod proc;
 pub mod tracepoint;
 
@@ -28,20 +29,26 @@ use std::time::{Duration, Instant};
 /// Where tracefs is mounted.
 pub const TRACEFS: &str = "/sys/kernel/tracing";
 
-/// How long to keep reading audit records after the traced process exits,
-/// at most: the records of its last denials, and the release of its domains
-/// (logged from a kernel worker shortly after; once every domain is seen
-/// released, audit has delivered everything before it). BPF records are
-/// all in by then.
-const AUDIT_GRACE: Duration = Duration::from_millis(300);
+/// How long a scoped run waits, after the traced command exits, for what
+/// the kernel still has to say about it: the audit records of its last
+/// denials, and the release of its domains (free_domain, from a kernel
+/// worker shortly after). The wait ends as soon as every domain the
+/// command made is seen released; only a domain that outlives the command
+/// (inherited by a process still running) costs the whole grace. BPF
+/// records are all in by then.
+const END_GRACE: Duration = Duration::from_secs(1);
+
+/// How long to wait for audit records after the command exits when no
+/// domain of its is known yet (its audit records may still be on the way).
+const AUDIT_QUIET: Duration = Duration::from_millis(300);
 
 /// How often the ring buffers are read when the probes do not wake us
 /// (they do only once records pile up): the most a record waits.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// The handled-fs mask of the calibration ruleset: distinctive, and only
-/// rights every kernel with domain IDs supports.
-const CALIBRATION_MASK: u32 = 0x5a5a;
+/// rights of Landlock ABI 1, which every kernel with Landlock supports.
+const CALIBRATION_MASK: u32 = 0x0a5a;
 
 impl From<ProbeError> for LiveError {
     fn from(e: ProbeError) -> LiveError {
@@ -83,6 +90,8 @@ pub struct LiveOptions {
     pub ring_bytes: u32,
     /// Give up the capabilities no longer needed once attached.
     pub drop_caps: bool,
+    /// `--strict`: what a source cannot provide is an error, not a warning.
+    pub strict: bool,
 }
 
 impl Default for LiveOptions {
@@ -94,6 +103,7 @@ impl Default for LiveOptions {
             ready_fd: None,
             ring_bytes: 1 << 22,
             drop_caps: true,
+            strict: false,
         }
     }
 }
@@ -140,20 +150,11 @@ pub fn landlock_tracepoints() -> Vec<String> {
     names
 }
 
-/// Resolves `--source`.
+/// Resolves `--source`: `auto` by what this kernel offers ([`info::KernelInfo::auto`]).
 pub fn choose(choice: &Choice) -> Plan {
     match choice {
         Choice::Sources(s) => Plan { sources: s.clone(), reason: "as asked".into() },
-        Choice::Auto if !landlock_tracepoints().is_empty() => Plan {
-            sources: vec![SourceKind::Tracepoint],
-            reason: "this kernel has the Landlock tracepoints".into(),
-        },
-        Choice::Auto => Plan {
-            sources: vec![SourceKind::Compat, SourceKind::Audit],
-            reason:
-                "this kernel has no landlock:* tracepoints: syscall tracepoints (compat) and audit records"
-                    .into(),
-        },
+        Choice::Auto => info::KernelInfo::probe().auto(),
     }
 }
 
@@ -173,6 +174,9 @@ pub struct LiveSummary {
     pub lost_ring: u64,
     /// BPF records that arrived but could not be decoded.
     pub undecoded: u64,
+    /// Tracepoint records longer than the copy limit, whose strings (a
+    /// long path) were cut and marked.
+    pub cut: u64,
     /// Records the audit subsystem dropped during the run.
     pub lost_audit: u64,
     pub audit_malformed: u64,
@@ -309,7 +313,7 @@ fn calibrate(set: &mut ProbeSet, config: &mut Config) -> Result<i32, LiveError> 
 }
 
 /// Decoded tracepoint formats, by id.
-type Formats = HashMap<u32, tracepoint::Format>;
+type Formats = HashMap<u32, tracepoint::Plan>;
 
 /// Starts `ev` as a `kind` event from `source`, with the task header a
 /// BPF program wrote (boot-time clock; `boot_offset_ns` makes wall time).
@@ -345,6 +349,36 @@ fn tracepoint_record(bytes: &[u8]) -> Option<(records::Header, u32, &[u8])> {
     Some((h, id, bytes.get(data_at..data_at + len)?))
 }
 
+/// Says, before tracing starts, what a tracepoint's format leaves out: a
+/// field of the event it does not provide, and a field of its own that
+/// maps to nothing (kept as an extra). With --strict, either is an error.
+fn warn_plan(
+    name: &str,
+    plan: &tracepoint::Plan,
+    strict: bool,
+    err: &mut dyn Write,
+) -> Result<(), LiveError> {
+    let missing: Vec<&str> = plan.missing.iter().map(|f| f.name()).collect();
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        let fd = if missing == ["fd"] { " (fd reads -1)" } else { "" };
+        problems.push(format!("{name} has no {}{fd}", missing.join(", ")));
+    }
+    if !plan.unknown.is_empty() {
+        problems.push(format!(
+            "{name} has fields landtrace does not know: {} (kept as extras)",
+            plan.unknown.join(", ")
+        ));
+    }
+    for p in problems {
+        if strict {
+            return Err(LiveError::Other(format!("--strict: {p}")));
+        }
+        let _ = writeln!(err, "landtrace: warning: {p}");
+    }
+    Ok(())
+}
+
 /// Runs `engine` on live events until the traced command exits, Ctrl-C or
 /// SIGTERM, or `exit()`. Probes are detached and audit settings restored
 /// before it returns; the caller then runs END with `engine.finish()`.
@@ -372,6 +406,18 @@ pub fn run(
     }
     if needs_bpf {
         ensure_tracefs().map_err(LiveError::Other)?;
+    }
+    if uses(SourceKind::Audit) {
+        let kernel = info::KernelInfo::probe();
+        if !kernel.landlock_audit() {
+            let why =
+                if kernel.audit { format!("Landlock ABI {} < 7", kernel.abi) } else { "no audit".into() };
+            let _ = writeln!(
+                err,
+                "landtrace: warning: --source audit: this kernel writes no Landlock audit records ({why}): \
+                 no denials or domains will come from audit"
+            );
+        }
     }
     let signals = proc::Signals::new().map_err(|e| LiveError::Other(format!("signals: {e}")))?;
     // Audit first: a task gets its audit context (and so the SYSCALL record
@@ -411,14 +457,14 @@ pub fn run(
         filter_pids: root.is_some() as u32,
     };
     let mut compat = None;
-    if uses(SourceKind::Compat) || track {
+    if uses(SourceKind::Compat) {
         let mut set = ProbeSet::compat(opts.ring_bytes)?;
         set.set_config(config)?;
         if let Some(pid) = root {
             set.track(pid)?;
         }
         set.attach_compat()?;
-        if uses(SourceKind::Compat) && landlock_abi() >= 1 {
+        if landlock_abi() >= 1 {
             let off = calibrate(&mut set, &mut config)?;
             if off < 0 {
                 let _ = writeln!(
@@ -429,28 +475,37 @@ pub fn run(
         }
         compat = Some(set);
     }
+    // The generic object traces the Landlock tracepoints and, in a scoped
+    // run, follows forks; for a scoped run without either BPF source it is
+    // loaded only for that (its ring buffer then stays empty, and small).
     let mut generic = None;
     let mut formats = Formats::new();
-    if uses(SourceKind::Tracepoint) {
-        let mut set = ProbeSet::generic(opts.ring_bytes)?;
+    if uses(SourceKind::Tracepoint) || (track && compat.is_none()) {
+        let ring = if uses(SourceKind::Tracepoint) { opts.ring_bytes } else { 4096 };
+        let mut set = ProbeSet::generic(ring)?;
         set.set_config(config)?;
         if let Some(pid) = root {
             set.track(pid)?;
+            set.attach_fork()?;
         }
-        for name in landlock_tracepoints() {
-            let path = format!("{TRACEFS}/events/landlock/{name}/format");
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
-            let fmt =
-                tracepoint::Format::parse(&text).map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
-            let flags = if name.starts_with("landlock_free") { TP_ANY_TASK } else { 0 };
-            set.attach_generic("landlock", &name, fmt.id, fmt.tp_config(flags))?;
-            formats.insert(fmt.id, fmt);
-        }
-        if formats.is_empty() {
-            return Err(LiveError::Other(
-                "--source tracepoint: this kernel has no landlock:* tracepoints".into(),
-            ));
+        if uses(SourceKind::Tracepoint) {
+            for name in landlock_tracepoints() {
+                let path = format!("{TRACEFS}/events/landlock/{name}/format");
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
+                let fmt =
+                    tracepoint::Format::parse(&text).map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
+                let plan = fmt.plan().map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
+                warn_plan(&fmt.name, &plan, opts.strict, err)?;
+                let flags = if name.starts_with("landlock_free") { TP_ANY_TASK } else { 0 };
+                set.attach_generic("landlock", &name, fmt.id, fmt.tp_config(flags))?;
+                formats.insert(fmt.id, plan);
+            }
+            if formats.is_empty() {
+                return Err(LiveError::Other(
+                    "--source tracepoint: this kernel has no landlock:* tracepoints".into(),
+                ));
+            }
         }
         generic = Some(set);
     }
@@ -502,6 +557,7 @@ pub fn run(
     let mut ev = Event::new();
     let mut ending: Option<Instant> = None;
     let mut target_exited = false;
+    let mut exited_at: Option<Instant> = None;
     let mut compat_domains: HashSet<u64> = HashSet::new();
     loop {
         // Wait for the next thing to do.
@@ -524,7 +580,7 @@ pub fn run(
         }
         .map(|d| d.as_millis() as i64);
         let mut fds = vec![signals.fd()];
-        if let Some(s) = compat.as_mut().filter(|_| uses(SourceKind::Compat)) {
+        if let Some(s) = compat.as_mut() {
             fds.push(std::os::fd::AsRawFd::as_raw_fd(s.ring()?));
         }
         if let Some(s) = generic.as_mut() {
@@ -549,9 +605,13 @@ pub fn run(
             summary.ended_by =
                 if command.is_some() { "the command exited" } else { "the process exited" }.into();
             // Audit records of the last moments may still be on their way,
-            // but only if the command made domains that are not freed yet.
-            let waiting = audit.is_some() && !scope.all_freed();
-            ending = Some(Instant::now() + if waiting { AUDIT_GRACE } else { Duration::ZERO });
+            // and a kworker frees the command's domains (free_domain) just
+            // after it exits. Whether any domain is still to be freed is
+            // known only once the records already queued are read (below):
+            // the loop ends early when it is settled.
+            let waiting = audit.is_some() || !formats.is_empty();
+            exited_at = Some(Instant::now());
+            ending = Some(Instant::now() + if waiting { END_GRACE } else { Duration::ZERO });
         }
 
         // Drain every source. Audit records are read first and handled
@@ -564,7 +624,7 @@ pub fn run(
                 a.flush(&mut pending);
             }
         }
-        if let Some(set) = compat.as_mut().filter(|_| uses(SourceKind::Compat)) {
+        if let Some(set) = compat.as_mut() {
             let ring = set.ring()?;
             let mut batch = Vec::new();
             while let Some(item) = ring.next() {
@@ -592,16 +652,14 @@ pub fn run(
                 batch.push(item.to_vec());
             }
             for bytes in batch {
-                let decoded = tracepoint_record(&bytes).and_then(|(h, id, data)| {
-                    let fmt = formats.get(&id)?;
-                    let values = fmt.decode(data).ok()?;
-                    tracepoint::to_event(fmt, &values, &h, boot, &mut ev).ok()
-                });
-                if decoded.is_none() {
+                let decoded = tracepoint_record(&bytes)
+                    .and_then(|(h, id, data)| formats.get(&id)?.decode(data, &h, boot, &mut ev).ok());
+                let Some(decoded) = decoded else {
                     summary.undecoded += 1;
                     continue;
-                }
-                if scope.wants(&ev, compat.as_ref()) {
+                };
+                summary.cut += decoded.cut as u64;
+                if scope.wants(&ev, generic.as_ref().or(compat.as_ref())) {
                     ev.seal();
                     engine.process(&ev);
                 }
@@ -619,7 +677,7 @@ pub fn run(
                 // Audit stamps wall-clock time; events share the monotonic one.
                 let wall = ev.header().walltime;
                 ev.header_mut().time = wall.saturating_sub(boot).max(0) as u64;
-                if scope.wants(&ev, compat.as_ref()) {
+                if scope.wants(&ev, generic.as_ref().or(compat.as_ref())) {
                     ev.seal();
                     engine.process(&ev);
                 }
@@ -631,7 +689,15 @@ pub fn run(
             summary.ended_by = "exit()".into();
             break;
         }
-        if ending.is_some_and(|e| Instant::now() >= e || (target_exited && scope.all_freed())) {
+        // Settled: every domain the command made is freed, with everything
+        // queued before read. With audit and no domain known yet, its
+        // records may still be coming: give them AUDIT_QUIET.
+        let settled = target_exited
+            && scope.all_freed()
+            && (!scope.domains.is_empty()
+                || audit.is_none()
+                || exited_at.is_some_and(|t| t.elapsed() >= AUDIT_QUIET));
+        if ending.is_some_and(|e| Instant::now() >= e || settled) {
             break;
         }
     }

@@ -3,12 +3,16 @@
 //!
 //! Pure and generic: a format file gives every field's offset, size, sign
 //! and whether it is a `__data_loc` (dynamic string or array); a raw
-//! record is decoded into named values with it. [`to_event`] then maps the
-//! values of a `landlock:*` event onto the schema, tolerant of the renamed
-//! events and of fields added by later kernels (kept as extras).
+//! record is decoded into named values with it. For a `landlock:*` event,
+//! [`Format::plan`] resolves each field once against the schema (which
+//! names the kernel's spelling of every field), and [`Plan::decode`] then
+//! fills an event from a record without looking names up; fields added by
+//! later kernels are kept as extras.
 
 use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, FieldId, FieldType, Loc, SourceKind, field};
+use landtrace_compiler::schema::{
+    EventKind, Family, FieldId, FieldType, KernelField, Loc, REQUEST_CHANGE_TOPOLOGY, SourceKind, field,
+};
 use landtrace_probes::records::{Header, TP_DYNAMIC, TpConfig};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -181,80 +185,217 @@ fn sint(b: &[u8]) -> i64 {
     if bits == 0 || bits == 64 { u as i64 } else { ((u << (64 - bits)) as i64) >> (64 - bits) }
 }
 
-/// Field names of the kernel's structs that differ from the schema's.
-fn schema_name(kernel: &str) -> &str {
-    match kernel {
-        "ruleset_id" => "ruleset",
-        "domain_id" => "domain",
-        "parent_id" => "parent",
-        "access" | "allowed_access" => "access_rights",
-        "request" => "access_request",
-        other => other,
+/// Where one field of a record goes, resolved from the schema once per
+/// format ([`Format::plan`]).
+#[derive(Clone, Debug, PartialEq)]
+enum Target {
+    /// A scalar field.
+    Slot(FieldId),
+    /// A string field; `dev` from a dev_t is formatted `MAJOR:MINOR`.
+    Str(FieldId),
+    Dev(FieldId),
+    Grants,
+    BlockersType,
+    DenyPort,
+    LogSameExec,
+    LogNewExec,
+    /// A kernel field landtrace does not know: kept as an extra.
+    Extra(String),
+}
+
+#[derive(Clone, Debug)]
+struct Step {
+    field: FormatField,
+    elem: usize,
+    target: Target,
+}
+
+/// How records of one `landlock:*` tracepoint become events: every field
+/// of its format with its place in the event, computed once at attach time.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub kind: EventKind,
+    steps: Vec<Step>,
+    /// Fields of the event that the kernel's format does not provide.
+    pub missing: Vec<FieldId>,
+    /// Kernel fields that map to no field of the event (kept as extras).
+    pub unknown: Vec<String>,
+}
+
+/// What decoding a record did besides filling the event.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Decoded {
+    /// A string was cut short: the record was longer than the copy limit.
+    pub cut: bool,
+}
+
+/// Appended to a string cut at the copy limit.
+pub const CUT_MARK: &[u8] = b"<cut>";
+
+impl Format {
+    /// Resolves this format against the schema's event, by the kernel
+    /// names the schema lists for it (`pathname` is `path`, ...).
+    pub fn plan(&self) -> Result<Plan, String> {
+        let kind =
+            EventKind::lookup(&self.name).ok_or_else(|| format!("unknown Landlock event {}", self.name))?;
+        let mut steps = Vec::new();
+        let mut unknown = Vec::new();
+        let mut provided = Vec::new();
+        for f in self.event_fields() {
+            let target = match kind.kernel_field(&f.name) {
+                Some(KernelField::Is(fid)) => {
+                    provided.push(fid);
+                    match (fid.def().loc, kind.field_type(fid)) {
+                        (Loc::Str(_), _) if !f.data_loc && !is_char_array(f) && fid == field::dev => {
+                            Target::Dev(fid)
+                        }
+                        (Loc::Str(_), _) => Target::Str(fid),
+                        (Loc::List, Some(FieldType::MaskList(_))) => Target::Grants,
+                        (Loc::Slot(_), _) => Target::Slot(fid),
+                        _ => Target::Extra(f.name.clone()),
+                    }
+                }
+                Some(KernelField::BlockersType) => Target::BlockersType,
+                Some(KernelField::DenyPort) => {
+                    provided.extend([field::sport, field::dport]);
+                    Target::DenyPort
+                }
+                Some(KernelField::LogSameExec) => Target::LogSameExec,
+                Some(KernelField::LogNewExec) => Target::LogNewExec,
+                None => {
+                    unknown.push(f.name.clone());
+                    Target::Extra(f.name.clone())
+                }
+            };
+            steps.push(Step { field: f.clone(), elem: elem_size(&f.ty), target });
+        }
+        let missing = kind.def().fields.iter().map(|(f, _)| *f).filter(|f| !provided.contains(f)).collect();
+        Ok(Plan { kind, steps, missing, unknown })
     }
 }
 
-/// Maps a decoded `landlock:*` record onto an event of the schema.
-pub fn to_event(
-    format: &Format,
-    values: &[(String, RawValue)],
-    h: &Header,
-    boot_offset_ns: i64,
-    ev: &mut Event,
-) -> Result<(), String> {
-    let kind =
-        EventKind::lookup(&format.name).ok_or_else(|| format!("unknown Landlock event {}", format.name))?;
-    super::start_event(ev, kind, SourceKind::Tracepoint, h, boot_offset_ns);
-    let mut log_same = None;
-    let mut log_new = None;
-    for (name, value) in values {
-        match name.as_str() {
-            "log_same_exec" => log_same = Some(as_u64(value) != 0),
-            "log_new_exec" => log_new = Some(as_u64(value) != 0),
-            _ => {}
-        }
-        let fid = FieldId::lookup(schema_name(name));
-        let ty = fid.and_then(|f| kind.field_type(f));
-        let (Some(fid), Some(ty)) = (fid, ty) else {
-            ev.push_extra(name, &text(value));
-            continue;
-        };
-        match (fid.def().loc, ty, value) {
-            (Loc::Str(_), _, RawValue::Str(s)) => ev.set_str(fid, s),
-            // dev_t in the kernel's encoding: major << 20 | minor.
-            (Loc::Str(_), _, v) if fid == field::dev => {
-                let d = as_u64(v);
-                ev.set_str(fid, format!("{}:{}", d >> 20, d & 0xfffff).as_bytes());
+fn is_char_array(f: &FormatField) -> bool {
+    f.ty.contains("char") && f.ty.contains('[') || (f.ty.starts_with("char") && f.size > 1)
+}
+
+impl Plan {
+    /// Decodes a raw record into `ev`. A `__data_loc` string that runs past
+    /// the end of the copied bytes (a path longer than the copy limit) is
+    /// kept as far as it was copied, marked with [`CUT_MARK`].
+    pub fn decode(
+        &self,
+        data: &[u8],
+        h: &Header,
+        boot_offset_ns: i64,
+        ev: &mut Event,
+    ) -> Result<Decoded, String> {
+        super::start_event(ev, self.kind, SourceKind::Tracepoint, h, boot_offset_ns);
+        let mut out = Decoded::default();
+        let (mut log_same, mut log_new) = (None, None);
+        let (mut request, mut port) = (None, None);
+        for step in &self.steps {
+            let f = &step.field;
+            let bytes = data
+                .get(f.offset..f.offset + f.size)
+                .ok_or_else(|| format!("{}: record too short ({} bytes)", f.name, data.len()))?;
+            if f.data_loc {
+                let loc =
+                    u32::from_ne_bytes(bytes.get(..4).ok_or("short __data_loc")?.try_into().expect("4"));
+                let (off, len) = ((loc & 0xffff) as usize, (loc >> 16) as usize);
+                let area = data.get(off.min(data.len())..(off + len).min(data.len())).unwrap_or_default();
+                let cut = area.len() < len;
+                match &step.target {
+                    Target::Grants => {
+                        ev.set_grants(&[]);
+                        for c in area.chunks_exact(step.elem) {
+                            ev.push_grant(uint(c));
+                        }
+                    }
+                    Target::Str(fid) if cut => {
+                        let mut v = area.split(|b| *b == 0).next().unwrap_or_default().to_vec();
+                        v.extend_from_slice(CUT_MARK);
+                        ev.set_str(*fid, &v);
+                    }
+                    Target::Str(fid) => ev.set_str(*fid, dynamic_str(area)),
+                    Target::Extra(name) => ev.push_extra(name, dynamic_str(area)),
+                    _ => {}
+                }
+                out.cut |= cut;
+                continue;
             }
-            (Loc::List, FieldType::MaskList(_), RawValue::Array(a)) => ev.set_grants(a),
-            (Loc::Slot(_), _, v @ (RawValue::Int(_) | RawValue::UInt(_))) => ev.set(fid, as_u64(v)),
-            (_, _, v) => ev.push_extra(name, &text(v)),
+            let value = if f.signed { sint(bytes) as u64 } else { uint(bytes) };
+            match &step.target {
+                Target::Slot(fid) => ev.set(*fid, value),
+                Target::Str(fid) => ev.set_str(*fid, bytes.split(|b| *b == 0).next().unwrap_or_default()),
+                Target::Dev(fid) => {
+                    let mut buf = [0u8; 24];
+                    ev.set_str(*fid, dev_text(value, &mut buf));
+                }
+                Target::Grants => {}
+                Target::BlockersType => request = Some(value),
+                Target::DenyPort => port = Some(value),
+                Target::LogSameExec => log_same = Some(value != 0),
+                Target::LogNewExec => log_new = Some(value != 0),
+                Target::Extra(name) if is_char_array(f) => {
+                    ev.push_extra(name, bytes.split(|b| *b == 0).next().unwrap_or_default())
+                }
+                Target::Extra(name) => {
+                    let v = if f.signed { (value as i64).to_string() } else { value.to_string() };
+                    ev.push_extra(name, v.as_bytes());
+                }
+            }
         }
+        finish(ev, self.kind, request, port, log_same, log_new);
+        if self.missing.contains(&field::fd) {
+            ev.set(field::fd, -1i64 as u64);
+        }
+        Ok(out)
+    }
+}
+
+/// The fields derived from others once a record's fields are all read:
+/// the change_topology blocker, a denial's one port as `sport` or
+/// `dport`, and `logged` from an earlier revision's flags. Shared with the
+/// ftrace text decoder.
+pub fn finish(
+    ev: &mut Event,
+    kind: EventKind,
+    request: Option<u64>,
+    port: Option<u64>,
+    log_same: Option<bool>,
+    log_new: Option<bool>,
+) {
+    if request == Some(REQUEST_CHANGE_TOPOLOGY) {
+        ev.push_extra("blocker", b"fs.change_topology");
+    }
+    if let Some(p) = port {
+        let binds = Family::Net.bit_of("BIND_TCP").unwrap_or(0) | Family::Net.bit_of("BIND_UDP").unwrap_or(0);
+        let to = if ev.get(field::blockers) & binds != 0 { field::sport } else { field::dport };
+        ev.set(to, p);
     }
     if log_same.is_some() || log_new.is_some() {
+        for (k, v) in [("log_same_exec", log_same), ("log_new_exec", log_new)] {
+            if let Some(v) = v {
+                ev.push_extra(k, if v { b"1" } else { b"0" });
+            }
+        }
+        // The April 2026 revision logged a denial when the matching flag
+        // for same_exec was set.
         let same = ev.get(field::same_exec) != 0;
         let logged = if same { log_same.unwrap_or(true) } else { log_new.unwrap_or(false) };
         if kind.field_type(field::logged).is_some() {
             ev.set(field::logged, logged as u64);
         }
     }
-    Ok(())
 }
 
-fn as_u64(v: &RawValue) -> u64 {
-    match v {
-        RawValue::Int(i) => *i as u64,
-        RawValue::UInt(u) => *u,
-        RawValue::Str(_) | RawValue::Array(_) => 0,
-    }
-}
-
-fn text(v: &RawValue) -> Vec<u8> {
-    match v {
-        RawValue::Int(i) => i.to_string().into_bytes(),
-        RawValue::UInt(u) => u.to_string().into_bytes(),
-        RawValue::Str(s) => s.clone(),
-        RawValue::Array(a) => a.iter().map(|x| format!("{x:#x}")).collect::<Vec<_>>().join(",").into_bytes(),
-    }
+/// A kernel dev_t (major << 20 | minor) as `MAJOR:MINOR`, without allocating.
+fn dev_text(d: u64, buf: &mut [u8; 24]) -> &[u8] {
+    use std::io::Write;
+    let mut w = &mut buf[..];
+    let _ = write!(w, "{}:{}", d >> 20, d & 0xfffff);
+    let left = w.len();
+    &buf[..24 - left]
 }
 
 #[cfg(test)]

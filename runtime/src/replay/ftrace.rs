@@ -10,10 +10,12 @@
 //! counted.
 
 use super::Decoder;
+use crate::live::tracepoint;
 use crate::source::Pending;
 use landtrace_compiler::record::Event;
 use landtrace_compiler::schema::{
-    EventKind, Family, FieldId, FieldType, Loc, SourceKind, field, parse_right,
+    EventKind, Family, FieldId, FieldType, KernelField, Loc, REQUEST_CHANGE_TOPOLOGY, SourceKind, field,
+    parse_right,
 };
 
 #[derive(Default)]
@@ -81,44 +83,38 @@ fn decode(line: &[u8], start: usize, end: usize, ev: &mut Event) -> Result<(), S
     let kind = EventKind::lookup(name).ok_or_else(|| format!("unknown Landlock event {name}"))?;
     ev.reset(kind, SourceKind::Replay);
     header(&line[..start], ev)?;
+    // The kernel's events do not say which descriptor a ruleset got.
+    if kind.field_type(field::fd).is_some() {
+        ev.set(field::fd, -1i64 as u64);
+    }
     let fields = &line[(end + 1).min(line.len())..];
-    let mut log_same = None;
-    let mut log_new = None;
+    let (mut log_same, mut log_new) = (None, None);
+    let (mut request, mut port) = (None, None);
     for tok in fields.split(|b| *b == b' ').filter(|t| !t.is_empty()) {
         let Some(eq) = tok.iter().position(|b| *b == b'=') else {
             return Err(format!("expected key=value, found {:?}", String::from_utf8_lossy(tok)));
         };
         let key = std::str::from_utf8(&tok[..eq]).map_err(|_| "field name is not text")?;
         let value = &tok[eq + 1..];
-        match key {
-            "log_same_exec" => log_same = Some(parse_uint(value, key)? != 0),
-            "log_new_exec" => log_new = Some(parse_uint(value, key)? != 0),
-            _ => {}
-        }
-        let Some(fid) = FieldId::lookup(key) else {
-            ev.push_extra(key, &unescape(value));
-            continue;
-        };
-        let Some(ty) = kind.field_type(fid) else {
-            ev.push_extra(key, &unescape(value));
-            continue;
-        };
-        set_field(ev, kind, fid, ty, value).map_err(|e| format!("{key}: {e}"))?;
-    }
-    if log_same.is_some() || log_new.is_some() {
-        for (k, v) in [("log_same_exec", log_same), ("log_new_exec", log_new)] {
-            if let Some(v) = v {
-                ev.push_extra(k, if v { b"1" } else { b"0" });
+        // The schema says what each of the kernel's names is in this event.
+        match kind.kernel_field(key) {
+            Some(KernelField::Is(fid)) => {
+                let ty = kind.field_type(fid).expect("kernel_field names fields of the event");
+                // `blockers=change_topology`: a mount change, with no mask.
+                if fid == field::blockers && value == b"change_topology" {
+                    request = Some(REQUEST_CHANGE_TOPOLOGY);
+                    continue;
+                }
+                set_field(ev, kind, fid, ty, value).map_err(|e| format!("{key}: {e}"))?;
             }
-        }
-        // The April 2026 revision logged a denial when the matching flag
-        // for same_exec was set.
-        let same = ev.get(field::same_exec) != 0;
-        let logged = if same { log_same.unwrap_or(true) } else { log_new.unwrap_or(false) };
-        if kind.field_type(field::logged).is_some() {
-            ev.set(field::logged, logged as u64);
+            Some(KernelField::DenyPort) => port = Some(parse_uint(value, key)?),
+            Some(KernelField::BlockersType) => request = Some(parse_uint(value, key)?),
+            Some(KernelField::LogSameExec) => log_same = Some(parse_uint(value, key)? != 0),
+            Some(KernelField::LogNewExec) => log_new = Some(parse_uint(value, key)? != 0),
+            None => ev.push_extra(key, &unescape(value)),
         }
     }
+    tracepoint::finish(ev, kind, request, port, log_same, log_new);
     Ok(())
 }
 
