@@ -1,0 +1,379 @@
+//! The kernel matrix: landtrace live on Debian's own cloud kernels, booted
+//! under QEMU by vm/run.sh (docs/testing.md). Each test boots one kernel,
+//! where vm/guest/tests.sh traces the sandboxer's known actions with every
+//! source, and then checks here what that kernel yields: the `--info` row,
+//! and exact events and fields per source.
+//!
+//! They run when LANDTRACE_VM=1 or LANDTRACE_REQUIRE_LIVE=1 (as in CI);
+//! under LANDTRACE_REQUIRE_LIVE a kernel that cannot be booted fails.
+//! Each failure names the kernel and the check.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+/// One VM at a time: TCG is slow enough on two cores without company.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// What a kernel has, as `landtrace --info` must say.
+struct Expect {
+    suite: &'static str,
+    abi: i64,
+    /// Landlock writes audit records (ABI 7+).
+    audit: bool,
+    tracepoints: usize,
+}
+
+/// The results of one boot.
+struct Guest {
+    name: String,
+    dir: PathBuf,
+}
+
+impl Guest {
+    fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.dir.join(file))
+            .unwrap_or_else(|e| panic!("{}: {file}: {e} (see {})", self.name, self.dir.display()))
+    }
+
+    /// Asserts that guest step `step` exited with `code`.
+    fn exited(&self, step: &str, code: i32) {
+        let rc: i32 = self.read(&format!("{step}.rc")).trim().parse().unwrap();
+        assert_eq!(
+            rc,
+            code,
+            "{}: {step} exited with {rc}; stderr:\n{}",
+            self.name,
+            self.read(&format!("{step}.err"))
+        );
+    }
+
+    /// The events `landtrace record --source SOURCE` wrote.
+    fn events(&self, source: &str) -> Vec<Value> {
+        self.exited(&format!("record-{source}"), 0);
+        self.read(&format!("record-{source}.jsonl"))
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v["type"] == "event")
+            .collect()
+    }
+}
+
+fn of<'a>(events: &'a [Value], name: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["event"] == name).collect()
+}
+
+fn id(v: &Value) -> u64 {
+    u64::from_str_radix(v.as_str().unwrap_or_else(|| panic!("not an id: {v}")), 16).unwrap()
+}
+
+fn int(v: &Value) -> i64 {
+    v.as_i64().unwrap_or_else(|| panic!("not an integer: {v}"))
+}
+
+/// Boots the newest cloud kernel of `suite`, or says why it cannot.
+fn boot(suite: &str) -> Option<Guest> {
+    let required = std::env::var_os("LANDTRACE_REQUIRE_LIVE").is_some_and(|v| v == "1");
+    let wanted = required || std::env::var_os("LANDTRACE_VM").is_some_and(|v| v == "1");
+    if !wanted {
+        eprintln!("skipping the {suite} VM: set LANDTRACE_VM=1 to boot it (docs/testing.md)");
+        return None;
+    }
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let landtrace = PathBuf::from(env!("CARGO_BIN_EXE_landtrace"));
+    let sandboxer = landtrace.parent().unwrap().join("sandboxer");
+    assert!(sandboxer.exists(), "{} is missing: run `cargo test --workspace`", sandboxer.display());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vm").join(suite);
+    let out = Command::new(root.join("vm/run.sh"))
+        .arg(suite)
+        .arg(&dir)
+        .env("LANDTRACE_BIN", &landtrace)
+        .env("SANDBOXER_BIN", &sandboxer)
+        .output()
+        .expect("vm/run.sh");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    if !out.status.success() {
+        let console = std::fs::read_to_string(dir.join("console.log")).unwrap_or_default();
+        let tail: Vec<&str> = console.lines().rev().take(30).collect();
+        panic!(
+            "{suite}: the VM did not run: {log}\nconsole (last lines):\n{}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+    eprint!("{log}");
+    let release = std::fs::read_to_string(dir.join("guest/uname")).unwrap_or_default();
+    Some(Guest { name: format!("{suite} ({})", release.trim()), dir: dir.join("guest") })
+}
+
+/// The `landtrace --info` lines of a kernel, as key -> value.
+fn info(g: &Guest) -> BTreeMap<String, String> {
+    g.exited("info", 0);
+    g.read("info.out")
+        .lines()
+        .filter_map(|l| l.split_once(": ").map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect()
+}
+
+fn check_info(g: &Guest, e: &Expect) {
+    let i = info(g);
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    assert_eq!(i["landlock"], format!("ABI {}", e.abi), "{}: --info landlock", g.name);
+    assert_eq!(i["audit"], "yes", "{}: --info audit", g.name);
+    assert_eq!(i["landlock audit records"], yes(e.audit), "{}: --info landlock audit records", g.name);
+    let ids = if e.audit { "kernel" } else { "per run (compat)" };
+    assert_eq!(i["domain IDs"], ids, "{}: --info domain IDs", g.name);
+    assert_eq!(i["btf"], "yes", "{}: --info btf", g.name);
+    assert!(
+        i["tracepoints"].starts_with(&format!("{} ", e.tracepoints)),
+        "{}: --info tracepoints: {}",
+        g.name,
+        i["tracepoints"]
+    );
+    let auto = match (e.tracepoints > 0, e.audit) {
+        (true, _) => "tracepoint",
+        (false, true) => "compat + audit",
+        (false, false) => "compat",
+    };
+    assert!(i["auto"].starts_with(&format!("{auto} (")), "{}: --info auto: {}", g.name, i["auto"]);
+    let compat = "create_ruleset free_ruleset add_rule_fs add_rule_net create_domain enforce_domain";
+    assert_eq!(i["source compat"], compat, "{}: --info source compat", g.name);
+    let audit = if e.audit {
+        "create_domain free_domain deny_access_fs deny_access_net deny_ptrace deny_scope_signal deny_scope_abstract_unix_socket"
+    } else {
+        "none"
+    };
+    assert_eq!(i["source audit"], audit, "{}: --info source audit", g.name);
+    if e.tracepoints == 14 {
+        assert_eq!(i["source tracepoint"].split(' ').count(), 14, "{}: --info source tracepoint", g.name);
+    } else {
+        assert_eq!(i["source tracepoint"], "none", "{}: --info source tracepoint", g.name);
+    }
+}
+
+/// The sandboxer's two nested layers as compat (or the tracepoints) saw
+/// them: rulesets with the masks this ABI supports, the rules, two nested
+/// domains, their enforcement and the rulesets' release.
+fn check_lifecycle(g: &Guest, e: &Expect, evs: &[Value], source: &str) {
+    let what = format!("{} --source {source}", g.name);
+    let fs = match e.abi {
+        1 => 0x1fff,
+        2 => 0x3fff,
+        3 | 4 => 0x7fff,
+        _ => 0xffff,
+    };
+    let net = if e.abi >= 4 { 3 } else { 0 };
+    let scoped = if e.abi >= 6 { 3 } else { 0 };
+    let rulesets = of(evs, "create_ruleset");
+    assert_eq!(rulesets.len(), 2, "{what}: create_ruleset events");
+    for r in &rulesets {
+        assert_eq!(int(&r["handled_fs_raw"]), fs, "{what}: create_ruleset handled_fs");
+        assert_eq!(int(&r["handled_net_raw"]), net, "{what}: create_ruleset handled_net");
+        assert_eq!(int(&r["scoped_raw"]), scoped, "{what}: create_ruleset scoped");
+        assert_eq!(r["comm"], "sandboxer", "{what}: create_ruleset comm");
+        if source == "compat" {
+            // Descriptors 0-2 are the standard streams and 3 the socket
+            // listening on the abstract name.
+            assert_eq!(int(&r["fd"]), 4, "{what}: create_ruleset fd");
+        }
+    }
+    let ruleset_ids: Vec<u64> = rulesets.iter().map(|r| id(&r["ruleset"])).collect();
+    assert_ne!(ruleset_ids[0], ruleset_ids[1], "{what}: two rulesets");
+    let rules = of(evs, "add_rule_fs");
+    let paths: Vec<&str> = rules.iter().map(|r| r["path"].as_str().unwrap()).collect();
+    let layer = ["/usr", "/usr/lib", "/lib64", "/bin", "/sbin"];
+    assert_eq!(paths, [layer, layer].concat(), "{what}: add_rule_fs paths");
+    for (i, r) in rules.iter().enumerate() {
+        // EXECUTE|READ_FILE|READ_DIR, as asked (the kernel may add rights).
+        assert_eq!(int(&r["access_rights_raw"]) & 0xd, 0xd, "{what}: add_rule_fs access");
+        assert_eq!(id(&r["ruleset"]), ruleset_ids[i / 5], "{what}: add_rule_fs ruleset");
+    }
+    let domains = of(evs, "create_domain");
+    assert_eq!(domains.len(), 2, "{what}: create_domain events");
+    let (outer, inner) = (id(&domains[0]["domain"]), id(&domains[1]["domain"]));
+    assert!(outer != 0 && inner != 0 && outer != inner, "{what}: domain IDs {outer:x} {inner:x}");
+    assert_eq!(id(&domains[0]["parent"]), 0, "{what}: the first layer's parent");
+    assert_eq!(id(&domains[1]["parent"]), outer, "{what}: the second layer's parent is the first");
+    if !e.audit {
+        assert_eq!((outer, inner), (1, 2), "{what}: per-run domain IDs");
+    }
+    let enforced: Vec<u64> = of(evs, "enforce_domain").iter().map(|d| id(&d["domain"])).collect();
+    assert_eq!(enforced, [outer, inner], "{what}: enforce_domain");
+    let freed: Vec<u64> = of(evs, "free_ruleset").iter().map(|r| id(&r["ruleset"])).collect();
+    assert_eq!(freed, ruleset_ids, "{what}: free_ruleset");
+}
+
+/// The evil file name vm/guest/tests.sh creates.
+const EVIL: &str = "/tmp/evil\nname\x1b[31m = \"q'x";
+
+/// The denials of the sandboxer's inner layer, from audit or the
+/// tracepoints.
+fn check_denials(g: &Guest, evs: &[Value], source: &str, inner: u64) {
+    let what = format!("{} --source {source}", g.name);
+    let fs = of(evs, "deny_access_fs");
+    let got: Vec<(&str, i64)> =
+        fs.iter().map(|d| (d["path"].as_str().unwrap(), int(&d["blockers_raw"]))).collect();
+    assert_eq!(
+        got,
+        [("/etc/hostname", 4), ("/etc", 1 << 8), (EVIL, 4)],
+        "{what}: deny_access_fs path, blockers"
+    );
+    let net = of(evs, "deny_access_net");
+    let got: Vec<(i64, i64, i64)> =
+        net.iter().map(|d| (int(&d["blockers_raw"]), int(&d["sport"]), int(&d["dport"]))).collect();
+    assert_eq!(got, [(1, 9000, 0), (2, 0, 80)], "{what}: deny_access_net blockers, sport, dport");
+    let signal = of(evs, "deny_scope_signal");
+    assert_eq!(signal.len(), 1, "{what}: deny_scope_signal");
+    assert_eq!(int(&signal[0]["target_pid"]), 1, "{what}: deny_scope_signal target_pid");
+    let unix = of(evs, "deny_scope_abstract_unix_socket");
+    assert_eq!(unix.len(), 1, "{what}: deny_scope_abstract_unix_socket");
+    assert!(
+        unix[0]["sun_path"].as_str().unwrap().ends_with("demo"),
+        "{what}: sun_path {}",
+        unix[0]["sun_path"]
+    );
+    for d in fs.iter().chain(&net).chain(&signal).chain(&unix) {
+        assert_eq!(id(&d["domain"]), inner, "{what}: {} is the inner domain's", d["event"]);
+        assert_eq!(d["comm"], "sandboxer", "{what}: {} comm", d["event"]);
+    }
+    let freed = of(evs, "free_domain");
+    let inner_freed: Vec<i64> =
+        freed.iter().filter(|f| id(&f["domain"]) == inner).map(|f| int(&f["denials"])).collect();
+    assert_eq!(inner_freed, [7], "{what}: free_domain of the inner domain with its denials");
+}
+
+fn check_text_escaping(g: &Guest) {
+    g.exited("text-auto", 0);
+    let out = g.read("text-auto.out");
+    assert!(!out.contains('\x1b'), "{}: a raw ESC reached the output", g.name);
+    assert!(
+        out.lines().any(|l| l == r"sandboxer /tmp/evil\x0aname\x1b[31m\x20\x3d\x20\x22q\x27x"),
+        "{}: the hostile path is not one escaped line:\n{out}",
+        g.name
+    );
+}
+
+fn check_detached(g: &Guest) {
+    for kind in ["progs", "maps"] {
+        let list: Vec<Value> = serde_json::from_str(&g.read(&format!("bpf-{kind}.json"))).unwrap();
+        let ours: Vec<&Value> =
+            list.iter().filter(|v| v["name"].as_str().is_some_and(|n| n.starts_with("lt_"))).collect();
+        assert!(ours.is_empty(), "{}: BPF {kind} left after the runs: {ours:?}", g.name);
+    }
+}
+
+fn matrix(e: Expect) {
+    let Some(g) = boot(e.suite) else { return };
+    check_info(&g, &e);
+    let compat = g.events("compat");
+    check_lifecycle(&g, &e, &compat, "compat");
+    let audit = g.events("audit");
+    if e.audit {
+        let auto = g.events("auto");
+        let inner = if e.tracepoints > 0 {
+            check_lifecycle(&g, &e, &auto, "auto");
+            id(&of(&auto, "create_domain")[1]["domain"])
+        } else {
+            // compat's create_domain and audit's denials join on domain.
+            let compat_inner = of(&auto, "create_domain").iter().map(|d| id(&d["domain"])).nth(1);
+            let inner = compat_inner.unwrap_or_else(|| panic!("{}: auto: no second create_domain", g.name));
+            check_denials(&g, &auto, "auto", inner);
+            inner
+        };
+        let audit_inner = id(&of(&audit, "deny_access_fs")[0]["domain"]);
+        check_denials(&g, &audit, "audit", audit_inner);
+        assert_ne!(inner, 0);
+        check_text_escaping(&g);
+    } else {
+        assert!(audit.is_empty(), "{}: --source audit gave events: {audit:?}", g.name);
+        assert!(
+            g.read("record-audit.err").contains("writes no Landlock audit records"),
+            "{}: no warning",
+            g.name
+        );
+    }
+    if e.tracepoints > 0 {
+        check_tracepoints(&g, &e);
+    } else {
+        g.exited("record-tracepoint", 1);
+        assert!(g.read("record-tracepoint.err").contains("no landlock:* tracepoints"), "{}", g.name);
+    }
+    check_detached(&g);
+}
+
+/// The kernel with the Landlock tracepoints: the tracepoint source is
+/// exact, and the same workload captured by the kernel's own ftrace and
+/// replayed gives the same events.
+fn check_tracepoints(g: &Guest, e: &Expect) {
+    let live = g.events("tracepoint");
+    check_lifecycle(g, e, &live, "tracepoint");
+    let inner = id(&of(&live, "create_domain")[1]["domain"]);
+    check_denials(g, &live, "tracepoint", inner);
+    let checks = of(&live, "check_rule_fs");
+    assert!(!checks.is_empty(), "{}: no check_rule_fs for the nested read", g.name);
+    for c in &checks {
+        assert_eq!(
+            c["grants"].as_array().map(Vec::len),
+            Some(2),
+            "{}: check_rule_fs grants, one per layer: {c}",
+            g.name
+        );
+    }
+    assert!(g.read("record-tracepoint.err").lines().all(|l| !l.contains("fields landtrace does not know")));
+    let ftrace = g.dir.join("ftrace.txt");
+    let out = Command::new(env!("CARGO_BIN_EXE_landtrace"))
+        .args(["--strict", "-f", "json", "--replay"])
+        .arg(&ftrace)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: replaying the ftrace capture: {}",
+        g.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replayed: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["type"] == "event")
+        .collect();
+    // Times, IDs and tasks differ between the two runs; the rest must not.
+    let keep = |v: &Value| -> Value {
+        let mut m = v.as_object().unwrap().clone();
+        for k in [
+            "time", "walltime", "pid", "tid", "ppid", "cpu", "cgroup", "uid", "gid", "source", "ruleset",
+            "domain", "parent", "peer_pid", "ino",
+        ] {
+            m.remove(k);
+        }
+        Value::Object(m)
+    };
+    let a: Vec<Value> = live.iter().filter(|v| v["event"] != "free_domain").map(keep).collect();
+    let b: Vec<Value> = replayed.iter().filter(|v| v["event"] != "free_domain").map(keep).collect();
+    assert_eq!(a.len(), b.len(), "{}: live tracepoint vs replayed ftrace: event counts", g.name);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y, "{}: live tracepoint vs replayed ftrace", g.name);
+    }
+}
+
+#[test]
+fn linux_6_1_bookworm() {
+    matrix(Expect { suite: "bookworm", abi: 2, audit: false, tracepoints: 0 });
+}
+
+#[test]
+fn linux_6_12_trixie() {
+    matrix(Expect { suite: "trixie", abi: 6, audit: false, tracepoints: 0 });
+}
+
+#[test]
+fn linux_7_2_sid() {
+    matrix(Expect { suite: "sid", abi: 10, audit: true, tracepoints: 0 });
+}
+
+#[test]
+fn linux_7_3_experimental() {
+    matrix(Expect { suite: "experimental", abi: 11, audit: true, tracepoints: 14 });
+}

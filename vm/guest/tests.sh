@@ -1,0 +1,66 @@
+#!/bin/sh
+# Runs inside the test VM (vm/run.sh), in /out: traces the sandboxer's
+# known actions with each live source and keeps what landtrace wrote, for
+# tests/kernels.rs to check on the host. Nothing here decides pass or fail.
+set -u
+# step NAME CMD...: runs CMD, keeping its stdout, stderr and exit status.
+step() {
+    name=$1
+    shift
+    "$@" >"$name.out" 2>"$name.err"
+    echo $? >"$name.rc"
+}
+
+uname -r >uname
+cat /proc/cmdline >cmdline
+cat /sys/kernel/security/lsm >lsm 2>/dev/null
+step info landtrace --info
+
+# A file name an attacker could choose: newline, ESC, space, '=', quotes.
+evil=$(printf '/tmp/evil\nname\033[31m = "q'"'"'x')
+printf 'x' >"$evil"
+# The workload (its output on stderr, apart from landtrace's): a child of
+# the traced shell, in two nested layers, denied
+# a file read, a creation, a bind and connect, a signal and an abstract
+# unix socket, and reading under a rule (the kernel checks both layers).
+cat >/workload.sh <<'SCRIPT'
+#!/bin/sh
+sandboxer --layers 2 --listen-abstract demo read /etc/hostname write /etc/x bind 9000 connect 80 signal 1 abstract demo read /bin/busybox read "$(cat /tmp/evil-name)" >&2
+echo "workload: sandboxer exited with $?" >&2
+SCRIPT
+printf '%s' "$evil" >/tmp/evil-name
+chmod +x /workload.sh
+
+for source in auto compat audit tracepoint; do
+    step "record-$source" landtrace record --source "$source" -o "record-$source.jsonl" -c /workload.sh
+done
+step text-auto landtrace -e 'on deny_access_fs { printf("%s %s\n", comm, path) }' -c /workload.sh
+
+# The kernel's own view, where it has the Landlock tracepoints: the format
+# files, and the same workload captured by ftrace.
+tracing=/sys/kernel/tracing
+if [ -d "$tracing/events/landlock" ]; then
+    mkdir -p formats
+    for e in "$tracing"/events/landlock/*/; do
+        n=$(basename "$e")
+        cp "$e/format" "formats/$n" 2>/dev/null
+    done
+    echo 1 >"$tracing/events/landlock/enable"
+    echo >"$tracing/trace"
+    /workload.sh >ftrace-workload.out 2>&1
+    sleep 1 # a kworker frees the domains just after the exit
+    echo 0 >"$tracing/events/landlock/enable"
+    cat "$tracing/trace" >ftrace.txt
+fi
+
+# Nothing of landtrace's left in the kernel (which frees programs shortly
+# after their last descriptor closes: allow it 5 s).
+i=0
+while [ $i -lt 50 ] && bpftool prog show | grep -q ' name lt_'; do
+    sleep 0.1
+    i=$((i + 1))
+done
+bpftool -j prog show >bpf-progs.json 2>&1
+bpftool -j map show >bpf-maps.json 2>&1
+bpftool -j link show >bpf-links.json 2>&1
+exit 0
