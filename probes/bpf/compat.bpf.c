@@ -4,33 +4,20 @@
  * kernels without Landlock tracepoints (tested from 6.1; the kernel's domain
  * IDs from 6.15).
  *
- * Two BTF tracepoints on the raw syscall entry and exit pick out the
- * Landlock syscalls (and close): entry saves the arguments; exit emits a
- * record only when the syscall succeeded, reading what the caller passed
- * from user memory and, after landlock_restrict_self, the new domain from
- * the task's credentials (through CO-RE, at the offset of the Landlock
- * credential blob that userspace calibrates at start-up). Raw tracepoints
- * also detach at once, where each perf-event tracepoint waits for a grace
- * period.
+ * Programs on the per-syscall tracepoints of the three Landlock syscalls'
+ * exits (and close's entry): the exit emits a record only when the syscall
+ * succeeded, reading its arguments from the registers the task entered
+ * with, reading what the caller passed from user
+ * memory and, after landlock_restrict_self, the new domain from the task's
+ * credentials (through CO-RE, at the offset of the Landlock credential
+ * blob that userspace calibrates at start-up). Unlike the raw sys_enter
+ * and sys_exit tracepoints, these cost other syscalls nothing.
  */
 #include "common.h"
-
-#define LT_SYS_CLOSE 3
-#define LT_SYS_CREATE_RULESET 444
-#define LT_SYS_ADD_RULE 445
-#define LT_SYS_RESTRICT_SELF 446
 
 struct lt_args {
 	__u64 a[4];
 };
-
-/* Arguments saved at syscall entry, by thread id. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct lt_args);
-} lt_args SEC(".maps");
 
 /* Rulesets seen created, by key, to notice the close that frees one. */
 struct {
@@ -45,33 +32,49 @@ struct {
 /* Offsets scanned in cred->security when calibrating. */
 #define LT_CRED_SCAN 256
 
+/* A syscalls:sys_enter_* record: the syscall number, then its arguments,
+ * 8 bytes each (the same layout on every kernel). A program reads no
+ * further than the syscall's arity: the record ends there. */
+struct lt_syscall_enter {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+/* A syscalls:sys_exit_* record. */
+struct lt_syscall_exit {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
 static __always_inline __u32 current_tid(void)
 {
 	return (__u32)bpf_get_current_pid_tgid();
 }
 
-static __always_inline int save_args(struct pt_regs *regs)
+/* The syscall's arguments, read at its exit from the registers the task
+ * entered with: one program per syscall (its exit) instead of two. */
+static __always_inline void syscall_args(struct lt_args *out)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	out->a[0] = BPF_CORE_READ(regs, di);
+	out->a[1] = BPF_CORE_READ(regs, si);
+	out->a[2] = BPF_CORE_READ(regs, dx);
+	out->a[3] = BPF_CORE_READ(regs, r10);
+}
+
+/* The arguments of a traced task's syscall; 0 if the task is not traced. */
+static __always_inline int take_args(struct lt_args *out)
 {
 	struct lt_config *c = lt_get_config();
 	if (!c)
 		return 0;
-	__u32 tid = current_tid();
-	if (tid != c->calibration_tid && !lt_is_tracked(c))
+	if (current_tid() != c->calibration_tid && !lt_is_tracked(c))
 		return 0;
-	struct lt_args a = {.a = {regs->di, regs->si, regs->dx, regs->r10}};
-	bpf_map_update_elem(&lt_args, &tid, &a, BPF_ANY);
-	return 0;
-}
-
-/* Takes the arguments saved for this thread; 0 if there are none. */
-static __always_inline int take_args(struct lt_args *out)
-{
-	__u32 tid = current_tid();
-	struct lt_args *a = bpf_map_lookup_elem(&lt_args, &tid);
-	if (!a)
-		return 0;
-	*out = *a;
-	bpf_map_delete_elem(&lt_args, &tid);
+	syscall_args(out);
 	return 1;
 }
 
@@ -403,31 +406,30 @@ static __always_inline int enter_close(long fd)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int lt_sys_enter(__u64 *ctx)
+/* One program per syscall tracepoint: only the Landlock syscalls and
+ * close run BPF code, and no other syscall pays for it. */
+SEC("tracepoint/syscalls/sys_exit_landlock_create_ruleset")
+int lt_exit_create_ruleset(struct lt_syscall_exit *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	long id = (long)ctx[1];
-	if (id == LT_SYS_CLOSE)
-		return enter_close(regs->di);
-	if (id >= LT_SYS_CREATE_RULESET && id <= LT_SYS_RESTRICT_SELF)
-		return save_args(regs);
-	return 0;
+	return exit_create_ruleset(ctx->ret);
 }
 
-SEC("tp_btf/sys_exit")
-int lt_sys_exit(__u64 *ctx)
+SEC("tracepoint/syscalls/sys_exit_landlock_add_rule")
+int lt_exit_add_rule(struct lt_syscall_exit *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	long ret = (long)ctx[1];
-	long id = regs->orig_ax;
-	if (id == LT_SYS_CREATE_RULESET)
-		return exit_create_ruleset(ret);
-	if (id == LT_SYS_ADD_RULE)
-		return exit_add_rule(ret);
-	if (id == LT_SYS_RESTRICT_SELF)
-		return exit_restrict_self(ret);
-	return 0;
+	return exit_add_rule(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_landlock_restrict_self")
+int lt_exit_restrict_self(struct lt_syscall_exit *ctx)
+{
+	return exit_restrict_self(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int lt_enter_close(struct lt_syscall_enter *ctx)
+{
+	return enter_close(ctx->args[0]);
 }
 
 SEC("tp_btf/sched_process_fork")

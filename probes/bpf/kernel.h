@@ -102,13 +102,13 @@ struct task_struct {
 	struct signal_struct *signal;
 };
 
-/* x86_64 syscall arguments: di, si, dx, r10, r8, r9; the number in orig_ax. */
+/* x86_64 user registers at syscall entry: the arguments in di, si, dx,
+ * r10 (still there when the syscall exits). */
 struct pt_regs {
 	unsigned long r10;
 	unsigned long dx;
 	unsigned long si;
 	unsigned long di;
-	unsigned long orig_ax;
 };
 
 /* `id` exists from 6.15 (with audit); before, a domain has no ID. */

@@ -19,9 +19,12 @@ pub enum ProbeError {
         #[source]
         source: aya::EbpfError,
     },
-    #[error("the kernel refused BPF program {program}: {source}")]
+    #[error("the kernel {refusal}: {source}")]
     Load {
         program: &'static str,
+        /// `(Linux RELEASE) refused BPF program NAME`, and what the
+        /// verifier log says went wrong when it can be told.
+        refusal: String,
         #[source]
         source: ProgramError,
     },
@@ -51,6 +54,42 @@ impl ProbeError {
     }
 }
 
+/// The instruction libbpf-style loaders (aya too) put in place of a CO-RE
+/// relocation that found no such field or type: a call to this helper id.
+const CORE_POISON: &str = "unknown#195896080";
+
+/// A refusal, with the kernel release and, from the verifier log, what
+/// went wrong: for a failed CO-RE relocation, the source line that reads
+/// the field or type the running kernel lacks.
+fn load_error(program: &'static str, source: ProgramError) -> ProbeError {
+    let why = why_refused(&source.to_string());
+    let refusal = format!("(Linux {}) refused BPF program {program}{why}", kernel_release());
+    ProbeError::Load { program, refusal, source }
+}
+
+/// What a verifier log says went wrong, as `: ...`, or empty.
+fn why_refused(log: &str) -> String {
+    match log.lines().position(|l| l.contains(CORE_POISON)) {
+        Some(at) => {
+            let line = log.lines().take(at).filter(|l| l.starts_with("; ")).last().map(|l| l[2..].trim());
+            match line {
+                Some(l) => format!(
+                    ": it reads a kernel field or type this kernel lacks (a CO-RE relocation failed) at `{l}`"
+                ),
+                None => {
+                    ": it reads a kernel field or type this kernel lacks (a CO-RE relocation failed)".into()
+                }
+            }
+        }
+        None => String::new(),
+    }
+}
+
+fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map_or_else(|_| "?".into(), |r| r.trim().to_string())
+}
+
 /// Reads the running kernel's BTF once, for every object that needs it.
 pub fn kernel_btf() -> Result<Btf, ProbeError> {
     Btf::from_sys_fs().map_err(ProbeError::Btf)
@@ -65,12 +104,19 @@ fn map_err(name: &'static str, e: impl std::fmt::Display) -> ProbeError {
 enum Target {
     /// A BTF tracepoint (tp_btf) by name.
     Btf(&'static str),
+    /// A tracefs tracepoint, `category:name`.
+    Tracepoint(&'static str, &'static str),
 }
 
-/// The compat source's programs.
+/// The compat source's programs: the Landlock syscalls' own exit
+/// tracepoints and close's entry, so that no other syscall runs BPF code
+/// (and, each perf-event tracepoint taking a grace period to detach, as few
+/// as can do).
 const COMPAT_PROGRAMS: &[(&str, Target)] = &[
-    ("lt_sys_enter", Target::Btf("sys_enter")),
-    ("lt_sys_exit", Target::Btf("sys_exit")),
+    ("lt_exit_create_ruleset", Target::Tracepoint("syscalls", "sys_exit_landlock_create_ruleset")),
+    ("lt_exit_add_rule", Target::Tracepoint("syscalls", "sys_exit_landlock_add_rule")),
+    ("lt_exit_restrict_self", Target::Tracepoint("syscalls", "sys_exit_landlock_restrict_self")),
+    ("lt_enter_close", Target::Tracepoint("syscalls", "sys_enter_close")),
     ("lt_fork", Target::Btf("sched_process_fork")),
 ];
 
@@ -112,8 +158,9 @@ impl ProbeSet {
                 set.bpf.program_mut(name).ok_or_else(|| map_err("program", format!("{name} missing")))?;
             let result = match target {
                 Target::Btf(tp) => <&mut BtfTracePoint>::try_from(prog).and_then(|p| p.load(tp, &btf)),
+                Target::Tracepoint(..) => <&mut TracePoint>::try_from(prog).and_then(|p| p.load()),
             };
-            result.map_err(|source| ProbeError::Load { program: name, source })?;
+            result.map_err(|source| load_error(name, source))?;
         }
         Ok(set)
     }
@@ -126,7 +173,7 @@ impl ProbeSet {
         let prog = set.bpf.program_mut("lt_fork").ok_or_else(|| map_err("program", "lt_fork missing"))?;
         <&mut BtfTracePoint>::try_from(prog)
             .and_then(|p| p.load("sched_process_fork", &btf))
-            .map_err(|source| ProbeError::Load { program: "lt_fork", source })?;
+            .map_err(|source| load_error("lt_fork", source))?;
         Ok(set)
     }
 
@@ -154,9 +201,8 @@ impl ProbeSet {
             .bpf
             .program_mut("lt_tracepoint")
             .ok_or_else(|| map_err("program", "lt_tracepoint missing"))?;
-        let tp = <&mut TracePoint>::try_from(prog)
-            .map_err(|source| ProbeError::Load { program: "lt_tracepoint", source })?;
-        tp.load().map_err(|source| ProbeError::Load { program: "lt_tracepoint", source })?;
+        let tp = <&mut TracePoint>::try_from(prog).map_err(|source| load_error("lt_tracepoint", source))?;
+        tp.load().map_err(|source| load_error("lt_tracepoint", source))?;
         Ok(set)
     }
 
@@ -170,6 +216,13 @@ impl ProbeSet {
                     format!("tp_btf {tp}"),
                     <&mut BtfTracePoint>::try_from(prog).and_then(|p| {
                         let id = p.attach()?;
+                        p.take_link(id).map(|l| Box::new(l) as Link)
+                    }),
+                ),
+                Target::Tracepoint(category, tp) => (
+                    format!("tracepoint {category}:{tp}"),
+                    <&mut TracePoint>::try_from(prog).and_then(|p| {
+                        let id = p.attach(category, tp)?;
                         p.take_link(id).map(|l| Box::new(l) as Link)
                     }),
                 ),
@@ -338,6 +391,21 @@ mod tests {
     /// A refusal names the program and shows the verifier's reasoning.
     /// Loading needs root; with LANDTRACE_REQUIRE_LIVE=1 (CI) it must run.
     #[test]
+    fn a_failed_relocation_names_the_source_line() {
+        // As 6.12's verifier printed it for the `hierarchy->id` read.
+        let log = "0: R1=ctx() R10=fp0\n\
+                   ; r->domain = BPF_CORE_READ(h, id); @ compat.bpf.c:321\n\
+                   112: (85) call unknown#195896080\n\
+                   invalid func unknown#195896080\n";
+        assert_eq!(
+            why_refused(log),
+            ": it reads a kernel field or type this kernel lacks (a CO-RE relocation failed) at \
+             `r->domain = BPF_CORE_READ(h, id); @ compat.bpf.c:321`"
+        );
+        assert_eq!(why_refused("R1 invalid mem access 'scalar'"), "");
+    }
+
+    #[test]
     fn a_refused_program_is_named_with_the_verifier_log() {
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } != 0 {
@@ -351,7 +419,8 @@ mod tests {
         };
         assert!(matches!(err, ProbeError::Load { program: "lt_tracepoint", .. }), "{err:?}");
         let text = err.to_string();
-        assert!(text.contains("the kernel refused BPF program lt_tracepoint"), "{text}");
+        assert!(text.contains(") refused BPF program lt_tracepoint"), "{text}");
+        assert!(text.contains(&format!("the kernel (Linux {})", kernel_release())), "{text}");
         assert!(text.contains("Verifier output"), "{text}");
         // The verifier's own words about the faulty access, at its line.
         assert!(text.contains("refused.bpf.c:") && text.contains("invalid"), "{text}");

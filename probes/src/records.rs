@@ -261,8 +261,11 @@ mod tests {
             .unwrap_or_else(|e| panic!("the layout test needs a C compiler ({cc}): {e}"));
         assert!(status.success(), "compiling events.h failed");
         let out = Command::new(dir.join("layout")).output().unwrap();
+        assert!(out.status.success(), "the layout program failed: {:?}", out.status);
         let c_values: Vec<usize> =
             String::from_utf8(out.stdout).unwrap().lines().map(|l| l.parse().unwrap()).collect();
+        // One value per expression: zip alone would pass on no output.
+        assert_eq!(c_values.len(), layout().len(), "the layout program printed {} values", c_values.len());
         for ((expr, rust), c) in layout().into_iter().zip(c_values) {
             assert_eq!(rust, c, "{expr}: Rust {rust}, C {c}");
         }

@@ -313,7 +313,19 @@ fn calibrate(set: &mut ProbeSet, config: &mut Config) -> Result<i32, LiveError> 
 }
 
 /// Decoded tracepoint formats, by id.
-type Formats = HashMap<u32, tracepoint::Plan>;
+type Formats = HashMap<u32, Tp>;
+
+/// What a tracepoint the generic program is attached to is for.
+enum Tp {
+    /// A `landlock:*` event.
+    Landlock(tracepoint::Plan),
+    /// `syscalls:sys_exit_landlock_create_ruleset`: the descriptor a
+    /// ruleset got ([`tracepoint::FdPairing`]), its `ret` at this offset.
+    CreateRulesetExit { ret_at: usize },
+}
+
+/// How long a tracepoint `create_ruleset` waits for its syscall's exit.
+const FD_WAIT_NS: u64 = 100_000_000;
 
 /// Starts `ev` as a `kind` event from `source`, with the task header a
 /// BPF program wrote (boot-time clock; `boot_offset_ns` makes wall time).
@@ -489,19 +501,34 @@ pub fn run(
             set.attach_fork()?;
         }
         if uses(SourceKind::Tracepoint) {
+            // The descriptor of each new ruleset, from the syscall's exit
+            // (on the kernels whose tracefs has the syscall events).
+            let exit = format!("{TRACEFS}/events/syscalls/sys_exit_landlock_create_ruleset/format");
+            let exit_fmt =
+                std::fs::read_to_string(&exit).ok().and_then(|t| tracepoint::Format::parse(&t).ok());
+            let ret_at =
+                exit_fmt.as_ref().and_then(|f| f.fields.iter().find(|x| x.name == "ret" && x.size == 8));
+            if let (Some(fmt), Some(ret)) = (&exit_fmt, ret_at) {
+                set.attach_generic("syscalls", &fmt.name, fmt.id, fmt.tp_config(0))?;
+                formats.insert(fmt.id, Tp::CreateRulesetExit { ret_at: ret.offset });
+            }
+            let pairing = !formats.is_empty();
             for name in landlock_tracepoints() {
                 let path = format!("{TRACEFS}/events/landlock/{name}/format");
                 let text =
                     std::fs::read_to_string(&path).map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
                 let fmt =
                     tracepoint::Format::parse(&text).map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
-                let plan = fmt.plan().map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
+                let mut plan = fmt.plan().map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
+                if pairing {
+                    plan.missing.retain(|f| *f != field::fd);
+                }
                 warn_plan(&fmt.name, &plan, opts.strict, err)?;
                 let flags = if name.starts_with("landlock_free") { TP_ANY_TASK } else { 0 };
                 set.attach_generic("landlock", &name, fmt.id, fmt.tp_config(flags))?;
-                formats.insert(fmt.id, plan);
+                formats.insert(fmt.id, Tp::Landlock(plan));
             }
-            if formats.is_empty() {
+            if formats.values().all(|f| !matches!(f, Tp::Landlock(_))) {
                 return Err(LiveError::Other(
                     "--source tracepoint: this kernel has no landlock:* tracepoints".into(),
                 ));
@@ -527,7 +554,8 @@ pub fn run(
         what.push(format!("compat ({} probes)", compat.as_ref().map_or(0, |s| s.attached().len())));
     }
     if uses(SourceKind::Tracepoint) {
-        what.push(format!("tracepoint ({} events)", formats.len()));
+        let events = formats.values().filter(|f| matches!(f, Tp::Landlock(_))).count();
+        what.push(format!("tracepoint ({events} events)"));
     }
     if uses(SourceKind::Audit) {
         what.push("audit".into());
@@ -559,6 +587,7 @@ pub fn run(
     let mut target_exited = false;
     let mut exited_at: Option<Instant> = None;
     let mut compat_domains: HashSet<u64> = HashSet::new();
+    let mut pairing = tracepoint::FdPairing::default();
     loop {
         // Wait for the next thing to do.
         let now = Instant::now();
@@ -651,18 +680,44 @@ pub fn run(
             while let Some(item) = ring.next() {
                 batch.push(item.to_vec());
             }
+            let tracker = generic.as_ref().or(compat.as_ref());
+            let deliver = |ev: &mut Event, scope: &mut Scope, engine: &mut Engine| {
+                if scope.wants(ev, tracker) {
+                    ev.seal();
+                    engine.process(ev);
+                }
+            };
             for bytes in batch {
-                let decoded = tracepoint_record(&bytes)
-                    .and_then(|(h, id, data)| formats.get(&id)?.decode(data, &h, boot, &mut ev).ok());
-                let Some(decoded) = decoded else {
+                let Some((h, id, data)) = tracepoint_record(&bytes) else {
                     summary.undecoded += 1;
                     continue;
                 };
-                summary.cut += decoded.cut as u64;
-                if scope.wants(&ev, generic.as_ref().or(compat.as_ref())) {
-                    ev.seal();
-                    engine.process(&ev);
+                match formats.get(&id) {
+                    Some(Tp::Landlock(plan)) => match plan.decode(data, &h, boot, &mut ev) {
+                        Ok(d) => {
+                            summary.cut += d.cut as u64;
+                            if !pairing.hold(&ev) {
+                                deliver(&mut ev, &mut scope, engine);
+                            }
+                        }
+                        Err(_) => summary.undecoded += 1,
+                    },
+                    Some(Tp::CreateRulesetExit { ret_at }) => {
+                        let ret = data
+                            .get(*ret_at..ret_at + 8)
+                            .map(|b| i64::from_ne_bytes(b.try_into().expect("8")));
+                        pairing.exit(h.tid as u64, ret.unwrap_or(-1));
+                    }
+                    None => summary.undecoded += 1,
                 }
+                while let Some(mut e) = pairing.ready(h.time_ns, FD_WAIT_NS) {
+                    deliver(&mut e, &mut scope, engine);
+                }
+            }
+            let now = proc::monotonic_ns();
+            let finished = ending.is_some();
+            while let Some(mut e) = pairing.ready(if finished { u64::MAX } else { now }, FD_WAIT_NS) {
+                deliver(&mut e, &mut scope, engine);
             }
         }
         if audit.is_some() {
@@ -690,12 +745,14 @@ pub fn run(
             break;
         }
         // Settled: every domain the command made is freed, with everything
-        // queued before read. With audit and no domain known yet, its
+        // queued before read. With audit alone and no domain known yet (the
+        // BPF sources would have reported the command's domains), its
         // records may still be coming: give them AUDIT_QUIET.
+        let audit_alone = audit.is_some() && compat.is_none() && formats.is_empty();
         let settled = target_exited
             && scope.all_freed()
             && (!scope.domains.is_empty()
-                || audit.is_none()
+                || !audit_alone
                 || exited_at.is_some_and(|t| t.elapsed() >= AUDIT_QUIET));
         if ending.is_some_and(|e| Instant::now() >= e || settled) {
             break;

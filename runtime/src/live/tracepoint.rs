@@ -398,9 +398,79 @@ fn dev_text(d: u64, buf: &mut [u8; 24]) -> &[u8] {
     &buf[..24 - left]
 }
 
+/// Gives the tracepoint source's `create_ruleset` events the descriptor
+/// the program got: the Landlock tracepoint fires inside the syscall, and
+/// the same thread's `syscalls:sys_exit_landlock_create_ruleset` record,
+/// which follows it in the ring buffer, carries the return value. Until
+/// it comes, that event and every event after it are held, so that order
+/// is kept; one whose exit does not come within `max_wait_ns` (of record
+/// time) goes on with `fd` -1.
+#[derive(Default)]
+pub struct FdPairing {
+    /// Events in record order, with the thread whose exit each waits for.
+    held: std::collections::VecDeque<(Event, Option<u64>)>,
+}
+
+impl FdPairing {
+    /// Takes `ev` if it must wait (a create_ruleset, or anything behind
+    /// one); false: nothing is held, process it now.
+    pub fn hold(&mut self, ev: &Event) -> bool {
+        let waits = ev.kind() == Some(EventKind::CreateRuleset);
+        if !waits && self.held.is_empty() {
+            return false;
+        }
+        self.held.push_back((ev.clone(), waits.then(|| ev.header().tid)));
+        true
+    }
+
+    /// The syscall exit of thread `tid` returned `ret`.
+    pub fn exit(&mut self, tid: u64, ret: i64) {
+        if let Some((ev, waiting)) = self.held.iter_mut().find(|(_, w)| *w == Some(tid)) {
+            ev.set(field::fd, if ret >= 0 { ret as u64 } else { -1i64 as u64 });
+            *waiting = None;
+        }
+    }
+
+    /// The next event that may go on, at record time `now_ns`.
+    pub fn ready(&mut self, now_ns: u64, max_wait_ns: u64) -> Option<Event> {
+        let (ev, waiting) = self.held.front()?;
+        if waiting.is_some() && now_ns.saturating_sub(ev.header().time) < max_wait_ns {
+            return None;
+        }
+        self.held.pop_front().map(|(ev, _)| ev)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn create_ruleset_waits_for_its_syscall_exit_and_order_is_kept() {
+        let ev = |kind, tid, time| {
+            let mut e = Event::new();
+            e.reset(kind, SourceKind::Tracepoint);
+            e.header_mut().tid = tid;
+            e.header_mut().time = time;
+            e
+        };
+        let mut p = FdPairing::default();
+        assert!(!p.hold(&ev(EventKind::FreeDomain, 9, 1)));
+        assert!(p.hold(&ev(EventKind::CreateRuleset, 7, 10)));
+        assert!(p.hold(&ev(EventKind::FreeDomain, 9, 11)));
+        assert!(p.ready(12, 100).is_none());
+        p.exit(7, 4);
+        let first = p.ready(13, 100).unwrap();
+        assert_eq!((first.kind(), first.get(field::fd)), (Some(EventKind::CreateRuleset), 4));
+        assert_eq!(p.ready(13, 100).unwrap().kind(), Some(EventKind::FreeDomain));
+        assert!(p.ready(13, 100).is_none());
+        // No exit: -1 once it has waited long enough.
+        let mut lone = ev(EventKind::CreateRuleset, 8, 20);
+        lone.set(field::fd, -1i64 as u64);
+        assert!(p.hold(&lone));
+        assert!(p.ready(50, 100).is_none());
+        assert_eq!(p.ready(200, 100).unwrap().get(field::fd) as i64, -1);
+    }
 
     const EXEC: &str = "name: sched_process_exec
 ID: 318
