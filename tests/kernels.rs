@@ -167,26 +167,34 @@ fn check_lifecycle(g: &Guest, e: &Expect, evs: &[Value], source: &str) {
     let net = if e.abi >= 4 { 3 } else { 0 };
     let scoped = if e.abi >= 6 { 3 } else { 0 };
     let rulesets = of(evs, "create_ruleset");
-    assert_eq!(rulesets.len(), 2, "{what}: create_ruleset events");
-    for r in &rulesets {
-        assert_eq!(int(&r["handled_fs_raw"]), fs, "{what}: create_ruleset handled_fs");
-        assert_eq!(int(&r["handled_net_raw"]), net, "{what}: create_ruleset handled_net");
-        assert_eq!(int(&r["scoped_raw"]), scoped, "{what}: create_ruleset scoped");
+    assert_eq!(rulesets.len(), 3, "{what}: create_ruleset events");
+    for (i, r) in rulesets.iter().enumerate() {
+        // The two layers', then one closed without restricting.
+        let (fs, net, scoped) = if i < 2 { (fs, net, scoped) } else { (0x6, 0, 0) };
+        assert_eq!(int(&r["handled_fs_raw"]), fs, "{what}: create_ruleset {i} handled_fs");
+        assert_eq!(int(&r["handled_net_raw"]), net, "{what}: create_ruleset {i} handled_net");
+        assert_eq!(int(&r["scoped_raw"]), scoped, "{what}: create_ruleset {i} scoped");
         assert_eq!(r["comm"], "sandboxer", "{what}: create_ruleset comm");
         // Descriptors 0-2 are the standard streams and 3 the socket
-        // listening on the abstract name: every source knows the fd.
-        assert_eq!(int(&r["fd"]), 4, "{what}: create_ruleset fd");
+        // listening on the abstract name; the unused ruleset's rule opened
+        // /tmp first. Every source knows the fd.
+        assert_eq!(int(&r["fd"]), if i < 2 { 4 } else { 5 }, "{what}: create_ruleset {i} fd");
     }
     let ruleset_ids: Vec<u64> = rulesets.iter().map(|r| id(&r["ruleset"])).collect();
-    assert_ne!(ruleset_ids[0], ruleset_ids[1], "{what}: two rulesets");
+    assert!(
+        ruleset_ids.iter().all(|r| ruleset_ids.iter().filter(|x| *x == r).count() == 1),
+        "{what}: {ruleset_ids:x?}"
+    );
     let rules = of(evs, "add_rule_fs");
     let paths: Vec<&str> = rules.iter().map(|r| r["path"].as_str().unwrap()).collect();
     let layer = ["/usr", "/usr/lib", "/lib64", "/bin", "/sbin"];
-    assert_eq!(paths, [layer, layer].concat(), "{what}: add_rule_fs paths");
+    assert_eq!(paths, [&layer[..], &layer[..], &["/tmp"]].concat(), "{what}: add_rule_fs paths");
     for (i, r) in rules.iter().enumerate() {
-        // EXECUTE|READ_FILE|READ_DIR, as asked (the kernel may add rights).
-        assert_eq!(int(&r["access_rights_raw"]) & 0xd, 0xd, "{what}: add_rule_fs access");
-        assert_eq!(id(&r["ruleset"]), ruleset_ids[i / 5], "{what}: add_rule_fs ruleset");
+        // EXECUTE|READ_FILE|READ_DIR for the layers, READ_FILE|WRITE_FILE
+        // for the last, as asked (the kernel may add rights).
+        let asked = if i < 10 { 0xd } else { 0x6 };
+        assert_eq!(int(&r["access_rights_raw"]) & asked, asked, "{what}: add_rule_fs {i} access");
+        assert_eq!(id(&r["ruleset"]), ruleset_ids[i / 5], "{what}: add_rule_fs {i} ruleset");
     }
     let domains = of(evs, "create_domain");
     assert_eq!(domains.len(), 2, "{what}: create_domain events");
@@ -200,7 +208,14 @@ fn check_lifecycle(g: &Guest, e: &Expect, evs: &[Value], source: &str) {
     let enforced: Vec<u64> = of(evs, "enforce_domain").iter().map(|d| id(&d["domain"])).collect();
     assert_eq!(enforced, [outer, inner], "{what}: enforce_domain");
     let freed: Vec<u64> = of(evs, "free_ruleset").iter().map(|r| id(&r["ruleset"])).collect();
-    assert_eq!(freed, ruleset_ids, "{what}: free_ruleset");
+    assert_eq!(freed, ruleset_ids, "{what}: free_ruleset, the unused one's too");
+    // The unused ruleset: created, given its rule, freed, and no domain.
+    let at = |name: &str, id_of: u64| {
+        evs.iter().position(|e| e["event"] == name && id(&e["ruleset"]) == id_of).unwrap()
+    };
+    let unused = ruleset_ids[2];
+    assert!(at("create_ruleset", unused) < at("free_ruleset", unused), "{what}: unused ruleset order");
+    assert!(!domains.iter().any(|d| id(&d["ruleset"]) == unused), "{what}: the unused ruleset made a domain");
 }
 
 /// The evil file name vm/guest/tests.sh creates.

@@ -22,10 +22,11 @@ printf 'x' >"$evil"
 # The workload (its output on stderr, apart from landtrace's): a child of
 # the traced shell, in two nested layers, denied
 # a file read, a creation, a bind and connect, a signal and an abstract
-# unix socket, and reading under a rule (the kernel checks both layers).
+# unix socket, reading under a rule (the kernel checks both layers), and a
+# ruleset closed without restricting anything.
 cat >/workload.sh <<'SCRIPT'
 #!/bin/sh
-sandboxer --layers 2 --listen-abstract demo read /etc/hostname write /etc/x bind 9000 connect 80 signal 1 abstract demo read /bin/busybox read "$(cat /tmp/evil-name)" >&2
+sandboxer --layers 2 --listen-abstract demo read /etc/hostname write /etc/x bind 9000 connect 80 signal 1 abstract demo read /bin/busybox read "$(cat /tmp/evil-name)" unused-ruleset >&2
 echo "workload: sandboxer exited with $?" >&2
 SCRIPT
 printf '%s' "$evil" >/tmp/evil-name

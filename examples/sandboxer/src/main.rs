@@ -8,7 +8,8 @@
 //! sandboxer [--layers N] [--ro PATH]... [--rw PATH]... [--port PORT]...
 //!           [--log-new-exec] [--no-scope] [--listen-abstract NAME]... ACTION...
 //! actions:  read PATH | write PATH | bind PORT | connect PORT |
-//!           signal PID | abstract NAME | sleep MS | exec CMD [ARGS...]
+//!           signal PID | abstract NAME | sleep MS | unused-ruleset |
+//!           exec CMD [ARGS...]
 //! ```
 //!
 //! By default the sandbox allows reading and executing beneath /usr, /lib,
@@ -178,6 +179,19 @@ fn run_actions(actions: &[String]) -> Result<(), String> {
             "abstract" => {
                 let name = arg("abstract")?;
                 report(&format!("abstract {name}"), connect_abstract(&name));
+            }
+            "unused-ruleset" => {
+                // A ruleset (READ_FILE|WRITE_FILE, one rule beneath /tmp)
+                // closed without restricting anything: freed at once.
+                let access = AccessFs::ReadFile | AccessFs::WriteFile;
+                let tmp = PathFd::new("/tmp").map_err(|e| format!("unused-ruleset: /tmp: {e}"))?;
+                let created = Ruleset::default()
+                    .handle_access(access)
+                    .and_then(|r| r.create())
+                    .and_then(|r| r.add_rule(PathBeneath::new(tmp, access)))
+                    .map_err(|e| format!("unused-ruleset: {e}"))?;
+                drop(created);
+                println!("sandboxer: unused ruleset: created and closed");
             }
             "sleep" => {
                 let ms: u64 = arg("sleep")?.parse().map_err(|_| "sleep takes milliseconds")?;
