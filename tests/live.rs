@@ -223,11 +223,11 @@ fn sandboxed_workload_under_c() {
     assert_eq!(unix.len(), 1);
     assert_eq!(unix[0]["sun_path"], format!("\u{0}{name}"));
     for d in fs.iter().chain(&net).chain(&sig).chain(&unix) {
-        assert_eq!(d["source"], "audit");
+        assert_eq!(d["source"], "audit", "{d}");
         assert_eq!(hex(&d["domain"]), inner, "{d}");
-        assert_eq!(d["pid"].as_u64(), Some(pid));
-        assert_eq!(d["same_exec"], true);
-        assert_eq!(d["logged"], true);
+        assert_eq!(d["pid"].as_u64(), Some(pid), "{d}\n{}", r.stdout);
+        assert_eq!(d["same_exec"], true, "{d}");
+        assert_eq!(d["logged"], true, "{d}");
     }
     // The innermost domain is freed with its six denials.
     let freed = of(ev, "free_domain");

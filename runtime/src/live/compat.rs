@@ -37,6 +37,8 @@ pub struct CompatDecoder {
     /// Per-run domain IDs, on kernels whose domains have none (before
     /// 6.15): by the key the probe sends for a domain's hierarchy.
     domains: HashMap<u64, u64>,
+    /// The event records are decoded into, reused.
+    scratch: Event,
     /// Added to monotonic times to get Unix times.
     pub boot_offset_ns: i64,
 }
@@ -92,26 +94,32 @@ impl CompatDecoder {
 
     /// Decodes one record, pushing the events it makes with `emit`.
     pub fn decode(&mut self, bytes: &[u8], mut emit: impl FnMut(&mut Event)) -> Decoded {
+        let mut ev = std::mem::take(&mut self.scratch);
+        let decoded = self.decode_into(bytes, &mut ev, &mut emit);
+        self.scratch = ev;
+        decoded
+    }
+
+    fn decode_into(&mut self, bytes: &[u8], ev: &mut Event, emit: &mut impl FnMut(&mut Event)) -> Decoded {
         let Some((k, _)) = records::peek(bytes) else { return Decoded::Skipped };
-        let mut ev = Event::new();
         match k {
             kind::CREATE_RULESET => {
                 let Some(r) = records::read::<CreateRuleset>(bytes) else { return Decoded::Skipped };
                 let id = self.ruleset_id(r.ruleset);
-                self.header(&mut ev, EventKind::CreateRuleset, &r.h);
+                self.header(ev, EventKind::CreateRuleset, &r.h);
                 ev.set(field::ruleset, id);
                 ev.set(field::ruleset_version, 0);
                 ev.set(field::handled_fs, r.handled_fs);
                 ev.set(field::handled_net, r.handled_net);
                 ev.set(field::scoped, r.scoped);
                 ev.set(field::fd, r.fd as i64 as u64);
-                emit(&mut ev);
+                emit(ev);
                 Decoded::Events(1)
             }
             kind::ADD_RULE_FS => {
                 let Some(r) = records::read::<AddRuleFs>(bytes) else { return Decoded::Skipped };
                 let id = self.ruleset_id(r.ruleset);
-                self.header(&mut ev, EventKind::AddRuleFs, &r.h);
+                self.header(ev, EventKind::AddRuleFs, &r.h);
                 ev.set(field::ruleset, id);
                 ev.set(field::ruleset_version, self.version(r.ruleset));
                 self.bump_version(r.ruleset);
@@ -119,19 +127,19 @@ impl CompatDecoder {
                 ev.set(field::ino, r.ino);
                 ev.set_str(field::dev, format!("{}:{}", r.dev >> 20, r.dev & 0xfffff).as_bytes());
                 ev.set_str(field::path, &rule_path(&r));
-                emit(&mut ev);
+                emit(ev);
                 Decoded::Events(1)
             }
             kind::ADD_RULE_NET => {
                 let Some(r) = records::read::<AddRuleNet>(bytes) else { return Decoded::Skipped };
                 let id = self.ruleset_id(r.ruleset);
-                self.header(&mut ev, EventKind::AddRuleNet, &r.h);
+                self.header(ev, EventKind::AddRuleNet, &r.h);
                 ev.set(field::ruleset, id);
                 ev.set(field::ruleset_version, self.version(r.ruleset));
                 self.bump_version(r.ruleset);
                 ev.set(field::access_rights, r.access);
                 ev.set(field::port, r.port);
-                emit(&mut ev);
+                emit(ev);
                 Decoded::Events(1)
             }
             kind::RESTRICT_SELF => {
@@ -142,7 +150,7 @@ impl CompatDecoder {
                 } else {
                     (r.domain, r.parent)
                 };
-                self.header(&mut ev, EventKind::CreateDomain, &r.h);
+                self.header(ev, EventKind::CreateDomain, &r.h);
                 ev.set(field::domain, domain);
                 ev.set(field::parent, parent);
                 ev.set(field::ruleset, id);
@@ -150,15 +158,15 @@ impl CompatDecoder {
                 if r.found == 0 {
                     ev.push_extra("domain_unknown", b"1");
                 }
-                emit(&mut ev);
-                self.header(&mut ev, EventKind::EnforceDomain, &r.h);
+                emit(ev);
+                self.header(ev, EventKind::EnforceDomain, &r.h);
                 ev.set(field::domain, domain);
                 // One enforcement per restrict_self: it is also the last.
                 ev.set(field::complete, 1);
                 let process_wide = r.flags & RESTRICT_SELF_TSYNC != 0 || r.nr_threads == 1;
                 ev.set(field::process_wide, process_wide as u64);
                 ev.set(field::no_new_privs, r.no_new_privs as u64);
-                emit(&mut ev);
+                emit(ev);
                 Decoded::Events(2)
             }
             kind::FREE_RULESET => {
@@ -166,10 +174,10 @@ impl CompatDecoder {
                 let id = self.ruleset_id(r.ruleset);
                 let version = self.version(r.ruleset);
                 self.rulesets.remove(&r.ruleset);
-                self.header(&mut ev, EventKind::FreeRuleset, &r.h);
+                self.header(ev, EventKind::FreeRuleset, &r.h);
                 ev.set(field::ruleset, id);
                 ev.set(field::ruleset_version, version);
-                emit(&mut ev);
+                emit(ev);
                 Decoded::Events(1)
             }
             kind::CALIBRATION => match records::read::<records::Calibration>(bytes) {

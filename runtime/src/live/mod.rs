@@ -195,6 +195,12 @@ struct Scope {
     rulesets: HashSet<u64>,
     /// Domains of the scope seen freed.
     freed: HashSet<u64>,
+    /// Tasks the probes' map says are tracked: they stay tracked, so each
+    /// is looked up in the map (a bpf() syscall) once.
+    tracked: HashSet<u32>,
+    /// Tasks found untracked since the last read of the sources (a fork
+    /// may track them later).
+    untracked: HashSet<u32>,
 }
 
 impl Scope {
@@ -222,10 +228,14 @@ impl Scope {
         let domain = kind.field_type(field::domain).map(|_| ev.get(field::domain));
         let ruleset = kind.field_type(field::ruleset).map(|_| ev.get(field::ruleset));
         let by_task = pid != 0
-            && match tracker {
-                Some(t) => t.is_tracked(pid),
-                None => proc::descends_from(pid, root),
-            };
+            && (self.tracked.contains(&pid)
+                || !self.untracked.contains(&pid) && {
+                    let yes = match tracker {
+                        Some(t) => t.is_tracked(pid),
+                        None => proc::descends_from(pid, root),
+                    };
+                    if yes { self.tracked.insert(pid) } else { !self.untracked.insert(pid) }
+                });
         // A kworker frees domains and rulesets, and audit cannot always tell
         // the task: they belong to the scope if the scope made the object.
         let by_object = domain.is_some_and(|d| self.domains.contains(&d))
@@ -580,7 +590,14 @@ pub fn run(
 
     let mut summary = LiveSummary::default();
     let mut decoder = compat::CompatDecoder::new(boot);
-    let mut scope = Scope { root, domains: HashSet::new(), rulesets: HashSet::new(), freed: HashSet::new() };
+    let mut scope = Scope {
+        root,
+        domains: HashSet::new(),
+        rulesets: HashSet::new(),
+        freed: HashSet::new(),
+        tracked: HashSet::new(),
+        untracked: HashSet::new(),
+    };
     let mut pending = Pending::default();
     let mut ev = Event::new();
     let mut ending: Option<Instant> = None;
@@ -588,6 +605,7 @@ pub fn run(
     let mut exited_at: Option<Instant> = None;
     let mut compat_domains: HashSet<u64> = HashSet::new();
     let mut pairing = tracepoint::FdPairing::default();
+    let (mut arena, mut spans): (Vec<u8>, Vec<std::ops::Range<usize>>) = (Vec::new(), Vec::new());
     loop {
         // Wait for the next thing to do.
         let now = Instant::now();
@@ -643,6 +661,8 @@ pub fn run(
             ending = Some(Instant::now() + if waiting { END_GRACE } else { Duration::ZERO });
         }
 
+        // A task found untracked may have been forked into the scope since.
+        scope.untracked.clear();
         // Drain every source. Audit records are read first and handled
         // last: the BPF records of what led to them (the domain's creation)
         // are in the ring buffers by then, even if the audit socket won the
@@ -655,11 +675,7 @@ pub fn run(
         }
         if let Some(set) = compat.as_mut() {
             let ring = set.ring()?;
-            let mut batch = Vec::new();
-            while let Some(item) = ring.next() {
-                batch.push(item.to_vec());
-            }
-            for bytes in batch {
+            while let Some(bytes) = ring.next() {
                 // Compat events are scoped in the probe already.
                 let decoded = decoder.decode(&bytes, |e| {
                     if e.kind() == Some(EventKind::CreateDomain) {
@@ -675,10 +691,14 @@ pub fn run(
             }
         }
         if let Some(set) = generic.as_mut() {
+            // Copied out (into buffers reused from one read to the next):
+            // scoping below looks at the same object's map of tracked tasks.
             let ring = set.ring()?;
-            let mut batch = Vec::new();
+            arena.clear();
             while let Some(item) = ring.next() {
-                batch.push(item.to_vec());
+                let start = arena.len();
+                arena.extend_from_slice(&item);
+                spans.push(start..arena.len());
             }
             let tracker = generic.as_ref().or(compat.as_ref());
             let deliver = |ev: &mut Event, scope: &mut Scope, engine: &mut Engine| {
@@ -687,8 +707,8 @@ pub fn run(
                     engine.process(ev);
                 }
             };
-            for bytes in batch {
-                let Some((h, id, data)) = tracepoint_record(&bytes) else {
+            for span in spans.drain(..) {
+                let Some((h, id, data)) = tracepoint_record(&arena[span]) else {
                     summary.undecoded += 1;
                     continue;
                 };
