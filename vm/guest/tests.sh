@@ -35,6 +35,8 @@ chmod +x /workload.sh
 for source in auto compat audit tracepoint; do
     step "record-$source" landtrace record --source "$source" -o "record-$source.jsonl" -c /workload.sh
 done
+# --strict: an event or field the chosen sources cannot provide is an error.
+step strict-auto landtrace --strict -e 'on deny_access_fs { @[path] = count() }' -c /workload.sh
 step text-auto landtrace -e 'on deny_access_fs { printf("%s %s\n", comm, path) }' -c /workload.sh
 
 # The kernel's own view, where it has the Landlock tracepoints: the format

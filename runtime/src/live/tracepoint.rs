@@ -269,7 +269,14 @@ impl Format {
             };
             steps.push(Step { field: f.clone(), elem: elem_size(&f.ty), target });
         }
-        let missing = kind.def().fields.iter().map(|(f, _)| *f).filter(|f| !provided.contains(f)).collect();
+        // `addr` is audit's alone (the schema says so): no tracepoint has it.
+        let missing = kind
+            .def()
+            .fields
+            .iter()
+            .map(|(f, _)| *f)
+            .filter(|f| !provided.contains(f) && *f != field::addr)
+            .collect();
         Ok(Plan { kind, steps, missing, unknown })
     }
 }
