@@ -195,6 +195,8 @@ fn check_lifecycle(g: &Guest, e: &Expect, evs: &[Value], source: &str) {
         let asked = if i < 10 { 0xd } else { 0x6 };
         assert_eq!(int(&r["access_rights_raw"]) & asked, asked, "{what}: add_rule_fs {i} access");
         assert_eq!(id(&r["ruleset"]), ruleset_ids[i / 5], "{what}: add_rule_fs {i} ruleset");
+        // The descriptor the rule was added with (the rulesets' own).
+        assert_eq!(int(&r["ruleset_fd"]), if i < 10 { 4 } else { 5 }, "{what}: add_rule_fs {i} ruleset_fd");
     }
     let domains = of(evs, "create_domain");
     assert_eq!(domains.len(), 2, "{what}: create_domain events");
@@ -373,10 +375,24 @@ fn check_tracepoints(g: &Guest, e: &Expect) {
     let keep = |v: &Value| -> Value {
         let mut m = v.as_object().unwrap().clone();
         for k in [
-            "time", "walltime", "pid", "tid", "ppid", "cpu", "cgroup", "uid", "gid", "source", "ruleset",
-            "domain", "parent", "peer_pid", "ino",
-            // The ftrace text cannot know which descriptor a ruleset got.
+            "time",
+            "walltime",
+            "pid",
+            "tid",
+            "ppid",
+            "cpu",
+            "cgroup",
+            "uid",
+            "gid",
+            "source",
+            "ruleset",
+            "domain",
+            "parent",
+            "peer_pid",
+            "ino",
+            // The ftrace text cannot know a ruleset's descriptors.
             "fd",
+            "ruleset_fd",
         ] {
             m.remove(k);
         }

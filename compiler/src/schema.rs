@@ -431,6 +431,7 @@ fields! {
     target_pid = "target_pid", Slot(24), "pid of the signalled task";
     peer_domain = "peer_domain", Slot(25), "domain of the socket's owner (0 if not sandboxed)";
     peer_pid = "peer_pid", Slot(26), "pid of the socket's owner";
+    ruleset_fd = "ruleset_fd", Slot(27), "the ruleset's file descriptor the rule was added with (-1 where unknown)";
     dev = "dev", Str(0), "device, \"MAJOR:MINOR\" or the name audit prints";
     path = "path", Str(1), "file path (or <unreachable>, <too_long>, <no_mem>)";
     addr = "addr", Str(2), "network address from audit, else empty";
@@ -441,7 +442,7 @@ fields! {
 }
 
 /// Number of 64-bit scalar slots in the record.
-pub const NSLOTS: usize = 27;
+pub const NSLOTS: usize = 28;
 /// Number of string slots in the record (besides `comm`).
 pub const NSTRS: usize = 6;
 
@@ -522,6 +523,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
             (f::dev, S),
             (f::ino, I),
             (f::path, S),
+            (f::ruleset_fd, I),
         ],
         kernel: &[
             ("ruleset_id", KF::Is(f::ruleset)),
@@ -535,7 +537,13 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         kind: EventKind::AddRuleNet,
         name: "add_rule_net",
         aliases: &["add_rule_net_port"],
-        fields: &[(f::ruleset, ID), (f::ruleset_version, I), (f::access_rights, M(Net)), (f::port, I)],
+        fields: &[
+            (f::ruleset, ID),
+            (f::ruleset_version, I),
+            (f::access_rights, M(Net)),
+            (f::port, I),
+            (f::ruleset_fd, I),
+        ],
         kernel: &[
             ("ruleset_id", KF::Is(f::ruleset)),
             ("access", KF::Is(f::access_rights)),

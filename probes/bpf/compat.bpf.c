@@ -219,6 +219,8 @@ static __always_inline int exit_add_rule(long ret)
 		r->ruleset = key;
 		r->access = attr[0];
 		r->port = attr[1];
+		r->ruleset_fd = a.a[0];
+		r->pad = 0;
 		lt_submit(r);
 		return 0;
 	}
@@ -238,6 +240,7 @@ static __always_inline int exit_add_rule(long ret)
 	r->ruleset = key;
 	r->access = attr.access;
 	r->ino = 0;
+	r->ruleset_fd = a.a[0];
 	r->dev = 0;
 	r->nsteps = 0;
 	r->flags = 0;

@@ -69,6 +69,8 @@ struct lt_add_rule_net {
 	__u64 ruleset;
 	__u64 access;
 	__u64 port;
+	__s32 ruleset_fd; /* the descriptor passed to landlock_add_rule */
+	__u32 pad;
 };
 
 struct lt_add_rule_fs {
@@ -76,7 +78,8 @@ struct lt_add_rule_fs {
 	__u64 ruleset;
 	__u64 access;
 	__u64 ino;
-	__u32 dev; /* kernel dev_t: major << 20 | minor */
+	__s32 ruleset_fd; /* the descriptor passed to landlock_add_rule */
+	__u32 dev;        /* kernel dev_t: major << 20 | minor */
 	__u16 nsteps;
 	__u16 flags;
 	__u16 comp_len[LT_PATH_STEPS]; /* leaf first; LT_STEP_MOUNT for a mount */

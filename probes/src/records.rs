@@ -63,6 +63,8 @@ pub struct AddRuleNet {
     pub ruleset: u64,
     pub access: u64,
     pub port: u64,
+    pub ruleset_fd: i32,
+    pub pad: u32,
 }
 
 #[repr(C)]
@@ -72,6 +74,7 @@ pub struct AddRuleFs {
     pub ruleset: u64,
     pub access: u64,
     pub ino: u64,
+    pub ruleset_fd: i32,
     pub dev: u32,
     pub nsteps: u16,
     pub flags: u16,
@@ -198,6 +201,7 @@ mod tests {
             off!("offsetof(struct lt_add_rule_net, port)", AddRuleNet, port),
             ("sizeof(struct lt_add_rule_fs)", size_of::<AddRuleFs>()),
             off!("offsetof(struct lt_add_rule_fs, ino)", AddRuleFs, ino),
+            off!("offsetof(struct lt_add_rule_fs, ruleset_fd)", AddRuleFs, ruleset_fd),
             off!("offsetof(struct lt_add_rule_fs, dev)", AddRuleFs, dev),
             off!("offsetof(struct lt_add_rule_fs, nsteps)", AddRuleFs, nsteps),
             off!("offsetof(struct lt_add_rule_fs, flags)", AddRuleFs, flags),

@@ -359,9 +359,11 @@ fn every_real_format_maps_onto_the_schema() {
         let plan = real_format(name).plan().unwrap();
         assert!(plan.unknown.is_empty(), "{name}: fields mapping to nothing: {:?}", plan.unknown);
         let missing: Vec<&str> = plan.missing.iter().map(|f| f.name()).collect();
-        // fd comes from the syscall (addr, from audit only, is not missed).
+        // The descriptors come from the syscalls (addr, from audit only,
+        // is not missed).
         let expected: &[&str] = match name.as_str() {
             "landlock_create_ruleset" => &["fd"],
+            "landlock_add_rule_path_beneath" | "landlock_add_rule_net_port" => &["ruleset_fd"],
             _ => &[],
         };
         assert_eq!(missing, expected, "{name}: schema fields the format lacks");
@@ -438,4 +440,7 @@ fn real_denials_decode_with_the_kernel_spelling() {
     let rec = real_record(&create, &[("ruleset_id", 0x12fc2a476), ("handled_fs", 0xffff)], &[]);
     let (ev, _) = real_decode(&create, &rec);
     assert_eq!((ev.get(field::ruleset), ev.get(field::fd) as i64), (0x12fc2a476, -1));
+    let rule = real_format("landlock_add_rule_net_port");
+    let (ev, _) = real_decode(&rule, &real_record(&rule, &[("port", 443)], &[]));
+    assert_eq!((ev.get(field::port), ev.get(field::ruleset_fd) as i64), (443, -1));
 }

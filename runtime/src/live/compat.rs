@@ -125,6 +125,7 @@ impl CompatDecoder {
                 self.bump_version(r.ruleset);
                 ev.set(field::access_rights, r.access);
                 ev.set(field::ino, r.ino);
+                ev.set(field::ruleset_fd, r.ruleset_fd as i64 as u64);
                 ev.set_str(field::dev, format!("{}:{}", r.dev >> 20, r.dev & 0xfffff).as_bytes());
                 ev.set_str(field::path, &rule_path(&r));
                 emit(ev);
@@ -139,6 +140,7 @@ impl CompatDecoder {
                 self.bump_version(r.ruleset);
                 ev.set(field::access_rights, r.access);
                 ev.set(field::port, r.port);
+                ev.set(field::ruleset_fd, r.ruleset_fd as i64 as u64);
                 emit(ev);
                 Decoded::Events(1)
             }
@@ -246,7 +248,14 @@ mod tests {
             ..Default::default()
         };
         d.decode(&bytes(&create), |e| out.push(e.clone()));
-        let net = AddRuleNet { h: header(kind::ADD_RULE_NET), ruleset: 0xdead, access: 2, port: 443 };
+        let net = AddRuleNet {
+            h: header(kind::ADD_RULE_NET),
+            ruleset: 0xdead,
+            access: 2,
+            port: 443,
+            ruleset_fd: 3,
+            pad: 0,
+        };
         d.decode(&bytes(&net), |e| out.push(e.clone()));
         d.decode(&bytes(&net), |e| out.push(e.clone()));
         let restrict = RestrictSelf {
@@ -286,6 +295,7 @@ mod tests {
         assert_eq!(out[0].header().walltime, 1_005);
         assert_eq!(out[0].comm(), b"test");
         assert_eq!(out[0].get(field::fd), 3);
+        assert_eq!(out[1].get(field::ruleset_fd), 3);
     }
 
     #[test]
@@ -326,6 +336,7 @@ mod tests {
             ruleset: 1,
             access: 4,
             ino: 7,
+            ruleset_fd: 3,
             dev: (254 << 20) | 1,
             nsteps: 3,
             flags: 0,

@@ -332,6 +332,19 @@ enum Tp {
     /// `syscalls:sys_exit_landlock_create_ruleset`: the descriptor a
     /// ruleset got ([`tracepoint::FdPairing`]), its `ret` at this offset.
     CreateRulesetExit { ret_at: usize },
+    /// `syscalls:sys_enter_landlock_add_rule`: the descriptor the rule is
+    /// added with, its `ruleset_fd` at this offset; the add_rule event
+    /// the kernel fires next on the same thread gets it.
+    AddRuleEnter { fd_at: usize },
+}
+
+/// A syscall tracepoint's 8-byte field `name` (`ret`, an argument), if
+/// this kernel's tracefs has the event.
+fn syscall_field(event: &str, name: &str) -> Option<(tracepoint::Format, usize)> {
+    let path = format!("{TRACEFS}/events/syscalls/{event}/format");
+    let fmt = tracepoint::Format::parse(&std::fs::read_to_string(path).ok()?).ok()?;
+    let at = fmt.fields.iter().find(|f| f.name == name && f.size == 8)?.offset;
+    Some((fmt, at))
 }
 
 /// How long a tracepoint `create_ruleset` waits for its syscall's exit.
@@ -511,18 +524,20 @@ pub fn run(
             set.attach_fork()?;
         }
         if uses(SourceKind::Tracepoint) {
-            // The descriptor of each new ruleset, from the syscall's exit
-            // (on the kernels whose tracefs has the syscall events).
-            let exit = format!("{TRACEFS}/events/syscalls/sys_exit_landlock_create_ruleset/format");
-            let exit_fmt =
-                std::fs::read_to_string(&exit).ok().and_then(|t| tracepoint::Format::parse(&t).ok());
-            let ret_at =
-                exit_fmt.as_ref().and_then(|f| f.fields.iter().find(|x| x.name == "ret" && x.size == 8));
-            if let (Some(fmt), Some(ret)) = (&exit_fmt, ret_at) {
+            // The descriptor of each new ruleset, from the syscall's exit,
+            // and the one each rule is added with, from its entry (on the
+            // kernels whose tracefs has the syscall events).
+            let mut paired = Vec::new();
+            if let Some((fmt, ret_at)) = syscall_field("sys_exit_landlock_create_ruleset", "ret") {
                 set.attach_generic("syscalls", &fmt.name, fmt.id, fmt.tp_config(0))?;
-                formats.insert(fmt.id, Tp::CreateRulesetExit { ret_at: ret.offset });
+                formats.insert(fmt.id, Tp::CreateRulesetExit { ret_at });
+                paired.push(field::fd);
             }
-            let pairing = !formats.is_empty();
+            if let Some((fmt, fd_at)) = syscall_field("sys_enter_landlock_add_rule", "ruleset_fd") {
+                set.attach_generic("syscalls", &fmt.name, fmt.id, fmt.tp_config(0))?;
+                formats.insert(fmt.id, Tp::AddRuleEnter { fd_at });
+                paired.push(field::ruleset_fd);
+            }
             for name in landlock_tracepoints() {
                 let path = format!("{TRACEFS}/events/landlock/{name}/format");
                 let text =
@@ -530,9 +545,7 @@ pub fn run(
                 let fmt =
                     tracepoint::Format::parse(&text).map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
                 let mut plan = fmt.plan().map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
-                if pairing {
-                    plan.missing.retain(|f| *f != field::fd);
-                }
+                plan.missing.retain(|f| !paired.contains(f));
                 warn_plan(&fmt.name, &plan, opts.strict, err)?;
                 let flags = if name.starts_with("landlock_free") { TP_ANY_TASK } else { 0 };
                 set.attach_generic("landlock", &name, fmt.id, fmt.tp_config(flags))?;
@@ -605,6 +618,8 @@ pub fn run(
     let mut exited_at: Option<Instant> = None;
     let mut compat_domains: HashSet<u64> = HashSet::new();
     let mut pairing = tracepoint::FdPairing::default();
+    // The descriptor each thread's landlock_add_rule in progress was given.
+    let mut adding: HashMap<u32, i64> = HashMap::new();
     let (mut arena, mut spans): (Vec<u8>, Vec<std::ops::Range<usize>>) = (Vec::new(), Vec::new());
     loop {
         // Wait for the next thing to do.
@@ -716,6 +731,11 @@ pub fn run(
                     Some(Tp::Landlock(plan)) => match plan.decode(data, &h, boot, &mut ev) {
                         Ok(d) => {
                             summary.cut += d.cut as u64;
+                            if matches!(plan.kind, EventKind::AddRuleFs | EventKind::AddRuleNet)
+                                && let Some(fd) = adding.remove(&h.tid)
+                            {
+                                ev.set(field::ruleset_fd, fd as u64);
+                            }
                             if !pairing.hold(&ev) {
                                 deliver(&mut ev, &mut scope, engine);
                             }
@@ -727,6 +747,15 @@ pub fn run(
                             .get(*ret_at..ret_at + 8)
                             .map(|b| i64::from_ne_bytes(b.try_into().expect("8")));
                         pairing.exit(h.tid as u64, ret.unwrap_or(-1));
+                    }
+                    Some(Tp::AddRuleEnter { fd_at }) => {
+                        // ruleset_fd is an int, widened to 8 bytes.
+                        let fd =
+                            data.get(*fd_at..fd_at + 4).map(|b| i32::from_ne_bytes(b.try_into().expect("4")));
+                        if adding.len() >= 65_536 {
+                            adding.clear();
+                        }
+                        adding.insert(h.tid, fd.unwrap_or(-1) as i64);
                     }
                     None => summary.undecoded += 1,
                 }

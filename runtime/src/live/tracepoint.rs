@@ -353,8 +353,10 @@ impl Plan {
             }
         }
         finish(ev, self.kind, request, port, log_same, log_new);
-        if self.missing.contains(&field::fd) {
-            ev.set(field::fd, -1i64 as u64);
+        for f in [field::fd, field::ruleset_fd] {
+            if self.missing.contains(&f) {
+                ev.set(f, -1i64 as u64);
+            }
         }
         Ok(out)
     }

@@ -83,9 +83,11 @@ fn decode(line: &[u8], start: usize, end: usize, ev: &mut Event) -> Result<(), S
     let kind = EventKind::lookup(name).ok_or_else(|| format!("unknown Landlock event {name}"))?;
     ev.reset(kind, SourceKind::Replay);
     header(&line[..start], ev)?;
-    // The kernel's events do not say which descriptor a ruleset got.
-    if kind.field_type(field::fd).is_some() {
-        ev.set(field::fd, -1i64 as u64);
+    // The kernel's events do not say which descriptors a ruleset had.
+    for f in [field::fd, field::ruleset_fd] {
+        if kind.field_type(f).is_some() {
+            ev.set(f, -1i64 as u64);
+        }
     }
     let fields = &line[(end + 1).min(line.len())..];
     let (mut log_same, mut log_new) = (None, None);
