@@ -195,6 +195,9 @@ fn check_lifecycle(g: &Guest, e: &Expect, evs: &[Value], source: &str) {
         let asked = if i < 10 { 0xd } else { 0x6 };
         assert_eq!(int(&r["access_rights_raw"]) & asked, asked, "{what}: add_rule_fs {i} access");
         assert_eq!(id(&r["ruleset"]), ruleset_ids[i / 5], "{what}: add_rule_fs {i} ruleset");
+        // The number of rules the ruleset has with this one, as the kernel counts.
+        let version = if i < 10 { i % 5 + 1 } else { 1 };
+        assert_eq!(int(&r["ruleset_version"]), version as i64, "{what}: add_rule_fs {i} ruleset_version");
         // The descriptor the rule was added with (the rulesets' own).
         assert_eq!(int(&r["ruleset_fd"]), if i < 10 { 4 } else { 5 }, "{what}: add_rule_fs {i} ruleset_fd");
     }
@@ -204,6 +207,9 @@ fn check_lifecycle(g: &Guest, e: &Expect, evs: &[Value], source: &str) {
     assert!(outer != 0 && inner != 0 && outer != inner, "{what}: domain IDs {outer:x} {inner:x}");
     assert_eq!(id(&domains[0]["parent"]), 0, "{what}: the first layer's parent");
     assert_eq!(id(&domains[1]["parent"]), outer, "{what}: the second layer's parent is the first");
+    for d in &domains {
+        assert_eq!(int(&d["ruleset_version"]), 5, "{what}: create_domain ruleset_version");
+    }
     if !e.audit {
         assert_eq!((outer, inner), (1, 2), "{what}: per-run domain IDs");
     }

@@ -121,8 +121,9 @@ impl CompatDecoder {
                 let id = self.ruleset_id(r.ruleset);
                 self.header(ev, EventKind::AddRuleFs, &r.h);
                 ev.set(field::ruleset, id);
-                ev.set(field::ruleset_version, self.version(r.ruleset));
+                // As the kernel counts: this rule included.
                 self.bump_version(r.ruleset);
+                ev.set(field::ruleset_version, self.version(r.ruleset));
                 ev.set(field::access_rights, r.access);
                 ev.set(field::ino, r.ino);
                 ev.set(field::ruleset_fd, r.ruleset_fd as i64 as u64);
@@ -136,8 +137,9 @@ impl CompatDecoder {
                 let id = self.ruleset_id(r.ruleset);
                 self.header(ev, EventKind::AddRuleNet, &r.h);
                 ev.set(field::ruleset, id);
-                ev.set(field::ruleset_version, self.version(r.ruleset));
+                // As the kernel counts: this rule included.
                 self.bump_version(r.ruleset);
+                ev.set(field::ruleset_version, self.version(r.ruleset));
                 ev.set(field::access_rights, r.access);
                 ev.set(field::port, r.port);
                 ev.set(field::ruleset_fd, r.ruleset_fd as i64 as u64);
@@ -288,7 +290,8 @@ mod tests {
                 .filter(|e| e.kind() != Some(EventKind::EnforceDomain))
                 .all(|e| e.get(field::ruleset) == 1)
         );
-        assert_eq!(out[2].get(field::ruleset_version), 1);
+        assert_eq!(out[1].get(field::ruleset_version), 1);
+        assert_eq!(out[2].get(field::ruleset_version), 2);
         assert_eq!(out[3].get(field::ruleset_version), 2);
         assert_eq!(out[3].get(field::domain), 0x192b6c99d);
         assert_eq!(out[4].get(field::process_wide), 1);
