@@ -12,6 +12,7 @@ pub mod audit;
 pub mod compat;
 pub mod info;
 pub mod proc;
+mod scope;
 pub mod tracepoint;
 
 use crate::engine::Engine;
@@ -20,6 +21,7 @@ use landtrace_compiler::record::Event;
 use landtrace_compiler::schema::{EventKind, SourceKind, field};
 use landtrace_probes::loader::{ProbeError, ProbeSet};
 use landtrace_probes::records::{self, Config, TP_ANY_TASK};
+use scope::Scope;
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::os::fd::RawFd;
@@ -188,68 +190,6 @@ pub struct LiveSummary {
     pub audit_restored: bool,
 }
 
-/// Picks events of the traced processes when tracing is scoped.
-struct Scope {
-    root: Option<u32>,
-    domains: HashSet<u64>,
-    rulesets: HashSet<u64>,
-    /// Domains of the scope seen freed.
-    freed: HashSet<u64>,
-    /// Tasks the probes' map says are tracked: they stay tracked, so each
-    /// is looked up in the map (a bpf() syscall) once.
-    tracked: HashSet<u32>,
-    /// Tasks found untracked since the last read of the sources (a fork
-    /// may track them later).
-    untracked: HashSet<u32>,
-}
-
-impl Scope {
-    /// Whether every domain the scope made is freed (audit has nothing
-    /// more to say about them).
-    fn all_freed(&self) -> bool {
-        self.domains.iter().all(|d| self.freed.contains(d))
-    }
-
-    /// Remembers the domain and ruleset of an event in scope.
-    fn note(&mut self, ev: &Event) {
-        let Some(kind) = ev.kind() else { return };
-        if kind.field_type(field::domain).is_some() && ev.get(field::domain) != 0 {
-            self.domains.insert(ev.get(field::domain));
-        }
-        if kind.field_type(field::ruleset).is_some() && ev.get(field::ruleset) != 0 {
-            self.rulesets.insert(ev.get(field::ruleset));
-        }
-    }
-
-    fn wants(&mut self, ev: &Event, tracker: Option<&ProbeSet>) -> bool {
-        let Some(root) = self.root else { return true };
-        let Some(kind) = ev.kind() else { return false };
-        let pid = ev.header().pid as u32;
-        let domain = kind.field_type(field::domain).map(|_| ev.get(field::domain));
-        let ruleset = kind.field_type(field::ruleset).map(|_| ev.get(field::ruleset));
-        let by_task = pid != 0
-            && (self.tracked.contains(&pid)
-                || !self.untracked.contains(&pid) && {
-                    let yes = match tracker {
-                        Some(t) => t.is_tracked(pid),
-                        None => proc::descends_from(pid, root),
-                    };
-                    if yes { self.tracked.insert(pid) } else { !self.untracked.insert(pid) }
-                });
-        // A kworker frees domains and rulesets, and audit cannot always tell
-        // the task: they belong to the scope if the scope made the object.
-        let by_object = domain.is_some_and(|d| self.domains.contains(&d))
-            || ruleset.is_some_and(|r| self.rulesets.contains(&r)) && matches!(kind, EventKind::FreeRuleset);
-        if by_task {
-            self.note(ev);
-        }
-        if (by_task || by_object) && kind == EventKind::FreeDomain {
-            self.freed.insert(ev.get(field::domain));
-        }
-        by_task || by_object
-    }
-}
-
 fn random_u64() -> u64 {
     let mut b = [0u8; 8];
     // SAFETY: getrandom fills the buffer it is given.
@@ -396,8 +336,7 @@ fn warn_plan(
     let missing: Vec<&str> = plan.missing.iter().map(|f| f.name()).collect();
     let mut problems = Vec::new();
     if !missing.is_empty() {
-        let fd = if missing == ["fd"] { " (fd reads -1)" } else { "" };
-        problems.push(format!("{name} has no {}{fd}", missing.join(", ")));
+        problems.push(format!("{name} has no {} (read as empty, or -1)", missing.join(", ")));
     }
     if !plan.unknown.is_empty() {
         problems.push(format!(
@@ -442,17 +381,15 @@ pub fn run(
     if needs_bpf {
         ensure_tracefs().map_err(LiveError::Other)?;
     }
-    if uses(SourceKind::Audit) {
-        let kernel = info::KernelInfo::probe();
-        if !kernel.landlock_audit() {
-            let why =
-                if kernel.audit { format!("Landlock ABI {} < 7", kernel.abi) } else { "no audit".into() };
-            let _ = writeln!(
-                err,
-                "landtrace: warning: --source audit: this kernel writes no Landlock audit records ({why}): \
-                 no denials or domains will come from audit"
-            );
-        }
+    if uses(SourceKind::Audit) && landlock_abi() < info::ABI_AUDIT {
+        // The audit socket itself is opened (and its absence reported) below.
+        let _ = writeln!(
+            err,
+            "landtrace: warning: --source audit: this kernel writes no Landlock audit records \
+             (Landlock ABI {} < {}): no denials or domains will come from audit",
+            landlock_abi(),
+            info::ABI_AUDIT
+        );
     }
     let signals = proc::Signals::new().map_err(|e| LiveError::Other(format!("signals: {e}")))?;
     // Audit first: a task gets its audit context (and so the SYSCALL record
@@ -603,14 +540,7 @@ pub fn run(
 
     let mut summary = LiveSummary::default();
     let mut decoder = compat::CompatDecoder::new(boot);
-    let mut scope = Scope {
-        root,
-        domains: HashSet::new(),
-        rulesets: HashSet::new(),
-        freed: HashSet::new(),
-        tracked: HashSet::new(),
-        untracked: HashSet::new(),
-    };
+    let mut scope = Scope::new(root);
     let mut pending = Pending::default();
     let mut ev = Event::new();
     let mut ending: Option<Instant> = None;
@@ -676,8 +606,7 @@ pub fn run(
             ending = Some(Instant::now() + if waiting { END_GRACE } else { Duration::ZERO });
         }
 
-        // A task found untracked may have been forked into the scope since.
-        scope.untracked.clear();
+        scope.new_read();
         // Drain every source. Audit records are read first and handled
         // last: the BPF records of what led to them (the domain's creation)
         // are in the ring buffers by then, even if the audit socket won the
@@ -800,9 +729,7 @@ pub fn run(
         let audit_alone = audit.is_some() && compat.is_none() && formats.is_empty();
         let settled = target_exited
             && scope.all_freed()
-            && (!scope.domains.is_empty()
-                || !audit_alone
-                || exited_at.is_some_and(|t| t.elapsed() >= AUDIT_QUIET));
+            && (scope.has_domains() || !audit_alone || exited_at.is_some_and(|t| t.elapsed() >= AUDIT_QUIET));
         if ending.is_some_and(|e| Instant::now() >= e || settled) {
             break;
         }
