@@ -293,11 +293,21 @@ impl ProbeSet {
         tracked.insert(tgid, 1, 0).map_err(|e| map_err("lt_tracked", e))
     }
 
-    /// Whether a thread-group is in the traced set.
-    pub fn is_tracked(&self, tgid: u32) -> bool {
-        let Some(map) = self.bpf.map("lt_tracked") else { return false };
-        let Ok(tracked) = HashMap::<_, u32, u8>::try_from(map) else { return false };
-        tracked.get(&tgid, 0).is_ok()
+    /// Takes the set of traced thread-groups out of the object, so that
+    /// it can be read while the object's ring buffer is drained. The
+    /// programs keep using it; [`ProbeSet::track`] no longer can.
+    pub fn take_tracker(&mut self) -> Result<Tracker, ProbeError> {
+        let map = self.bpf.take_map("lt_tracked").ok_or_else(|| map_err("lt_tracked", "missing"))?;
+        let map = HashMap::try_from(map).map_err(|e| map_err("lt_tracked", e))?;
+        Ok(Tracker { map, _owner: None })
+    }
+
+    /// The object becomes its set of traced thread-groups: for an object
+    /// loaded only to follow forks, kept attached as long as the set is.
+    pub fn into_tracker(mut self) -> Result<Tracker, ProbeError> {
+        let mut tracker = self.take_tracker()?;
+        tracker._owner = Some(Box::new(self));
+        Ok(tracker)
     }
 
     /// Records the programs could not put in the ring buffer.
@@ -331,6 +341,21 @@ impl ProbeSet {
             }
         });
         self.attached.clear();
+    }
+}
+
+/// The thread-groups a scoped run traces, as the fork programs keep them.
+pub struct Tracker {
+    map: HashMap<MapData, u32, u8>,
+    /// The object whose fork program fills the set, when nothing else
+    /// holds it.
+    _owner: Option<Box<ProbeSet>>,
+}
+
+impl Tracker {
+    /// Whether a thread-group is in the traced set (one bpf() call).
+    pub fn is_tracked(&self, tgid: u32) -> bool {
+        self.map.get(&tgid, 0).is_ok()
     }
 }
 

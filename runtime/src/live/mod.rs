@@ -13,18 +13,22 @@ pub mod compat;
 pub mod info;
 pub mod proc;
 mod scope;
+mod sources;
 pub mod tracepoint;
 
 use crate::engine::Engine;
-use crate::source::Pending;
 use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, SourceKind, field};
-use landtrace_probes::loader::{ProbeError, ProbeSet};
-use landtrace_probes::records::{self, Config, TP_ANY_TASK};
+use landtrace_compiler::schema::{EventKind, SourceKind};
+use landtrace_probes::loader::ProbeError;
+use landtrace_probes::records::{self, Config};
 use scope::Scope;
-use std::collections::{HashMap, HashSet};
+use sources::audit::AuditLive;
+use sources::compat::CompatSource;
+use sources::tracepoint::TracepointSource;
+use sources::{Feed, LiveSource};
+use std::collections::HashSet;
 use std::io::{self, Write};
-use std::os::fd::RawFd;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
@@ -46,11 +50,7 @@ const AUDIT_QUIET: Duration = Duration::from_millis(300);
 
 /// How often the ring buffers are read when the probes do not wake us
 /// (they do only once records pile up): the most a record waits.
-const POLL_INTERVAL: Duration = Duration::from_millis(50);
-
-/// The handled-fs mask of the calibration ruleset: distinctive, and only
-/// rights of Landlock ABI 1, which every kernel with Landlock supports.
-const CALIBRATION_MASK: u32 = 0x0a5a;
+pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 impl From<ProbeError> for LiveError {
     fn from(e: ProbeError) -> LiveError {
@@ -204,92 +204,6 @@ pub fn landlock_abi() -> i64 {
     v.max(0)
 }
 
-/// Finds the offset of the Landlock blob in `cred->security`: a thread
-/// restricts itself with a distinctive handled mask, and the probe reports
-/// the credential slot whose domain carries it.
-fn calibrate(set: &mut ProbeSet, config: &mut Config) -> Result<i32, LiveError> {
-    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
-    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-    let thread = std::thread::Builder::new()
-        .name("calibrate".into())
-        .spawn(move || -> io::Result<()> {
-            let _ = tid_tx.send(proc::gettid());
-            if go_rx.recv().is_err() {
-                return Ok(());
-            }
-            let attr: [u64; 1] = [CALIBRATION_MASK as u64];
-            // SAFETY: landlock_create_ruleset with a valid 8-byte attr.
-            let fd = unsafe { libc::syscall(444, attr.as_ptr(), 8usize, 0u32) };
-            if fd < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // SAFETY: affects only this thread, which ends right after.
-            unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
-            // SAFETY: restricts only this thread (no TSYNC).
-            let rc = unsafe { libc::syscall(446, fd as i32, 0u32) };
-            let err = io::Error::last_os_error();
-            // SAFETY: fd is ours.
-            unsafe { libc::close(fd as i32) };
-            if rc != 0 { Err(err) } else { Ok(()) }
-        })
-        .map_err(|e| LiveError::Other(format!("starting the calibration thread: {e}")))?;
-    let tid = tid_rx.recv().map_err(|_| LiveError::Other("the calibration thread died".into()))?;
-    config.calibration_tid = tid;
-    set.set_config(*config)?;
-    let _ = go_tx.send(());
-    thread
-        .join()
-        .map_err(|_| LiveError::Other("the calibration thread panicked".into()))?
-        .map_err(|e| LiveError::Other(format!("calibration: restricting a thread failed: {e}")))?;
-    let deadline = Instant::now() + Duration::from_secs(2);
-    let mut offset = None;
-    while offset.is_none() && Instant::now() < deadline {
-        let ring = set.ring()?;
-        while let Some(item) = ring.next() {
-            if let Some((records::kind::CALIBRATION, _)) = records::peek(&item) {
-                offset = records::read::<records::Calibration>(&item).map(|c| c.offset);
-            }
-        }
-        if offset.is_none() {
-            let fd = std::os::fd::AsRawFd::as_raw_fd(set.ring()?);
-            let _ = proc::poll(&[fd], Some(50));
-        }
-    }
-    config.calibration_tid = 0;
-    let offset = offset.unwrap_or(-1);
-    config.cred_offset = offset;
-    set.set_config(*config)?;
-    Ok(offset)
-}
-
-/// Decoded tracepoint formats, by id.
-type Formats = HashMap<u32, Tp>;
-
-/// What a tracepoint the generic program is attached to is for.
-enum Tp {
-    /// A `landlock:*` event.
-    Landlock(tracepoint::Plan),
-    /// `syscalls:sys_exit_landlock_create_ruleset`: the descriptor a
-    /// ruleset got ([`tracepoint::FdPairing`]), its `ret` at this offset.
-    CreateRulesetExit { ret_at: usize },
-    /// `syscalls:sys_enter_landlock_add_rule`: the descriptor the rule is
-    /// added with, its `ruleset_fd` at this offset; the add_rule event
-    /// the kernel fires next on the same thread gets it.
-    AddRuleEnter { fd_at: usize },
-}
-
-/// A syscall tracepoint's 8-byte field `name` (`ret`, an argument), if
-/// this kernel's tracefs has the event.
-fn syscall_field(event: &str, name: &str) -> Option<(tracepoint::Format, usize)> {
-    let path = format!("{TRACEFS}/events/syscalls/{event}/format");
-    let fmt = tracepoint::Format::parse(&std::fs::read_to_string(path).ok()?).ok()?;
-    let at = fmt.fields.iter().find(|f| f.name == name && f.size == 8)?.offset;
-    Some((fmt, at))
-}
-
-/// How long a tracepoint `create_ruleset` waits for its syscall's exit.
-const FD_WAIT_NS: u64 = 100_000_000;
-
 /// Starts `ev` as a `kind` event from `source`, with the task header a
 /// BPF program wrote (boot-time clock; `boot_offset_ns` makes wall time).
 pub(crate) fn start_event(
@@ -313,46 +227,6 @@ pub(crate) fn start_event(
     ev.set_comm(records::c_str(&h.comm));
 }
 
-/// The header, tracepoint id and raw record of a generic program's record.
-fn tracepoint_record(bytes: &[u8]) -> Option<(records::Header, u32, &[u8])> {
-    let h = records::read::<records::Header>(bytes)?;
-    let len_at = std::mem::offset_of!(records::Tracepoint, len);
-    let len = u32::from_ne_bytes(bytes.get(len_at..len_at + 4)?.try_into().ok()?) as usize;
-    let id_at = std::mem::offset_of!(records::Tracepoint, id);
-    let id = u32::from_ne_bytes(bytes.get(id_at..id_at + 4)?.try_into().ok()?);
-    let data_at = std::mem::offset_of!(records::Tracepoint, data);
-    Some((h, id, bytes.get(data_at..data_at + len)?))
-}
-
-/// Says, before tracing starts, what a tracepoint's format leaves out: a
-/// field of the event it does not provide, and a field of its own that
-/// maps to nothing (kept as an extra). With --strict, either is an error.
-fn warn_plan(
-    name: &str,
-    plan: &tracepoint::Plan,
-    strict: bool,
-    err: &mut dyn Write,
-) -> Result<(), LiveError> {
-    let missing: Vec<&str> = plan.missing.iter().map(|f| f.name()).collect();
-    let mut problems = Vec::new();
-    if !missing.is_empty() {
-        problems.push(format!("{name} has no {} (read as empty, or -1)", missing.join(", ")));
-    }
-    if !plan.unknown.is_empty() {
-        problems.push(format!(
-            "{name} has fields landtrace does not know: {} (kept as extras)",
-            plan.unknown.join(", ")
-        ));
-    }
-    for p in problems {
-        if strict {
-            return Err(LiveError::Other(format!("--strict: {p}")));
-        }
-        let _ = writeln!(err, "landtrace: warning: {p}");
-    }
-    Ok(())
-}
-
 /// Runs `engine` on live events until the traced command exits, Ctrl-C or
 /// SIGTERM, or `exit()`. Probes are detached and audit settings restored
 /// before it returns; the caller then runs END with `engine.finish()`.
@@ -362,6 +236,98 @@ pub fn run(
     plan: &Plan,
     err: &mut dyn Write,
 ) -> Result<LiveSummary, LiveError> {
+    let uses = |s: SourceKind| plan.sources.contains(&s);
+    check_privileges(plan, err)?;
+    let signals = proc::Signals::new().map_err(|e| LiveError::Other(format!("signals: {e}")))?;
+    let boot = proc::boot_offset_ns();
+    // Audit first: a task gets its audit context (and so the SYSCALL record
+    // that says who was denied) only if audit is on when it is forked.
+    let audit = if uses(SourceKind::Audit) { Some(AuditLive::open(boot)?) } else { None };
+    let mut target = Target::start(opts)?;
+    let root = target.root();
+    let mut config = Config {
+        key_secret: random_u64(),
+        cred_offset: -1,
+        calibration_tid: 0,
+        calibration_mask: sources::compat::CALIBRATION_MASK,
+        filter_pids: root.is_some() as u32,
+    };
+    // In drain order: audit comes last (see LiveSource::collect).
+    let mut sources: Vec<Box<dyn LiveSource>> = Vec::new();
+    if uses(SourceKind::Compat) {
+        sources.push(Box::new(CompatSource::open(opts.ring_bytes, &mut config, root, boot, err)?));
+    }
+    if uses(SourceKind::Tracepoint) {
+        let tp = TracepointSource::open(opts.ring_bytes, &config, root, boot, opts.strict, err)?;
+        sources.push(Box::new(tp));
+    }
+    // Scoped runs track the traced processes in BPF when they can: with
+    // a BPF source's own set, or the fork program alone.
+    let mut tracker = None;
+    if let Some(pid) = root.filter(|_| proc::can_trace()) {
+        tracker = match sources.iter_mut().find_map(|s| s.take_tracker()) {
+            Some(t) => Some(t?),
+            None => Some(sources::tracepoint::fork_tracker(&config, pid)?),
+        };
+    }
+    if let Some(a) = audit {
+        sources.push(Box::new(a));
+    }
+
+    // Attached: keep only what is still needed (map access, and putting
+    // the audit setting back).
+    let keep = sources.iter().fold(0, |k, s| k | s.keeps_caps());
+    if opts.drop_caps
+        && let Err(e) = proc::drop_caps_except(keep)
+    {
+        let _ = writeln!(err, "landtrace: warning: could not drop capabilities: {e}");
+    }
+    let what: Vec<String> = sources.iter().map(|s| s.describe()).collect();
+    match opts.ready_fd {
+        Some(fd) => {
+            let line = format!("ready {}\n", what.join(", "));
+            // SAFETY: writing to a descriptor the caller handed us.
+            unsafe { libc::write(fd, line.as_ptr().cast(), line.len()) };
+            // SAFETY: the ready descriptor is ours to close once used.
+            unsafe { libc::close(fd) };
+        }
+        None => {
+            let _ = writeln!(err, "landtrace: tracing with {}; Ctrl-C to stop", what.join(" and "));
+        }
+    }
+
+    engine.begin(proc::monotonic_ns());
+    target.release()?;
+    let mut feed = Feed {
+        engine,
+        scope: Scope::new(root, tracker),
+        summary: LiveSummary::default(),
+        ending: false,
+        bpf_domains: HashSet::new(),
+    };
+    let result = event_loop(&mut feed, &mut sources, &signals, &target);
+
+    // Detach everything before END runs.
+    let Feed { engine, scope, mut summary, .. } = feed;
+    for s in sources.iter_mut() {
+        s.account(&mut summary);
+    }
+    drop(sources);
+    drop(scope);
+    result?;
+    summary.command_status = target.finish(&summary.ended_by);
+    if summary.lost_ring > 0 {
+        engine.output().lost("bpf", summary.lost_ring);
+    }
+    if summary.lost_audit > 0 {
+        engine.output().lost("audit", summary.lost_audit);
+    }
+    Ok(summary)
+}
+
+/// Refuses a run the process lacks the privileges for, and warns of an
+/// audit source that will stay silent, before anything is opened.
+fn check_privileges(plan: &Plan, err: &mut dyn Write) -> Result<(), LiveError> {
     let uses = |s: SourceKind| plan.sources.contains(&s);
     let needs_bpf = uses(SourceKind::Compat) || uses(SourceKind::Tracepoint);
     if needs_bpf && !proc::can_trace() {
@@ -382,7 +348,7 @@ pub fn run(
         ensure_tracefs().map_err(LiveError::Other)?;
     }
     if uses(SourceKind::Audit) && landlock_abi() < info::ABI_AUDIT {
-        // The audit socket itself is opened (and its absence reported) below.
+        // The audit socket itself is opened (and its absence reported) later.
         let _ = writeln!(
             err,
             "landtrace: warning: --source audit: this kernel writes no Landlock audit records \
@@ -391,372 +357,143 @@ pub fn run(
             info::ABI_AUDIT
         );
     }
-    let signals = proc::Signals::new().map_err(|e| LiveError::Other(format!("signals: {e}")))?;
-    // Audit first: a task gets its audit context (and so the SYSCALL record
-    // that says who was denied) only if audit is on when it is forked.
-    let mut audit = if uses(SourceKind::Audit) {
-        Some(audit::AuditSource::open().map_err(LiveError::Audit)?)
-    } else {
-        None
-    };
-    let mut command = match &opts.command {
-        Some(c) => Some(proc::TracedCommand::spawn(c).map_err(LiveError::Spawn)?),
-        None => None,
-    };
-    let root = command.as_ref().map(|c| c.pid()).or(opts.pid);
-    let target_fd = match (&command, opts.pid) {
-        (Some(c), _) => Some(std::os::fd::AsRawFd::as_raw_fd(&c.pidfd)),
-        (None, Some(pid)) => Some(
-            proc::pidfd_open(pid)
-                .map(|fd| {
-                    let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
-                    std::mem::forget(fd);
-                    raw
-                })
-                .map_err(|e| LiveError::Other(format!("-p {pid}: {e}")))?,
-        ),
-        _ => None,
-    };
+    Ok(())
+}
 
-    let boot = proc::boot_offset_ns();
-    // Scoped runs track the traced processes in BPF when they can.
-    let track = root.is_some() && proc::can_trace();
-    let mut config = Config {
-        key_secret: random_u64(),
-        cred_offset: -1,
-        calibration_tid: 0,
-        calibration_mask: CALIBRATION_MASK,
-        filter_pids: root.is_some() as u32,
-    };
-    let mut compat = None;
-    if uses(SourceKind::Compat) {
-        let mut set = ProbeSet::compat(opts.ring_bytes)?;
-        set.set_config(config)?;
-        if let Some(pid) = root {
-            set.track(pid)?;
-        }
-        set.attach_compat()?;
-        if landlock_abi() >= 1 {
-            let off = calibrate(&mut set, &mut config)?;
-            if off < 0 {
-                let _ = writeln!(
-                    err,
-                    "landtrace: warning: could not find the Landlock credential blob; create_domain will have no domain IDs"
-                );
-            }
-        }
-        compat = Some(set);
-    }
-    // The generic object traces the Landlock tracepoints and, in a scoped
-    // run, follows forks; for a scoped run without either BPF source it is
-    // loaded only for that (its ring buffer then stays empty, and small).
-    let mut generic = None;
-    let mut formats = Formats::new();
-    if uses(SourceKind::Tracepoint) || (track && compat.is_none()) {
-        let ring = if uses(SourceKind::Tracepoint) { opts.ring_bytes } else { 4096 };
-        let mut set = ProbeSet::generic(ring)?;
-        set.set_config(config)?;
-        if let Some(pid) = root {
-            set.track(pid)?;
-            set.attach_fork()?;
-        }
-        if uses(SourceKind::Tracepoint) {
-            // The descriptor of each new ruleset, from the syscall's exit,
-            // and the one each rule is added with, from its entry (on the
-            // kernels whose tracefs has the syscall events).
-            let mut paired = Vec::new();
-            if let Some((fmt, ret_at)) = syscall_field("sys_exit_landlock_create_ruleset", "ret") {
-                set.attach_generic("syscalls", &fmt.name, fmt.id, fmt.tp_config(0))?;
-                formats.insert(fmt.id, Tp::CreateRulesetExit { ret_at });
-                paired.push(field::fd);
-            }
-            if let Some((fmt, fd_at)) = syscall_field("sys_enter_landlock_add_rule", "ruleset_fd") {
-                set.attach_generic("syscalls", &fmt.name, fmt.id, fmt.tp_config(0))?;
-                formats.insert(fmt.id, Tp::AddRuleEnter { fd_at });
-                paired.push(field::ruleset_fd);
-            }
-            for name in landlock_tracepoints() {
-                let path = format!("{TRACEFS}/events/landlock/{name}/format");
-                let text =
-                    std::fs::read_to_string(&path).map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
-                let fmt =
-                    tracepoint::Format::parse(&text).map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
-                let mut plan = fmt.plan().map_err(|e| LiveError::Other(format!("{path}: {e}")))?;
-                plan.missing.retain(|f| !paired.contains(f));
-                warn_plan(&fmt.name, &plan, opts.strict, err)?;
-                let flags = if name.starts_with("landlock_free") { TP_ANY_TASK } else { 0 };
-                set.attach_generic("landlock", &name, fmt.id, fmt.tp_config(flags))?;
-                formats.insert(fmt.id, Tp::Landlock(plan));
-            }
-            if formats.values().all(|f| !matches!(f, Tp::Landlock(_))) {
-                return Err(LiveError::Other(
-                    "--source tracepoint: this kernel has no landlock:* tracepoints".into(),
-                ));
-            }
-        }
-        generic = Some(set);
-    }
-
-    // Attached: keep only what is still needed (map access, and putting
-    // the audit setting back).
-    let mut keep = 1u64 << proc::CAP_BPF | 1 << proc::CAP_AUDIT_READ;
-    if audit.as_ref().is_some_and(|a| a.changed_settings()) {
-        keep |= 1 << proc::CAP_AUDIT_CONTROL;
-    }
-    if opts.drop_caps
-        && let Err(e) = proc::drop_caps_except(keep)
-    {
-        let _ = writeln!(err, "landtrace: warning: could not drop capabilities: {e}");
-    }
-
-    let mut what: Vec<String> = Vec::new();
-    if uses(SourceKind::Compat) {
-        what.push(format!("compat ({} probes)", compat.as_ref().map_or(0, |s| s.attached().len())));
-    }
-    if uses(SourceKind::Tracepoint) {
-        let events = formats.values().filter(|f| matches!(f, Tp::Landlock(_))).count();
-        what.push(format!("tracepoint ({events} events)"));
-    }
-    if uses(SourceKind::Audit) {
-        what.push("audit".into());
-    }
-    match opts.ready_fd {
-        Some(fd) => {
-            let line = format!("ready {}\n", what.join(", "));
-            // SAFETY: writing to a descriptor the caller handed us.
-            unsafe { libc::write(fd, line.as_ptr().cast(), line.len()) };
-            // SAFETY: the ready descriptor is ours to close once used.
-            unsafe { libc::close(fd) };
-        }
-        None => {
-            let _ = writeln!(err, "landtrace: tracing with {}; Ctrl-C to stop", what.join(" and "));
-        }
-    }
-
-    engine.begin(proc::monotonic_ns());
-    if let Some(c) = command.as_mut() {
-        c.release().map_err(LiveError::Spawn)?;
-    }
-
-    let mut summary = LiveSummary::default();
-    let mut decoder = compat::CompatDecoder::new(boot);
-    let mut scope = Scope::new(root);
-    let mut pending = Pending::default();
-    let mut ev = Event::new();
+/// Waits on the sources, the signals and the traced process, and feeds
+/// what the sources have to the engine, until the run ends.
+fn event_loop(
+    feed: &mut Feed,
+    sources: &mut [Box<dyn LiveSource>],
+    signals: &proc::Signals,
+    target: &Target,
+) -> Result<(), LiveError> {
+    let trails = sources.iter().any(|s| s.trails());
+    // With audit alone, whether the command made a domain is known only
+    // from its audit records, which may come late.
+    let domains_seen = sources.iter().any(|s| s.sees_domains());
     let mut ending: Option<Instant> = None;
-    let mut target_exited = false;
     let mut exited_at: Option<Instant> = None;
-    let mut compat_domains: HashSet<u64> = HashSet::new();
-    let mut pairing = tracepoint::FdPairing::default();
-    // The descriptor each thread's landlock_add_rule in progress was given.
-    let mut adding: HashMap<u32, i64> = HashMap::new();
-    let (mut arena, mut spans): (Vec<u8>, Vec<std::ops::Range<usize>>) = (Vec::new(), Vec::new());
+    let mut fds = Vec::new();
     loop {
         // Wait for the next thing to do.
         let now = Instant::now();
-        let mut deadline: Option<Instant> = ending;
-        if let Some(due) = engine.next_due() {
-            let mono = proc::monotonic_ns();
-            let at = now + Duration::from_nanos(due.saturating_sub(mono));
-            deadline = Some(deadline.map_or(at, |d| d.min(at)));
+        let mut deadline = ending;
+        let mut sooner = |at: Instant| deadline = Some(deadline.map_or(at, |d: Instant| d.min(at)));
+        if let Some(due) = feed.engine.next_due() {
+            sooner(now + Duration::from_nanos(due.saturating_sub(proc::monotonic_ns())));
         }
-        if let Some(d) = audit.as_ref().and_then(|a| a.flush_deadline()) {
-            deadline = Some(deadline.map_or(d, |x| x.min(d)));
+        for s in sources.iter() {
+            if let Some(at) = s.wake_by(now) {
+                sooner(at);
+            }
         }
-        // The probes wake us only once records pile up: look at least this
-        // often for the ones in between.
-        let poll_every = if compat.is_some() || generic.is_some() { Some(POLL_INTERVAL) } else { None };
-        let timeout = match (deadline.map(|d| d.saturating_duration_since(now)), poll_every) {
-            (Some(d), Some(p)) => Some(d.min(p)),
-            (d, p) => d.or(p),
+        let timeout = deadline.map(|d| d.saturating_duration_since(now).as_millis() as i64);
+        fds.clear();
+        fds.push(signals.fd());
+        for s in sources.iter_mut() {
+            fds.push(s.fd()?);
         }
-        .map(|d| d.as_millis() as i64);
-        let mut fds = vec![signals.fd()];
-        if let Some(s) = compat.as_mut() {
-            fds.push(std::os::fd::AsRawFd::as_raw_fd(s.ring()?));
-        }
-        if let Some(s) = generic.as_mut() {
-            fds.push(std::os::fd::AsRawFd::as_raw_fd(s.ring()?));
-        }
-        if let Some(a) = audit.as_ref() {
-            fds.push(a.fd());
-        }
-        if let Some(fd) = target_fd.filter(|_| ending.is_none()) {
-            fds.push(fd);
-        }
+        let target_fd = target.pidfd().filter(|_| ending.is_none());
+        fds.extend(target_fd);
         let ready = proc::poll(&fds, timeout).map_err(|e| LiveError::Other(format!("poll: {e}")))?;
 
         if ready.contains(&signals.fd())
             && let Some(sig) = signals.take()
         {
-            summary.ended_by = if sig == libc::SIGINT { "Ctrl-C" } else { "SIGTERM" }.into();
+            feed.summary.ended_by = if sig == libc::SIGINT { "Ctrl-C" } else { "SIGTERM" }.into();
             ending = Some(Instant::now());
         }
         if target_fd.is_some_and(|fd| ready.contains(&fd)) && ending.is_none() {
-            target_exited = true;
-            summary.ended_by =
-                if command.is_some() { "the command exited" } else { "the process exited" }.into();
+            feed.summary.ended_by = target.exit_reason().into();
             // Audit records of the last moments may still be on their way,
             // and a kworker frees the command's domains (free_domain) just
             // after it exits. Whether any domain is still to be freed is
             // known only once the records already queued are read (below):
             // the loop ends early when it is settled.
-            let waiting = audit.is_some() || !formats.is_empty();
             exited_at = Some(Instant::now());
-            ending = Some(Instant::now() + if waiting { END_GRACE } else { Duration::ZERO });
+            ending = Some(Instant::now() + if trails { END_GRACE } else { Duration::ZERO });
         }
 
-        scope.new_read();
-        // Drain every source. Audit records are read first and handled
-        // last: the BPF records of what led to them (the domain's creation)
-        // are in the ring buffers by then, even if the audit socket won the
-        // race to wake us.
-        if let Some(a) = audit.as_mut() {
-            a.read(&mut pending).map_err(LiveError::Audit)?;
-            if ending.is_some() || a.flush_deadline().is_some_and(|d| Instant::now() >= d) {
-                a.flush(&mut pending);
-            }
+        feed.scope.new_read();
+        feed.ending = ending.is_some();
+        for s in sources.iter_mut() {
+            s.collect(feed.ending)?;
         }
-        if let Some(set) = compat.as_mut() {
-            let ring = set.ring()?;
-            while let Some(bytes) = ring.next() {
-                // Compat events are scoped in the probe already.
-                let decoded = decoder.decode(&bytes, |e| {
-                    if e.kind() == Some(EventKind::CreateDomain) {
-                        compat_domains.insert(e.get(field::domain));
-                    }
-                    scope.note(e);
-                    e.seal();
-                    engine.process(e);
-                });
-                if matches!(decoded, compat::Decoded::Skipped) {
-                    summary.undecoded += 1;
-                }
-            }
+        for s in sources.iter_mut() {
+            s.drain(feed)?;
         }
-        if let Some(set) = generic.as_mut() {
-            // Copied out (into buffers reused from one read to the next):
-            // scoping below looks at the same object's map of tracked tasks.
-            let ring = set.ring()?;
-            arena.clear();
-            while let Some(item) = ring.next() {
-                let start = arena.len();
-                arena.extend_from_slice(&item);
-                spans.push(start..arena.len());
-            }
-            let tracker = generic.as_ref().or(compat.as_ref());
-            let deliver = |ev: &mut Event, scope: &mut Scope, engine: &mut Engine| {
-                if scope.wants(ev, tracker) {
-                    ev.seal();
-                    engine.process(ev);
-                }
-            };
-            for span in spans.drain(..) {
-                let Some((h, id, data)) = tracepoint_record(&arena[span]) else {
-                    summary.undecoded += 1;
-                    continue;
-                };
-                match formats.get(&id) {
-                    Some(Tp::Landlock(plan)) => match plan.decode(data, &h, boot, &mut ev) {
-                        Ok(d) => {
-                            summary.cut += d.cut as u64;
-                            if matches!(plan.kind, EventKind::AddRuleFs | EventKind::AddRuleNet)
-                                && let Some(fd) = adding.remove(&h.tid)
-                            {
-                                ev.set(field::ruleset_fd, fd as u64);
-                            }
-                            if !pairing.hold(&ev) {
-                                deliver(&mut ev, &mut scope, engine);
-                            }
-                        }
-                        Err(_) => summary.undecoded += 1,
-                    },
-                    Some(Tp::CreateRulesetExit { ret_at }) => {
-                        let ret = data
-                            .get(*ret_at..ret_at + 8)
-                            .map(|b| i64::from_ne_bytes(b.try_into().expect("8")));
-                        pairing.exit(h.tid as u64, ret.unwrap_or(-1));
-                    }
-                    Some(Tp::AddRuleEnter { fd_at }) => {
-                        // ruleset_fd is an int, widened to 8 bytes.
-                        let fd =
-                            data.get(*fd_at..fd_at + 4).map(|b| i32::from_ne_bytes(b.try_into().expect("4")));
-                        if adding.len() >= 65_536 {
-                            adding.clear();
-                        }
-                        adding.insert(h.tid, fd.unwrap_or(-1) as i64);
-                    }
-                    None => summary.undecoded += 1,
-                }
-                while let Some(mut e) = pairing.ready(h.time_ns, FD_WAIT_NS) {
-                    deliver(&mut e, &mut scope, engine);
-                }
-            }
-            let now = proc::monotonic_ns();
-            let finished = ending.is_some();
-            while let Some(mut e) = pairing.ready(if finished { u64::MAX } else { now }, FD_WAIT_NS) {
-                deliver(&mut e, &mut scope, engine);
-            }
-        }
-        if audit.is_some() {
-            while pending.pop_into(&mut ev) {
-                // With compat on, audit's late "allocated" record repeats a
-                // domain compat already reported.
-                if ev.kind() == Some(EventKind::CreateDomain)
-                    && compat_domains.contains(&ev.get(field::domain))
-                {
-                    continue;
-                }
-                // Audit stamps wall-clock time; events share the monotonic one.
-                let wall = ev.header().walltime;
-                ev.header_mut().time = wall.saturating_sub(boot).max(0) as u64;
-                if scope.wants(&ev, generic.as_ref().or(compat.as_ref())) {
-                    ev.seal();
-                    engine.process(&ev);
-                }
-            }
-        }
-        engine.tick(proc::monotonic_ns());
-        engine.flush_output();
-        if engine.done() {
-            summary.ended_by = "exit()".into();
-            break;
+        feed.engine.tick(proc::monotonic_ns());
+        feed.engine.flush_output();
+        if feed.engine.done() {
+            feed.summary.ended_by = "exit()".into();
+            return Ok(());
         }
         // Settled: every domain the command made is freed, with everything
-        // queued before read. With audit alone and no domain known yet (the
-        // BPF sources would have reported the command's domains), its
-        // records may still be coming: give them AUDIT_QUIET.
-        let audit_alone = audit.is_some() && compat.is_none() && formats.is_empty();
-        let settled = target_exited
-            && scope.all_freed()
-            && (scope.has_domains() || !audit_alone || exited_at.is_some_and(|t| t.elapsed() >= AUDIT_QUIET));
+        // queued before read. With audit alone and no domain known yet,
+        // its records may still be coming: give them AUDIT_QUIET.
+        let settled = exited_at.is_some_and(|t| {
+            feed.scope.all_freed() && (feed.scope.has_domains() || domains_seen || t.elapsed() >= AUDIT_QUIET)
+        });
         if ending.is_some_and(|e| Instant::now() >= e || settled) {
-            break;
+            return Ok(());
+        }
+    }
+}
+
+/// What a scoped run traces: the command it started (`-c`) or a running
+/// process (`-p`), with a pidfd that becomes readable when it exits.
+struct Target {
+    command: Option<proc::TracedCommand>,
+    pidfd: Option<OwnedFd>,
+    pid: Option<u32>,
+}
+
+impl Target {
+    /// Starts the command, held until [`Target::release`], or opens the
+    /// process.
+    fn start(opts: &LiveOptions) -> Result<Target, LiveError> {
+        if let Some(c) = &opts.command {
+            let command = proc::TracedCommand::spawn(c).map_err(LiveError::Spawn)?;
+            return Ok(Target { pid: Some(command.pid()), command: Some(command), pidfd: None });
+        }
+        let pidfd = match opts.pid {
+            Some(pid) => Some(proc::pidfd_open(pid).map_err(|e| LiveError::Other(format!("-p {pid}: {e}")))?),
+            None => None,
+        };
+        Ok(Target { command: None, pidfd, pid: opts.pid })
+    }
+
+    fn root(&self) -> Option<u32> {
+        self.pid
+    }
+
+    fn pidfd(&self) -> Option<RawFd> {
+        match &self.command {
+            Some(c) => Some(c.pidfd.as_raw_fd()),
+            None => self.pidfd.as_ref().map(|fd| fd.as_raw_fd()),
         }
     }
 
-    // Detach everything before END runs.
-    summary.lost_ring = compat.as_ref().map_or(0, |s| s.lost()) + generic.as_ref().map_or(0, |s| s.lost());
-    if let Some(a) = audit.as_mut() {
-        summary.lost_audit = a.lost();
-        summary.audit_malformed = a.malformed;
-        summary.audit_restored = a.changed_settings();
+    fn exit_reason(&self) -> &'static str {
+        if self.command.is_some() { "the command exited" } else { "the process exited" }
     }
-    drop(compat);
-    drop(generic);
-    drop(audit);
-    if let Some(mut c) = command {
-        if summary.ended_by != "the command exited" {
+
+    /// Lets the command run, now that everything is attached.
+    fn release(&mut self) -> Result<(), LiveError> {
+        match self.command.as_mut() {
+            Some(c) => c.release().map_err(LiveError::Spawn),
+            None => Ok(()),
+        }
+    }
+
+    /// Stops the command if the run ended before it did, and reaps it.
+    fn finish(self, ended_by: &str) -> Option<ExitStatus> {
+        let mut c = self.command?;
+        if ended_by != "the command exited" {
             // SAFETY: signalling our own child.
             unsafe { libc::kill(c.pid() as libc::pid_t, libc::SIGTERM) };
         }
-        summary.command_status = c.wait().ok();
+        c.wait().ok()
     }
-    if summary.lost_ring > 0 {
-        engine.output().lost("bpf", summary.lost_ring);
-    }
-    if summary.lost_audit > 0 {
-        engine.output().lost("audit", summary.lost_audit);
-    }
-    Ok(summary)
 }

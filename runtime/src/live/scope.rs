@@ -4,12 +4,14 @@
 use super::proc;
 use landtrace_compiler::record::Event;
 use landtrace_compiler::schema::{EventKind, field};
-use landtrace_probes::loader::ProbeSet;
+use landtrace_probes::loader::Tracker;
 use std::collections::HashSet;
 
 /// Picks events of the traced processes when tracing is scoped.
 pub(super) struct Scope {
     root: Option<u32>,
+    /// The probes' set of traced tasks (without one: /proc's parentage).
+    tracker: Option<Tracker>,
     domains: HashSet<u64>,
     rulesets: HashSet<u64>,
     /// Domains of the scope seen freed.
@@ -23,9 +25,10 @@ pub(super) struct Scope {
 }
 
 impl Scope {
-    pub(super) fn new(root: Option<u32>) -> Scope {
+    pub(super) fn new(root: Option<u32>, tracker: Option<Tracker>) -> Scope {
         Scope {
             root,
+            tracker,
             domains: HashSet::new(),
             rulesets: HashSet::new(),
             freed: HashSet::new(),
@@ -34,8 +37,6 @@ impl Scope {
         }
     }
 
-    /// Whether every domain the scope made is freed (audit has nothing
-    /// more to say about them).
     /// A new read of the sources: a task found untracked before may have
     /// been forked into the scope since.
     pub(super) fn new_read(&mut self) {
@@ -47,6 +48,8 @@ impl Scope {
         !self.domains.is_empty()
     }
 
+    /// Whether every domain the scope made is freed (audit has nothing
+    /// more to say about them).
     pub(super) fn all_freed(&self) -> bool {
         self.domains.iter().all(|d| self.freed.contains(d))
     }
@@ -62,7 +65,7 @@ impl Scope {
         }
     }
 
-    pub(super) fn wants(&mut self, ev: &Event, tracker: Option<&ProbeSet>) -> bool {
+    pub(super) fn wants(&mut self, ev: &Event) -> bool {
         let Some(root) = self.root else { return true };
         let Some(kind) = ev.kind() else { return false };
         let pid = ev.header().pid as u32;
@@ -71,7 +74,7 @@ impl Scope {
         let by_task = pid != 0
             && (self.tracked.contains(&pid)
                 || !self.untracked.contains(&pid) && {
-                    let yes = match tracker {
+                    let yes = match &self.tracker {
                         Some(t) => t.is_tracked(pid),
                         None => proc::descends_from(pid, root),
                     };
