@@ -248,6 +248,22 @@ pub enum Inst {
     Exit,
 }
 
+impl Inst {
+    /// The map the instruction reads, changes or prints.
+    pub fn map(&self) -> Option<MapId> {
+        match self {
+            Inst::MapGet { map, .. }
+            | Inst::MapLen { map, .. }
+            | Inst::MapAgg { map, .. }
+            | Inst::MapSet { map, .. }
+            | Inst::MapDelete { map, .. }
+            | Inst::PrintMap { map, .. }
+            | Inst::Clear { map } => Some(*map),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Terminator {
     Jump(BlockId),
@@ -314,6 +330,12 @@ pub struct Program {
 impl Program {
     pub fn func(&self, id: FuncId) -> &Function {
         &self.funcs[id.0 as usize]
+    }
+
+    /// The maps a clause's code mentions, wherever in it (taken or not).
+    pub fn maps_mentioned(&self, clause: &Clause) -> impl Iterator<Item = MapId> + '_ {
+        let funcs = clause.predicate.into_iter().chain([clause.action]);
+        funcs.flat_map(|f| self.func(f).blocks.iter()).flat_map(|b| b.insts.iter()).filter_map(Inst::map)
     }
 
     /// The largest register files any function needs.

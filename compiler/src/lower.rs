@@ -490,7 +490,14 @@ impl<'p> FnBuilder<'p> {
                 let keys = self.operands(keys);
                 self.emit(Inst::MapDelete { map: *map, keys });
             }
-            Stmt::Exit => self.emit(Inst::Exit),
+            Stmt::Exit => {
+                // exit() ends the clause: what follows it is never run.
+                self.emit(Inst::Exit);
+                let zero = self.konst(0);
+                self.terminate(Terminator::Return(zero));
+                let dead = self.new_block();
+                self.switch_to(dead);
+            }
             Stmt::MapAgg { map, keys, value } => {
                 let keys = self.operands(keys);
                 let value = value.as_ref().map(|v| self.int(v));

@@ -86,9 +86,6 @@ struct State<'p> {
     div_by_zero: u64,
     /// The event being processed, for `print`.
     current: *const Event,
-    /// While END runs: maps it printed or cleared are not printed again.
-    in_end: bool,
-    touched_in_end: Vec<bool>,
 }
 
 impl<'p> Engine<'p> {
@@ -125,8 +122,6 @@ impl<'p> Engine<'p> {
                 exit: false,
                 div_by_zero: 0,
                 current: std::ptr::null(),
-                in_end: false,
-                touched_in_end: vec![false; prog.maps.len()],
             },
             clock: opts.clock,
             last_time: 0,
@@ -243,22 +238,27 @@ impl<'p> Engine<'p> {
         true
     }
 
-    /// Runs END, prints the maps END did not print or clear, flushes.
+    /// Runs END, prints the maps END never mentions, flushes. A map END
+    /// prints, reads, changes or clears is END's to show.
     /// Returns the run's counters, or the output's write error.
     pub fn finish(&mut self) -> io::Result<Summary> {
         if !self.ended {
             self.ended = true;
             if self.state.out.error().is_none() {
                 let rec = synthetic(self.last_time, self.last_walltime);
-                self.state.in_end = true;
                 // exit() inside END must not cut END short.
                 self.state.exit = false;
                 for i in self.end.clone() {
                     self.run_clause(i, &rec);
                 }
-                self.state.in_end = false;
+                let mut shown = vec![false; self.state.maps.len()];
+                for &i in &self.end {
+                    for m in self.prog.maps_mentioned(&self.prog.clauses[i]) {
+                        shown[m.0 as usize] = true;
+                    }
+                }
                 for (m, map) in self.state.maps.iter().enumerate() {
-                    if !map.is_empty() && !self.state.touched_in_end[m] {
+                    if !map.is_empty() && !shown[m] {
                         self.state.out.map(map, None);
                     }
                 }
@@ -356,15 +356,10 @@ impl State<'_> {
     fn encode_key(&mut self, keys: &[Val]) {
         self.key.clear();
         for k in keys {
-            maps::encode(&mut self.key, k);
+            maps::encode_key(&mut self.key, k);
         }
     }
 
-    fn touch(&mut self, map: MapId) {
-        if self.in_end {
-            self.touched_in_end[map.0 as usize] = true;
-        }
-    }
 }
 
 impl Host for State<'_> {
@@ -406,7 +401,6 @@ impl Host for State<'_> {
     }
 
     fn clear(&mut self, map: MapId) {
-        self.touch(map);
         self.maps[map.0 as usize].clear();
     }
 
@@ -427,7 +421,6 @@ impl Host for State<'_> {
     }
 
     fn print_map(&mut self, map: MapId, limit: Option<i64>) {
-        self.touch(map);
         self.out.map(&self.maps[map.0 as usize], limit);
     }
 

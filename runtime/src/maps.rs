@@ -42,6 +42,16 @@ pub fn encode(out: &mut Vec<u8>, v: &Val) {
     }
 }
 
+/// Appends one element of a key. A string key is its bytes, wherever they
+/// came from (a literal, a field, a variable): whether they are trusted
+/// only decides escaping, and a key's strings are always escaped on output.
+pub fn encode_key(out: &mut Vec<u8>, v: &Val) {
+    match *v {
+        Val::Str(s, _) => encode(out, &Val::Str(s, false)),
+        _ => encode(out, v),
+    }
+}
+
 /// Decodes every value of an encoded key.
 pub fn decode(mut b: &[u8]) -> Vec<Val<'_>> {
     let mut out = Vec::new();
@@ -204,27 +214,61 @@ impl Map {
         }
     }
 
-    /// Entries for printing: sorted by value ascending (as bpftrace does),
-    /// histograms by key; ties by key.
+    /// Entries for printing, smallest first, as bpftrace prints them: by
+    /// value (a histogram by its number of samples, a string value by its
+    /// bytes), ties by key, element by element in each element's natural
+    /// order (numbers as numbers, strings by bytes).
     pub fn sorted(&self) -> Vec<(&[u8], &Agg)> {
-        let mut rows: Vec<(&[u8], &Agg)> = self.entries.iter().map(|(k, v)| (&k[..], v)).collect();
-        rows.sort_by(|a, b| sort_value(a.1).cmp(&sort_value(b.1)).then_with(|| a.0.cmp(b.0)));
-        rows
+        let mut rows: Vec<(Vec<Val>, &[u8], &Agg)> =
+            self.entries.iter().map(|(k, v)| (decode(k), &k[..], v)).collect();
+        rows.sort_by(|a, b| {
+            SortValue::of(a.2).cmp(&SortValue::of(b.2)).then_with(|| key_order(&a.0, &b.0))
+        });
+        rows.into_iter().map(|(_, k, v)| (k, v)).collect()
     }
 }
 
 /// What a row sorts by.
-fn sort_value(a: &Agg) -> i128 {
-    match a {
-        Agg::Int(n) => *n as i128,
-        Agg::Avg { sum, count } => avg(*sum, *count) as i128,
-        Agg::Stats { sum, .. } => *sum as i128,
-        Agg::Buckets(_) => 0,
-        Agg::Last(enc) => match decode(enc).first() {
-            Some(Val::Str(..)) | None => 0,
-            Some(v) => v.as_i64() as i128,
-        },
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum SortValue<'a> {
+    Num(i128),
+    Str(&'a [u8]),
+}
+
+impl<'a> SortValue<'a> {
+    fn of(a: &'a Agg) -> SortValue<'a> {
+        match a {
+            Agg::Int(n) => SortValue::Num(*n as i128),
+            Agg::Avg { sum, count } => SortValue::Num(avg(*sum, *count) as i128),
+            Agg::Stats { sum, .. } => SortValue::Num(*sum as i128),
+            Agg::Buckets(b) => SortValue::Num(b.iter().map(|n| *n as i128).sum()),
+            Agg::Last(enc) => match decode_first(enc) {
+                Some(Val::Str(s, _)) => SortValue::Str(s),
+                Some(Val::Id(v) | Val::Mask(_, v)) => SortValue::Num(v as i128),
+                Some(v) => SortValue::Num(v.as_i64() as i128),
+                None => SortValue::Num(0),
+            },
+        }
     }
+}
+
+/// The first value of an encoding.
+fn decode_first(enc: &[u8]) -> Option<Val<'_>> {
+    decode(enc).into_iter().next()
+}
+
+/// Keys of one map, element by element.
+fn key_order(a: &[Val], b: &[Val]) -> std::cmp::Ordering {
+    let element = |x: &Val, y: &Val| match (x, y) {
+        (Val::Int(x), Val::Int(y)) => x.cmp(y),
+        (Val::Id(x), Val::Id(y)) => x.cmp(y),
+        (Val::Bool(x), Val::Bool(y)) => x.cmp(y),
+        (Val::Mask(f, x), Val::Mask(g, y)) => (*f as u8, x).cmp(&(*g as u8, y)),
+        (Val::Str(x, _), Val::Str(y, _)) => x.cmp(y),
+        // One map has one shape of key: only a bug mixes them.
+        (x, y) => x.as_i64().cmp(&y.as_i64()),
+    };
+    a.iter().zip(b).map(|(x, y)| element(x, y)).find(|o| o.is_ne()).unwrap_or(a.len().cmp(&b.len()))
 }
 
 pub fn avg(sum: i64, count: u64) -> i64 {

@@ -471,3 +471,74 @@ fn literal_comparisons_look_at_every_byte() {
         }
     }
 }
+
+/// A string key is its bytes, wherever they came from: a literal, a field,
+/// a variable, `event` (issue 10.1).
+#[test]
+fn a_string_key_is_its_bytes_wherever_it_came_from() {
+    let (out, _) = run(
+        r#"on deny_access_fs { @[comm] = count(); @["curl"] = count(); $c = comm; @[$c] = count(); @e[event] = count(); @e["deny_access_fs"] = count() }
+           END { print(@["curl"]); print(@e); delete(@["curl"]); printf("left %d\n", len(@)) }"#,
+        vec![denial(), denial()],
+    );
+    assert_eq!(out, "6\n@e[deny_access_fs]: 4\n\nleft 0\n");
+}
+
+/// Rows sort by value for every kind of map, ties by key in its natural
+/// order (numbers as numbers, strings by bytes); histograms by their
+/// sample count; `print(@m, N)` keeps the N largest (issue 10.5).
+#[test]
+fn maps_sort_by_value_then_by_key() {
+    let with = |pid: u64, comm: &[u8], ino: u64| {
+        let mut e = denial();
+        e.header_mut().pid = pid;
+        e.set_comm(comm);
+        e.set(field::ino, ino);
+        e
+    };
+    let events = vec![
+        with(300, b"b", 1),
+        with(2, b"aa", 1),
+        with(1000, b"c", 1),
+        with(2, b"aa", 1),
+        with(70000, b"z", 1),
+        with(5, b"ab", 1),
+    ];
+    // Counts tie at 1: by pid, numerically (not by the bytes of its encoding).
+    let (out, _) = run("on deny_access_fs { @n[pid] = count() }", events.clone());
+    assert_eq!(out, "@n[5]: 1\n@n[300]: 1\n@n[1000]: 1\n@n[70000]: 1\n@n[2]: 2\n\n");
+    // Strings tie: by bytes, not by length first.
+    let (out, _) = run("on deny_access_fs { @n[comm] = count() } END { print(@n); print(@n, 2) }", events.clone());
+    assert_eq!(out, "@n[ab]: 1\n@n[b]: 1\n@n[c]: 1\n@n[z]: 1\n@n[aa]: 2\n\n@n[z]: 1\n@n[aa]: 2\n\n");
+    // String values: by the string.
+    let (out, _) = run("on deny_access_fs { @s[pid] = comm }", events.clone());
+    assert_eq!(out, "@s[2]: aa\n@s[5]: ab\n@s[300]: b\n@s[1000]: c\n@s[70000]: z\n\n");
+    // Histograms: by samples; print(@h, 1) keeps the one with the most.
+    let (out, _) = run("on deny_access_fs { @h[comm] = hist(ino) } END { print(@h, 1) }", events);
+    assert!(out.starts_with("@h[aa]:\n"), "{out}");
+    assert_eq!(out.matches("@h[").count(), 1, "{out}");
+}
+
+/// A map END mentions is END's to show, whether it prints it, reads it in
+/// printf or a condition, or clears it (issue 10.6).
+#[test]
+fn maps_end_mentions_are_not_printed_again() {
+    let (out, _) = run(
+        "on deny_access_fs { @etc = count(); @cond = count(); @other = count() }
+         END { printf(\"ETC %d\\n\", @etc); if @cond > 5 { printf(\"many\\n\") } }",
+        vec![denial(), denial()],
+    );
+    assert_eq!(out, "ETC 2\n@other: 2\n\n");
+}
+
+/// `exit()` ends the block it is in (issue 10.8).
+#[test]
+fn exit_ends_the_block() {
+    let (out, _) = run("BEGIN { exit(); printf(\"after\\n\") } on deny_access_fs { printf(\"event\\n\") }", vec![denial()]);
+    assert_eq!(out, "");
+    let (out, _) = run(
+        "on deny_access_fs { if pid == 4242 { exit(); printf(\"x\\n\") } printf(\"y\\n\") } END { printf(\"end\\n\") }",
+        vec![denial(), denial()],
+    );
+    assert_eq!(out, "end\n");
+}

@@ -191,8 +191,16 @@ impl AuditDecoder {
                 Some(b"allocated") => {
                     ev.reset(EventKind::CreateDomain, SourceKind::Audit);
                     ev.set(field::domain, domain);
-                    // The creator's task, from the record itself.
+                    // The creator's task, from the record itself; what it
+                    // leaves out (ppid, gid) from the SYSCALL record of the
+                    // same serial when that is the same task (the creator is
+                    // not always the task denied).
                     task(&mut ev, Some(d));
+                    if let Some(sc) = g.syscall.as_ref().filter(|sc| num(sc, "pid") == num(d, "pid")) {
+                        let hdr = ev.header_mut();
+                        hdr.ppid = num(sc, "ppid").unwrap_or(0);
+                        hdr.gid = num(d, "gid").or_else(|| num(sc, "gid")).unwrap_or(0);
+                    }
                     if let Some(mode) = get(d, "mode") {
                         ev.push_extra("mode", mode);
                     }
@@ -442,6 +450,8 @@ type=LANDLOCK_DOMAIN msg=audit(1795958807.097:4): domain=1c1407c26 status=deallo
         assert_eq!(d.comm(), b"python3");
         assert_eq!(d.header().walltime, 1_795_958_807_045_000_000);
         assert_eq!(evs[2].get(field::denials), 1);
+        // The domain's creator is the task of the SYSCALL record: its ppid too.
+        assert_eq!((evs[0].header().pid, evs[0].header().ppid, evs[0].header().uid), (2973, 2932, 0));
     }
 
     #[test]

@@ -200,11 +200,11 @@ fn set_field(ev: &mut Event, kind: EventKind, fid: FieldId, ty: FieldType, v: &[
     match (fid.def().loc, ty) {
         (Loc::Str(_), _) => ev.set_str(fid, &unescape(v)),
         (Loc::List, FieldType::MaskList(fam)) => {
+            // One group per layer, as the kernel prints them: `{}` is one
+            // layer that grants nothing (a check always has a layer).
             let inner = v.strip_prefix(b"{").and_then(|x| x.strip_suffix(b"}")).ok_or("expected {...}")?;
-            if !inner.is_empty() {
-                for group in inner.split(|b| *b == b',') {
-                    ev.push_grant(parse_mask(fam, group)?);
-                }
+            for group in inner.split(|b| *b == b',') {
+                ev.push_grant(parse_mask(fam, group)?);
             }
         }
         (_, FieldType::Id) if fid == field::ruleset => {
@@ -327,6 +327,8 @@ mod tests {
             "x-1 [000] .... 1.5: landlock_check_rule_inode: domain=20 access_request=read_file dev=1:2 ino=3 grants={read_file,,read_file|execute}",
         );
         assert_eq!(e.grants(), &[4, 0, 5]);
+        let e = one("x-1 [000] .... 1.5: landlock_check_rule_inode: domain=20 access_request=read_file dev=1:2 ino=3 grants={}");
+        assert_eq!(e.grants(), &[0], "one layer that grants nothing");
     }
 
     #[test]
