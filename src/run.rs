@@ -15,6 +15,7 @@ use landtrace_grammar::ast::Item;
 use landtrace_runtime::engine::run_source_until;
 use landtrace_runtime::live::{self, Choice, LiveOptions, Plan};
 use landtrace_runtime::replay::ReplaySource;
+use landtrace_runtime::stop;
 use landtrace_runtime::{Clock, Engine, EngineOptions, Event, OutFormat, Output, RunError};
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::AtomicBool;
@@ -147,7 +148,13 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         output,
         EngineOptions { max_keys: args.max_keys, ..Default::default() },
     );
-    Ok(replay_run(&mut engine, &args.replay, args.strict, None))
+    // Ctrl-C and SIGTERM stop reading: END runs and the maps print.
+    stop::catch(stop::Repeat::Once);
+    let outcome = replay_run(&mut engine, &args.replay, args.strict, Some(stop::flag()));
+    if let Some(sig) = stop::take() {
+        report::note(&format!("stopped by {}", stop::name(sig)));
+    }
+    Ok(outcome)
 }
 
 /// Runs `engine` over recorded files until they end (or `stop` is set, as

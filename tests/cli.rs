@@ -330,3 +330,49 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     let piped = landtrace().env_remove("NO_COLOR").args(args).output().unwrap();
     assert!(!String::from_utf8_lossy(&piped.stdout).contains('\x1b'));
 }
+
+/// Ctrl-C or SIGTERM during a replay stops reading, as the end of the
+/// input would: END runs, the maps print, exit 0 (issue 10.2). From a pipe
+/// (standard input) and from a FIFO named as a file, both of which block.
+#[test]
+fn ctrl_c_and_sigterm_end_a_replay_like_its_end() {
+    use std::io::Write;
+    let demo = std::fs::read(root().join("examples/traces/demo.jsonl")).unwrap();
+    let dir = tempdir();
+    for (sig, via_fifo) in [(libc::SIGINT, false), (libc::SIGTERM, false), (libc::SIGINT, true)] {
+        let fifo = dir.join(format!("in-{sig}-{via_fifo}"));
+        let input = if via_fifo {
+            let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+            // SAFETY: a valid path.
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+            fifo.to_str().unwrap().to_string()
+        } else {
+            "-".to_string()
+        };
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_landtrace"))
+            .args(["-e", r#"on deny_* { @n = count() } END { printf("END ran\n") }"#, "--replay", &input])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Written, and kept open: the replay then waits for more.
+        let mut writer: Box<dyn Write> = if via_fifo {
+            Box::new(std::fs::OpenOptions::new().write(true).open(&fifo).unwrap())
+        } else {
+            Box::new(child.stdin.take().unwrap())
+        };
+        writer.write_all(&demo).unwrap();
+        writer.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as i32, sig) };
+        let out = child.wait_with_output().unwrap();
+        drop(writer);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "signal {sig}: {stderr}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "END ran\n@n: 157\n\n", "signal {sig}");
+        let name = if sig == libc::SIGINT { "Ctrl-C" } else { "SIGTERM" };
+        assert!(stderr.contains(&format!("stopped by {name}")), "{stderr}");
+    }
+}

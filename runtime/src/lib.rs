@@ -10,6 +10,7 @@ pub mod maps;
 pub mod output;
 pub mod replay;
 pub mod source;
+pub mod stop;
 
 pub use engine::{Clock, Engine, EngineOptions, Summary};
 pub use landtrace_compiler::record::Event;

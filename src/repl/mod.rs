@@ -25,7 +25,7 @@ use landtrace_runtime::live::proc::can_trace;
 use landtrace_runtime::maps::Map;
 use landtrace_runtime::{Clock, Engine, EngineOptions, OutFormat};
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use landtrace_runtime::stop;
 
 pub use lex::is_complete;
 
@@ -54,25 +54,6 @@ pub struct ReplOptions {
     pub max_keys: usize,
 }
 
-/// Set by SIGINT while a replay query runs: stop it, keep the REPL.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_sigint(_: libc::c_int) {
-    STOP.store(true, Ordering::Relaxed);
-}
-
-/// Ctrl-C stops the running query instead of the process.
-fn catch_sigint() {
-    // SAFETY: installs a handler that only stores to an atomic.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_sigint as *const () as usize;
-        sa.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&mut sa.sa_mask);
-        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
-    }
-}
-
 pub struct Session {
     source: Option<SourceSpec>,
     maps: Vec<Map>,
@@ -96,7 +77,8 @@ pub fn run(opts: ReplOptions) -> Outcome {
         max_keys: opts.max_keys,
         quit: false,
     };
-    catch_sigint();
+    // Ctrl-C stops the running query instead of the process.
+    stop::catch(stop::Repeat::Always);
     if interactive { editor::interactive(&mut s) } else { s.script(io::stdin().lock()) }
 }
 
@@ -202,15 +184,15 @@ impl Session {
         for name in engine.adopt_maps(&mut self.maps) {
             report::note(&format!("{name} holds other values in this entry: it starts empty"));
         }
-        STOP.store(false, Ordering::Relaxed);
+        stop::take();
         let outcome = match &source {
-            SourceSpec::Replay(files) => run::replay_run(&mut engine, files, false, Some(&STOP)),
+            SourceSpec::Replay(files) => run::replay_run(&mut engine, files, false, Some(stop::flag())),
             SourceSpec::Live(sources) => {
                 let args = LiveArgs { source: sources.clone(), ring_size: 1 << 22, ..LiveArgs::default() };
                 run::live_run(&mut engine, compiled, &args, false, false)
             }
         };
-        if STOP.swap(false, Ordering::Relaxed) {
+        if stop::take().is_some() {
             report::note("stopped");
         }
         // The entry's maps join the session's (replacing same-named ones).

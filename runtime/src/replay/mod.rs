@@ -131,10 +131,10 @@ impl ReplaySource {
         let mut inputs = Vec::new();
         for p in paths {
             let reader: Box<dyn BufRead + Send> = if p == "-" {
-                Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
+                Box::new(BufReader::with_capacity(1 << 16, crate::stop::Interruptible(io::stdin())))
             } else {
                 let f = File::open(p).map_err(|e| SourceError::Io { path: p.clone(), source: e })?;
-                Box::new(BufReader::with_capacity(1 << 16, f))
+                Box::new(BufReader::with_capacity(1 << 16, crate::stop::Interruptible(f)))
             };
             inputs.push(Input::new(if p == "-" { "<stdin>" } else { p }, reader));
         }
