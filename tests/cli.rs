@@ -152,6 +152,20 @@ fn exit_codes() {
     assert!(r.stderr.contains("bad.trace:1: domain: bad hex ID \"zz\" (line skipped)"), "{}", r.stderr);
     assert!(r.stderr.contains("1 malformed line skipped"));
     assert_eq!(r.stdout.lines().count(), 1);
+    // --strict reports the line that ended the run, not "skipped" too (10.18).
+    let r = run(&["--replay", bad.to_str().unwrap(), "--strict"]);
+    assert!(!r.stderr.contains("skipped"), "{}", r.stderr);
+    // 1: a file that is not a trace (text, or a binary), after the others
+    // are read and END has run (10.3).
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "hello\nworld\n").unwrap();
+    let r = run(&["-e", "on * { @n = count() }", "--replay", notes.to_str().unwrap(), "--replay", DEMO]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("notes.txt: not a Landlock trace"), "{}", r.stderr);
+    assert_eq!(r.stdout, "@n: 225\n\n");
+    let r = run(&["--replay", env!("CARGO_BIN_EXE_landtrace")]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("not a Landlock trace (binary data)"), "{}", r.stderr);
     // 0: help and version.
     assert_eq!(run(&["--help"]).code, 0);
     assert_eq!(run(&["--version"]).code, 0);

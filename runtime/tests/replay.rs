@@ -180,13 +180,43 @@ x-1 [000] 1.0: landlock_free_domain: domain=5 den";
 }
 
 #[test]
-fn input_that_is_not_a_trace_is_named() {
-    let (evs, report, ..) = replay("notes.txt", b"hello\nworld\n", false);
+fn input_that_is_not_a_trace_is_an_error_naming_it() {
+    let (evs, _, result, _) = replay("notes.txt", b"hello\nworld\n", false);
     assert!(evs.is_empty());
-    assert!(report.contains("notes.txt:1: not a Landlock trace"), "{report}");
-    let (evs, report, ..) = replay("binary", &[0u8, 159, 146, 150, 255, 10, 1, 2], false);
+    let e = result.unwrap_err().to_string();
+    assert!(e.starts_with("notes.txt: not a Landlock trace"), "{e}");
+    let (evs, _, result, _) = replay("binary", b"\x7fELF\x02\x01\x01\0\0\0\nmore", false);
     assert!(evs.is_empty());
-    assert!(report.contains("binary:1: not a Landlock trace"), "{report}");
+    let e = result.unwrap_err().to_string();
+    assert!(e.contains("binary: not a Landlock trace (binary data)"), "{e}");
+    // Empty, or only blank lines: nothing to say.
+    assert!(replay("empty", b"\n\n", false).2.is_ok());
+}
+
+/// A `trace_pipe` capture of a system with other events enabled: the
+/// Landlock lines start after many others (issue 10.3).
+#[test]
+fn ftrace_is_found_wherever_its_landlock_lines_start() {
+    let mut trace = Vec::new();
+    for i in 0..500 {
+        trace.extend_from_slice(
+            format!("  <idle>-0  [001] d..2.  {i}.000100: sched_switch: prev_comm=swapper/1 prev_pid=0 ==> next_pid=5\n")
+                .as_bytes(),
+        );
+    }
+    trace.extend_from_slice(b"x-1 [000] 600.0: landlock_free_domain: domain=1 denials=2\n");
+    let (evs, report, result, summary) = replay("pipe.txt", &trace, false);
+    assert!(result.is_ok());
+    assert_eq!(kinds(&evs), [EventKind::FreeDomain]);
+    assert_eq!((report.as_str(), summary.len()), ("", 0), "{report}");
+    // Audit records after garbage: found, and the garbage reported.
+    let mut log = b"garbage\n".repeat(100);
+    log.extend_from_slice(b"type=LANDLOCK_DOMAIN msg=audit(1.5:4): domain=1c status=deallocated denials=1\n");
+    let (evs, report, result, summary) = replay("audit.log", &log, false);
+    assert!(result.is_ok());
+    assert_eq!(kinds(&evs), [EventKind::FreeDomain]);
+    assert!(report.contains("audit.log:65: lines 65-100 are not audit log records"), "{report}");
+    assert_eq!(summary, ["100 malformed lines skipped"]);
 }
 
 #[test]

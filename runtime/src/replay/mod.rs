@@ -104,6 +104,9 @@ struct Input {
     decoder: Option<Box<dyn Decoder>>,
     /// Lines read while detecting, replayed once the format is known.
     backlog: std::collections::VecDeque<(u64, Vec<u8>)>,
+    /// Lines skipped while detecting (first, how many), reported once the
+    /// backlog is decoded.
+    skipped: Option<(u64, u64, Format)>,
     done: bool,
 }
 
@@ -121,6 +124,8 @@ pub struct ReplaySource {
     /// Reports written; past [`MAX_REPORTS`] lines are only counted.
     reported: u64,
     formats: Vec<(String, &'static str)>,
+    /// Inputs found not to be traces: an error once every input is read.
+    not_traces: Vec<String>,
 }
 
 const MAX_REPORTS: u64 = 100;
@@ -158,6 +163,7 @@ impl ReplaySource {
             report: Box::new(io::stderr()),
             reported: 0,
             formats: Vec::new(),
+            not_traces: Vec::new(),
         }
     }
 
@@ -173,7 +179,11 @@ impl ReplaySource {
     }
 
     fn malformed_line(&mut self, name: &str, line_no: u64, reason: &str) -> Result<(), SourceError> {
-        self.malformed += 1;
+        self.malformed_lines(name, line_no, 1, reason)
+    }
+
+    /// `count` malformed lines from `line_no` on, reported once.
+    fn malformed_lines(&mut self, name: &str, line_no: u64, count: u64, reason: &str) -> Result<(), SourceError> {
         if self.strict {
             return Err(SourceError::Malformed {
                 path: name.to_string(),
@@ -181,9 +191,11 @@ impl ReplaySource {
                 reason: reason.to_string(),
             });
         }
+        self.malformed += count;
         if self.reported < MAX_REPORTS {
             self.reported += 1;
-            let _ = writeln!(self.report, "landtrace: {name}:{line_no}: {reason} (line skipped)");
+            let what = if count == 1 { "line" } else { "lines" };
+            let _ = writeln!(self.report, "landtrace: {name}:{line_no}: {reason} ({what} skipped)");
         } else if self.reported == MAX_REPORTS {
             self.reported += 1;
             let _ = writeln!(self.report, "landtrace: further malformed lines are counted, not shown");
@@ -196,6 +208,17 @@ impl ReplaySource {
         let input = &mut self.inputs[self.current];
         if let Some((no, l)) = input.backlog.pop_front() {
             self.line = l;
+            if input.backlog.is_empty()
+                && let Some((first, count, format)) = input.skipped.take()
+            {
+                // Reported in line order: after the lines kept before them,
+                // before the telling line that ended detection.
+                let name = input.name.clone();
+                let reason = format!("lines {first}-{} are not {} records", first + count - 1, format.name());
+                let line = std::mem::take(&mut self.line);
+                self.malformed_lines(&name, first, count, &reason)?;
+                self.line = line;
+            }
             return Ok(Some((no, true)));
         }
         self.line.clear();
@@ -238,21 +261,36 @@ impl ReplaySource {
         Ok(Some((input.line_no, terminated)))
     }
 
-    /// Detects the format of the current input from its first lines.
+    /// Detects the format of the current input from its first telling
+    /// line, wherever it comes (a `trace_pipe` capture may start with any
+    /// number of other events). The first [`DETECT_LINES`] lines are kept
+    /// for the decoder; later ones before the telling line are skipped
+    /// (ftrace's decoder would ignore them anyway; for the other formats
+    /// they are reported). Binary data, or no telling line at all, makes
+    /// the input "not a Landlock trace", reported when every input is read.
     fn detect(&mut self) -> Result<bool, SourceError> {
         let mut seen = Vec::new();
         let mut format = None;
-        while seen.len() < DETECT_LINES {
-            match self.read_line()? {
-                None => break,
-                Some((no, _)) => {
-                    let l = std::mem::take(&mut self.line);
-                    format = classify(&l);
-                    seen.push((no, l));
-                    if format.is_some() {
-                        break;
-                    }
+        let (mut skipped, mut first_skipped) = (0u64, 0u64);
+        let mut binary = false;
+        while let Some((no, _)) = self.read_line()? {
+            let l = std::mem::take(&mut self.line);
+            if l.contains(&0) {
+                binary = true;
+                break;
+            }
+            format = classify(&l);
+            if format.is_some() || seen.len() < DETECT_LINES {
+                seen.push((no, l));
+            } else {
+                if skipped == 0 {
+                    first_skipped = no;
                 }
+                skipped += 1;
+                self.line = l;
+            }
+            if format.is_some() {
+                break;
             }
         }
         let input = &mut self.inputs[self.current];
@@ -261,19 +299,20 @@ impl ReplaySource {
             Some(f) => {
                 self.formats.push((input.name.clone(), f.name()));
                 input.decoder = Some(f.decoder());
+                if skipped > 0 && f != Format::Ftrace {
+                    input.skipped = Some((first_skipped, skipped, f));
+                }
                 Ok(true)
             }
-            None if input.backlog.iter().all(|(_, l)| trim(l).is_empty()) => Ok(false),
+            None if !binary && skipped == 0 && input.backlog.iter().all(|(_, l)| trim(l).is_empty()) => Ok(false),
             None => {
-                let name = input.name.clone();
-                let first = input.backlog.front().map_or(1, |(n, _)| *n);
                 input.backlog.clear();
                 input.done = true;
-                self.malformed_line(
-                    &name,
-                    first,
-                    "not a Landlock trace: expected landtrace JSON lines, ftrace text or an audit log",
-                )?;
+                let what = if binary { "binary data" } else { "no Landlock event, audit record or JSON line in it" };
+                self.not_traces.push(format!(
+                    "{}: not a Landlock trace ({what}): expected landtrace JSON lines, ftrace text or an audit log",
+                    input.name
+                ));
                 Ok(false)
             }
         }
@@ -327,6 +366,7 @@ impl Input {
             line_no: 0,
             decoder: None,
             backlog: Default::default(),
+            skipped: None,
             done: false,
         }
     }
@@ -335,7 +375,13 @@ impl Input {
 impl Source for ReplaySource {
     fn next(&mut self, ev: &mut Event) -> Result<bool, SourceError> {
         self.fill()?;
-        Ok(self.pending.pop_into(ev))
+        if self.pending.pop_into(ev) {
+            return Ok(true);
+        }
+        if !self.not_traces.is_empty() {
+            return Err(SourceError::Other(std::mem::take(&mut self.not_traces).join("\n")));
+        }
+        Ok(false)
     }
 
     fn kind(&self) -> SourceKind {
