@@ -340,14 +340,40 @@ not json at all
     assert_eq!(evs.len(), 1);
     let lines: Vec<&str> = report.lines().collect();
     assert_eq!(lines.len(), 5, "{report}");
-    assert!(lines[0].contains("bad.jsonl:2: domain: not a hex ID"));
-    assert!(
-        lines[1].contains("bad.jsonl:3: denials: expected a hex ID")
-            || lines[1].contains("bad.jsonl:3: denials")
-    );
+    assert!(lines[0].contains("bad.jsonl:2: domain: expected a hex ID, found the string \"zz\""), "{}", lines[0]);
+    assert!(lines[1].contains("bad.jsonl:3: denials: expected an integer, found the string \"many\""), "{}", lines[1]);
     assert!(lines[2].contains("bad.jsonl:4: invalid JSON"));
     assert!(lines[3].contains("bad.jsonl:5: invalid JSON: a line must be a JSON object"));
     assert!(lines[4].contains("bad.jsonl:7: truncated last line: invalid JSON"));
+}
+
+/// Only IDs are hex strings: an integer written as a string, or any other
+/// mismatch, is a malformed line naming the field and the type it expects
+/// (issue 10.4).
+#[test]
+fn json_members_of_the_wrong_type_are_named() {
+    let line = |member: &str| {
+        format!("{{\"type\":\"event\",\"v\":1,\"event\":\"deny_access_fs\",\"domain\":\"1c\",{member}}}\n")
+    };
+    let cases = [
+        ("\"pid\":\"12\"", "pid: expected an integer, found the string \"12\""),
+        ("\"time\":\"abc\"", "time: expected an integer, found the string \"abc\""),
+        ("\"logged\":\"yes\"", "logged: expected true or false, found the string \"yes\""),
+        ("\"logged\":1", "logged: expected true or false, found a number"),
+        ("\"blockers\":\"READ_FILE\"", "blockers: expected an array of right names or an integer"),
+        ("\"ino\":true", "ino: expected an integer, found true"),
+        ("\"path\":5", "path: expected a string, found a number"),
+    ];
+    for (member, message) in cases {
+        let (evs, report, ..) = replay("t.jsonl", line(member).as_bytes(), false);
+        assert!(evs.is_empty(), "{member}: {:?}", evs.first().map(|e| e.header().pid));
+        assert!(report.contains(message), "{member}: {report}");
+    }
+    // The right types still read (and a numeric ID is taken).
+    let (evs, report, ..) = replay("t.jsonl", line("\"pid\":12,\"time\":5,\"logged\":true,\"blockers\":[\"READ_FILE\"]").as_bytes(), false);
+    assert_eq!(report, "");
+    assert_eq!((evs[0].header().pid, evs[0].header().time, evs[0].get(field::logged)), (12, 5, 1));
+    assert_eq!((evs[0].get(field::domain), evs[0].get(field::blockers)), (0x1c, 4));
 }
 
 #[test]

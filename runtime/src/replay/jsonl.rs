@@ -145,28 +145,58 @@ impl<'de> Deserialize<'de> for Line<'de> {
     }
 }
 
-fn as_u64(v: &J, what: &str) -> Result<u64, String> {
+/// What a JSON value is, for messages.
+fn found(v: &J) -> String {
+    match v {
+        J::Null => "null".into(),
+        J::Bool(b) => b.to_string(),
+        J::Int(_) | J::UInt(_) | J::Float => "a number".into(),
+        J::Str(s) if s.len() <= 40 => format!("the string {:?}", s.as_ref()),
+        J::Str(_) => "a string".into(),
+        J::Arr(_) => "an array".into(),
+        J::Obj(_) => "an object".into(),
+    }
+}
+
+/// An integer member: a JSON number, never a string.
+fn as_int(v: &J, what: &str) -> Result<u64, String> {
     match v {
         J::UInt(u) => Ok(*u),
         J::Int(i) => Ok(*i as u64),
+        _ => Err(format!("{what}: expected an integer, found {}", found(v))),
+    }
+}
+
+/// An ID: a hex string, as landtrace writes them (a number is taken too).
+fn as_id(v: &J, what: &str) -> Result<u64, String> {
+    match v {
+        J::Str(s) => u64::from_str_radix(s.strip_prefix("0x").unwrap_or(s), 16)
+            .map_err(|_| format!("{what}: expected a hex ID, found {}", found(v))),
+        J::UInt(u) => Ok(*u),
+        _ => Err(format!("{what}: expected a hex ID string, found {}", found(v))),
+    }
+}
+
+fn as_bool(v: &J, what: &str) -> Result<u64, String> {
+    match v {
         J::Bool(b) => Ok(*b as u64),
-        J::Str(s) => u64::from_str_radix(s.trim_start_matches("0x"), 16)
-            .map_err(|_| format!("{what}: expected a hex ID, found {s:?}")),
-        _ => Err(format!("{what}: expected a number")),
+        _ => Err(format!("{what}: expected true or false, found {}", found(v))),
     }
 }
 
 fn as_str<'a>(v: &'a J, what: &str) -> Result<&'a str, String> {
     match v {
         J::Str(s) => Ok(s),
-        _ => Err(format!("{what}: expected a string")),
+        _ => Err(format!("{what}: expected a string, found {}", found(v))),
     }
 }
 
 /// Bits of a mask written as an array of right names (or hex strings).
 fn names_to_bits(v: &J, what: &str) -> Result<u64, String> {
-    let J::Arr(items) = v else {
-        return as_u64(v, what);
+    let items = match v {
+        J::Arr(items) => items,
+        J::UInt(u) => return Ok(*u),
+        _ => return Err(format!("{what}: expected an array of right names or an integer, found {}", found(v))),
     };
     let mut bits = 0;
     for it in items {
@@ -194,7 +224,7 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
         match k.as_ref() {
             "type" if as_str(v, "type")? != "event" => return Ok(false),
             "v" => {
-                let ver = as_u64(v, "v")?;
+                let ver = as_int(v, "v")?;
                 if ver > JSON_VERSION as u64 {
                     return Err(format!(
                         "trace format version {ver} is newer than this landtrace reads ({JSON_VERSION})"
@@ -227,19 +257,19 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
                     let s = as_str(v, "source")?;
                     hdr.source = SourceKind::lookup(s).unwrap_or(SourceKind::Replay) as u32;
                 }
-                "time" => hdr.time = as_u64(v, "time")?,
+                "time" => hdr.time = as_int(v, "time")?,
                 "walltime" => {
                     let s = as_str(v, "walltime")?;
                     hdr.walltime =
                         parse_rfc3339(s).ok_or_else(|| format!("walltime: not RFC 3339: {s:?}"))?;
                 }
-                "pid" => hdr.pid = as_u64(v, key)?,
-                "tid" => hdr.tid = as_u64(v, key)?,
-                "ppid" => hdr.ppid = as_u64(v, key)?,
-                "uid" => hdr.uid = as_u64(v, key)?,
-                "gid" => hdr.gid = as_u64(v, key)?,
-                "cpu" => hdr.cpu = as_u64(v, key)?,
-                "cgroup" => hdr.cgroup = as_u64(v, key)?,
+                "pid" => hdr.pid = as_int(v, key)?,
+                "tid" => hdr.tid = as_int(v, key)?,
+                "ppid" => hdr.ppid = as_int(v, key)?,
+                "uid" => hdr.uid = as_int(v, key)?,
+                "gid" => hdr.gid = as_int(v, key)?,
+                "cpu" => hdr.cpu = as_int(v, key)?,
+                "cgroup" => hdr.cgroup = as_int(v, key)?,
                 "comm" => ev.set_comm(as_str(v, key)?.as_bytes()),
                 "comm_hex" => ev.set_comm(&unhex(as_str(v, key)?).ok_or("comm_hex: not hex")?),
                 "extra" => {
@@ -270,7 +300,7 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
                 "grants_raw" => {
                     let J::Arr(layers) = v else { return Err("grants_raw: expected an array".into()) };
                     let bits: Vec<u64> =
-                        layers.iter().map(|l| as_u64(l, "grants_raw")).collect::<Result<_, _>>()?;
+                        layers.iter().map(|l| as_int(l, "grants_raw")).collect::<Result<_, _>>()?;
                     ev.set_grants(&bits);
                 }
                 _ => {
@@ -289,16 +319,15 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
                         return Err(format!("{key} is not a field of {kind}"));
                     };
                     match (fid.def().loc, suffix) {
-                        (Loc::Slot(_), Some("raw")) => ev.set(fid, as_u64(v, key)?),
+                        (Loc::Slot(_), Some("raw")) => ev.set(fid, as_int(v, key)?),
                         (Loc::Slot(_), None) => {
-                            let value = match (ty, v) {
+                            let value = match ty {
                                 // The raw integer is authoritative.
-                                (FieldType::Mask(_), _) if has_raw(key) => continue,
-                                (FieldType::Mask(_), J::Arr(_)) => names_to_bits(v, key)?,
-                                (FieldType::Int, J::Int(i)) => *i as u64,
-                                (FieldType::Id, J::Str(s)) => u64::from_str_radix(s, 16)
-                                    .map_err(|_| format!("{key}: not a hex ID: {s:?}"))?,
-                                _ => as_u64(v, key)?,
+                                FieldType::Mask(_) if has_raw(key) => continue,
+                                FieldType::Mask(_) => names_to_bits(v, key)?,
+                                FieldType::Id => as_id(v, key)?,
+                                FieldType::Bool => as_bool(v, key)?,
+                                _ => as_int(v, key)?,
                             };
                             ev.set(fid, value);
                         }
