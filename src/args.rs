@@ -29,8 +29,12 @@ pub struct Cli {
 pub enum Command {
     /// Check a script without running it (for CI of runbooks).
     Check {
-        /// The script to check.
-        script: String,
+        /// Check PROGRAM, given on the command line, instead of a script.
+        #[arg(short = 'e', long = "expr", value_name = "PROGRAM", conflicts_with = "script")]
+        expr: Option<String>,
+        /// The script to check (`-` reads it from standard input).
+        #[arg(required_unless_present = "expr")]
+        script: Option<String>,
         /// Script arguments ($1 ... $9).
         args: Vec<String>,
     },
@@ -42,8 +46,9 @@ pub enum Command {
 
 #[derive(ClapArgs, Debug, Default)]
 pub struct ReplArgs {
-    /// Replay these recorded files for every query instead of tracing live.
-    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "source")]
+    /// Replay this recorded file for every query instead of tracing live
+    /// (repeat it for several files).
+    #[arg(long, value_name = "FILE", action = clap::ArgAction::Append, conflicts_with = "source")]
     pub replay: Vec<String>,
 
     /// Where live events come from: auto, or any of tracepoint, compat, audit.
@@ -55,7 +60,7 @@ pub struct ReplArgs {
     pub no_jit: bool,
 
     /// Most keys one map may hold.
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = max_keys)]
     pub max_keys: usize,
 }
 
@@ -72,9 +77,10 @@ pub struct RecordArgs {
 #[derive(ClapArgs, Debug, Default, Clone)]
 pub struct LiveArgs {
     /// Where live events come from: auto, or any of tracepoint, compat, audit
-    /// (comma-separated). auto picks tracepoint when the kernel has the
-    /// Landlock tracepoints, else compat and audit together.
-    #[arg(long, value_name = "SOURCE", value_delimiter = ',', default_value = "auto")]
+    /// (comma-separated). auto (the default) picks tracepoint when the
+    /// kernel has the Landlock tracepoints, else compat, with audit when the
+    /// kernel writes Landlock audit records.
+    #[arg(long, value_name = "SOURCE", value_delimiter = ',')]
     pub source: Vec<SourceArg>,
 
     /// Run CMD (with sh -c) and trace it and its descendants until it exits.
@@ -94,6 +100,14 @@ pub struct LiveArgs {
     /// Records that do not fit are counted and reported as lost.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 22, value_parser = ring_size)]
     pub ring_size: u32,
+}
+
+fn max_keys(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("a map must be able to hold at least 1 key".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s} is not a number of keys")),
+    }
 }
 
 fn ring_size(s: &str) -> Result<u32, String> {
@@ -118,17 +132,20 @@ pub struct RunArgs {
     #[arg(short = 'e', long = "expr", value_name = "PROGRAM")]
     pub expr: Option<String>,
 
-    /// A script file (`*.lt`), then its arguments ($1 ... $9).
+    /// A script file (`*.lt`; `-` reads it from standard input), then its
+    /// arguments ($1 ... $9).
     #[arg(value_name = "SCRIPT")]
     pub script: Option<String>,
 
-    /// Script arguments; with -e, all positional arguments.
+    /// Script arguments; with -e, all positional arguments. Positional
+    /// arguments are always the program's, wherever they appear.
     #[arg(value_name = "ARGS", trailing_var_arg = false)]
     pub args: Vec<String>,
 
-    /// Replay recorded events instead of tracing live (`-` reads stdin).
-    /// The format (landtrace JSON lines, ftrace text, audit log) is detected.
-    #[arg(long, value_name = "FILE", num_args = 1.., action = clap::ArgAction::Append)]
+    /// Replay the events recorded in FILE instead of tracing live (`-`
+    /// reads stdin); repeat it for several files, replayed in order. The
+    /// format (landtrace JSON lines, ftrace text, audit log) is detected.
+    #[arg(long, value_name = "FILE", action = clap::ArgAction::Append)]
     pub replay: Vec<String>,
 
     /// Output format.
@@ -149,8 +166,12 @@ pub struct RunArgs {
     pub dump: Option<Dump>,
 
     /// Most keys one map may hold; further new keys are dropped and counted.
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = max_keys)]
     pub max_keys: usize,
+
+    /// No informational lines on stderr (warnings and errors still show).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 
     /// Treat malformed input lines and source warnings as errors.
     #[arg(long)]

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Some(args::Command::Check { script, args }) => check(script, args),
+        Some(args::Command::Check { expr, script, args }) => check(expr, script, args),
         Some(args::Command::Record(args)) => run::record(args),
         Some(args::Command::Repl(args)) => repl::run(repl::ReplOptions {
             source: if args.replay.is_empty() {
@@ -44,12 +44,12 @@ fn main() -> ExitCode {
     })
 }
 
-/// `landtrace check SCRIPT`: parse and check only.
-fn check(script: String, args: Vec<String>) -> Outcome {
-    let run_args = args::RunArgs { script: Some(script.clone()), args, ..Default::default() };
+/// `landtrace check SCRIPT` (or `-e PROGRAM`): parse and check only.
+fn check(expr: Option<String>, script: Option<String>, args: Vec<String>) -> Outcome {
+    let run_args = args::RunArgs { expr, script, args, ..Default::default() };
     let program = match run::program_text(&run_args) {
         Ok(Some(p)) => p,
-        Ok(None) => unreachable!("check always has a script"),
+        Ok(None) => unreachable!("clap requires a script or -e"),
         Err(e) => {
             report::error(&e);
             return Outcome::Invalid;
@@ -58,7 +58,8 @@ fn check(script: String, args: Vec<String>) -> Outcome {
     match run::compile_reporting(&program) {
         Some(c) => {
             println!(
-                "{script}: ok ({} clause{})",
+                "{}: ok ({} clause{})",
+                program.name,
                 c.ir.clauses.len(),
                 if c.ir.clauses.len() == 1 { "" } else { "s" }
             );

@@ -40,6 +40,20 @@ pub fn warning(msg: &str) {
     let _ = writeln!(std::io::stderr(), "landtrace: warning: {msg}");
 }
 
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `-q`: informational lines ([`note`]) are not printed.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// An informational line (not with `-q`).
 pub fn note(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "landtrace: {msg}");
+    if !quiet() {
+        let _ = writeln!(std::io::stderr(), "landtrace: {msg}");
+    }
 }

@@ -45,10 +45,26 @@ pub fn program_text(args: &RunArgs) -> Result<Option<ProgramText>, String> {
         script_args.extend(args.args.iter().cloned());
         return Ok(Some(ProgramText { name: "-e".into(), text: expr.clone(), args: script_args }));
     }
-    match &args.script {
+    match args.script.as_deref() {
+        Some("-") => {
+            if args.replay.iter().any(|r| r == "-") {
+                return Err("the program and --replay cannot both be read from standard input".into());
+            }
+            let mut text = String::new();
+            io::Read::read_to_string(&mut io::stdin(), &mut text)
+                .map_err(|e| format!("reading the program from standard input: {e}"))?;
+            Ok(Some(ProgramText { name: "<stdin>".into(), text, args: args.args.clone() }))
+        }
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            Ok(Some(ProgramText { name: path.clone(), text, args: args.args.clone() }))
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+            if landtrace_runtime::replay::classify(first.as_bytes()).is_some() {
+                return Err(format!(
+                    "{path} is a recorded trace, not a script: to replay it, write --replay {path} \
+                     (--replay takes one file; repeat it for several)"
+                ));
+            }
+            Ok(Some(ProgramText { name: path.to_string(), text, args: args.args.clone() }))
         }
         None => Ok(None),
     }
@@ -77,6 +93,11 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         crate::list::print(glob)?;
         return Ok(Outcome::Success);
     }
+    report::set_quiet(args.quiet);
+    if let Err(e) = command_line(&args) {
+        report::error(&e);
+        return Ok(Outcome::Invalid);
+    }
     let program = match program_text(&args) {
         Ok(Some(p)) => p,
         Ok(None) if !args.replay.is_empty() || args.live.command.is_some() || args.live.pid.is_some() => {
@@ -98,6 +119,10 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
     let Some(compiled) = compile_reporting(&program) else {
         return Ok(Outcome::Invalid);
     };
+    if let Err(e) = unused_arguments(&program, &compiled, &args) {
+        report::error(&e);
+        return Ok(Outcome::Invalid);
+    }
     if let Some(stage) = args.dump {
         let mut out = io::stdout().lock();
         let text = match stage {
@@ -155,6 +180,50 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         report::note(&format!("stopped by {}", stop::name(sig)));
     }
     Ok(outcome)
+}
+
+/// Combinations of flags that cannot mean what they say, refused before
+/// anything runs.
+fn command_line(args: &RunArgs) -> Result<(), String> {
+    if !args.replay.is_empty() {
+        let live = [
+            (args.live.command.is_some(), "-c"),
+            (args.live.pid.is_some(), "-p"),
+            (!args.live.source.is_empty(), "--source"),
+            (args.live.ready_fd.is_some(), "--ready-fd"),
+        ];
+        if let Some((_, flag)) = live.iter().find(|(given, _)| *given) {
+            return Err(format!("{flag} is for live tracing: it cannot be used with --replay"));
+        }
+    }
+    if args.dump.is_some() && args.expr.is_none() && args.script.is_none() {
+        return Err("--dump needs a program: -e PROGRAM or a script".into());
+    }
+    Ok(())
+}
+
+/// A positional argument the program never reads is a mistake, most often
+/// a second file after `--replay` (which takes one): say which was meant.
+fn unused_arguments(program: &ProgramText, compiled: &Compiled, args: &RunArgs) -> Result<(), String> {
+    let used = compiled.args_used as usize;
+    let Some(first) = program.args.get(used) else { return Ok(()) };
+    let reads = match used {
+        0 => "no script argument".to_string(),
+        1 => "only $1".to_string(),
+        n => format!("only $1 to ${n}"),
+    };
+    let mut msg = format!(
+        "argument `{}` is not used: the program reads {reads}",
+        landtrace_runtime::escape::escape(first.as_bytes())
+    );
+    if !args.replay.is_empty() || std::path::Path::new(first).is_file() {
+        msg.push_str(&format!(
+            "; positional arguments are the program's: to replay it, write --replay {} \
+             (--replay takes one file; repeat it for several)",
+            landtrace_runtime::escape::escape(first.as_bytes())
+        ));
+    }
+    Err(msg)
 }
 
 /// Runs `engine` over recorded files until they end (or `stop` is set, as
@@ -341,6 +410,7 @@ pub fn live_run(
         ring_bytes: args.ring_size,
         drop_caps,
         strict,
+        quiet: report::quiet(),
     };
     let mut stderr = io::stderr();
     let result = live::run(engine, &opts, &plan, &mut stderr);

@@ -390,3 +390,96 @@ fn ctrl_c_and_sigterm_end_a_replay_like_its_end() {
         assert!(stderr.contains(&format!("stopped by {name}")), "{stderr}");
     }
 }
+
+/// The command line means what it says (issue 10.11-13, 15).
+#[test]
+fn command_line_mistakes_are_named() {
+    // --replay takes one file; positional arguments are the program's.
+    let r = run(&["examples/port-watch.lt", "--replay", DEMO, "5432"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&["-e", "on * { @n = count() }", "--replay", DEMO, AUDIT]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains(&format!("argument `{AUDIT}` is not used")), "{}", r.stderr);
+    assert!(r.stderr.contains("--replay takes one file; repeat it"), "{}", r.stderr);
+    let r = run(&["--replay", DEMO, AUDIT]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("is a recorded trace, not a script"), "{}", r.stderr);
+    let r = run(&["-e", "on * { @n = count() }", "--replay", DEMO, "--replay", AUDIT]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "@n: 237\n\n"), "{}", r.stderr);
+    // Live flags with --replay, --dump without a program, --max-keys 0.
+    for flag in [&["-c", "true"][..], &["-p", "1"], &["--source", "compat"], &["--ready-fd", "3"]] {
+        let mut a = vec!["-e", "on *", "--replay", DEMO];
+        a.extend_from_slice(flag);
+        let r = run(&a);
+        assert_eq!(r.code, 2, "{flag:?}");
+        assert!(r.stderr.contains("cannot be used with --replay"), "{}", r.stderr);
+    }
+    let r = run(&["--dump", "ir"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--dump needs a program"), "{}", r.stderr);
+    assert_eq!(run(&["--max-keys", "0", "-e", "on *", "--replay", DEMO]).code, 2);
+    // -o FILE with -l leaves FILE alone.
+    let dir = tempdir();
+    let kept = dir.join("kept.txt");
+    std::fs::write(&kept, "mine\n").unwrap();
+    assert_eq!(run(&["-l", "free_*", "-o", kept.to_str().unwrap()]).code, 0);
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "mine\n");
+    // -o FILE writes the output there.
+    let out = dir.join("out.txt");
+    let r = run(&["-e", "on * { @n = count() }", "--replay", DEMO, "-o", out.to_str().unwrap()]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "@n: 225\n\n");
+}
+
+#[test]
+fn programs_from_standard_input_and_check_dash_e() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_landtrace"))
+        .current_dir(root())
+        .args(["-", "--replay", DEMO])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"on free_domain { @n = count() }\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "@n: 7\n\n");
+    let r = run(&["-", "--replay", "-"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("cannot both be read from standard input"), "{}", r.stderr);
+    let r = run(&["check", "-e", "on deny_* { @[comm] = count() }"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "-e: ok (1 clause)\n"), "{}", r.stderr);
+    let r = run(&["check", "-e", "on deny_nothing"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unknown event"), "{}", r.stderr);
+}
+
+/// -q: no informational lines; warnings and errors still show (10.15).
+#[test]
+fn quiet_keeps_only_warnings_and_errors() {
+    let dir = tempdir();
+    let bad = dir.join("bad.trace");
+    std::fs::write(&bad, "x-1 [000] 1.0: landlock_free_domain: domain=zz denials=1\n").unwrap();
+    let input = std::fs::read(root().join(DEMO)).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_landtrace"))
+        .current_dir(root())
+        .args(["-q", "-e", "on *", "--replay", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&input[..input.len() / 2]).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "no 'stopped by' note with -q");
+    let r = run(&["-q", "--replay", bad.to_str().unwrap()]);
+    assert!(r.stderr.contains("bad hex ID"), "{}", r.stderr);
+}

@@ -397,4 +397,20 @@ fn scripted_without_a_terminal() {
     // A query that fails at run time: status 1.
     let (code, _, err) = run(".source /no/such/file\n");
     assert_eq!(code, Some(1), "{err}");
+    // Informational lines go to stderr: stdout holds only answers (10.14).
+    let (code, out, err) = run(".source\n");
+    assert_eq!(code, Some(0));
+    assert_eq!(out, "");
+    assert!(err.contains("source: replay"), "{err}");
+    // Standard input is the REPL's: it cannot also be replayed.
+    let (code, _, err) = run(".source -\n");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("cannot replay it"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_landtrace"))
+        .args(["repl", "--replay", "-"])
+        .stdin(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot replay it"));
 }

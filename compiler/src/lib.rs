@@ -41,6 +41,8 @@ pub struct Compiled {
     pub typed: typed::Program,
     pub ir: ir::Program,
     pub warnings: Vec<Diag>,
+    /// The highest script argument the program reads (`$3`: 3).
+    pub args_used: u32,
 }
 
 /// Stack for compiling: deep (rejected) input must not overflow the stack
@@ -70,5 +72,5 @@ fn compile_here(text: &str, name: &str, opts: &CheckOptions) -> Result<Compiled,
         .map_err(|errs| errs.into_iter().map(|e| Diag::from_syntax(&source, e)).collect::<Vec<_>>())?;
     let checked = check(&ast, &source, opts)?;
     let ir = lower::lower(&checked.program);
-    Ok(Compiled { source, ast, typed: checked.program, ir, warnings: checked.warnings })
+    Ok(Compiled { source, ast, typed: checked.program, ir, warnings: checked.warnings, args_used: checked.args_used })
 }

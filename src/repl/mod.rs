@@ -63,7 +63,14 @@ pub struct Session {
     no_jit: bool,
     max_keys: usize,
     quit: bool,
+    /// Entries come from a terminal.
+    interactive: bool,
 }
+
+/// Why the REPL cannot replay standard input.
+const STDIN_IS_THE_REPL: &str =
+    "the REPL reads its entries from standard input, so it cannot replay it: name a file, \
+     or run a program on standard input with landtrace -e PROGRAM --replay -";
 
 pub fn run(opts: ReplOptions) -> Outcome {
     let interactive = io::stdin().is_terminal();
@@ -76,7 +83,12 @@ pub fn run(opts: ReplOptions) -> Outcome {
         no_jit: opts.no_jit,
         max_keys: opts.max_keys,
         quit: false,
+        interactive,
     };
+    if matches!(&s.source, Some(SourceSpec::Replay(files)) if files.iter().any(|f| f == "-")) {
+        report::error(STDIN_IS_THE_REPL);
+        return Outcome::Invalid;
+    }
     // Ctrl-C stops the running query instead of the process.
     stop::catch(stop::Repeat::Always);
     if interactive { editor::interactive(&mut s) } else { s.script(io::stdin().lock()) }
@@ -112,17 +124,23 @@ impl Session {
         self.show_source();
     }
 
+    /// Where events come from: on the terminal with the answers; without
+    /// one, on stderr, so that standard output holds only the answers.
     fn show_source(&self) {
-        match &self.source {
+        let line = match &self.source {
             Some(SourceSpec::Live(s)) => {
                 let names: Vec<String> = s.iter().map(|a| format!("{a:?}").to_lowercase()).collect();
-                println!("source: live ({})", names.join(", "));
+                format!("source: live ({})", names.join(", "))
             }
-            Some(SourceSpec::Replay(files)) => println!("source: replay {}", files.join(" ")),
-            None => println!(
-                "source: none: live tracing needs root (or CAP_BPF and CAP_PERFMON); \
-                 replay a trace with .source FILE (e.g. .source examples/traces/demo.jsonl)"
-            ),
+            Some(SourceSpec::Replay(files)) => format!("source: replay {}", files.join(" ")),
+            None => "source: none: live tracing needs root (or CAP_BPF and CAP_PERFMON); \
+                     replay a trace with .source FILE (e.g. .source examples/traces/demo.jsonl)"
+                .to_string(),
+        };
+        if self.interactive {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
         }
     }
 
@@ -294,7 +312,11 @@ impl Session {
             self.source = Some(SourceSpec::Live(live));
         } else {
             for f in &words {
-                if *f != "-" && !std::path::Path::new(f).is_file() {
+                if *f == "-" {
+                    report::error(STDIN_IS_THE_REPL);
+                    return Outcome::RuntimeFailure;
+                }
+                if !std::path::Path::new(f).is_file() {
                     report::error(&format!("{f}: no such file"));
                     return Outcome::RuntimeFailure;
                 }

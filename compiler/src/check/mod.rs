@@ -30,6 +30,8 @@ pub struct CheckOptions {
 pub struct Checked {
     pub program: typed::Program,
     pub warnings: Vec<Diag>,
+    /// The highest script argument the program reads (`$3`: 3).
+    pub args_used: u32,
 }
 
 /// Checks a parsed program. On failure returns every error (and warning).
@@ -58,6 +60,7 @@ pub fn check(program: &ast::Program, src: &Source, opts: &CheckOptions) -> Resul
         return Err(all);
     }
     Ok(Checked {
+        args_used: c.args_used,
         program: typed::Program { clauses, maps: c.maps, patterns: c.patterns, formats: c.formats },
         warnings,
     })
@@ -71,6 +74,7 @@ pub(crate) struct Checker<'a> {
     /// False in the first pass: diagnostics are dropped.
     report: bool,
     args: &'a [String],
+    args_used: u32,
     macros: HashMap<&'a str, &'a ast::MacroDef>,
     lists: HashMap<&'a str, &'a ast::ListDef>,
     maps: Vec<MapDecl>,
@@ -107,6 +111,7 @@ impl<'a> Checker<'a> {
             diags: Vec::new(),
             report: true,
             args: &opts.args,
+            args_used: 0,
             macros: HashMap::new(),
             lists: HashMap::new(),
             maps: Vec::new(),

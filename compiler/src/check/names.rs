@@ -222,6 +222,7 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn script_arg(&mut self, n: u32, span: Span) -> Option<Expr> {
+        self.args_used = self.args_used.max(n);
         match self.args.get(n as usize - 1) {
             Some(a) => Some(match parse_int(a) {
                 Some(v) => mk(ExprKind::Int(v), Type::Int, span),

@@ -94,6 +94,8 @@ pub struct LiveOptions {
     pub drop_caps: bool,
     /// `--strict`: what a source cannot provide is an error, not a warning.
     pub strict: bool,
+    /// `-q`: no informational line when tracing starts.
+    pub quiet: bool,
 }
 
 impl Default for LiveOptions {
@@ -106,6 +108,7 @@ impl Default for LiveOptions {
             ring_bytes: 1 << 22,
             drop_caps: true,
             strict: false,
+            quiet: false,
         }
     }
 }
@@ -291,8 +294,10 @@ pub fn run(
             // SAFETY: the ready descriptor is ours to close once used.
             unsafe { libc::close(fd) };
         }
+        None if opts.quiet => {}
         None => {
-            let _ = writeln!(err, "landtrace: tracing with {}; Ctrl-C to stop", what.join(" and "));
+            let until = if opts.command.is_some() { "until the command exits" } else { "Ctrl-C to stop" };
+            let _ = writeln!(err, "landtrace: tracing with {}; {until}", what.join(" and "));
         }
     }
 
