@@ -32,12 +32,16 @@ pub fn diagnostics(diags: &[Diag]) {
     }
 }
 
+// Messages may carry untrusted bytes (file names, a trace's event names):
+// their control characters are shown, never sent to the terminal.
+use landtrace_runtime::escape::message;
+
 pub fn error(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "landtrace: error: {msg}");
+    let _ = writeln!(std::io::stderr(), "landtrace: error: {}", message(msg, true));
 }
 
 pub fn warning(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "landtrace: warning: {msg}");
+    let _ = writeln!(std::io::stderr(), "landtrace: warning: {}", message(msg, true));
 }
 
 static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -54,6 +58,6 @@ pub fn quiet() -> bool {
 /// An informational line (not with `-q`).
 pub fn note(msg: &str) {
     if !quiet() {
-        let _ = writeln!(std::io::stderr(), "landtrace: {msg}");
+        let _ = writeln!(std::io::stderr(), "landtrace: {}", message(msg, true));
     }
 }

@@ -483,3 +483,22 @@ fn quiet_keeps_only_warnings_and_errors() {
     let r = run(&["-q", "--replay", bad.to_str().unwrap()]);
     assert!(r.stderr.contains("bad hex ID"), "{}", r.stderr);
 }
+
+/// Bytes from the input never reach the terminal raw in a message (10.16).
+#[test]
+fn messages_escape_what_the_input_says() {
+    let dir = tempdir();
+    let evil = dir.join("evil\x1b[31m.trace");
+    std::fs::write(
+        &evil,
+        "x-1 [000] 1.0: landlock_\x1b[31mfoo: a=1\nx-1 [000] 1.0: landlock_free_domain: domain=1 denials=1\n",
+    )
+    .unwrap();
+    let r = run(&["--replay", evil.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
+    assert!(r.stderr.contains("evil\\x1b[31m.trace:1: unknown Landlock event landlock_\\x1b[31mfoo"), "{}", r.stderr);
+    let r = run(&["--replay", &format!("{}/no\x1b[2Jsuch", dir.display())]);
+    assert_eq!(r.code, 1);
+    assert!(!r.stderr.contains('\x1b') && r.stderr.contains("no\\x1b[2Jsuch"), "{:?}", r.stderr);
+}

@@ -84,3 +84,46 @@ mod tests {
         assert_eq!(unhex(&hex(b"\xff\x00a")).unwrap(), b"\xff\x00a");
     }
 }
+
+/// Text for a message on stderr that may hold untrusted bytes (a file
+/// name, a line's content, an event name from a trace): every control
+/// character (C0, DEL, C1) and every bidirectional override becomes a
+/// visible `\xNN` or `\u{NNNN}`, so no input can move the cursor, colour
+/// the terminal or reorder what is shown. Newlines are kept only when
+/// `multi_line` (messages landtrace itself writes on several lines).
+pub fn message(s: &str, multi_line: bool) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c < ' ' && !(multi_line && c == '\n'))
+            || c == '\u{7f}'
+            || ('\u{80}'..='\u{9f}').contains(&c)
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !bad(c) {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[test]
+    fn messages_show_control_characters() {
+        assert_eq!(message("landlock_\x1b[31mfoo", false), "landlock_\\x1b[31mfoo");
+        assert_eq!(message("a\nb\u{202e}c", false), "a\\x0ab\\u{202e}c");
+        assert_eq!(message("a\nb", true), "a\nb");
+        assert_eq!(message("plain é text", false), "plain é text");
+    }
+}

@@ -137,6 +137,7 @@ impl Session {
                      replay a trace with .source FILE (e.g. .source examples/traces/demo.jsonl)"
                 .to_string(),
         };
+        let line = landtrace_runtime::escape::message(&line, false);
         if self.interactive {
             println!("{line}");
         } else {

@@ -17,6 +17,7 @@ use crate::source::{Pending, Source, SourceError};
 use landtrace_compiler::record::Event;
 use landtrace_compiler::schema::SourceKind;
 use std::fs::File;
+use crate::escape;
 use std::io::{self, BufRead, BufReader, Read, Write};
 
 /// Longest line read; a longer one is reported and skipped.
@@ -195,6 +196,7 @@ impl ReplaySource {
         if self.reported < MAX_REPORTS {
             self.reported += 1;
             let what = if count == 1 { "line" } else { "lines" };
+            let (name, reason) = (escape::message(name, false), escape::message(reason, false));
             let _ = writeln!(self.report, "landtrace: {name}:{line_no}: {reason} ({what} skipped)");
         } else if self.reported == MAX_REPORTS {
             self.reported += 1;
