@@ -74,6 +74,11 @@ impl Diag {
         self
     }
 
+    /// Where the labelled span starts, for ordering and de-duplication.
+    pub fn span_start(&self) -> usize {
+        self.span.offset()
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

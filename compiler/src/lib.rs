@@ -66,11 +66,31 @@ pub fn compile(text: &str, name: &str, opts: &CheckOptions) -> Result<Compiled, 
     })
 }
 
+/// One report per distinct error: the same message at the same place (a
+/// macro used twice, a pass that reports again) is shown once.
+fn dedup(diags: Vec<Diag>) -> Vec<Diag> {
+    let mut seen = std::collections::HashSet::new();
+    diags.into_iter().filter(|d| seen.insert((d.message.clone(), d.span_start(), d.label.clone()))).collect()
+}
+
 fn compile_here(text: &str, name: &str, opts: &CheckOptions) -> Result<Compiled, Vec<Diag>> {
     let source = diag::source(name, text);
-    let ast = landtrace_grammar::parse_program(text)
-        .map_err(|errs| errs.into_iter().map(|e| Diag::from_syntax(&source, e)).collect::<Vec<_>>())?;
-    let checked = check(&ast, &source, opts)?;
+    let partial = landtrace_grammar::parse_program_recovering(text);
+    if !partial.errors.is_empty() {
+        // The clauses that parsed are still checked, so one run reports
+        // their errors too (unless a lost definition would make them
+        // report names it defined).
+        let mut diags: Vec<Diag> = partial.errors.into_iter().map(|e| Diag::from_syntax(&source, e)).collect();
+        if !partial.lost_definitions
+            && let Err(more) = check(&partial.program, &source, opts)
+        {
+            diags.extend(more.into_iter().filter(Diag::is_error));
+        }
+        diags.sort_by_key(|d| d.span_start());
+        return Err(dedup(diags));
+    }
+    let ast = partial.program;
+    let checked = check(&ast, &source, opts).map_err(dedup)?;
     let ir = lower::lower(&checked.program);
     Ok(Compiled { source, ast, typed: checked.program, ir, warnings: checked.warnings, args_used: checked.args_used })
 }

@@ -175,3 +175,73 @@ fn maps_read_where_they_are_assigned() {
         }
     }
 }
+
+// The habits users bring (issue 10.17): each says what to write instead.
+diagnostic!(assign_for_compare, "on deny_* where comm = \"x\" { }", "`=` assigns: a comparison is `==`");
+diagnostic!(unclosed_block, "on deny_* { print(comm)\n", "this `{` is never closed");
+diagnostic!(unclosed_string, "on deny_* { printf(\"abc) }", "this string is never closed");
+diagnostic!(every_without_unit, "every 5 { exit() }", "`every` needs a duration");
+diagnostic!(
+    bpftrace_filter,
+    "on deny_* /comm == \"x\"/ { }",
+    "landtrace filters with `where`, not bpftrace's `/pred/`"
+);
+diagnostic!(
+    bpftrace_tracepoint,
+    "tracepoint:landlock:landlock_deny_access_fs { }",
+    "landtrace has no `tracepoint:` probes: a clause is `on EVENT`"
+);
+diagnostic!(bpftrace_kprobe, "kprobe:security_file_open { }", "landtrace has no `kprobe:` probes: a clause is `on EVENT`");
+diagnostic!(bpftrace_interval, "interval:s:1 { exit() }", "landtrace has no `interval:` probe");
+diagnostic!(increment, "on deny_* { @x++ }", "there is no `++`: maps aggregate");
+diagnostic!(add_assign, "on deny_* { @x += 1 }", "there is no `+=`: maps aggregate");
+diagnostic!(single_quotes, "on deny_* where comm == 'x' { }", "strings are in double quotes");
+diagnostic!(nsecs, "on deny_access_fs { print(nsecs) }", "nsecs is not a field of deny_access_fs");
+diagnostic!(ternary, "on deny_* { $a = pid > 1 ? 1 : 2 }", "there is no `a ? b : c`");
+diagnostic!(
+    lhist_too_many_buckets,
+    "on deny_* { @h = lhist(pid, 0, 1000000000, 1) }",
+    "lhist() would have 1000000000 buckets, more than 10000"
+);
+diagnostic!(
+    print_map_arguments,
+    "on deny_* { @k = count() } END { print(@k, 1, 2) }",
+    "print(@k, ...) takes at most a row limit"
+);
+
+/// A syntax error loses its own clause only: the others are still checked.
+#[test]
+fn a_syntax_error_does_not_hide_the_other_clauses_errors() {
+    let src = "on deny_access_fs { @x = count(path) }\n\
+               on deny_* where comm = \"x\" { }\n\
+               on create_ruleset { print(nope) }\n";
+    let messages: Vec<String> = errors(src).into_iter().map(|d| d.message).collect();
+    assert_eq!(
+        messages,
+        [
+            "count() takes 0 arguments, got 1",
+            "`=` assigns: a comparison is `==`",
+            "nope is not a field of create_ruleset",
+        ]
+    );
+    // A lost macro would make its uses "unknown": then only the syntax error.
+    let messages: Vec<String> =
+        errors("macro m = pid >\non deny_access_fs where m").into_iter().map(|d| d.message).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+}
+
+/// One report per distinct error: a macro used twice reports its error once.
+#[test]
+fn one_report_per_distinct_error() {
+    let diags = errors("macro bad = path == 3\non deny_access_fs where bad or bad");
+    assert_eq!(diags.len(), 1, "{}", render(&diags));
+}
+
+/// A long flat sum is not "nesting" (it is iterated, not recursed).
+#[test]
+fn a_long_flat_sum_is_not_too_deep() {
+    let sum = vec!["1"; 1000].join(" + ");
+    compile(&format!("BEGIN {{ print({sum}) }}"), "-e", &CheckOptions::default()).unwrap();
+    let nested = format!("BEGIN {{ print({}1{}) }}", "(".repeat(300), ")".repeat(300));
+    assert!(errors(&nested)[0].message.contains("nested more than"));
+}

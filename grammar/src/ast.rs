@@ -329,20 +329,26 @@ impl ListElem {
 /// every stage that walks the tree.
 pub const MAX_DEPTH: usize = 256;
 
+/// What one level of nesting costs against [`MAX_DEPTH`]: a term of a flat
+/// chain (`a + b + c ...`, nested to the left) costs 1/16 of a level, so a
+/// sum of thousands of terms is no "nesting".
+const LEVEL: usize = 16;
+
 impl Program {
     /// The span of a node nested deeper than `limit`, if any. Stops
     /// descending at the limit, so it is safe on any tree.
     pub fn too_deep(&self, limit: usize) -> Option<Span> {
+        let limit = limit * LEVEL;
         self.items.iter().find_map(|item| match item {
             Item::On(c) => c
                 .predicate
                 .as_ref()
-                .and_then(|p| p.too_deep(limit, 1))
-                .or_else(|| c.block.as_ref().and_then(|b| b.too_deep(limit, 1))),
-            Item::Begin(b) | Item::End(b) => b.too_deep(limit, 1),
-            Item::Every(e) => e.block.too_deep(limit, 1),
-            Item::List(l) => l.elems.iter().find_map(|e| e.too_deep(limit, 1)),
-            Item::Macro(m) => m.body.too_deep(limit, 1),
+                .and_then(|p| p.too_deep(limit, LEVEL))
+                .or_else(|| c.block.as_ref().and_then(|b| b.too_deep(limit, LEVEL))),
+            Item::Begin(b) | Item::End(b) => b.too_deep(limit, LEVEL),
+            Item::Every(e) => e.block.too_deep(limit, LEVEL),
+            Item::List(l) => l.elems.iter().find_map(|e| e.too_deep(limit, LEVEL)),
+            Item::Macro(m) => m.body.too_deep(limit, LEVEL),
         })
     }
 }
@@ -354,18 +360,18 @@ impl Block {
         }
         self.stmts.iter().find_map(|s| match &s.kind {
             StmtKind::PrintEvent => None,
-            StmtKind::Call { args, .. } => args.iter().find_map(|a| a.too_deep(limit, depth + 1)),
+            StmtKind::Call { args, .. } => args.iter().find_map(|a| a.too_deep(limit, depth + LEVEL)),
             StmtKind::MapAssign { map, value } => map
                 .keys
                 .iter()
                 .flatten()
-                .find_map(|k| k.too_deep(limit, depth + 1))
-                .or_else(|| value.too_deep(limit, depth + 1)),
-            StmtKind::VarAssign { value, .. } => value.too_deep(limit, depth + 1),
+                .find_map(|k| k.too_deep(limit, depth + LEVEL))
+                .or_else(|| value.too_deep(limit, depth + LEVEL)),
+            StmtKind::VarAssign { value, .. } => value.too_deep(limit, depth + LEVEL),
             StmtKind::If { cond, then, otherwise } => cond
-                .too_deep(limit, depth + 1)
-                .or_else(|| then.too_deep(limit, depth + 1))
-                .or_else(|| otherwise.as_ref().and_then(|o| o.too_deep(limit, depth + 1))),
+                .too_deep(limit, depth + LEVEL)
+                .or_else(|| then.too_deep(limit, depth + LEVEL))
+                .or_else(|| otherwise.as_ref().and_then(|o| o.too_deep(limit, depth + LEVEL))),
         })
     }
 }
@@ -384,13 +390,16 @@ impl Expr {
         if depth > limit {
             return Some(self.span);
         }
-        let d = depth + 1;
+        let d = depth + LEVEL;
         match &self.kind {
             ExprKind::Map(m) => m.keys.iter().flatten().find_map(|k| k.too_deep(limit, d)),
             ExprKind::Call { args, .. } => args.iter().find_map(|a| a.too_deep(limit, d)),
             ExprKind::Index { index, .. } => index.too_deep(limit, d),
             ExprKind::Unary(_, a) => a.too_deep(limit, d),
-            ExprKind::Binary(_, a, b) => a.too_deep(limit, d).or_else(|| b.too_deep(limit, d)),
+            ExprKind::Binary(_, a, b) => {
+                let left = if matches!(a.kind, ExprKind::Binary(..)) { depth + 1 } else { d };
+                a.too_deep(limit, left).or_else(|| b.too_deep(limit, d))
+            }
             ExprKind::In { lhs, rhs, .. } => lhs.too_deep(limit, d).or_else(|| match rhs {
                 InRhs::List(elems, _) => elems.iter().find_map(|e| e.too_deep(limit, d)),
                 InRhs::Range(a, b, _) => a.too_deep(limit, d).or_else(|| b.too_deep(limit, d)),

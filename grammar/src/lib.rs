@@ -16,4 +16,4 @@ mod parse;
 mod print;
 
 pub use ast::Span;
-pub use parse::{SyntaxError, parse_expr, parse_program, unescape};
+pub use parse::{Partial, SyntaxError, parse_expr, parse_program, parse_program_recovering, unescape};

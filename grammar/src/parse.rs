@@ -45,35 +45,67 @@ const MAX_ERRORS: usize = 20;
 
 /// Parses a whole program. On failure returns every syntax error found.
 pub fn parse_program(src: &str) -> Result<Program, Vec<SyntaxError>> {
+    let partial = parse_program_recovering(src);
+    if partial.errors.is_empty() { Ok(partial.program) } else { Err(partial.errors) }
+}
+
+/// A program parsed as far as it could be: the clauses without syntax
+/// errors, and the errors of the others.
+pub struct Partial {
+    pub program: Program,
+    pub errors: Vec<SyntaxError>,
+    /// A `macro` or `list` definition is among the clauses lost: names the
+    /// other clauses use may be undefined because of it.
+    pub lost_definitions: bool,
+}
+
+/// Parses every clause it can: a syntax error loses the clause it is in,
+/// and parsing resumes at the next line that starts a clause.
+pub fn parse_program_recovering(src: &str) -> Partial {
+    let mut partial = Partial { program: Program::default(), errors: Vec::new(), lost_definitions: false };
     if let Some(e) = prescan(src) {
-        return Err(vec![e]);
+        partial.errors.push(e);
+        return partial;
     }
-    let mut program = Program::default();
-    let mut errors = Vec::new();
     let mut base = 0;
     loop {
-        match parse_from(src, base) {
+        match parse_range(src, base, src.len()) {
             Ok(p) => {
-                program.items.extend(p.items);
+                partial.program.items.extend(p.items);
                 break;
             }
             Err(e) => {
+                // The clauses before the one in error are whole: keep them,
+                // up to the latest clause start that leaves them parsing.
                 let resume = resync_point(src, e.span.start, base);
-                errors.push(e);
+                let mut lost_from = base;
+                for cut in clause_starts(src, e.span.start, base).into_iter().rev() {
+                    if let Ok(p) = parse_range(src, base, cut) {
+                        partial.program.items.extend(p.items);
+                        lost_from = cut;
+                        break;
+                    }
+                }
+                let lost = &src[lost_from..resume.unwrap_or(src.len())];
+                partial.lost_definitions |= lost.lines().any(|l| {
+                    let w = l.trim_start().split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+                    matches!(w, "macro" | "list")
+                });
+                partial.errors.push(e);
                 match resume {
-                    Some(next) if errors.len() < MAX_ERRORS => base = next,
+                    Some(next) if partial.errors.len() < MAX_ERRORS => base = next,
                     _ => break,
                 }
             }
         }
     }
-    if let Some(span) = program.too_deep(MAX_DEPTH) {
-        errors.push(
+    if let Some(span) = partial.program.too_deep(MAX_DEPTH) {
+        partial.errors.push(
             SyntaxError::new(span, format!("nested more than {MAX_DEPTH} levels deep"), "too deep")
                 .help("split the expression, or name parts of it with `macro`"),
         );
     }
-    if errors.is_empty() { Ok(program) } else { Err(errors) }
+    partial
 }
 
 /// Rejects absurd nesting (brackets, or runs of prefix operators) before the
@@ -252,8 +284,30 @@ fn resync_point(src: &str, pos: usize, base: usize) -> Option<usize> {
     None
 }
 
-fn parse_from(src: &str, base: usize) -> Result<Program, SyntaxError> {
-    let text = &src[base..];
+/// The lines from `base` to `pos` that start a clause (after `base`), and
+/// the line holding `pos`: where the text before an error may be cut.
+fn clause_starts(src: &str, pos: usize, base: usize) -> Vec<usize> {
+    let pos = pos.min(src.len());
+    let mut out = Vec::new();
+    let mut line_start = base;
+    while line_start <= pos && line_start < src.len() {
+        let line = &src[line_start..];
+        let trimmed = line.trim_start_matches([' ', '\t']);
+        let word: String = trimmed.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let holds_pos = line.find('\n').is_none_or(|i| line_start + i >= pos);
+        if line_start > base && (holds_pos || matches!(word.as_str(), "on" | "BEGIN" | "END" | "every" | "list" | "macro")) {
+            out.push(line_start);
+        }
+        match line.find('\n') {
+            Some(i) => line_start += i + 1,
+            None => break,
+        }
+    }
+    out
+}
+
+fn parse_range(src: &str, base: usize, end: usize) -> Result<Program, SyntaxError> {
+    let text = &src[base..end];
     let pairs = Grammar::parse(Rule::program, text).map_err(|e| convert_error(src, base, e))?;
     let b = Builder { base };
     let mut items = Vec::new();

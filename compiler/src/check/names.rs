@@ -68,6 +68,21 @@ impl<'a> Checker<'a> {
             evs => format!("{n} is not a field of {}", event_names(evs)),
         };
         let mut d = self.err(span, message, "unknown name");
+        // bpftrace's builtins, said the landtrace way.
+        let habit = match n {
+            "nsecs" | "elapsed" => Some("the event's time is `time` (ns since boot; `walltime` for the clock)"),
+            "probe" => Some("the event's name is `event`"),
+            "args" => Some("fields are named directly: `path`, `blockers`, ... (`landtrace -l EVENT`)"),
+            "curtask" | "kstack" | "ustack" | "retval" | "func" => {
+                Some("landtrace sees Landlock events, not kernel functions: `landtrace -l` lists what each event has")
+            }
+            "username" => Some("use `uid`"),
+            _ => None,
+        };
+        if let Some(h) = habit {
+            self.push(d.with_help(h));
+            return;
+        }
         let elsewhere: Vec<EventKind> = FieldId::lookup(n)
             .map(|f| EventKind::ALL.into_iter().filter(|k| k.field_type(f).is_some()).collect())
             .unwrap_or_default();

@@ -140,7 +140,20 @@ impl<'a> Checker<'a> {
         }
         if let ast::ExprKind::Map(m) = &args[0].kind
             && m.keys.is_none()
-            && args.len() <= 2
+            && args.len() > 2
+        {
+            let d = self
+                .err(args[2].span, format!("print({}, ...) takes at most a row limit", m.name.name), "one argument too many")
+                .with_help(format!(
+                    "print accepts `print(@map)`, `print(@map, N)` (the N largest rows), or values: \
+                     `print(comm, pid)`; to print {}'s value among others, use printf",
+                    m.name.name
+                ));
+            self.push(d);
+            return None;
+        }
+        if let ast::ExprKind::Map(m) = &args[0].kind
+            && m.keys.is_none()
         {
             let id = self.lookup_map(m)?;
             let limit = match args.get(1) {
@@ -352,7 +365,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 let [min, max, step] = ps;
-                if step <= 0 || max <= min || (max - min) / step > MAX_LHIST_BUCKETS {
+                if step <= 0 || max <= min {
                     let d = self
                         .err(
                             args[1].span.to(args[3].span),
@@ -361,6 +374,21 @@ impl<'a> Checker<'a> {
                         )
                         .with_help(format!(
                             "e.g. lhist(e, 0, 1000, 100); at most {MAX_LHIST_BUCKETS} buckets"
+                        ));
+                    self.push(d);
+                    return None;
+                }
+                let buckets = (max as i128 - min as i128 + step as i128 - 1) / step as i128;
+                if buckets > MAX_LHIST_BUCKETS as i128 {
+                    let d = self
+                        .err(
+                            args[1].span.to(args[3].span),
+                            format!("lhist() would have {buckets} buckets, more than {MAX_LHIST_BUCKETS}"),
+                            "too many buckets",
+                        )
+                        .with_help(format!(
+                            "raise the step to at least {}, or narrow min..max",
+                            (max as i128 - min as i128 + MAX_LHIST_BUCKETS as i128 - 1) / MAX_LHIST_BUCKETS as i128
                         ));
                     self.push(d);
                     return None;

@@ -22,6 +22,9 @@ pub(super) fn convert_error(src: &str, base: usize, e: pest::error::Error<Rule>)
         format!("`{}`", &src[found.start..found.end])
     };
     let prev = previous_token(src, pos);
+    if let Some(e) = habit(src, base, pos, found, prev) {
+        return e;
+    }
     let wants_expr = positives.iter().any(|r| is_expr_start(*r));
 
     if wants_expr && let Some(prev) = prev {
@@ -61,6 +64,160 @@ pub(super) fn convert_error(src: &str, base: usize, e: pest::error::Error<Rule>)
         err = err.help("a program is a list of clauses such as `on deny_* { @[comm] = count() }`");
     }
     err
+}
+
+/// The habits people bring from bpftrace and other languages, recognised
+/// where the parse failed, each with what to write instead.
+fn habit(src: &str, base: usize, pos: usize, found: Span, prev: Option<Span>) -> Option<SyntaxError> {
+    let text = |s: Span| &src[s.start..s.end];
+    let f = text(found);
+    let rest = &src[found.start..];
+    let p = prev.map_or("", text);
+    let err = |span: Span, message: &str, label: &str, help: &str| {
+        Some(SyntaxError::new(span, message, label).help(help))
+    };
+    // An unclosed string or block: point at where it opens.
+    if let Some(open) = unclosed_string(src, base) {
+        return err(
+            Span::new(open, open + 1),
+            "this string is never closed",
+            "opens here",
+            "end it with `\"`",
+        );
+    }
+    if found.is_empty()
+        && let Some(open) = unclosed_brace(src, base)
+    {
+        return err(Span::new(open, open + 1), "this `{` is never closed", "opens here", "end the block with `}`");
+    }
+    // bpftrace's probes and their interval/profile clauses.
+    let probe = f.to_ascii_lowercase();
+    if src[found.end..].starts_with(':') {
+        if matches!(probe.as_str(), "interval" | "profile" | "i") {
+            return err(found, "landtrace has no `interval:` probe", "bpftrace's", "write a timed clause: `every 1s { ... }`");
+        }
+        if matches!(
+            probe.as_str(),
+            "tracepoint" | "t" | "kprobe" | "k" | "kretprobe" | "kr" | "uprobe" | "uretprobe" | "fentry" | "fexit" | "lsm" | "rawtracepoint" | "rt" | "kfunc" | "software" | "hardware"
+        ) {
+            return err(
+                found,
+                &format!("landtrace has no `{f}:` probes: a clause is `on EVENT`"),
+                "bpftrace's",
+                "e.g. `on deny_access_fs { ... }`; `landtrace -l` lists the events",
+            );
+        }
+    }
+    match f {
+        "/" if p != "" && !matches!(p, "(" | "=" | "==") => {
+            return err(
+                found,
+                "landtrace filters with `where`, not bpftrace's `/pred/`",
+                "bpftrace's filter",
+                "write `on deny_* where comm == \"curl\" { ... }`",
+            );
+        }
+        "=" if !rest.starts_with("==") && !rest.starts_with("=~") => {
+            return err(
+                found,
+                "`=` assigns: a comparison is `==`",
+                "did you mean `==`?",
+                &format!("write `{p} == ...`"),
+            );
+        }
+        "'" => {
+            return err(found, "strings are in double quotes", "a single quote", "write `\"...\"`");
+        }
+        "?" => {
+            return err(
+                found,
+                "there is no `a ? b : c`",
+                "a conditional expression",
+                "use `if cond { ... } else { ... }` in a block",
+            );
+        }
+        "+" | "-" if rest.starts_with("++") || rest.starts_with("--") || rest.starts_with("+=") || rest.starts_with("-=") => {
+            return err(
+                Span::new(found.start, found.start + 2),
+                &format!("there is no `{}`: maps aggregate", &rest[..2]),
+                "bpftrace's",
+                "count with `@x = count()`, add with `@x = sum(VALUE)`",
+            );
+        }
+        _ => {}
+    }
+    if p == "every" && f.bytes().all(|b| b.is_ascii_digit()) && !f.is_empty() {
+        return err(found, "`every` needs a duration", "a number without a unit", &format!("write `every {f}s` (or ms, us, ns, m, h)"));
+    }
+    let _ = pos;
+    None
+}
+
+/// The opening quote of a string never closed (outside comments).
+fn unclosed_string(src: &str, base: usize) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut i = base;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let open = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= b.len() {
+                    return Some(open);
+                }
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The first `{` never closed, if any (outside strings and comments).
+fn unclosed_brace(src: &str, base: usize) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut open = Vec::new();
+    let mut i = base;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'{' => open.push(i),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.first().copied()
 }
 
 const CLAUSE: &str = "a clause (`on`, `BEGIN`, `END`, `every`, `list`, `macro`)";
