@@ -65,26 +65,6 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hostile_bytes_are_escaped() {
-        assert_eq!(escape(b"/etc/passwd"), "/etc/passwd");
-        assert_eq!(escape(b"a b=c\n\x1b[31m\"'\\"), "a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c");
-        assert_eq!(escape("é".as_bytes()), "\\xc3\\xa9");
-    }
-
-    #[test]
-    fn json_strings() {
-        let mut out = Vec::new();
-        json_str_into(&mut out, b"a\"b\n\x1b");
-        assert_eq!(out, b"\"a\\\"b\\n\\u001b\"");
-        assert_eq!(unhex(&hex(b"\xff\x00a")).unwrap(), b"\xff\x00a");
-    }
-}
-
 /// Text for a message on stderr that may hold untrusted bytes (a file
 /// name, a line's content, an event name from a trace): every control
 /// character (C0, DEL, C1) and every bidirectional override becomes a
@@ -115,6 +95,7 @@ pub fn message(s: &str, multi_line: bool) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+
 #[cfg(test)]
 mod tests {
     use super::message;
@@ -125,5 +106,22 @@ mod tests {
         assert_eq!(message("a\nb\u{202e}c", false), "a\\x0ab\\u{202e}c");
         assert_eq!(message("a\nb", true), "a\nb");
         assert_eq!(message("plain é text", false), "plain é text");
+    }
+
+    use super::*;
+
+    #[test]
+    fn hostile_bytes_are_escaped() {
+        assert_eq!(escape(b"/etc/passwd"), "/etc/passwd");
+        assert_eq!(escape(b"a b=c\n\x1b[31m\"'\\"), "a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c");
+        assert_eq!(escape("é".as_bytes()), "\\xc3\\xa9");
+    }
+
+    #[test]
+    fn json_strings() {
+        let mut out = Vec::new();
+        json_str_into(&mut out, b"a\"b\n\x1b");
+        assert_eq!(out, b"\"a\\\"b\\n\\u001b\"");
+        assert_eq!(unhex(&hex(b"\xff\x00a")).unwrap(), b"\xff\x00a");
     }
 }

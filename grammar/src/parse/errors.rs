@@ -109,7 +109,7 @@ fn habit(src: &str, base: usize, pos: usize, found: Span, prev: Option<Span>) ->
         }
     }
     match f {
-        "/" if p != "" && !matches!(p, "(" | "=" | "==") => {
+        "/" if !p.is_empty() && !matches!(p, "(" | "=" | "==") => {
             return err(
                 found,
                 "landtrace filters with `where`, not bpftrace's `/pred/`",
