@@ -502,3 +502,26 @@ fn messages_escape_what_the_input_says() {
     assert_eq!(r.code, 1);
     assert!(!r.stderr.contains('\x1b') && r.stderr.contains("no\\x1b[2Jsuch"), "{:?}", r.stderr);
 }
+
+/// The README's error example is what landtrace prints.
+#[test]
+fn readme_error_example_is_real() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let cmd = "$ landtrace -e 'on create_ruleset where handled_net & READ_FILE'\n";
+    let start = readme.find(cmd).expect("the example is in the README") + cmd.len();
+    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+    let r = run(&["-e", "on create_ruleset where handled_net & READ_FILE"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr, shown);
+}
+
+/// A trace's own loss report reaches -f json as a `lost` record.
+#[test]
+fn recorded_losses_are_a_json_record() {
+    let dir = tempdir();
+    let t = dir.join("l.trace");
+    std::fs::write(&t, "x-1 [000] 1.0: landlock_free_domain: domain=1 denials=2\nCPU:1 [LOST 12 EVENTS]\n").unwrap();
+    let r = run(&["--replay", t.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout.lines().last().unwrap(), r#"{"type":"lost","source":"trace","count":12}"#);
+}

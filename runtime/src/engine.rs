@@ -468,5 +468,9 @@ pub fn run_source_until(
             Err(e) => return Err(crate::source::RunError::Source(e)),
         }
     }
+    // What the trace says was lost is part of the output (a JSON record).
+    for (what, n) in source.lost() {
+        engine.output().lost(what, n);
+    }
     engine.finish().map_err(crate::source::RunError::Output)
 }

@@ -22,6 +22,12 @@ pub trait Source {
         self.kind().produces(kind)
     }
 
+    /// Events the recorded trace says were lost (ftrace's `[LOST N
+    /// EVENTS]`), by the name of what lost them.
+    fn lost(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
+
     /// A report of what went wrong but did not stop the source (malformed
     /// lines, lost events), printed at the end of the run.
     fn summary(&self) -> Vec<String> {

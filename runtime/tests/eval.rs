@@ -542,3 +542,18 @@ fn exit_ends_the_block() {
     );
     assert_eq!(out, "end\n");
 }
+
+/// A variable assigned on a branch not taken reads 0, afresh for every
+/// run of the block; one never assigned before its use is an error
+/// (docs/language.md).
+#[test]
+fn variables_start_at_zero_every_run() {
+    let mut big = denial();
+    big.header_mut().pid = 9999;
+    let (out, _) = run(
+        "on deny_access_fs { if pid > 5000 { $x = 1; $s = \"big\" } printf(\"%d%s \", $x, $s) }",
+        vec![denial(), big, denial()],
+    );
+    assert_eq!(out, "0 1big 0 ");
+    assert!(compile("on deny_access_fs { print($y) }", "-e", &CheckOptions::default()).is_err());
+}

@@ -360,6 +360,13 @@ impl ReplaySource {
     }
 }
 
+impl ReplaySource {
+    /// Events the recorded traces say the kernel lost.
+    fn recorded_losses(&self) -> u64 {
+        self.inputs.iter().filter_map(|i| i.decoder.as_ref()).map(|d| d.lost()).sum()
+    }
+}
+
 impl Input {
     fn new(name: &str, reader: Box<dyn BufRead + Send>) -> Input {
         Input {
@@ -390,6 +397,13 @@ impl Source for ReplaySource {
         SourceKind::Replay
     }
 
+    fn lost(&self) -> Vec<(&'static str, u64)> {
+        match self.recorded_losses() {
+            0 => Vec::new(),
+            n => vec![("trace", n)],
+        }
+    }
+
     fn summary(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.malformed > 0 {
@@ -399,7 +413,7 @@ impl Source for ReplaySource {
                 if self.malformed == 1 { "" } else { "s" }
             ));
         }
-        let lost: u64 = self.inputs.iter().filter_map(|i| i.decoder.as_ref()).map(|d| d.lost()).sum();
+        let lost = self.recorded_losses();
         if lost > 0 {
             out.push(format!("the recorded trace says {lost} events were lost by the kernel"));
         }
