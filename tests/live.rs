@@ -140,6 +140,8 @@ fn sandboxed_workload_under_c() {
     let r = run(&["-f", "json", "-c", &cmd]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stderr.contains("command exited with status 0"), "{}", r.stderr);
+    // The command ends the run: no "Ctrl-C to stop" (issue 10.15).
+    assert!(r.stderr.contains("until the command exits") && !r.stderr.contains("Ctrl-C"), "{}", r.stderr);
     let ev = &r.events;
     assert!(ev.iter().all(|e| e["type"] == "event"), "{}", r.stdout);
 
