@@ -196,8 +196,30 @@ fn command_line(args: &RunArgs) -> Result<(), String> {
             return Err(format!("{flag} is for live tracing: it cannot be used with --replay"));
         }
     }
+    if let Some(fd) = args.live.ready_fd {
+        ready_fd_usable(fd)?;
+    }
     if args.dump.is_some() && args.expr.is_none() && args.script.is_none() {
         return Err("--dump needs a program: -e PROGRAM or a script".into());
+    }
+    Ok(())
+}
+
+/// `--ready-fd N` names a descriptor the caller opened for writing, and
+/// not one of the standard three (landtrace closes it once written):
+/// checked before landtrace opens anything of its own, which could
+/// otherwise get that number.
+fn ready_fd_usable(fd: i32) -> Result<(), String> {
+    if (0..=2).contains(&fd) {
+        return Err(format!("--ready-fd {fd}: standard input, output and error cannot be the ready descriptor"));
+    }
+    // SAFETY: F_GETFL only queries the descriptor.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(format!("--ready-fd {fd}: descriptor {fd} is not open ({})", io::Error::last_os_error()));
+    }
+    if flags & libc::O_ACCMODE == libc::O_RDONLY {
+        return Err(format!("--ready-fd {fd}: descriptor {fd} is open for reading only"));
     }
     Ok(())
 }
@@ -464,6 +486,12 @@ pub fn live_run(
 
 /// `landtrace record`: every live event as JSON lines.
 pub fn record(args: crate::args::RecordArgs) -> Outcome {
+    if let Some(fd) = args.live.ready_fd
+        && let Err(e) = ready_fd_usable(fd)
+    {
+        report::error(&e);
+        return Outcome::Invalid;
+    }
     let program = ProgramText { name: "(record)".into(), text: "on *".into(), args: Vec::new() };
     let Some(compiled) = compile_reporting(&program) else { return Outcome::Invalid };
     let output = match open_output(args.output.as_deref(), OutFormat::Json) {

@@ -525,3 +525,17 @@ fn recorded_losses_are_a_json_record() {
     assert_eq!(r.code, 0);
     assert_eq!(r.stdout.lines().last().unwrap(), r#"{"type":"lost","source":"trace","count":12}"#);
 }
+
+/// `--ready-fd N` is checked before anything is opened (issue 11.3).
+#[test]
+fn ready_fd_must_be_an_open_writable_descriptor() {
+    for (args, message) in [
+        (vec!["--ready-fd", "57", "-e", "on *"], "descriptor 57 is not open"),
+        (vec!["--ready-fd", "1", "-e", "on *"], "standard input, output and error"),
+        (vec!["record", "--ready-fd", "57"], "descriptor 57 is not open"),
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(message), "{args:?}: {}", r.stderr);
+    }
+}
