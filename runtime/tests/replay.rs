@@ -165,7 +165,7 @@ x-1 [000] 1.0: landlock_free_domain: domain=5 den";
     assert!(lines[4].contains("bad.trace:9: truncated last line"), "{}", lines[4]);
     assert_eq!(
         summary,
-        ["5 malformed lines skipped", "the recorded trace says 12 events were lost by the kernel"]
+        ["5 malformed lines skipped", "the recorded trace says 12 events were lost"]
     );
 
     let (evs, _, result, _) = replay("bad.trace", trace, true);
@@ -363,6 +363,9 @@ fn json_members_of_the_wrong_type_are_named() {
         ("\"blockers\":\"READ_FILE\"", "blockers: expected an array of right names or an integer"),
         ("\"ino\":true", "ino: expected an integer, found true"),
         ("\"path\":5", "path: expected a string, found a number"),
+        // Builtins that cannot be negative (issue 11.12).
+        ("\"pid\":-1", "pid: expected a non-negative integer"),
+        ("\"time\":-5", "time: expected a non-negative integer"),
     ];
     for (member, message) in cases {
         let (evs, report, ..) = replay("t.jsonl", line(member).as_bytes(), false);
@@ -432,4 +435,23 @@ fn real_ftrace_capture_from_linux_7_3() {
         of(EventKind::FreeDomain).map(|d| (d.get(field::domain), d.get(field::denials))).collect();
     assert_eq!(freed, [(inner, 7), (domains[0].0, 0)]);
     assert!(evs.iter().all(|e| e.extras().is_empty()), "no field left unmapped");
+}
+
+/// Recorded losses are never dropped: landtrace's own `lost` records and
+/// ftrace's `[LOST N EVENTS]`, summed without overflow; a count that is
+/// not one is a malformed line (issue 11.5).
+#[test]
+fn recorded_losses_are_counted_from_every_format() {
+    let jsonl = b"{\"type\":\"lost\",\"source\":\"bpf\",\"count\":89}\n\
+{\"type\":\"event\",\"v\":1,\"event\":\"free_domain\",\"domain\":\"a\",\"denials\":1}\n\
+{\"type\":\"lost\",\"source\":\"audit\",\"count\":18446744073709551615}\n";
+    let (evs, report, _, summary) = replay("t.jsonl", jsonl, false);
+    assert_eq!((evs.len(), report.as_str()), (1, ""));
+    assert_eq!(summary, ["the recorded trace says 18446744073709551615 events were lost"]);
+    let ftrace = b"x-1 [000] 1.0: landlock_free_domain: domain=1 denials=2\n\
+CPU:0 [LOST 7 EVENTS]\nCPU:1 [LOST 99999999999999999999999 EVENTS]\n";
+    let (evs, report, _, summary) = replay("t.trace", ftrace, false);
+    assert_eq!(evs.len(), 1);
+    assert!(report.contains("t.trace:3: [LOST ...]: \"99999999999999999999999\" is not a count"), "{report}");
+    assert!(summary.contains(&"the recorded trace says 7 events were lost".to_string()), "{summary:?}");
 }

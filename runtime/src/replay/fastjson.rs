@@ -149,6 +149,16 @@ impl<'a> P<'a> {
         Some(if neg { v.wrapping_neg() } else { v })
     }
 
+    /// A non-negative integer (a negative one goes to the general decoder,
+    /// which reports it).
+    fn uint(&mut self) -> Option<u64> {
+        self.ws();
+        if self.b.get(self.i) == Some(&b'-') {
+            return None;
+        }
+        self.int()
+    }
+
     fn boolean(&mut self) -> Option<bool> {
         self.ws();
         if self.b[self.i..].starts_with(b"true") {
@@ -265,18 +275,18 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
                 let s = std::str::from_utf8(p.plain_str()?).ok()?;
                 ev.header_mut().source = SourceKind::lookup(s).unwrap_or(SourceKind::Replay) as u32;
             }
-            b"time" => ev.header_mut().time = p.int()?,
+            b"time" => ev.header_mut().time = p.uint()?,
             b"walltime" => {
                 let s = std::str::from_utf8(p.plain_str()?).ok()?;
                 ev.header_mut().walltime = parse_rfc3339(s)?;
             }
-            b"pid" => ev.header_mut().pid = p.int()?,
-            b"tid" => ev.header_mut().tid = p.int()?,
-            b"ppid" => ev.header_mut().ppid = p.int()?,
-            b"uid" => ev.header_mut().uid = p.int()?,
-            b"gid" => ev.header_mut().gid = p.int()?,
-            b"cpu" => ev.header_mut().cpu = p.int()?,
-            b"cgroup" => ev.header_mut().cgroup = p.int()?,
+            b"pid" => ev.header_mut().pid = p.uint()?,
+            b"tid" => ev.header_mut().tid = p.uint()?,
+            b"ppid" => ev.header_mut().ppid = p.uint()?,
+            b"uid" => ev.header_mut().uid = p.uint()?,
+            b"gid" => ev.header_mut().gid = p.uint()?,
+            b"cpu" => ev.header_mut().cpu = p.uint()?,
+            b"cgroup" => ev.header_mut().cgroup = p.uint()?,
             b"comm" => {
                 let s = p.string(buf)?;
                 ev.set_comm(s);

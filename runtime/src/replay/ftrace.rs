@@ -26,7 +26,7 @@ pub struct FtraceDecoder {
 impl Decoder for FtraceDecoder {
     fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String> {
         if let Some(n) = lost_events(line) {
-            self.lost += n;
+            self.lost = self.lost.saturating_add(n?);
             return Ok(());
         }
         let Some((start, end)) = event_token(line) else {
@@ -52,11 +52,17 @@ impl Decoder for FtraceDecoder {
 }
 
 /// `CPU:0 [LOST 123 EVENTS]`
-fn lost_events(line: &[u8]) -> Option<u64> {
-    let s = std::str::from_utf8(line).ok()?;
-    let i = s.find("[LOST ")?;
-    let rest = &s[i + 6..];
-    rest[..rest.find(' ')?].parse().ok()
+/// The count of a `[LOST N EVENTS]` line; an error if N is not a count.
+fn lost_events(line: &[u8]) -> Option<Result<u64, String>> {
+    let i = super::find(line, b"[LOST ")?;
+    let rest = &line[i + 6..];
+    let n = &rest[..rest.iter().position(|b| *b == b' ').unwrap_or(rest.len())];
+    Some(
+        std::str::from_utf8(n)
+            .ok()
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or_else(|| format!("[LOST ...]: {:?} is not a count of events", String::from_utf8_lossy(n))),
+    )
 }
 
 /// Byte range of the `landlock_NAME:` token (without the colon).

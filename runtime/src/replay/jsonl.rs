@@ -21,6 +21,8 @@ use std::fmt;
 pub struct JsonlDecoder {
     /// Scratch for strings with escapes (the fast path).
     buf: Vec<u8>,
+    /// Events the `lost` records of the trace say were lost.
+    lost: u64,
 }
 
 impl Decoder for JsonlDecoder {
@@ -37,6 +39,9 @@ impl Decoder for JsonlDecoder {
             }
             Ok(false) => {
                 out.recycle(ev);
+                if super::find(line, b"\"lost\"").is_some() {
+                    self.lost = self.lost.saturating_add(lost_record(line)?);
+                }
                 Ok(())
             }
             Err(e) => {
@@ -44,6 +49,23 @@ impl Decoder for JsonlDecoder {
                 Err(e)
             }
         }
+    }
+
+    fn lost(&self) -> u64 {
+        self.lost
+    }
+}
+
+/// The count of a `{"type":"lost",...}` record (0 for any other line).
+fn lost_record(line: &[u8]) -> Result<u64, String> {
+    let Line(pairs) = serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let is_lost = pairs.iter().any(|(k, v)| k == "type" && matches!(v, J::Str(t) if t == "lost"));
+    if !is_lost {
+        return Ok(0);
+    }
+    match pairs.iter().find(|(k, _)| k == "count") {
+        Some((_, v)) => as_uint(v, "count"),
+        None => Err("lost: no \"count\" member".into()),
     }
 }
 
@@ -168,6 +190,16 @@ fn as_int(v: &J, what: &str) -> Result<u64, String> {
 }
 
 /// An ID: a hex string, as landtrace writes them (a number is taken too).
+/// A builtin that cannot be negative (pid, uid, time, ...).
+fn as_uint(v: &J, what: &str) -> Result<u64, String> {
+    match v {
+        J::UInt(u) => Ok(*u),
+        J::Int(i) if *i >= 0 => Ok(*i as u64),
+        J::Int(_) => Err(format!("{what}: expected a non-negative integer, found a negative number")),
+        _ => Err(format!("{what}: expected an integer, found {}", found(v))),
+    }
+}
+
 fn as_id(v: &J, what: &str) -> Result<u64, String> {
     match v {
         J::Str(s) => u64::from_str_radix(s.strip_prefix("0x").unwrap_or(s), 16)
@@ -224,7 +256,7 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
         match k.as_ref() {
             "type" if as_str(v, "type")? != "event" => return Ok(false),
             "v" => {
-                let ver = as_int(v, "v")?;
+                let ver = as_uint(v, "v")?;
                 if ver > JSON_VERSION as u64 {
                     return Err(format!(
                         "trace format version {ver} is newer than this landtrace reads ({JSON_VERSION})"
@@ -257,19 +289,19 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
                     let s = as_str(v, "source")?;
                     hdr.source = SourceKind::lookup(s).unwrap_or(SourceKind::Replay) as u32;
                 }
-                "time" => hdr.time = as_int(v, "time")?,
+                "time" => hdr.time = as_uint(v, "time")?,
                 "walltime" => {
                     let s = as_str(v, "walltime")?;
                     hdr.walltime =
                         parse_rfc3339(s).ok_or_else(|| format!("walltime: not RFC 3339: {s:?}"))?;
                 }
-                "pid" => hdr.pid = as_int(v, key)?,
-                "tid" => hdr.tid = as_int(v, key)?,
-                "ppid" => hdr.ppid = as_int(v, key)?,
-                "uid" => hdr.uid = as_int(v, key)?,
-                "gid" => hdr.gid = as_int(v, key)?,
-                "cpu" => hdr.cpu = as_int(v, key)?,
-                "cgroup" => hdr.cgroup = as_int(v, key)?,
+                "pid" => hdr.pid = as_uint(v, key)?,
+                "tid" => hdr.tid = as_uint(v, key)?,
+                "ppid" => hdr.ppid = as_uint(v, key)?,
+                "uid" => hdr.uid = as_uint(v, key)?,
+                "gid" => hdr.gid = as_uint(v, key)?,
+                "cpu" => hdr.cpu = as_uint(v, key)?,
+                "cgroup" => hdr.cgroup = as_uint(v, key)?,
                 "comm" => ev.set_comm(as_str(v, key)?.as_bytes()),
                 "comm_hex" => ev.set_comm(&unhex(as_str(v, key)?).ok_or("comm_hex: not hex")?),
                 "extra" => {

@@ -415,7 +415,7 @@ impl Source for ReplaySource {
         }
         let lost = self.recorded_losses();
         if lost > 0 {
-            out.push(format!("the recorded trace says {lost} events were lost by the kernel"));
+            out.push(format!("the recorded trace says {lost} events were lost"));
         }
         out
     }
