@@ -211,7 +211,9 @@ fn command_line(args: &RunArgs) -> Result<(), String> {
 /// otherwise get that number.
 fn ready_fd_usable(fd: i32) -> Result<(), String> {
     if (0..=2).contains(&fd) {
-        return Err(format!("--ready-fd {fd}: standard input, output and error cannot be the ready descriptor"));
+        return Err(format!(
+            "--ready-fd {fd}: standard input, output and error cannot be the ready descriptor"
+        ));
     }
     // SAFETY: F_GETFL only queries the descriptor.
     let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };

@@ -497,7 +497,11 @@ fn messages_escape_what_the_input_says() {
     let r = run(&["--replay", evil.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
-    assert!(r.stderr.contains("evil\\x1b[31m.trace:1: unknown Landlock event landlock_\\x1b[31mfoo"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("evil\\x1b[31m.trace:1: unknown Landlock event landlock_\\x1b[31mfoo"),
+        "{}",
+        r.stderr
+    );
     let r = run(&["--replay", &format!("{}/no\x1b[2Jsuch", dir.display())]);
     assert_eq!(r.code, 1);
     assert!(!r.stderr.contains('\x1b') && r.stderr.contains("no\\x1b[2Jsuch"), "{:?}", r.stderr);
@@ -520,7 +524,8 @@ fn readme_error_example_is_real() {
 fn recorded_losses_are_a_json_record() {
     let dir = tempdir();
     let t = dir.join("l.trace");
-    std::fs::write(&t, "x-1 [000] 1.0: landlock_free_domain: domain=1 denials=2\nCPU:1 [LOST 12 EVENTS]\n").unwrap();
+    std::fs::write(&t, "x-1 [000] 1.0: landlock_free_domain: domain=1 denials=2\nCPU:1 [LOST 12 EVENTS]\n")
+        .unwrap();
     let r = run(&["--replay", t.to_str().unwrap(), "-f", "json"]);
     assert_eq!(r.code, 0);
     assert_eq!(r.stdout.lines().last().unwrap(), r#"{"type":"lost","source":"trace","count":12}"#);

@@ -80,7 +80,8 @@ fn compile_here(text: &str, name: &str, opts: &CheckOptions) -> Result<Compiled,
         // The clauses that parsed are still checked, so one run reports
         // their errors too (unless a lost definition would make them
         // report names it defined).
-        let mut diags: Vec<Diag> = partial.errors.into_iter().map(|e| Diag::from_syntax(&source, e)).collect();
+        let mut diags: Vec<Diag> =
+            partial.errors.into_iter().map(|e| Diag::from_syntax(&source, e)).collect();
         if !partial.lost_definitions
             && let Err(more) = check(&partial.program, &source, opts)
         {
@@ -92,5 +93,12 @@ fn compile_here(text: &str, name: &str, opts: &CheckOptions) -> Result<Compiled,
     let ast = partial.program;
     let checked = check(&ast, &source, opts).map_err(dedup)?;
     let ir = lower::lower(&checked.program);
-    Ok(Compiled { source, ast, typed: checked.program, ir, warnings: checked.warnings, args_used: checked.args_used })
+    Ok(Compiled {
+        source,
+        ast,
+        typed: checked.program,
+        ir,
+        warnings: checked.warnings,
+        args_used: checked.args_used,
+    })
 }

@@ -191,7 +191,11 @@ diagnostic!(
     "tracepoint:landlock:landlock_deny_access_fs { }",
     "landtrace has no `tracepoint:` probes: a clause is `on EVENT`"
 );
-diagnostic!(bpftrace_kprobe, "kprobe:security_file_open { }", "landtrace has no `kprobe:` probes: a clause is `on EVENT`");
+diagnostic!(
+    bpftrace_kprobe,
+    "kprobe:security_file_open { }",
+    "landtrace has no `kprobe:` probes: a clause is `on EVENT`"
+);
 diagnostic!(bpftrace_interval, "interval:s:1 { exit() }", "landtrace has no `interval:` probe");
 diagnostic!(increment, "on deny_* { @x++ }", "there is no `++`: maps aggregate");
 diagnostic!(add_assign, "on deny_* { @x += 1 }", "there is no `+=`: maps aggregate");

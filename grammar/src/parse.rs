@@ -295,7 +295,9 @@ fn clause_starts(src: &str, pos: usize, base: usize) -> Vec<usize> {
         let trimmed = line.trim_start_matches([' ', '\t']);
         let word: String = trimmed.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         let holds_pos = line.find('\n').is_none_or(|i| line_start + i >= pos);
-        if line_start > base && (holds_pos || matches!(word.as_str(), "on" | "BEGIN" | "END" | "every" | "list" | "macro")) {
+        if line_start > base
+            && (holds_pos || matches!(word.as_str(), "on" | "BEGIN" | "END" | "every" | "list" | "macro"))
+        {
             out.push(line_start);
         }
         match line.find('\n') {

@@ -359,7 +359,6 @@ impl State<'_> {
             maps::encode_key(&mut self.key, k);
         }
     }
-
 }
 
 impl Host for State<'_> {

@@ -95,7 +95,6 @@ pub fn message(s: &str, multi_line: bool) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::message;

@@ -221,9 +221,7 @@ impl Map {
     pub fn sorted(&self) -> Vec<(&[u8], &Agg)> {
         let mut rows: Vec<(Vec<Val>, &[u8], &Agg)> =
             self.entries.iter().map(|(k, v)| (decode(k), &k[..], v)).collect();
-        rows.sort_by(|a, b| {
-            SortValue::of(a.2).cmp(&SortValue::of(b.2)).then_with(|| key_order(&a.0, &b.0))
-        });
+        rows.sort_by(|a, b| SortValue::of(a.2).cmp(&SortValue::of(b.2)).then_with(|| key_order(&a.0, &b.0)));
         rows.into_iter().map(|(_, k, v)| (k, v)).collect()
     }
 }

@@ -508,7 +508,8 @@ fn maps_sort_by_value_then_by_key() {
     let (out, _) = run("on deny_access_fs { @n[pid] = count() }", events.clone());
     assert_eq!(out, "@n[5]: 1\n@n[300]: 1\n@n[1000]: 1\n@n[70000]: 1\n@n[2]: 2\n\n");
     // Strings tie: by bytes, not by length first.
-    let (out, _) = run("on deny_access_fs { @n[comm] = count() } END { print(@n); print(@n, 2) }", events.clone());
+    let (out, _) =
+        run("on deny_access_fs { @n[comm] = count() } END { print(@n); print(@n, 2) }", events.clone());
     assert_eq!(out, "@n[ab]: 1\n@n[b]: 1\n@n[c]: 1\n@n[z]: 1\n@n[aa]: 2\n\n@n[z]: 1\n@n[aa]: 2\n\n");
     // String values: by the string.
     let (out, _) = run("on deny_access_fs { @s[pid] = comm }", events.clone());
@@ -534,7 +535,10 @@ fn maps_end_mentions_are_not_printed_again() {
 /// `exit()` ends the block it is in (issue 10.8).
 #[test]
 fn exit_ends_the_block() {
-    let (out, _) = run("BEGIN { exit(); printf(\"after\\n\") } on deny_access_fs { printf(\"event\\n\") }", vec![denial()]);
+    let (out, _) = run(
+        "BEGIN { exit(); printf(\"after\\n\") } on deny_access_fs { printf(\"event\\n\") }",
+        vec![denial()],
+    );
     assert_eq!(out, "");
     let (out, _) = run(
         "on deny_access_fs { if pid == 4242 { exit(); printf(\"x\\n\") } printf(\"y\\n\") } END { printf(\"end\\n\") }",

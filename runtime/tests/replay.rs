@@ -163,10 +163,7 @@ x-1 [000] 1.0: landlock_free_domain: domain=5 den";
     assert!(lines[2].contains("bad.trace:5: handled_fs: unknown fs right \"bogus\""));
     assert!(lines[3].contains("bad.trace:6: expected key=value, found \"garbage\""));
     assert!(lines[4].contains("bad.trace:9: truncated last line"), "{}", lines[4]);
-    assert_eq!(
-        summary,
-        ["5 malformed lines skipped", "the recorded trace says 12 events were lost"]
-    );
+    assert_eq!(summary, ["5 malformed lines skipped", "the recorded trace says 12 events were lost"]);
 
     let (evs, _, result, _) = replay("bad.trace", trace, true);
     assert_eq!(evs.len(), 1);
@@ -340,8 +337,16 @@ not json at all
     assert_eq!(evs.len(), 1);
     let lines: Vec<&str> = report.lines().collect();
     assert_eq!(lines.len(), 5, "{report}");
-    assert!(lines[0].contains("bad.jsonl:2: domain: expected a hex ID, found the string \"zz\""), "{}", lines[0]);
-    assert!(lines[1].contains("bad.jsonl:3: denials: expected an integer, found the string \"many\""), "{}", lines[1]);
+    assert!(
+        lines[0].contains("bad.jsonl:2: domain: expected a hex ID, found the string \"zz\""),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("bad.jsonl:3: denials: expected an integer, found the string \"many\""),
+        "{}",
+        lines[1]
+    );
     assert!(lines[2].contains("bad.jsonl:4: invalid JSON"));
     assert!(lines[3].contains("bad.jsonl:5: invalid JSON: a line must be a JSON object"));
     assert!(lines[4].contains("bad.jsonl:7: truncated last line: invalid JSON"));
@@ -373,7 +378,11 @@ fn json_members_of_the_wrong_type_are_named() {
         assert!(report.contains(message), "{member}: {report}");
     }
     // The right types still read (and a numeric ID is taken).
-    let (evs, report, ..) = replay("t.jsonl", line("\"pid\":12,\"time\":5,\"logged\":true,\"blockers\":[\"READ_FILE\"]").as_bytes(), false);
+    let (evs, report, ..) = replay(
+        "t.jsonl",
+        line("\"pid\":12,\"time\":5,\"logged\":true,\"blockers\":[\"READ_FILE\"]").as_bytes(),
+        false,
+    );
     assert_eq!(report, "");
     assert_eq!((evs[0].header().pid, evs[0].header().time, evs[0].get(field::logged)), (12, 5, 1));
     assert_eq!((evs[0].get(field::domain), evs[0].get(field::blockers)), (0x1c, 4));

@@ -23,9 +23,9 @@ use landtrace_compiler::{CheckOptions, Compiled, compile};
 use landtrace_grammar::ast;
 use landtrace_runtime::live::proc::can_trace;
 use landtrace_runtime::maps::Map;
+use landtrace_runtime::stop;
 use landtrace_runtime::{Clock, Engine, EngineOptions, OutFormat};
 use std::io::{self, BufRead, IsTerminal, Write};
-use landtrace_runtime::stop;
 
 pub use lex::is_complete;
 
@@ -68,8 +68,7 @@ pub struct Session {
 }
 
 /// Why the REPL cannot replay standard input.
-const STDIN_IS_THE_REPL: &str =
-    "the REPL reads its entries from standard input, so it cannot replay it: name a file, \
+const STDIN_IS_THE_REPL: &str = "the REPL reads its entries from standard input, so it cannot replay it: name a file, \
      or run a program on standard input with landtrace -e PROGRAM --replay -";
 
 pub fn run(opts: ReplOptions) -> Outcome {

@@ -70,12 +70,14 @@ impl<'a> Checker<'a> {
         let mut d = self.err(span, message, "unknown name");
         // bpftrace's builtins, said the landtrace way.
         let habit = match n {
-            "nsecs" | "elapsed" => Some("the event's time is `time` (ns since boot; `walltime` for the clock)"),
+            "nsecs" | "elapsed" => {
+                Some("the event's time is `time` (ns since boot; `walltime` for the clock)")
+            }
             "probe" => Some("the event's name is `event`"),
             "args" => Some("fields are named directly: `path`, `blockers`, ... (`landtrace -l EVENT`)"),
-            "curtask" | "kstack" | "ustack" | "retval" | "func" => {
-                Some("landtrace sees Landlock events, not kernel functions: `landtrace -l` lists what each event has")
-            }
+            "curtask" | "kstack" | "ustack" | "retval" | "func" => Some(
+                "landtrace sees Landlock events, not kernel functions: `landtrace -l` lists what each event has",
+            ),
             "username" => Some("use `uid`"),
             _ => None,
         };

@@ -143,7 +143,11 @@ impl<'a> Checker<'a> {
             && args.len() > 2
         {
             let d = self
-                .err(args[2].span, format!("print({}, ...) takes at most a row limit", m.name.name), "one argument too many")
+                .err(
+                    args[2].span,
+                    format!("print({}, ...) takes at most a row limit", m.name.name),
+                    "one argument too many",
+                )
                 .with_help(format!(
                     "print accepts `print(@map)`, `print(@map, N)` (the N largest rows), or values: \
                      `print(comm, pid)`; to print {}'s value among others, use printf",
@@ -388,7 +392,8 @@ impl<'a> Checker<'a> {
                         )
                         .with_help(format!(
                             "raise the step to at least {}, or narrow min..max",
-                            (max as i128 - min as i128 + MAX_LHIST_BUCKETS as i128 - 1) / MAX_LHIST_BUCKETS as i128
+                            (max as i128 - min as i128 + MAX_LHIST_BUCKETS as i128 - 1)
+                                / MAX_LHIST_BUCKETS as i128
                         ));
                     self.push(d);
                     return None;

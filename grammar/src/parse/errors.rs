@@ -88,17 +88,42 @@ fn habit(src: &str, base: usize, pos: usize, found: Span, prev: Option<Span>) ->
     if found.is_empty()
         && let Some(open) = unclosed_brace(src, base)
     {
-        return err(Span::new(open, open + 1), "this `{` is never closed", "opens here", "end the block with `}`");
+        return err(
+            Span::new(open, open + 1),
+            "this `{` is never closed",
+            "opens here",
+            "end the block with `}`",
+        );
     }
     // bpftrace's probes and their interval/profile clauses.
     let probe = f.to_ascii_lowercase();
     if src[found.end..].starts_with(':') {
         if matches!(probe.as_str(), "interval" | "profile" | "i") {
-            return err(found, "landtrace has no `interval:` probe", "bpftrace's", "write a timed clause: `every 1s { ... }`");
+            return err(
+                found,
+                "landtrace has no `interval:` probe",
+                "bpftrace's",
+                "write a timed clause: `every 1s { ... }`",
+            );
         }
         if matches!(
             probe.as_str(),
-            "tracepoint" | "t" | "kprobe" | "k" | "kretprobe" | "kr" | "uprobe" | "uretprobe" | "fentry" | "fexit" | "lsm" | "rawtracepoint" | "rt" | "kfunc" | "software" | "hardware"
+            "tracepoint"
+                | "t"
+                | "kprobe"
+                | "k"
+                | "kretprobe"
+                | "kr"
+                | "uprobe"
+                | "uretprobe"
+                | "fentry"
+                | "fexit"
+                | "lsm"
+                | "rawtracepoint"
+                | "rt"
+                | "kfunc"
+                | "software"
+                | "hardware"
         ) {
             return err(
                 found,
@@ -136,7 +161,12 @@ fn habit(src: &str, base: usize, pos: usize, found: Span, prev: Option<Span>) ->
                 "use `if cond { ... } else { ... }` in a block",
             );
         }
-        "+" | "-" if rest.starts_with("++") || rest.starts_with("--") || rest.starts_with("+=") || rest.starts_with("-=") => {
+        "+" | "-"
+            if rest.starts_with("++")
+                || rest.starts_with("--")
+                || rest.starts_with("+=")
+                || rest.starts_with("-=") =>
+        {
             return err(
                 Span::new(found.start, found.start + 2),
                 &format!("there is no `{}`: maps aggregate", &rest[..2]),
@@ -147,7 +177,12 @@ fn habit(src: &str, base: usize, pos: usize, found: Span, prev: Option<Span>) ->
         _ => {}
     }
     if p == "every" && f.bytes().all(|b| b.is_ascii_digit()) && !f.is_empty() {
-        return err(found, "`every` needs a duration", "a number without a unit", &format!("write `every {f}s` (or ms, us, ns, m, h)"));
+        return err(
+            found,
+            "`every` needs a duration",
+            "a number without a unit",
+            &format!("write `every {f}s` (or ms, us, ns, m, h)"),
+        );
     }
     let _ = pos;
     None

@@ -333,7 +333,9 @@ mod tests {
             "x-1 [000] .... 1.5: landlock_check_rule_inode: domain=20 access_request=read_file dev=1:2 ino=3 grants={read_file,,read_file|execute}",
         );
         assert_eq!(e.grants(), &[4, 0, 5]);
-        let e = one("x-1 [000] .... 1.5: landlock_check_rule_inode: domain=20 access_request=read_file dev=1:2 ino=3 grants={}");
+        let e = one(
+            "x-1 [000] .... 1.5: landlock_check_rule_inode: domain=20 access_request=read_file dev=1:2 ino=3 grants={}",
+        );
         assert_eq!(e.grants(), &[0], "one layer that grants nothing");
     }
 

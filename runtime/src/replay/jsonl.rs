@@ -228,7 +228,12 @@ fn names_to_bits(v: &J, what: &str) -> Result<u64, String> {
     let items = match v {
         J::Arr(items) => items,
         J::UInt(u) => return Ok(*u),
-        _ => return Err(format!("{what}: expected an array of right names or an integer, found {}", found(v))),
+        _ => {
+            return Err(format!(
+                "{what}: expected an array of right names or an integer, found {}",
+                found(v)
+            ));
+        }
     };
     let mut bits = 0;
     for it in items {

@@ -13,11 +13,11 @@ mod fastjson;
 pub mod ftrace;
 pub mod jsonl;
 
+use crate::escape;
 use crate::source::{Pending, Source, SourceError};
 use landtrace_compiler::record::Event;
 use landtrace_compiler::schema::SourceKind;
 use std::fs::File;
-use crate::escape;
 use std::io::{self, BufRead, BufReader, Read, Write};
 
 /// Longest line read; a longer one is reported and skipped.
@@ -184,7 +184,13 @@ impl ReplaySource {
     }
 
     /// `count` malformed lines from `line_no` on, reported once.
-    fn malformed_lines(&mut self, name: &str, line_no: u64, count: u64, reason: &str) -> Result<(), SourceError> {
+    fn malformed_lines(
+        &mut self,
+        name: &str,
+        line_no: u64,
+        count: u64,
+        reason: &str,
+    ) -> Result<(), SourceError> {
         if self.strict {
             return Err(SourceError::Malformed {
                 path: name.to_string(),
@@ -306,11 +312,14 @@ impl ReplaySource {
                 }
                 Ok(true)
             }
-            None if !binary && skipped == 0 && input.backlog.iter().all(|(_, l)| trim(l).is_empty()) => Ok(false),
+            None if !binary && skipped == 0 && input.backlog.iter().all(|(_, l)| trim(l).is_empty()) => {
+                Ok(false)
+            }
             None => {
                 input.backlog.clear();
                 input.done = true;
-                let what = if binary { "binary data" } else { "no Landlock event, audit record or JSON line in it" };
+                let what =
+                    if binary { "binary data" } else { "no Landlock event, audit record or JSON line in it" };
                 self.not_traces.push(format!(
                     "{}: not a Landlock trace ({what}): expected landtrace JSON lines, ftrace text or an audit log",
                     input.name

@@ -63,7 +63,8 @@ impl LiveSource for AuditLive {
         while self.pending.pop_into(ev) {
             // With a BPF source on, audit's late "allocated" record repeats
             // a domain that source already reported.
-            if ev.kind() == Some(EventKind::CreateDomain) && feed.bpf_domains.contains(&ev.get(field::domain)) {
+            if ev.kind() == Some(EventKind::CreateDomain) && feed.bpf_domains.contains(&ev.get(field::domain))
+            {
                 continue;
             }
             // Audit stamps wall-clock time; events share the monotonic one.

@@ -95,10 +95,17 @@ impl TracepointSource {
             events += 1;
         }
         if events == 0 {
-            return Err(LiveError::Other("--source tracepoint: this kernel has no landlock:* tracepoints".into()));
+            return Err(LiveError::Other(
+                "--source tracepoint: this kernel has no landlock:* tracepoints".into(),
+            ));
         }
-        let decoding =
-            Decoding { formats, pairing: FdPairing::default(), adding: HashMap::new(), ev: Event::new(), boot };
+        let decoding = Decoding {
+            formats,
+            pairing: FdPairing::default(),
+            adding: HashMap::new(),
+            ev: Event::new(),
+            boot,
+        };
         Ok(TracepointSource { set, events, decoding })
     }
 }
@@ -244,8 +251,10 @@ fn warn_plan(name: &str, plan: &Plan, strict: bool, err: &mut dyn Write) -> Resu
         problems.push(format!("{name} has no {} (read as empty, or -1)", missing.join(", ")));
     }
     if !plan.unknown.is_empty() {
-        problems
-            .push(format!("{name} has fields landtrace does not know: {} (kept as extras)", plan.unknown.join(", ")));
+        problems.push(format!(
+            "{name} has fields landtrace does not know: {} (kept as extras)",
+            plan.unknown.join(", ")
+        ));
     }
     for p in problems {
         if strict {
