@@ -107,19 +107,21 @@ pub fn hist_bucket(v: i64) -> usize {
     }
 }
 
-/// The lhist bucket of a value.
+/// The lhist bucket of a value. In i128, so no bounds the checker allows
+/// (min < max, step > 0, at most 10,000 buckets) can overflow.
 pub fn lhist_bucket(v: i64, min: i64, max: i64, step: i64) -> usize {
     if v < min {
         0
     } else if v >= max {
         lhist_len(min, max, step) - 1
     } else {
-        1 + ((v - min) / step) as usize
+        1 + ((v as i128 - min as i128) / step as i128) as usize
     }
 }
 
+/// Buckets of an lhist: below min, one per step, at or above max.
 pub fn lhist_len(min: i64, max: i64, step: i64) -> usize {
-    ((max - min + step - 1) / step) as usize + 2
+    ((max as i128 - min as i128 + step as i128 - 1) / step as i128) as usize + 2
 }
 
 pub struct Map {
@@ -188,16 +190,17 @@ impl Map {
         };
         let Some(slot) = self.slot(key, init) else { return };
         match (kind, slot) {
-            (MapValue::Count, Agg::Int(n)) => *n = n.wrapping_add(1),
-            (MapValue::Sum, Agg::Int(n)) => *n = n.wrapping_add(v),
+            // Sums saturate at the ends of i64: never wrap to the other sign.
+            (MapValue::Count, Agg::Int(n)) => *n = n.saturating_add(1),
+            (MapValue::Sum, Agg::Int(n)) => *n = n.saturating_add(v),
             (MapValue::Min, Agg::Int(n)) => *n = (*n).min(v),
             (MapValue::Max, Agg::Int(n)) => *n = (*n).max(v),
             (MapValue::Avg, Agg::Avg { sum, count }) => {
-                *sum = sum.wrapping_add(v);
+                *sum = sum.saturating_add(v);
                 *count += 1;
             }
             (MapValue::Stats, Agg::Stats { count, sum }) => {
-                *sum = sum.wrapping_add(v);
+                *sum = sum.saturating_add(v);
                 *count += 1;
             }
             (MapValue::Hist, Agg::Buckets(b)) => b[hist_bucket(v)] += 1,
@@ -328,6 +331,15 @@ mod tests {
         assert_eq!(hist_bucket(-1), 0);
         assert_eq!(hist_bucket(i64::MAX), 64);
         assert_eq!(lhist_len(0, 100, 10), 12);
+        // Bounds at the ends of i64 (issue 11.8).
+        assert_eq!(lhist_len(0, 10, i64::MAX), 3);
+        assert_eq!(lhist_bucket(5, 0, 10, i64::MAX), 1);
+        assert_eq!(lhist_bucket(i64::MAX - 1, i64::MAX - 20, i64::MAX, 10), 2);
+        assert_eq!(lhist_len(i64::MIN, i64::MIN + 100, 10), 12);
+        let mut m = map(MapValue::Sum, 10);
+        m.aggregate(b"k", i64::MAX);
+        m.aggregate(b"k", 5);
+        assert_eq!(m.get(b"k").unwrap().read(), i64::MAX, "saturates, never wraps");
         assert_eq!(lhist_bucket(99, 0, 100, 10), 10);
         assert_eq!(lhist_bucket(100, 0, 100, 10), 11);
         assert_eq!(lhist_bucket(-1, 0, 100, 10), 0);

@@ -286,8 +286,10 @@ fn bucket_bounds(kind: MapValue, idx: usize, len: usize) -> (Option<i64>, Option
             } else if idx == len - 1 {
                 (Some(max), None)
             } else {
-                let lo = min + (idx as i64 - 1) * step;
-                (Some(lo), Some((lo + step).min(max)))
+                // In i128: min + k * step may pass i64's range before max.
+                let lo = (min as i128 + (idx as i128 - 1) * step as i128).min(max as i128);
+                let hi = (lo + step as i128).min(max as i128);
+                (Some(lo as i64), Some(hi as i64))
             }
         }
         _ => match idx {

@@ -561,3 +561,28 @@ fn variables_start_at_zero_every_run() {
     assert_eq!(out, "0 1big 0 ");
     assert!(compile("on deny_access_fs { print($y) }", "-e", &CheckOptions::default()).is_err());
 }
+
+/// lhist bounds at the ends of i64 and sums past them (issue 11.8): no
+/// panic, no wrong bucket, no sum wrapping to the other sign.
+#[test]
+fn lhist_and_sum_at_the_ends_of_i64() {
+    let mut small = denial();
+    small.set(field::ino, 5);
+    let (out, _) = run(
+        "on deny_access_fs { @h = lhist(ino, 0, 10, 9223372036854775807); @s = sum(9223372036854775807) }",
+        vec![denial(), small],
+    );
+    assert!(out.contains("@s: 9223372036854775807"), "{out}");
+    assert!(
+        out.contains("[0, 10)                    1 |") && out.contains("[10, ...)                  1 |"),
+        "{out}"
+    );
+    let e = compile(
+        "on deny_access_fs { @h = lhist(ino, -9223372036854775807, 9223372036854775807, 1) }",
+        "-e",
+        &CheckOptions::default(),
+    )
+    .err()
+    .expect("too many buckets");
+    assert!(e[0].message.contains("buckets, more than 10000"), "{}", e[0].message);
+}
