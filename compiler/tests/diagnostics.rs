@@ -249,3 +249,24 @@ fn a_long_flat_sum_is_not_too_deep() {
     let nested = format!("BEGIN {{ print({}1{}) }}", "(".repeat(300), ")".repeat(300));
     assert!(errors(&nested)[0].message.contains("nested more than"));
 }
+
+/// Macros that use each other twice over 40 levels (2^40 uses) are
+/// refused after a bounded expansion, not expanded until memory runs out
+/// (issue 11.7).
+#[test]
+fn exponential_macros_are_refused() {
+    let mut src = String::from("macro m0 = pid == 1\n");
+    for i in 1..=40 {
+        src.push_str(&format!("macro m{i} = m{} or m{}\n", i - 1, i - 1));
+    }
+    src.push_str("on deny_access_fs where m40\n");
+    let diags = errors(&src);
+    assert_eq!(diags.len(), 1, "{}", render(&diags));
+    assert_eq!(diags[0].message, "macros expand to more than 10000 uses");
+    // A program with many ordinary uses still checks.
+    let mut ok = String::from("macro small = pid == 1\non deny_access_fs where small");
+    for _ in 0..2000 {
+        ok.push_str(" or small");
+    }
+    compile(&ok, "-e", &CheckOptions::default()).unwrap();
+}

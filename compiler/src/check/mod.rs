@@ -75,6 +75,9 @@ pub(crate) struct Checker<'a> {
     report: bool,
     args: &'a [String],
     args_used: u32,
+    /// Macro uses expanded in this pass (bounded: macros that use each
+    /// other twice over grow exponentially).
+    expansions: usize,
     macros: HashMap<&'a str, &'a ast::MacroDef>,
     lists: HashMap<&'a str, &'a ast::ListDef>,
     maps: Vec<MapDecl>,
@@ -112,6 +115,7 @@ impl<'a> Checker<'a> {
             report: true,
             args: &opts.args,
             args_used: 0,
+            expansions: 0,
             macros: HashMap::new(),
             lists: HashMap::new(),
             maps: Vec::new(),
@@ -194,6 +198,7 @@ impl<'a> Checker<'a> {
     }
 
     fn run(&mut self, program: &'a ast::Program) -> Vec<Clause> {
+        self.expansions = 0;
         let mut clauses = Vec::new();
         for item in &program.items {
             let clause = match item {

@@ -9,6 +9,9 @@ use crate::typed::{Expr, ExprKind, MaskFam, Type};
 use landtrace_grammar::Span;
 use landtrace_grammar::ast;
 
+/// Most macro uses expanded in one program.
+const MAX_EXPANSIONS: usize = 10_000;
+
 impl<'a> Checker<'a> {
     pub(super) fn name(&mut self, n: &str, span: Span) -> Option<Expr> {
         if let Some(fid) = FieldId::lookup(n).filter(|_| self.scope.lenient) {
@@ -183,6 +186,23 @@ impl<'a> Checker<'a> {
                 .err(span, format!("macro `{name}` uses itself"), "recursive use")
                 .with_help("a macro is expanded where it is used, so it cannot refer to itself");
             self.push(d);
+            return None;
+        }
+        self.expansions += 1;
+        if self.expansions > MAX_EXPANSIONS {
+            if self.expansions == MAX_EXPANSIONS + 1 {
+                let d = self
+                    .err(
+                        span,
+                        format!("macros expand to more than {MAX_EXPANSIONS} uses"),
+                        "expanded too often",
+                    )
+                    .with_help(
+                        "a macro is copied where it is used: one that uses another twice, over many levels, \
+                         doubles at each level; use a list, or fewer levels",
+                    );
+                self.push(d);
+            }
             return None;
         }
         self.scope.macro_stack.push((name.to_string(), span));
