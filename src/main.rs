@@ -57,12 +57,12 @@ fn check(expr: Option<String>, script: Option<String>, args: Vec<String>) -> Out
     };
     match run::compile_reporting(&program) {
         Some(c) => {
-            println!(
-                "{}: ok ({} clause{})",
+            report::out(&format!(
+                "{}: ok ({} clause{})\n",
                 program.name,
                 c.ir.clauses.len(),
                 if c.ir.clauses.len() == 1 { "" } else { "s" }
-            );
+            ));
             Outcome::Success
         }
         None => Outcome::Invalid,

@@ -61,3 +61,35 @@ pub fn note(msg: &str) {
         let _ = writeln!(std::io::stderr(), "landtrace: {}", message(msg, true));
     }
 }
+
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes to standard output. A closed pipe (`landtrace ... | head`) is
+/// not an error: it is remembered ([`stdout_closed`]), and what follows is
+/// dropped quietly.
+pub fn out(text: &str) {
+    if stdout_closed() {
+        return;
+    }
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
+        write_failed(&e);
+    }
+}
+
+/// Whether standard output's reader has gone away.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// What a failed write to standard output means: a closed pipe ends the
+/// output quietly (success); anything else is an error.
+pub fn write_failed(e: &std::io::Error) -> crate::run::Outcome {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+        crate::run::Outcome::Success
+    } else {
+        error(&format!("writing: {e}"));
+        crate::run::Outcome::RuntimeFailure
+    }
+}

@@ -86,7 +86,7 @@ pub fn compile_reporting(p: &ProgramText) -> Option<Compiled> {
 
 pub fn run(args: RunArgs) -> Result<Outcome> {
     if args.info {
-        print!("{}", live::info::KernelInfo::probe().render());
+        report::out(&live::info::KernelInfo::probe().render());
         return Ok(Outcome::Success);
     }
     if let Some(glob) = &args.list {
@@ -271,7 +271,7 @@ pub fn replay_run(engine: &mut Engine, files: &[String], strict: bool, stop: Opt
             report_summary(&summary);
             Outcome::Success
         }
-        Err(e) if e.is_broken_pipe() => Outcome::Success,
+        Err(RunError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => report::write_failed(&e),
         Err(RunError::Source(e)) => {
             // END still runs and the maps print: the run ends, its data is not lost.
             let _ = engine.finish();
@@ -478,7 +478,7 @@ pub fn live_run(
             report_summary(&s);
             Outcome::Success
         }
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Outcome::Success,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => report::write_failed(&e),
         Err(e) => {
             report::error(&format!("writing output: {e}"));
             Outcome::RuntimeFailure

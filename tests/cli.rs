@@ -544,3 +544,37 @@ fn ready_fd_must_be_an_open_writable_descriptor() {
         assert!(r.stderr.contains(message), "{args:?}: {}", r.stderr);
     }
 }
+
+/// Standard output whose reader is gone (`landtrace check ... | true`):
+/// every command ends quietly with 0, never a panic (issue 11.11).
+#[test]
+fn a_closed_stdout_is_quiet_everywhere() {
+    use std::io::Write;
+    use std::os::fd::FromRawFd;
+    for (args, input) in [
+        (vec!["check", "examples/top-denials.lt"], ""),
+        (vec!["repl", "--replay", DEMO], ".rights fs\n.maps\non free_domain { @n = count() }\n.maps\n"),
+        (vec!["-l"], ""),
+        (vec!["-e", "on *", "--replay", DEMO], ""),
+    ] {
+        let mut fds = [0; 2];
+        // SAFETY: pipe fills two descriptors; the read end is closed at once.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        unsafe { libc::close(fds[0]) };
+        // SAFETY: fds[1] is a new descriptor we own.
+        let stdout = unsafe { std::fs::File::from_raw_fd(fds[1]) };
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_landtrace"))
+            .current_dir(root())
+            .args(&args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(stdout)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("error"), "{args:?}: {stderr}");
+    }
+}

@@ -107,7 +107,8 @@ impl Session {
                 continue;
             }
             worst = worse(worst, self.entry(&std::mem::take(&mut entry)));
-            if self.quit {
+            // Nobody reads the answers any more: stop, as at the end of input.
+            if self.quit || report::stdout_closed() {
                 return worst;
             }
         }
@@ -119,7 +120,7 @@ impl Session {
     }
 
     fn greet(&self) {
-        println!("landtrace REPL: enter a program, a filter expression, or .help (Ctrl-D quits)");
+        report::out("landtrace REPL: enter a program, a filter expression, or .help (Ctrl-D quits)\n");
         self.show_source();
     }
 
@@ -138,7 +139,7 @@ impl Session {
         };
         let line = landtrace_runtime::escape::message(&line, false);
         if self.interactive {
-            println!("{line}");
+            report::out(&format!("{line}\n"));
         } else {
             eprintln!("{line}");
         }
@@ -280,10 +281,7 @@ impl Session {
                 Ok(Outcome::Invalid)
             }
         };
-        r.unwrap_or_else(|e| {
-            report::error(&format!("writing: {e}"));
-            Outcome::RuntimeFailure
-        })
+        r.unwrap_or_else(|e| report::write_failed(&e))
     }
 
     fn set_source(&mut self, arg: &str) -> Outcome {
@@ -329,7 +327,7 @@ impl Session {
 
     fn print_maps(&mut self) -> Outcome {
         if self.maps.iter().all(Map::is_empty) {
-            println!("no maps in this session");
+            report::out("no maps in this session\n");
             return Outcome::Success;
         }
         let Ok(mut output) = run::open_output(None, OutFormat::Text) else { return Outcome::RuntimeFailure };
@@ -340,10 +338,7 @@ impl Session {
         }
         match output.finish() {
             Ok(()) => Outcome::Success,
-            Err(e) => {
-                report::error(&format!("writing: {e}"));
-                Outcome::RuntimeFailure
-            }
+            Err(e) => report::write_failed(&e),
         }
     }
 
@@ -380,11 +375,11 @@ impl Session {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
         }
-        println!(
-            "saved {} program{} to {path}",
+        report::out(&format!(
+            "saved {} program{} to {path}\n",
             self.programs.len(),
             if self.programs.len() == 1 { "" } else { "s" }
-        );
+        ));
         Outcome::Success
     }
 
@@ -432,7 +427,7 @@ impl Session {
         } else {
             out.push_str(&format!("IR (interpreted):\n{}", compiled.ir));
         }
-        print!("{out}");
+        report::out(&out);
         Outcome::Success
     }
 
@@ -462,7 +457,7 @@ impl Session {
                 if text.trim().is_empty() {
                     return Outcome::Success;
                 }
-                println!("{}", text.trim_end());
+                report::out(&format!("{}\n", text.trim_end()));
                 let r = self.entry(&text);
                 self.last_entry = Some(text.trim().to_string());
                 r
