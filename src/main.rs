@@ -2,6 +2,7 @@
 //! 1 (runtime failure) or 2 (invalid program or command line).
 
 mod args;
+mod files;
 mod list;
 mod repl;
 mod report;

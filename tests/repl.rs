@@ -275,6 +275,27 @@ fn history_persists_across_runs() {
     t.send("\x03");
     t.prompt();
     t.quit();
+    // The history is 0600 (issue 11.10).
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(state.join("landtrace/history")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+/// A link planted at the history's path is not followed (issue 11.10).
+#[test]
+fn history_does_not_follow_a_link() {
+    let state = tempdir("history-link");
+    let victim = state.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::fs::create_dir_all(state.join("landtrace")).unwrap();
+    std::os::unix::fs::symlink(&victim, state.join("landtrace/history")).unwrap();
+    let mut t = Pty::spawn(&["repl", "--replay", DEMO], &state);
+    t.expect("symbolic link");
+    t.prompt();
+    t.send("comm == \"backup\" and ino == 7\r");
+    t.prompt();
+    t.quit();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
 }
 
 /// Ctrl-C stops a long query (END runs, the maps print) and the REPL goes on.
@@ -394,6 +415,21 @@ fn scripted_without_a_terminal() {
     assert_eq!(code, Some(2));
     assert!(err.contains("unknown event `nothing_here`"), "{err}");
     assert!(out.contains("@x: 157") && out.contains("curl("), "{out}");
+    // .save writes a new 0644 file, and refuses a link (issue 11.10).
+    let dir = tempdir("save-link");
+    let script = dir.join("s.lt");
+    let (code, _, err) = run(&format!("on free_domain {{ @n = count() }}\n.save {}\n", script.display()));
+    assert_eq!(code, Some(0), "{err}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&script).unwrap().permissions().mode() & 0o777, 0o644);
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let link = dir.join("link.lt");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let (code, _, err) = run(&format!("on free_domain {{ @n = count() }}\n.save {}\n", link.display()));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("is a symbolic link"), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
     // A query that fails at run time: status 1.
     let (code, _, err) = run(".source /no/such/file\n");
     assert_eq!(code, Some(1), "{err}");

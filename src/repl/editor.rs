@@ -148,6 +148,19 @@ fn history_path() -> Option<PathBuf> {
     Some(base.join("landtrace").join("history"))
 }
 
+/// Saves the history as a new 0600 file renamed over the old one, so a
+/// link planted at its path is never followed.
+fn save_history(rl: &mut Editor<LtHelper, FileHistory>, p: &std::path::Path) -> std::io::Result<()> {
+    crate::files::not_a_link(p)?;
+    let (tmp, file) = crate::files::create_beside(p, 0o600)?;
+    drop(file);
+    let saved = rl.save_history(&tmp).map_err(std::io::Error::other).and_then(|_| std::fs::rename(&tmp, p));
+    if saved.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    saved
+}
+
 pub fn interactive(s: &mut Session) -> Outcome {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let config = Config::builder()
@@ -168,12 +181,17 @@ pub fn interactive(s: &mut Session) -> Outcome {
         files: FilenameCompleter::new(),
         hints: HistoryHinter::new(),
     }));
-    let history = history_path();
+    let mut history = history_path();
     if let Some(p) = &history {
-        if let Some(dir) = p.parent() {
-            let _ = std::fs::create_dir_all(dir);
+        if let Err(e) = crate::files::not_a_link(p) {
+            report::warning(&format!("{e}: the history is not kept"));
+            history = None;
+        } else {
+            if let Some(dir) = p.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = rl.load_history(p);
         }
-        let _ = rl.load_history(p);
     }
     s.greet();
     while !s.quit {
@@ -215,7 +233,7 @@ pub fn interactive(s: &mut Session) -> Outcome {
         }
         let _ = rl.add_history_entry(entry.trim());
         if let Some(p) = &history
-            && let Err(e) = rl.save_history(p)
+            && let Err(e) = save_history(&mut rl, p)
         {
             report::warning(&format!("cannot save the history in {}: {e}", p.display()));
         }

@@ -366,14 +366,10 @@ impl Session {
             report::error("this session's programs do not form one valid script; nothing was written");
             return Outcome::Invalid;
         }
-        if let Err(e) = std::fs::write(path, &text) {
+        // A new file, 0644, renamed over the old one; a link is refused.
+        if let Err(e) = crate::files::write_replacing(std::path::Path::new(path), text.as_bytes(), 0o644) {
             report::error(&format!("cannot write {path}: {e}"));
             return Outcome::RuntimeFailure;
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
         }
         report::out(&format!(
             "saved {} program{} to {path}\n",
