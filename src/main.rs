@@ -13,6 +13,14 @@ use run::Outcome;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // The audit watchdog a live run starts (not a user command).
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("__audit-watchdog") {
+        let pid = argv.get(2).and_then(|p| p.parse().ok()).unwrap_or(0);
+        let start = argv.get(3).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let code = landtrace_runtime::live::audit::watchdog_main(pid, start);
+        return ExitCode::from(code as u8);
+    }
     let cli = match args::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

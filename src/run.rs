@@ -435,6 +435,7 @@ pub fn live_run(
         drop_caps,
         strict,
         quiet: report::quiet(),
+        watchdog: std::env::current_exe().ok(),
     };
     let mut stderr = io::stderr();
     let result = live::run(engine, &opts, &plan, &mut stderr);
@@ -466,6 +467,9 @@ pub fn live_run(
     }
     if summary.audit_restored {
         report::note("audit was enabled for the run and is disabled again");
+    }
+    if let Some(n) = &summary.audit_note {
+        report::note(n);
     }
     if let Some(status) = summary.command_status {
         match status.code() {

@@ -493,3 +493,104 @@ fn capabilities_are_dropped_after_attaching() {
     assert_ne!(caps & BPF, 0, "maps are still read: CapEff {eff}");
     assert!(caps.count_ones() <= 4, "CapEff {eff}");
 }
+
+/// Every signal that would end landtrace ends the run as Ctrl-C does: END
+/// runs, exit 0, audit restored, no BPF object left (issue 11.1). The
+/// traced command sends it, as in the issue.
+#[test]
+fn every_terminating_signal_ends_the_run_cleanly() {
+    let Some(_serial) = live("every_terminating_signal_ends_the_run_cleanly") else { return };
+    let before = audit_enabled();
+    for sig in ["HUP", "QUIT", "USR1", "USR2", "ALRM", "TERM", "INT"] {
+        let r = run(&[
+            "-e",
+            "on deny_* { @n = count() } END { printf(\"end\\n\") }",
+            "-c",
+            &format!("kill -{sig} $PPID; sleep 2"),
+        ]);
+        assert_eq!(r.code, Some(0), "SIG{sig}: {}", r.stderr);
+        assert!(r.stdout.contains("end\n"), "SIG{sig}: {}", r.stdout);
+        assert_eq!(audit_enabled(), before, "SIG{sig} left audit changed");
+        if let Err(left) = no_landtrace_objects(&[]) {
+            panic!("SIG{sig}: BPF objects outlived landtrace: {left:?}");
+        }
+    }
+}
+
+/// SIGKILL gives landtrace no chance: its watchdog puts audit back.
+#[test]
+fn sigkill_leaves_audit_to_the_watchdog() {
+    let Some(_serial) = live("sigkill_leaves_audit_to_the_watchdog") else { return };
+    let before = audit_enabled();
+    let r = run(&["-e", "on deny_* {}", "-c", "kill -KILL $PPID; sleep 1"]);
+    assert_eq!(r.code, None, "killed by a signal");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while audit_enabled() != before {
+        assert!(Instant::now() < deadline, "audit not restored after SIGKILL");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if let Err(left) = no_landtrace_objects(&[]) {
+        panic!("BPF objects outlived a killed landtrace: {left:?}");
+    }
+}
+
+/// Two landtraces share audit: the first to stop leaves it enabled for the
+/// other; the last disables it. A setting an administrator changes during
+/// the run is left alone (issue 11.2).
+#[test]
+fn two_instances_and_the_administrator() {
+    let Some(_serial) = live("two_instances_and_the_administrator") else { return };
+    let before = audit_enabled();
+    if before != 0 {
+        // Audit enabled by someone else: landtrace must not touch it.
+        let r = run(&["--source", "audit", "-e", "on deny_* {}", "-c", "true"]);
+        assert_eq!((r.code, audit_enabled()), (Some(0), before));
+        return;
+    }
+    let start = |name: &str| {
+        let mut fds = [0; 2];
+        // SAFETY: pipe fills two descriptors.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        let child = Command::new(landtrace())
+            .args(["--source", "audit", "--ready-fd", &fds[1].to_string(), "-e", "on deny_* {}"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // SAFETY: the parent's copy of the write end is not needed.
+        unsafe { libc::close(fds[1]) };
+        // SAFETY: fds[0] is ours.
+        let mut ready =
+            BufReader::new(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fds[0]) });
+        let mut line = String::new();
+        ready.read_line(&mut line).unwrap();
+        assert!(line.starts_with("ready"), "{name}: {line:?}");
+        child
+    };
+    let stop = |mut c: std::process::Child| {
+        // SAFETY: signalling our child.
+        unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+        let mut err = String::new();
+        c.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        assert_eq!(c.wait().unwrap().code(), Some(0), "{err}");
+        err
+    };
+    let a = start("A");
+    let b = start("B");
+    assert_eq!(audit_enabled(), 1);
+    let err = stop(a);
+    assert!(err.contains("audit stays enabled: another landtrace is using it"), "{err}");
+    assert_eq!(audit_enabled(), 1, "B still needs audit");
+    let err = stop(b);
+    assert!(err.contains("audit was enabled for the run and is disabled again"), "{err}");
+    assert_eq!(audit_enabled(), 0);
+    // The administrator turns audit off and on again during the run: it
+    // is then theirs, and stays as they set it.
+    let c = start("C");
+    landtrace_runtime::live::audit::set_enabled(0).unwrap();
+    landtrace_runtime::live::audit::set_enabled(1).unwrap();
+    landtrace_runtime::live::audit::set_enabled(0).unwrap();
+    let err = stop(c);
+    assert!(err.contains("left as they are") && !err.contains("disabled again"), "{err}");
+    assert_eq!(audit_enabled(), 0);
+}

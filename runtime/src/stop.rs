@@ -1,4 +1,7 @@
-//! Stopping a replay from a signal. Ctrl-C (SIGINT) and SIGTERM set a flag
+//! Stopping a run from a signal. Every signal that would end the process
+//! ([`SIGNALS`]: Ctrl-C, SIGTERM, SIGHUP, ...) ends the run instead, as Ctrl-C
+//! does: END runs, the maps print, what landtrace changed is put back. In a
+//! replay they set a flag
 //! that the replay loop checks between events, and that ends a blocking
 //! read of standard input: the run then ends as at the end of its input
 //! (END runs, the maps print). Live runs read the same signals from a
@@ -6,6 +9,12 @@
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+/// The signals whose default action would end landtrace: each ends the
+/// run instead (SIGPIPE is ignored by the Rust runtime; a closed output
+/// ends the run on its own).
+pub const SIGNALS: [libc::c_int; 7] =
+    [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM];
 
 static STOP: AtomicBool = AtomicBool::new(false);
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
@@ -25,10 +34,10 @@ pub enum Repeat {
     Always,
 }
 
-/// Catches SIGINT and SIGTERM. A blocked read is interrupted (no
-/// SA_RESTART): [`Interruptible`] turns that into the end of its input.
+/// Catches [`SIGNALS`]. A blocked read is interrupted (no SA_RESTART):
+/// [`Interruptible`] turns that into the end of its input.
 pub fn catch(repeat: Repeat) {
-    for sig in [libc::SIGINT, libc::SIGTERM] {
+    for sig in SIGNALS {
         // SAFETY: installs a handler that only stores to atomics.
         unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
@@ -57,6 +66,11 @@ pub fn name(sig: i32) -> &'static str {
     match sig {
         libc::SIGINT => "Ctrl-C",
         libc::SIGTERM => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGALRM => "SIGALRM",
         _ => "a signal",
     }
 }

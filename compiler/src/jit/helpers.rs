@@ -153,6 +153,41 @@ fn ret(ctx: &mut Ctx, s: StrRef) -> *const u8 {
     s.ptr
 }
 
+thread_local! {
+    /// A panic caught at the boundary of a helper, resumed by the caller of
+    /// the compiled code once it has returned (unwinding cannot cross the
+    /// compiled frames: it would abort the process, and skip every Drop
+    /// that restores the system, such as the audit setting).
+    static PANIC: std::cell::Cell<Option<Box<dyn std::any::Any + Send>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs a helper's body, catching a panic: the helper then returns
+/// `default` and the panic is resumed after the compiled code returns
+/// ([`resume_panic`]).
+fn boundary<T>(default: T, body: impl FnOnce() -> T) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(v) => v,
+        Err(payload) => {
+            PANIC.with(|p| {
+                // The first panic is the one to report.
+                let first = p.take();
+                p.set(Some(first.unwrap_or(payload)));
+            });
+            default
+        }
+    }
+}
+
+/// What a string-returning helper gives back when its body panicked.
+static EMPTY: [u8; 1] = [0];
+
+/// Resumes a panic a helper caught during the call that just returned.
+pub fn resume_panic() {
+    if let Some(payload) = PANIC.with(|p| p.take()) {
+        std::panic::resume_unwind(payload);
+    }
+}
+
 /// Whether `n` bytes at `a` and `b` are equal.
 ///
 /// # Safety
@@ -184,34 +219,50 @@ pub unsafe extern "C" fn lt_contains(a: *const u8, an: u64, b: *const u8, bn: u6
 /// # Safety
 /// `ctx` is the context of the running call.
 pub unsafe extern "C" fn lt_match(ctx: *mut Ctx, pattern: u64, p: *const u8, n: u64) -> i8 {
-    // SAFETY: the caller's context; the string is a string register.
-    let (shared, s) = unsafe { (&*(*ctx).shared, bytes(p, n)) };
-    shared.patterns.get(pattern as usize).is_some_and(|pat| pat.is_match(s)) as i8
+    boundary(0, || {
+        // SAFETY: the caller's context; the string is a string register.
+        let (shared, s) = unsafe { (&*(*ctx).shared, bytes(p, n)) };
+        shared.patterns.get(pattern as usize).is_some_and(|pat| pat.is_match(s)) as i8
+    })
 }
 
 /// # Safety
 /// As [`lt_match`].
 pub unsafe extern "C" fn lt_in_strs(ctx: *mut Ctx, set: u64, p: *const u8, n: u64) -> i8 {
-    // SAFETY: as above.
-    let (shared, s) = unsafe { (&*(*ctx).shared, bytes(p, n)) };
-    shared.str_sets.get(set as usize).is_some_and(|set| set.binary_search_by(|x| x.as_slice().cmp(s)).is_ok())
-        as i8
+    boundary(0, || {
+        // SAFETY: as above.
+        let (shared, s) = unsafe { (&*(*ctx).shared, bytes(p, n)) };
+        shared
+            .str_sets
+            .get(set as usize)
+            .is_some_and(|set| set.binary_search_by(|x| x.as_slice().cmp(s)).is_ok()) as i8
+    })
 }
 
 /// # Safety
 /// As [`lt_match`].
 pub unsafe extern "C" fn lt_basename(ctx: *mut Ctx, p: *const u8, n: u64) -> *const u8 {
-    // SAFETY: as above.
-    let (ctx, s) = unsafe { (&mut *ctx, bytes(p, n)) };
-    ret(ctx, StrRef::from_slice(exec::basename(s)))
+    // Should the body panic: an empty string, never a dangling one.
+    // SAFETY: the caller's context.
+    unsafe { (*ctx).ret_len = 0 };
+    boundary(EMPTY.as_ptr(), || {
+        // SAFETY: as above.
+        let (ctx, s) = unsafe { (&mut *ctx, bytes(p, n)) };
+        ret(ctx, StrRef::from_slice(exec::basename(s)))
+    })
 }
 
 /// # Safety
 /// As [`lt_match`].
 pub unsafe extern "C" fn lt_dirname(ctx: *mut Ctx, p: *const u8, n: u64) -> *const u8 {
-    // SAFETY: as above.
-    let (ctx, s) = unsafe { (&mut *ctx, bytes(p, n)) };
-    ret(ctx, StrRef::from_slice(exec::dirname(s)))
+    // Should the body panic: an empty string, never a dangling one.
+    // SAFETY: the caller's context.
+    unsafe { (*ctx).ret_len = 0 };
+    boundary(EMPTY.as_ptr(), || {
+        // SAFETY: as above.
+        let (ctx, s) = unsafe { (&mut *ctx, bytes(p, n)) };
+        ret(ctx, StrRef::from_slice(exec::dirname(s)))
+    })
 }
 
 /// A division or remainder by zero: counted; the result is 0.
@@ -219,8 +270,10 @@ pub unsafe extern "C" fn lt_dirname(ctx: *mut Ctx, p: *const u8, n: u64) -> *con
 /// # Safety
 /// As [`lt_match`].
 pub unsafe extern "C" fn lt_div_zero(ctx: *mut Ctx) {
-    // SAFETY: the caller's context holds the host of this call.
-    unsafe { (*(*ctx).host).div_by_zero() }
+    boundary((), || {
+        // SAFETY: the caller's context holds the host of this call.
+        unsafe { (*(*ctx).host).div_by_zero() }
+    })
 }
 
 /// Everything that goes through the host: maps, output, and strings made
@@ -232,17 +285,22 @@ pub unsafe extern "C" fn lt_div_zero(ctx: *mut Ctx) {
 /// `ctx` is the context of the running call and `vals` holds as many
 /// operands as the call's description says.
 pub unsafe extern "C" fn lt_host(ctx: *mut Ctx, call: u64, vals: *const u64, arg: i64) -> i64 {
-    // SAFETY: see above; the host, record and scratch outlive the call.
-    let ctx = unsafe { &mut *ctx };
-    let (shared, rec, host) = unsafe { (&*ctx.shared, &*ctx.rec, &mut *ctx.host) };
-    let Some(call) = shared.calls.get(call as usize) else { return 0 };
-    // SAFETY: the scratch vector belongs to the running Jit. Its values
-    // borrow this call's operands, so it is emptied again before returning.
-    let scratch = unsafe { &mut *ctx.scratch };
-    scratch.clear();
-    let result = host_call(ctx, call, scratch, rec, host, vals, arg);
-    scratch.clear();
-    result
+    // Should the body panic: a valid empty string (or an unused integer).
+    // SAFETY: the caller's context.
+    unsafe { (*ctx).ret_len = 0 };
+    boundary(EMPTY.as_ptr() as i64, || {
+        // SAFETY: see above; the host, record and scratch outlive the call.
+        let ctx = unsafe { &mut *ctx };
+        let (shared, rec, host) = unsafe { (&*ctx.shared, &*ctx.rec, &mut *ctx.host) };
+        let Some(call) = shared.calls.get(call as usize) else { return 0 };
+        // SAFETY: the scratch vector belongs to the running Jit. Its values
+        // borrow this call's operands, so it is emptied again before returning.
+        let scratch = unsafe { &mut *ctx.scratch };
+        scratch.clear();
+        let result = host_call(ctx, call, scratch, rec, host, vals, arg);
+        scratch.clear();
+        result
+    })
 }
 
 fn host_call(

@@ -257,7 +257,11 @@ impl Backend for Jit {
         };
         // SAFETY: the code was compiled from this program's IR; it reads
         // the record at in-bounds offsets and the context's constants.
-        unsafe { f(rec, &mut ctx) }
+        let r = unsafe { f(rec, &mut ctx) };
+        // A helper that panicked returned a default; the panic goes on
+        // from here, where it can unwind.
+        helpers::resume_panic();
+        r
     }
 
     fn name(&self) -> &'static str {

@@ -2,15 +2,19 @@
 //!
 //! landtrace joins the read-log multicast group, so it receives a copy of
 //! every record without displacing a running audit daemon (it never sets
-//! the audit pid). If audit is disabled, it is enabled for the run and the
-//! previous setting is restored when the [`AuditSource`] is dropped: at the
-//! normal end, on Ctrl-C and SIGTERM (which end the run normally), on error
-//! and on panic (both unwind through the drop).
+//! the audit pid). If audit is disabled, it is enabled for the run, shared
+//! with every other landtrace through [`audit_claim`](super::audit_claim):
+//! the last one to leave disables it again, if it is still as landtrace
+//! left it. A run leaves when the [`AuditSource`] is released or dropped
+//! (the normal end, every terminating signal, an error, a panic); a
+//! watchdog process releases the claim of a landtrace that dies hard.
 
+use super::audit_claim::{self, AuditControl, Claim, Release, User};
 use crate::replay::audit::{self as decode, AuditDecoder};
 use crate::source::Pending;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const AUDIT_GET: u16 = 1000;
@@ -183,13 +187,23 @@ fn messages(mut b: &[u8]) -> Vec<(u16, &[u8])> {
     out
 }
 
+impl AuditControl for Control {
+    fn enabled(&mut self) -> io::Result<u32> {
+        Ok(self.status()?.enabled)
+    }
+
+    fn set_enabled(&mut self, v: u32) -> io::Result<()> {
+        Control::set_enabled(self, v)
+    }
+}
+
 /// Audit records as they are logged.
 pub struct AuditSource {
     reader: OwnedFd,
     control: Control,
     decoder: AuditDecoder,
-    /// The enabled value to put back, if landtrace changed it.
-    restore: Option<u32>,
+    /// This run's registration as a user of audit.
+    claim: Option<Claim>,
     lost_at_start: u32,
     /// When the oldest group still open was started.
     open_since: Option<Instant>,
@@ -199,21 +213,24 @@ pub struct AuditSource {
 }
 
 impl AuditSource {
-    /// Joins the read-log group and enables audit if it is off.
-    pub fn open() -> io::Result<AuditSource> {
+    /// Joins the read-log group and enables audit if it is off (and no
+    /// other landtrace has it). `watchdog`: the landtrace binary, run once
+    /// per process as the watchdog that releases the claim if this process
+    /// dies without doing it.
+    pub fn open(watchdog: Option<&Path>) -> io::Result<AuditSource> {
         let mut control = Control::open()?;
         let status = control.status()?;
         let reader = netlink_socket(1 << (AUDIT_NLGRP_READLOG - 1))?;
-        let mut restore = None;
-        if status.enabled == 0 {
-            control.set_enabled(1)?;
-            restore = Some(0);
+        let claim = Claim::acquire(&mut control, Path::new(audit_claim::STATE))
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", audit_claim::STATE)))?;
+        if let Some(exe) = watchdog {
+            start_watchdog(exe, claim.user());
         }
         Ok(AuditSource {
             reader,
             control,
             decoder: AuditDecoder::default(),
-            restore,
+            claim: Some(claim),
             lost_at_start: status.lost,
             open_since: None,
             buf: vec![0u8; 1 << 16],
@@ -221,9 +238,23 @@ impl AuditSource {
         })
     }
 
-    /// Whether landtrace enabled audit for this run (and will restore it).
-    pub fn changed_settings(&self) -> bool {
-        self.restore.is_some()
+    /// What the run should say as it starts (audit left enabled by a
+    /// landtrace that died).
+    pub fn note(&self) -> Option<&str> {
+        self.claim.as_ref().and_then(|c| c.note.as_deref())
+    }
+
+    /// Leaves audit: the last landtrace using it disables it again if it
+    /// is still as landtrace left it. Once only (the drop does it too).
+    pub fn release(&mut self) -> io::Result<Release> {
+        match self.claim.as_mut() {
+            Some(c) => {
+                let r = c.release(&mut self.control);
+                self.claim = None;
+                r
+            }
+            None => Ok(Release::Untouched),
+        }
     }
 
     pub fn fd(&self) -> RawFd {
@@ -291,10 +322,54 @@ impl AuditSource {
 
 impl Drop for AuditSource {
     fn drop(&mut self) {
-        if let Some(enabled) = self.restore.take()
-            && let Err(e) = self.control.set_enabled(enabled)
-        {
-            eprintln!("landtrace: warning: could not restore the audit setting (enabled={enabled}): {e}");
+        if let Err(e) = self.release() {
+            eprintln!("landtrace: warning: could not restore the audit setting: {e}");
+        }
+    }
+}
+
+/// Starts the watchdog once per process: `EXE __audit-watchdog PID START`,
+/// in its own process group (Ctrl-C on the terminal does not reach it).
+fn start_watchdog(exe: &Path, me: User) {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        use std::os::unix::process::CommandExt;
+        let spawned = std::process::Command::new(exe)
+            .args(["__audit-watchdog", &me.pid.to_string(), &me.start.to_string()])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .process_group(0)
+            .spawn();
+        if let Err(e) = spawned {
+            eprintln!(
+                "landtrace: warning: no audit watchdog ({e}): if landtrace is killed, audit stays enabled"
+            );
+        }
+    });
+}
+
+/// The watchdog process: waits for landtrace `pid` (started at `start`) to
+/// end, then releases its claim on audit if it did not. Returns the exit
+/// status.
+pub fn watchdog_main(pid: u32, start: u64) -> i32 {
+    for sig in [libc::SIGINT, libc::SIGHUP, libc::SIGTERM, libc::SIGQUIT] {
+        // SAFETY: ignoring a signal has no preconditions.
+        unsafe { libc::signal(sig, libc::SIG_IGN) };
+    }
+    let user = User { pid, start };
+    let result =
+        Control::open().and_then(|mut c| audit_claim::watch(&mut c, Path::new(audit_claim::STATE), user));
+    match result {
+        Ok(Release::Disabled) => {
+            eprintln!(
+                "landtrace: audit was enabled by landtrace (pid {pid}), which ended without disabling it: disabled again"
+            );
+            0
+        }
+        Ok(_) => 0,
+        Err(e) => {
+            eprintln!("landtrace: audit watchdog: {e}");
+            1
         }
     }
 }
@@ -302,4 +377,10 @@ impl Drop for AuditSource {
 /// The kernel's current audit status (for tests and `--source` checks).
 pub fn status() -> io::Result<AuditStatus> {
     Control::open()?.status()
+}
+
+/// Sets audit's enabled flag, as an administrator would with `auditctl -e`
+/// (for tests of what landtrace does when the setting changes under it).
+pub fn set_enabled(enabled: u32) -> io::Result<()> {
+    Control::open()?.set_enabled(enabled)
 }

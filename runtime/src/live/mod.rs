@@ -9,6 +9,7 @@
 //! before END runs and restores the audit settings.
 
 pub mod audit;
+pub mod audit_claim;
 pub mod compat;
 pub mod info;
 pub mod proc;
@@ -96,6 +97,8 @@ pub struct LiveOptions {
     pub strict: bool,
     /// `-q`: no informational line when tracing starts.
     pub quiet: bool,
+    /// The landtrace binary, run as the audit watchdog (None: no watchdog).
+    pub watchdog: Option<std::path::PathBuf>,
 }
 
 impl Default for LiveOptions {
@@ -109,6 +112,7 @@ impl Default for LiveOptions {
             drop_caps: true,
             strict: false,
             quiet: false,
+            watchdog: None,
         }
     }
 }
@@ -191,6 +195,9 @@ pub struct LiveSummary {
     pub ended_by: String,
     /// Whether audit settings were changed and restored.
     pub audit_restored: bool,
+    /// What became of audit otherwise (still used by another landtrace,
+    /// changed during the run, or not restored).
+    pub audit_note: Option<String>,
 }
 
 fn random_u64() -> u64 {
@@ -245,7 +252,11 @@ pub fn run(
     let boot = proc::boot_offset_ns();
     // Audit first: a task gets its audit context (and so the SYSCALL record
     // that says who was denied) only if audit is on when it is forked.
-    let audit = if uses(SourceKind::Audit) { Some(AuditLive::open(boot)?) } else { None };
+    let audit =
+        if uses(SourceKind::Audit) { Some(AuditLive::open(boot, opts.watchdog.as_deref())?) } else { None };
+    if let Some(note) = audit.as_ref().and_then(|a| a.note()) {
+        let _ = writeln!(err, "landtrace: {note}");
+    }
     let mut target = Target::start(opts)?;
     let root = target.root();
     let mut config = Config {
@@ -406,7 +417,7 @@ fn event_loop(
         if ready.contains(&signals.fd())
             && let Some(sig) = signals.take()
         {
-            feed.summary.ended_by = if sig == libc::SIGINT { "Ctrl-C" } else { "SIGTERM" }.into();
+            feed.summary.ended_by = crate::stop::name(sig).into();
             ending = Some(Instant::now());
         }
         if target_fd.is_some_and(|fd| ready.contains(&fd)) && ending.is_none() {

@@ -220,8 +220,9 @@ impl Drop for TracedCommand {
     }
 }
 
-/// SIGINT and SIGTERM as a readable descriptor. While it lives, those
-/// signals are blocked in this thread and arrive here instead.
+/// The signals that end a run ([`crate::stop::SIGNALS`]) as a readable
+/// descriptor. While it lives, they are blocked in this thread (and the
+/// threads it starts) and arrive here instead.
 pub struct Signals {
     fd: OwnedFd,
     old: libc::sigset_t,
@@ -233,8 +234,9 @@ impl Signals {
         unsafe {
             let mut set: libc::sigset_t = std::mem::zeroed();
             libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGINT);
-            libc::sigaddset(&mut set, libc::SIGTERM);
+            for sig in crate::stop::SIGNALS {
+                libc::sigaddset(&mut set, sig);
+            }
             let mut old: libc::sigset_t = std::mem::zeroed();
             if libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old) != 0 {
                 return Err(io::Error::last_os_error());

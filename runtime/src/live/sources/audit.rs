@@ -3,6 +3,7 @@
 
 use super::{Feed, LiveSource};
 use crate::live::audit::AuditSource;
+use crate::live::audit_claim::Release;
 use crate::live::{LiveError, LiveSummary, proc};
 use crate::source::Pending;
 use landtrace_compiler::record::Event;
@@ -18,9 +19,13 @@ pub(in crate::live) struct AuditLive {
 
 impl AuditLive {
     /// Opens the socket (enabling audit if it is off).
-    pub fn open(boot: i64) -> Result<AuditLive, LiveError> {
-        let socket = AuditSource::open().map_err(LiveError::Audit)?;
+    pub fn open(boot: i64, watchdog: Option<&std::path::Path>) -> Result<AuditLive, LiveError> {
+        let socket = AuditSource::open(watchdog).map_err(LiveError::Audit)?;
         Ok(AuditLive { socket, pending: Pending::default(), ev: Event::new(), boot })
+    }
+
+    pub fn note(&self) -> Option<&str> {
+        self.socket.note()
     }
 }
 
@@ -46,8 +51,9 @@ impl LiveSource for AuditLive {
     }
 
     fn keeps_caps(&self) -> u64 {
-        let control = if self.socket.changed_settings() { 1 << proc::CAP_AUDIT_CONTROL } else { 0 };
-        1 << proc::CAP_AUDIT_READ | control
+        // Whichever landtrace leaves last disables audit again: keep the
+        // right to.
+        1 << proc::CAP_AUDIT_READ | 1 << proc::CAP_AUDIT_CONTROL
     }
 
     fn collect(&mut self, ending: bool) -> Result<(), LiveError> {
@@ -78,6 +84,17 @@ impl LiveSource for AuditLive {
     fn account(&mut self, summary: &mut LiveSummary) {
         summary.lost_audit += self.socket.lost();
         summary.audit_malformed += self.socket.malformed;
-        summary.audit_restored |= self.socket.changed_settings();
+        match self.socket.release() {
+            Ok(Release::Disabled) => summary.audit_restored = true,
+            Ok(Release::StillUsed) => {
+                summary.audit_note = Some("audit stays enabled: another landtrace is using it".into())
+            }
+            Ok(Release::LeftAsChanged) => {
+                summary.audit_note =
+                    Some("audit settings were changed during the run: left as they are".into())
+            }
+            Ok(Release::Untouched) => {}
+            Err(e) => summary.audit_note = Some(format!("could not restore the audit setting: {e}")),
+        }
     }
 }
