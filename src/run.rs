@@ -459,8 +459,14 @@ pub fn live_run(
     if summary.undecoded > 0 {
         report::warning(&format!("{} BPF records could not be decoded", summary.undecoded));
     }
-    if summary.lost_audit > 0 {
-        report::warning(&format!("the audit subsystem lost {} records during the run", summary.lost_audit));
+    if summary.lost_audit > 0 || summary.audit_overflows > 0 {
+        // Each overflow lost one record or more, and a denial is a record.
+        let at_least = summary.lost_audit + summary.audit_overflows;
+        report::warning(&format!(
+            "at least {at_least} audit records lost (the audit subsystem dropped {}, landtrace's socket \
+             overflowed {} times): denials may be missing from the counts",
+            summary.lost_audit, summary.audit_overflows
+        ));
     }
     if summary.audit_malformed > 0 {
         report::warning(&format!("{} audit records could not be decoded", summary.audit_malformed));

@@ -594,3 +594,34 @@ fn two_instances_and_the_administrator() {
     assert!(err.contains("left as they are") && !err.contains("disabled again"), "{err}");
     assert_eq!(audit_enabled(), 0);
 }
+
+/// A denial flood: what is not counted is reported lost, so counted plus
+/// lost covers every denial (issue 11.4).
+#[test]
+fn an_audit_flood_is_counted_or_reported_lost() {
+    let Some(_serial) = live("an_audit_flood_is_counted_or_reported_lost") else { return };
+    const N: u64 = 50_000;
+    let r = run(&[
+        "--source",
+        "audit",
+        "-f",
+        "json",
+        "-e",
+        "on deny_access_fs { @n = count() }",
+        "-c",
+        &format!("{} flood {N} /etc/passwd", sandboxer().display()),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let counted = r
+        .events
+        .iter()
+        .find(|e| e["type"] == "map" && e["name"] == "@n")
+        .and_then(|m| m["entries"][0]["value"].as_u64())
+        .unwrap_or(0);
+    let lost: u64 = r.events.iter().filter(|e| e["type"] == "lost").filter_map(|e| e["count"].as_u64()).sum();
+    assert!(counted + lost >= N, "counted {counted} + lost {lost} < {N}: {}", r.stderr);
+    if lost > 0 {
+        assert!(r.stderr.contains("audit records lost"), "{}", r.stderr);
+    }
+    eprintln!("flood: {counted} counted, {lost} reported lost");
+}

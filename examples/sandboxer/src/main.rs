@@ -9,6 +9,7 @@
 //!           [--log-new-exec] [--no-scope] [--listen-abstract NAME]... ACTION...
 //! actions:  read PATH | write PATH | bind PORT | connect PORT |
 //!           signal PID | abstract NAME | sleep MS | unused-ruleset |
+//!           flood N PATH (N denied reads, one line) |
 //!           exec CMD [ARGS...]
 //! ```
 //!
@@ -192,6 +193,18 @@ fn run_actions(actions: &[String]) -> Result<(), String> {
                     .map_err(|e| format!("unused-ruleset: {e}"))?;
                 drop(created);
                 println!("sandboxer: unused ruleset: created and closed");
+            }
+            "flood" => {
+                // N reads of PATH in a tight loop, one line at the end: a
+                // denial flood for loss accounting.
+                let n: u64 = arg("flood")?.parse().map_err(|_| "flood takes a count, then a path")?;
+                let p = arg("flood")?;
+                let denied = (0..n)
+                    .filter(|_| {
+                        matches!(std::fs::File::open(&p), Err(e) if e.raw_os_error() == Some(libc::EACCES))
+                    })
+                    .count();
+                println!("sandboxer: flood {p}: {denied} of {n} denied");
             }
             "sleep" => {
                 let ms: u64 = arg("sleep")?.parse().map_err(|_| "sleep takes milliseconds")?;

@@ -210,6 +210,8 @@ pub struct AuditSource {
     buf: Vec<u8>,
     /// Records that could not be parsed.
     pub malformed: u64,
+    /// Times the socket overflowed (ENOBUFS): each lost one record or more.
+    pub overflows: u64,
 }
 
 impl AuditSource {
@@ -221,6 +223,8 @@ impl AuditSource {
         let mut control = Control::open()?;
         let status = control.status()?;
         let reader = netlink_socket(1 << (AUDIT_NLGRP_READLOG - 1))?;
+        // A denial flood outruns a default-sized socket buffer.
+        grow_receive_buffer(reader.as_raw_fd(), READER_BUFFER);
         let claim = Claim::acquire(&mut control, Path::new(audit_claim::STATE))
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", audit_claim::STATE)))?;
         if let Some(exe) = watchdog {
@@ -235,6 +239,7 @@ impl AuditSource {
             open_since: None,
             buf: vec![0u8; 1 << 16],
             malformed: 0,
+            overflows: 0,
         })
     }
 
@@ -279,8 +284,12 @@ impl AuditSource {
                 return match e.kind() {
                     io::ErrorKind::WouldBlock => Ok(()),
                     io::ErrorKind::Interrupted => continue,
-                    // The kernel dropped multicast copies: counted in `lost`.
-                    _ if e.raw_os_error() == Some(libc::ENOBUFS) => continue,
+                    // The socket overflowed: the kernel dropped at least
+                    // one record meant for it (not in audit's own counter).
+                    _ if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                        self.overflows += 1;
+                        continue;
+                    }
                     _ => Err(e),
                 };
             }
@@ -324,6 +333,22 @@ impl Drop for AuditSource {
     fn drop(&mut self) {
         if let Err(e) = self.release() {
             eprintln!("landtrace: warning: could not restore the audit setting: {e}");
+        }
+    }
+}
+
+/// The receive buffer asked for the record socket.
+const READER_BUFFER: i32 = 32 << 20;
+
+/// Raises a socket's receive buffer: past the system's limit as root
+/// (SO_RCVBUFFORCE), else as far as the limit allows.
+fn grow_receive_buffer(fd: RawFd, bytes: i32) {
+    let size = std::mem::size_of::<i32>() as u32;
+    for opt in [libc::SO_RCVBUFFORCE, libc::SO_RCVBUF] {
+        // SAFETY: a valid int option of the size given.
+        let rc = unsafe { libc::setsockopt(fd, libc::SOL_SOCKET, opt, (&bytes as *const i32).cast(), size) };
+        if rc == 0 {
+            return;
         }
     }
 }

@@ -186,8 +186,10 @@ pub struct LiveSummary {
     /// Tracepoint records longer than the copy limit, whose strings (a
     /// long path) were cut and marked.
     pub cut: u64,
-    /// Records the audit subsystem dropped during the run.
+    /// Records the audit subsystem dropped during the run (its counter).
     pub lost_audit: u64,
+    /// Times the audit socket overflowed: at least one record lost each.
+    pub audit_overflows: u64,
     pub audit_malformed: u64,
     /// The traced command's exit status (`-c`).
     pub command_status: Option<ExitStatus>,
@@ -335,8 +337,8 @@ pub fn run(
     if summary.lost_ring > 0 {
         engine.output().lost("bpf", summary.lost_ring);
     }
-    if summary.lost_audit > 0 {
-        engine.output().lost("audit", summary.lost_audit);
+    if summary.lost_audit + summary.audit_overflows > 0 {
+        engine.output().lost("audit", summary.lost_audit + summary.audit_overflows);
     }
     Ok(summary)
 }
