@@ -456,15 +456,21 @@ pub fn live_run(
             summary.cut
         ));
     }
+    if summary.scope_forgotten > 0 {
+        report::warning(&format!(
+            "{} domains and rulesets of the traced processes were not remembered (more than a million alive): \
+             their free events may be missing",
+            summary.scope_forgotten
+        ));
+    }
     if summary.undecoded > 0 {
         report::warning(&format!("{} BPF records could not be decoded", summary.undecoded));
     }
     if summary.lost_audit > 0 || summary.audit_overflows > 0 {
-        // Each overflow lost one record or more, and a denial is a record.
-        let at_least = summary.lost_audit + summary.audit_overflows;
+        let lost = summary.lost_audit + summary.audit_overflows;
         report::warning(&format!(
-            "at least {at_least} audit records lost (the audit subsystem dropped {}, landtrace's socket \
-             overflowed {} times): denials may be missing from the counts",
+            "at least {lost} audit records lost (the audit subsystem dropped {}, landtrace's socket {}): \
+             denials may be missing from the counts",
             summary.lost_audit, summary.audit_overflows
         ));
     }

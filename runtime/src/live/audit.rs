@@ -323,6 +323,12 @@ impl AuditSource {
         self.open_since = None;
     }
 
+    /// Records dropped at landtrace's own socket (its buffer was full):
+    /// exact where /proc/net/netlink says, else one per overflow seen.
+    pub fn socket_lost(&self) -> u64 {
+        socket_drops(self.reader.as_raw_fd()).unwrap_or(0).max(self.overflows)
+    }
+
     /// Records the kernel dropped since the start (its `lost` counter).
     pub fn lost(&mut self) -> u64 {
         self.control.status().map_or(0, |s| s.lost.saturating_sub(self.lost_at_start) as u64)
@@ -335,6 +341,26 @@ impl Drop for AuditSource {
             eprintln!("landtrace: warning: could not restore the audit setting: {e}");
         }
     }
+}
+
+/// Records the kernel dropped at a netlink socket because its buffer was
+/// full: the `Drops` column of /proc/net/netlink for the socket's inode
+/// (one ENOBUFS error stands for any number of them).
+fn socket_drops(fd: RawFd) -> Option<u64> {
+    // SAFETY: fstat fills a stat for a descriptor we own.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        return None;
+    }
+    let table = std::fs::read_to_string("/proc/net/netlink").ok()?;
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next()?.split_whitespace().collect();
+    let (drops_at, inode_at) =
+        (header.iter().position(|h| *h == "Drops")?, header.iter().position(|h| *h == "Inode")?);
+    lines.find_map(|l| {
+        let cols: Vec<&str> = l.split_whitespace().collect();
+        (cols.get(inode_at)?.parse::<u64>().ok()? == st.st_ino).then(|| cols.get(drops_at)?.parse().ok())?
+    })
 }
 
 /// The receive buffer asked for the record socket.

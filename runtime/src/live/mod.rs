@@ -188,9 +188,12 @@ pub struct LiveSummary {
     pub cut: u64,
     /// Records the audit subsystem dropped during the run (its counter).
     pub lost_audit: u64,
-    /// Times the audit socket overflowed: at least one record lost each.
+    /// Records dropped at landtrace's audit socket (its buffer was full).
     pub audit_overflows: u64,
     pub audit_malformed: u64,
+    /// Domains and rulesets of a scoped run not remembered (the bound was
+    /// reached): their release by a kernel worker may be missed.
+    pub scope_forgotten: u64,
     /// The traced command's exit status (`-c`).
     pub command_status: Option<ExitStatus>,
     /// Why the run ended.
@@ -327,6 +330,7 @@ pub fn run(
 
     // Detach everything before END runs.
     let Feed { engine, scope, mut summary, .. } = feed;
+    summary.scope_forgotten = scope.forgotten;
     for s in sources.iter_mut() {
         s.account(&mut summary);
     }

@@ -84,7 +84,7 @@ impl LiveSource for AuditLive {
     fn account(&mut self, summary: &mut LiveSummary) {
         summary.lost_audit += self.socket.lost();
         summary.audit_malformed += self.socket.malformed;
-        summary.audit_overflows += self.socket.overflows;
+        summary.audit_overflows += self.socket.socket_lost();
         match self.socket.release() {
             Ok(Release::Disabled) => summary.audit_restored = true,
             Ok(Release::StillUsed) => {
