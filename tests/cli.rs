@@ -505,10 +505,22 @@ fn messages_escape_what_the_input_says() {
     );
     // Audit keys and values, JSON extra names and members, on every stream.
     for (name, text) in [
-        ("a.log", "type=LANDLOCK_ACCESS msg=audit(1.5:9): domain=zz\x1b[31m blockers=fs.read_file path=\"/x\" k\x1b[1m=v\n"),
-        ("b.log", "type=LANDLOCK_DOMAIN msg=audit(1.5:4): domain=1c status=deallocated denials=1 e\x1b[1m=\x1b[2J\n"),
-        ("c.jsonl", "{\"type\":\"event\",\"v\":1,\"event\":\"free_domain\",\"domain\":\"1\",\"denials\":1,\"extra\":{\"k\\u001b[31m\":\"\\u001b[2J\"}}\n{\"type\":\"event\",\"event\":\"x\\u001b[31m\"}\n"),
-        ("d.jsonl", "{\"type\":\"event\",\"v\":1,\"event\":\"free_domain\",\"domain\":\"1\",\"denials\\u001b\":1}\n"),
+        (
+            "a.log",
+            "type=LANDLOCK_ACCESS msg=audit(1.5:9): domain=zz\x1b[31m blockers=fs.read_file path=\"/x\" k\x1b[1m=v\n",
+        ),
+        (
+            "b.log",
+            "type=LANDLOCK_DOMAIN msg=audit(1.5:4): domain=1c status=deallocated denials=1 e\x1b[1m=\x1b[2J\n",
+        ),
+        (
+            "c.jsonl",
+            "{\"type\":\"event\",\"v\":1,\"event\":\"free_domain\",\"domain\":\"1\",\"denials\":1,\"extra\":{\"k\\u001b[31m\":\"\\u001b[2J\"}}\n{\"type\":\"event\",\"event\":\"x\\u001b[31m\"}\n",
+        ),
+        (
+            "d.jsonl",
+            "{\"type\":\"event\",\"v\":1,\"event\":\"free_domain\",\"domain\":\"1\",\"denials\\u001b\":1}\n",
+        ),
     ] {
         let f = dir.join(name);
         std::fs::write(&f, text).unwrap();

@@ -625,3 +625,44 @@ fn an_audit_flood_is_counted_or_reported_lost() {
     }
     eprintln!("flood: {counted} counted, {lost} reported lost");
 }
+
+/// Each source runs as an unprivileged user with exactly the capabilities
+/// docs/live.md lists, and with one fewer says which is missing (issue 11.13).
+#[test]
+fn each_source_with_exactly_its_capabilities() {
+    let Some(_serial) = live("each_source_with_exactly_its_capabilities") else { return };
+    let before = audit_enabled();
+    let as_nobody = |caps: &[&str], source: &str| {
+        let set: Vec<String> = caps.iter().map(|c| format!("+{c}")).collect();
+        let set = if set.is_empty() { "-all".to_string() } else { set.join(",") };
+        let out = Command::new("setpriv")
+            .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .arg(format!("--inh-caps={set}"))
+            .arg(format!("--ambient-caps={set}"))
+            .arg(landtrace())
+            .args(["--source", source, "-e", "on *", "-c", "true"])
+            .current_dir("/")
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let sets: [(&str, &[&str]); 2] = [
+        ("compat", &["bpf", "perfmon", "dac_read_search"]),
+        ("audit", &["audit_read", "audit_control", "dac_override"]),
+    ];
+    for (source, caps) in sets {
+        let (code, err) = as_nobody(caps, source);
+        assert_eq!(code, Some(0), "{source} with {caps:?}: {err}");
+        for drop in caps.iter() {
+            let fewer: Vec<&str> = caps.iter().copied().filter(|c| c != drop).collect();
+            let (code, err) = as_nobody(&fewer, source);
+            assert_eq!(code, Some(1), "{source} without {drop}: {err}");
+            let named = match *drop {
+                "bpf" | "perfmon" => "CAP_BPF and CAP_PERFMON",
+                other => &format!("CAP_{}", other.to_uppercase()),
+            };
+            assert!(err.contains(named), "{source} without {drop}: {err}");
+        }
+    }
+    assert_eq!(audit_enabled(), before);
+}

@@ -115,6 +115,12 @@ impl Locked {
     }
 }
 
+/// Whether this process may read and write the record (before a run
+/// starts, for a precise error).
+pub fn check_access() -> io::Result<()> {
+    Locked::open(Path::new(STATE)).map(drop)
+}
+
 /// How a run ended its use of audit.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Release {

@@ -127,17 +127,30 @@ pub struct Plan {
 /// Mounts tracefs at its usual place if it is not there (root only;
 /// tracepoints cannot be attached without it).
 pub fn ensure_tracefs() -> Result<(), String> {
-    if std::path::Path::new(TRACEFS).join("events").exists() {
-        return Ok(());
+    let events = std::path::Path::new(TRACEFS).join("events");
+    match std::fs::metadata(&events) {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            return Err(format!(
+                "the BPF sources read tracefs ({TRACEFS}, a root-only directory): that needs \
+                 CAP_DAC_READ_SEARCH (or root)"
+            ));
+        }
+        Err(_) => {}
     }
     let c = |s: &str| std::ffi::CString::new(s).expect("no NUL");
     let (src, target, fstype) = (c("nodev"), c(TRACEFS), c("tracefs"));
     // SAFETY: mount(2) with valid NUL-terminated strings and no data.
     let rc = unsafe { libc::mount(src.as_ptr(), target.as_ptr(), fstype.as_ptr(), 0, std::ptr::null()) };
     if rc != 0 {
+        let e = io::Error::last_os_error();
+        let how = if e.raw_os_error() == Some(libc::EPERM) {
+            "mounting it needs CAP_SYS_ADMIN (or root)".to_string()
+        } else {
+            format!("mounting it failed: {e}")
+        };
         return Err(format!(
-            "tracefs is not mounted at {TRACEFS} and mounting it failed: {}",
-            io::Error::last_os_error()
+            "tracefs is not mounted at {TRACEFS}, and {how}: mount -t tracefs nodev {TRACEFS}"
         ));
     }
     Ok(())
@@ -359,15 +372,31 @@ fn check_privileges(plan: &Plan, err: &mut dyn Write) -> Result<(), LiveError> {
                 .into(),
         ));
     }
-    if uses(SourceKind::Audit) && !proc::has_cap(proc::CAP_AUDIT_READ) {
-        return Err(LiveError::Privileges(
-            "the audit source needs CAP_AUDIT_READ (and CAP_AUDIT_CONTROL to enable audit) or root; \
-             run as root, or replay an audit log with --replay /var/log/audit/audit.log"
-                .into(),
-        ));
+    if uses(SourceKind::Audit) {
+        let missing: Vec<&str> =
+            [(proc::CAP_AUDIT_READ, "CAP_AUDIT_READ"), (proc::CAP_AUDIT_CONTROL, "CAP_AUDIT_CONTROL")]
+                .into_iter()
+                .filter(|(cap, _)| !proc::has_cap(*cap))
+                .map(|(_, name)| name)
+                .collect();
+        if !missing.is_empty() {
+            return Err(LiveError::Privileges(format!(
+                "the audit source needs CAP_AUDIT_READ (to receive the records) and CAP_AUDIT_CONTROL \
+                 (to read and set audit's status), or root; missing: {}; run as root, or replay an \
+                 audit log with --replay /var/log/audit/audit.log",
+                missing.join(", ")
+            )));
+        }
+        audit_claim::check_access().map_err(|e| {
+            LiveError::Privileges(format!(
+                "the audit source records its use of audit in {} (shared by every landtrace): {e}; \
+                 writing there needs CAP_DAC_OVERRIDE (or root)",
+                audit_claim::STATE
+            ))
+        })?;
     }
     if needs_bpf {
-        ensure_tracefs().map_err(LiveError::Other)?;
+        ensure_tracefs().map_err(LiveError::Privileges)?;
     }
     if uses(SourceKind::Audit) && landlock_abi() < info::ABI_AUDIT {
         // The audit socket itself is opened (and its absence reported) later.

@@ -7,6 +7,8 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::process::ExitStatus;
 
+pub const CAP_DAC_OVERRIDE: u32 = 1;
+pub const CAP_DAC_READ_SEARCH: u32 = 2;
 pub const CAP_AUDIT_CONTROL: u32 = 30;
 pub const CAP_SYS_ADMIN: u32 = 21;
 pub const CAP_AUDIT_READ: u32 = 37;

@@ -53,7 +53,8 @@ impl LiveSource for AuditLive {
     fn keeps_caps(&self) -> u64 {
         // Whichever landtrace leaves last disables audit again: keep the
         // right to.
-        1 << proc::CAP_AUDIT_READ | 1 << proc::CAP_AUDIT_CONTROL
+        // And, when landtrace is not root, to write the shared record.
+        1 << proc::CAP_AUDIT_READ | 1 << proc::CAP_AUDIT_CONTROL | 1 << proc::CAP_DAC_OVERRIDE
     }
 
     fn collect(&mut self, ending: bool) -> Result<(), LiveError> {
