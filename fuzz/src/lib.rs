@@ -26,6 +26,36 @@ pub fn parse(data: &[u8]) {
     let _ = compile(text, "fuzz", &CheckOptions { args: vec!["1".into(), "x".into()] });
 }
 
+/// Programs built from the input to stress the checker's bounds: chains of
+/// macros that use each other (up to twice) over many levels, and lhist
+/// with any 64-bit bounds. Checking must finish quickly (the expansion
+/// bound) and, when it accepts the program, running it must not panic.
+pub fn check_bounds(data: &[u8]) {
+    let mut it = data.iter().copied();
+    let levels = it.next().unwrap_or(0) as usize % 64;
+    let mut src = String::from("macro m0 = pid == 1\n");
+    for i in 1..=levels {
+        let twice = it.next().unwrap_or(0) & 1 == 1;
+        let op = if twice { format!("m{} or m{}", i - 1, i - 1) } else { format!("m{} and true", i - 1) };
+        src.push_str(&format!("macro m{i} = {op}\n"));
+    }
+    let mut int = || {
+        let mut b = [0u8; 8];
+        for x in b.iter_mut() {
+            *x = it.next().unwrap_or(0);
+        }
+        i64::from_le_bytes(b)
+    };
+    let (min, max, step) = (int(), int(), int());
+    src.push_str(&format!(
+        "on deny_access_fs where m{levels} {{ @h = lhist(ino, {min}, {max}, {step}); @s = sum(ino) }}\n"
+    ));
+    let mut input = src.into_bytes();
+    input.push(0);
+    input.extend_from_slice(b"x-1 [000] 1.0: landlock_deny_access_fs: domain=1 same_exec=1 logged=1 blockers=read_file dev=1:2 ino=9223372036854775807 path=/a\n");
+    run_program(&input, false);
+}
+
 /// Whatever a decoder accepts, landtrace's JSON writes and reads back the
 /// same, through the general JSON decoder and its fast path alike.
 pub fn replay(format: Format, data: &[u8]) {
@@ -73,7 +103,10 @@ fn run_program(data: &[u8], native: bool) -> Option<(String, Summary)> {
     let (events, _) = decode_all(Format::Ftrace, data.get(split + 1..).unwrap_or_default());
     let (out, buf) = Output::to_vec(OutFormat::Text);
     let backend: Box<dyn Backend> = if native {
-        Box::new(Jit::compile(&compiled.ir).expect("Cranelift supports this machine"))
+        let jit = Jit::compile(&compiled.ir).expect("Cranelift supports this machine");
+        // Else the comparison would be the interpreter against itself.
+        assert!(jit.fallbacks().is_empty(), "fell back to the interpreter: {}", jit.summary());
+        Box::new(jit)
     } else {
         Box::new(Interpreter::new(&compiled.ir))
     };

@@ -40,3 +40,8 @@ fn replay_seeds() {
     each_seed("replay_ftrace", |d| landtrace_fuzz::replay(Format::Ftrace, d));
     each_seed("replay_audit", |d| landtrace_fuzz::replay(Format::Audit, d));
 }
+
+#[test]
+fn check_bounds_seeds() {
+    each_seed("check_bounds", landtrace_fuzz::check_bounds);
+}
