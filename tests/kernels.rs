@@ -8,6 +8,9 @@
 //! under LANDTRACE_REQUIRE_LIVE a kernel that cannot be booted fails.
 //! Each failure names the kernel and the check.
 
+#[path = "harness/mod.rs"]
+mod harness;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -74,12 +77,11 @@ fn int(v: &Value) -> i64 {
 }
 
 /// Boots the newest cloud kernel of `suite`, or says why it cannot.
-fn boot(suite: &str) -> Option<Guest> {
+fn boot(suite: &str) -> Guest {
     let required = std::env::var_os("LANDTRACE_REQUIRE_LIVE").is_some_and(|v| v == "1");
     let wanted = required || std::env::var_os("LANDTRACE_VM").is_some_and(|v| v == "1");
     if !wanted {
-        eprintln!("skipping the {suite} VM: set LANDTRACE_VM=1 to boot it (docs/testing.md)");
-        return None;
+        harness::skip(suite, "set LANDTRACE_VM=1 to boot the VM (docs/testing.md)");
     }
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -105,7 +107,7 @@ fn boot(suite: &str) -> Option<Guest> {
     }
     eprint!("{log}");
     let release = std::fs::read_to_string(dir.join("guest/uname")).unwrap_or_default();
-    Some(Guest { name: format!("{suite} ({})", release.trim()), dir: dir.join("guest") })
+    Guest { name: format!("{suite} ({})", release.trim()), dir: dir.join("guest") }
 }
 
 /// The `landtrace --info` lines of a kernel, as key -> value.
@@ -286,7 +288,7 @@ fn check_detached(g: &Guest) {
 }
 
 fn matrix(e: Expect) {
-    let Some(g) = boot(e.suite) else { return };
+    let g = boot(e.suite);
     check_info(&g, &e);
     let compat = g.events("compat");
     check_lifecycle(&g, &e, &compat, "compat");
@@ -412,22 +414,27 @@ fn check_tracepoints(g: &Guest, e: &Expect) {
     }
 }
 
-#[test]
 fn linux_6_1_bookworm() {
     matrix(Expect { suite: "bookworm", abi: 2, audit: false, tracepoints: 0 });
 }
 
-#[test]
 fn linux_6_12_trixie() {
     matrix(Expect { suite: "trixie", abi: 6, audit: false, tracepoints: 0 });
 }
 
-#[test]
 fn linux_7_2_sid() {
     matrix(Expect { suite: "sid", abi: 10, audit: true, tracepoints: 0 });
 }
 
-#[test]
 fn linux_7_3_experimental() {
     matrix(Expect { suite: "experimental", abi: 11, audit: true, tracepoints: 14 });
+}
+
+fn main() -> std::process::ExitCode {
+    harness::main(&[
+        ("linux_6_1_bookworm", linux_6_1_bookworm),
+        ("linux_6_12_trixie", linux_6_12_trixie),
+        ("linux_7_2_sid", linux_7_2_sid),
+        ("linux_7_3_experimental", linux_7_3_experimental),
+    ])
 }

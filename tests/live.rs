@@ -4,6 +4,9 @@
 //! that cannot run fails. They run one at a time: they share the kernel's
 //! audit setting.
 
+#[path = "harness/mod.rs"]
+mod harness;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -28,28 +31,21 @@ fn sandboxer() -> PathBuf {
     p
 }
 
-fn live(test: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
+/// Whether this machine can run the live tests; if not, the test is
+/// reported as ignored (a failure with LANDTRACE_REQUIRE_LIVE=1).
+fn live(test: &str) -> std::sync::MutexGuard<'static, ()> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let required = std::env::var_os("LANDTRACE_REQUIRE_LIVE").is_some_and(|v| v == "1");
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     // SAFETY: landlock_create_ruleset(NULL, 0, VERSION) only queries.
     let abi = unsafe { libc::syscall(444, std::ptr::null::<u8>(), 0usize, 1u32) };
-    let reason = if !root {
-        Some("needs root (BPF and audit)".to_string())
-    } else if abi < 6 {
-        Some(format!("needs Landlock ABI 6 or later (this kernel: {abi})"))
-    } else {
-        None
-    };
-    match reason {
-        None => Some(guard),
-        Some(r) if required => panic!("{test}: live test cannot run: {r}"),
-        Some(r) => {
-            eprintln!("skipping {test}: {r}");
-            None
-        }
+    if !root {
+        harness::skip(test, "needs root (BPF and audit)");
     }
+    if abi < 6 {
+        harness::skip(test, &format!("needs Landlock ABI 6 or later (this kernel: {abi})"));
+    }
+    guard
 }
 
 fn audit_enabled() -> u32 {
@@ -128,9 +124,8 @@ fn hex(v: &Value) -> u64 {
 
 /// The sandboxer with two layers, a net rule and every kind of denial,
 /// under `landtrace -c`: every event and field, compat and audit joined.
-#[test]
 fn sandboxed_workload_under_c() {
-    let Some(_serial) = live("sandboxed_workload_under_c") else { return };
+    let _serial = live("sandboxed_workload_under_c");
     let before = audit_enabled();
     let name = format!("lt-test-{}", std::process::id());
     let cmd = format!(
@@ -245,9 +240,8 @@ fn sandboxed_workload_under_c() {
 }
 
 /// With -c, a sandboxed process that is not the command's is not reported.
-#[test]
 fn c_scoping_excludes_unrelated_processes() {
-    let Some(_serial) = live("c_scoping_excludes_unrelated_processes") else { return };
+    let _serial = live("c_scoping_excludes_unrelated_processes");
     // Starts before landtrace attaches, sandboxes itself while it traces.
     let mut other = Command::new("sh")
         .args([
@@ -271,9 +265,8 @@ fn c_scoping_excludes_unrelated_processes() {
 }
 
 /// `record` writes JSON lines that replay to identical events.
-#[test]
 fn record_then_replay() {
-    let Some(_serial) = live("record_then_replay") else { return };
+    let _serial = live("record_then_replay");
     let file = std::env::temp_dir().join(format!("landtrace-record-{}.jsonl", std::process::id()));
     let cmd = format!("{} --port 80 read /etc/passwd connect 443", sandboxer().display());
     let rec = Command::new(landtrace())
@@ -300,9 +293,8 @@ fn record_then_replay() {
 
 /// Without -c: a ready line on --ready-fd, then SIGTERM ends the run
 /// cleanly: END runs, maps print, probes detach, audit is restored.
-#[test]
 fn ready_fd_then_sigterm() {
-    let Some(_serial) = live("ready_fd_then_sigterm") else { return };
+    let _serial = live("ready_fd_then_sigterm");
     let before = audit_enabled();
     let mut fds = [0; 2];
     // SAFETY: pipe fills two descriptors.
@@ -359,9 +351,8 @@ fn ready_fd_then_sigterm() {
 }
 
 /// -p follows a running process and ends when it exits.
-#[test]
 fn p_follows_a_running_process() {
-    let Some(_serial) = live("p_follows_a_running_process") else { return };
+    let _serial = live("p_follows_a_running_process");
     let mut target = Command::new("sh")
         .args(["-c", &format!("sleep 1; exec {} read /etc/passwd", sandboxer().display())])
         .stdout(Stdio::null())
@@ -382,9 +373,8 @@ fn p_follows_a_running_process() {
 
 /// Clauses naming events the sources cannot produce are warned about
 /// (an error with --strict); only compat is used when asked.
-#[test]
 fn source_choice_and_warnings() {
-    let Some(_serial) = live("source_choice_and_warnings") else { return };
+    let _serial = live("source_choice_and_warnings");
     let r = run(&["-e", "on check_rule_fs, create_ruleset { print(event) }", "-c", "true"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stderr.contains("source auto: compat + audit"), "{}", r.stderr);
@@ -410,9 +400,8 @@ fn source_choice_and_warnings() {
 }
 
 /// Without privileges, landtrace says what is missing and suggests --replay.
-#[test]
 fn unprivileged_users_are_told_what_is_missing() {
-    let Some(_serial) = live("unprivileged_users_are_told_what_is_missing") else { return };
+    let _serial = live("unprivileged_users_are_told_what_is_missing");
     let out = Command::new("setpriv")
         .args(["--reuid", "65534", "--regid", "65534", "--clear-groups", "--inh-caps=-all"])
         .arg(landtrace())
@@ -427,9 +416,8 @@ fn unprivileged_users_are_told_what_is_missing() {
 
 /// Records that do not fit in the ring buffer are counted and reported, on
 /// stderr and in the JSON stream, never silently dropped.
-#[test]
 fn losses_are_reported() {
-    let Some(_serial) = live("losses_are_reported") else { return };
+    let _serial = live("losses_are_reported");
     // Twelve layers of path rules: each add_rule record is over 4 KiB (it
     // carries a path), so a 16 KiB ring read every 50 ms overflows.
     let cmd = format!("{} --layers 12 read /etc/passwd", sandboxer().display());
@@ -463,9 +451,8 @@ fn losses_are_reported() {
 }
 
 /// Once attached, landtrace keeps only the capabilities it still needs.
-#[test]
 fn capabilities_are_dropped_after_attaching() {
-    let Some(_serial) = live("capabilities_are_dropped_after_attaching") else { return };
+    let _serial = live("capabilities_are_dropped_after_attaching");
     let mut fds = [0; 2];
     // SAFETY: pipe fills two descriptors.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
@@ -497,9 +484,8 @@ fn capabilities_are_dropped_after_attaching() {
 /// Every signal that would end landtrace ends the run as Ctrl-C does: END
 /// runs, exit 0, audit restored, no BPF object left (issue 11.1). The
 /// traced command sends it, as in the issue.
-#[test]
 fn every_terminating_signal_ends_the_run_cleanly() {
-    let Some(_serial) = live("every_terminating_signal_ends_the_run_cleanly") else { return };
+    let _serial = live("every_terminating_signal_ends_the_run_cleanly");
     let before = audit_enabled();
     for sig in ["HUP", "QUIT", "USR1", "USR2", "ALRM", "TERM", "INT"] {
         let r = run(&[
@@ -518,9 +504,8 @@ fn every_terminating_signal_ends_the_run_cleanly() {
 }
 
 /// SIGKILL gives landtrace no chance: its watchdog puts audit back.
-#[test]
 fn sigkill_leaves_audit_to_the_watchdog() {
-    let Some(_serial) = live("sigkill_leaves_audit_to_the_watchdog") else { return };
+    let _serial = live("sigkill_leaves_audit_to_the_watchdog");
     let before = audit_enabled();
     let r = run(&["-e", "on deny_* {}", "-c", "kill -KILL $PPID; sleep 1"]);
     assert_eq!(r.code, None, "killed by a signal");
@@ -537,9 +522,8 @@ fn sigkill_leaves_audit_to_the_watchdog() {
 /// Two landtraces share audit: the first to stop leaves it enabled for the
 /// other; the last disables it. A setting an administrator changes during
 /// the run is left alone (issue 11.2).
-#[test]
 fn two_instances_and_the_administrator() {
-    let Some(_serial) = live("two_instances_and_the_administrator") else { return };
+    let _serial = live("two_instances_and_the_administrator");
     let before = audit_enabled();
     if before != 0 {
         // Audit enabled by someone else: landtrace must not touch it.
@@ -597,9 +581,8 @@ fn two_instances_and_the_administrator() {
 
 /// A denial flood: what is not counted is reported lost, so counted plus
 /// lost covers every denial (issue 11.4).
-#[test]
 fn an_audit_flood_is_counted_or_reported_lost() {
-    let Some(_serial) = live("an_audit_flood_is_counted_or_reported_lost") else { return };
+    let _serial = live("an_audit_flood_is_counted_or_reported_lost");
     const N: u64 = 50_000;
     let r = run(&[
         "--source",
@@ -628,9 +611,8 @@ fn an_audit_flood_is_counted_or_reported_lost() {
 
 /// Each source runs as an unprivileged user with exactly the capabilities
 /// docs/live.md lists, and with one fewer says which is missing (issue 11.13).
-#[test]
 fn each_source_with_exactly_its_capabilities() {
-    let Some(_serial) = live("each_source_with_exactly_its_capabilities") else { return };
+    let _serial = live("each_source_with_exactly_its_capabilities");
     let before = audit_enabled();
     let as_nobody = |caps: &[&str], source: &str| {
         let set: Vec<String> = caps.iter().map(|c| format!("+{c}")).collect();
@@ -665,4 +647,23 @@ fn each_source_with_exactly_its_capabilities() {
         }
     }
     assert_eq!(audit_enabled(), before);
+}
+
+fn main() -> std::process::ExitCode {
+    harness::main(&[
+        ("sandboxed_workload_under_c", sandboxed_workload_under_c),
+        ("c_scoping_excludes_unrelated_processes", c_scoping_excludes_unrelated_processes),
+        ("record_then_replay", record_then_replay),
+        ("ready_fd_then_sigterm", ready_fd_then_sigterm),
+        ("p_follows_a_running_process", p_follows_a_running_process),
+        ("source_choice_and_warnings", source_choice_and_warnings),
+        ("unprivileged_users_are_told_what_is_missing", unprivileged_users_are_told_what_is_missing),
+        ("losses_are_reported", losses_are_reported),
+        ("capabilities_are_dropped_after_attaching", capabilities_are_dropped_after_attaching),
+        ("every_terminating_signal_ends_the_run_cleanly", every_terminating_signal_ends_the_run_cleanly),
+        ("sigkill_leaves_audit_to_the_watchdog", sigkill_leaves_audit_to_the_watchdog),
+        ("two_instances_and_the_administrator", two_instances_and_the_administrator),
+        ("an_audit_flood_is_counted_or_reported_lost", an_audit_flood_is_counted_or_reported_lost),
+        ("each_source_with_exactly_its_capabilities", each_source_with_exactly_its_capabilities),
+    ])
 }

@@ -1,6 +1,9 @@
 //! The REPL through a real pseudo-terminal (completion, multi-line entry,
 //! errors, maps, Ctrl-C, .save, history), and without one (scripted).
 
+#[path = "harness/mod.rs"]
+mod harness;
+
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -164,7 +167,6 @@ fn repl(name: &str) -> (Pty, PathBuf) {
     (pty, state)
 }
 
-#[test]
 fn completes_event_names_and_the_fields_of_the_clause() {
     let (mut t, _state) = repl("complete");
     t.prompt();
@@ -186,7 +188,6 @@ fn completes_event_names_and_the_fields_of_the_clause() {
     t.quit();
 }
 
-#[test]
 fn multi_line_entry_and_maps_across_entries() {
     let (mut t, _state) = repl("multiline");
     t.prompt();
@@ -212,7 +213,6 @@ fn multi_line_entry_and_maps_across_entries() {
     t.quit();
 }
 
-#[test]
 fn a_wrong_entry_then_a_right_one() {
     let (mut t, _state) = repl("errors");
     t.prompt();
@@ -231,7 +231,6 @@ fn a_wrong_entry_then_a_right_one() {
     t.quit();
 }
 
-#[test]
 fn save_writes_a_script_that_checks_and_runs() {
     let (mut t, state) = repl("save");
     let script = state.join("session.lt");
@@ -257,7 +256,6 @@ fn save_writes_a_script_that_checks_and_runs() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("@[nginx]: 75"));
 }
 
-#[test]
 fn history_persists_across_runs() {
     let state = tempdir("history");
     let mut t = Pty::spawn(&["repl", "--replay", DEMO], &state);
@@ -282,7 +280,6 @@ fn history_persists_across_runs() {
 }
 
 /// A link planted at the history's path is not followed (issue 11.10).
-#[test]
 fn history_does_not_follow_a_link() {
     let state = tempdir("history-link");
     let victim = state.join("victim");
@@ -299,7 +296,6 @@ fn history_does_not_follow_a_link() {
 }
 
 /// Ctrl-C stops a long query (END runs, the maps print) and the REPL goes on.
-#[test]
 fn ctrl_c_stops_a_long_replay() {
     let state = tempdir("ctrlc");
     // A long trace: the demo many times over.
@@ -328,26 +324,19 @@ fn ctrl_c_stops_a_long_replay() {
     t.quit();
 }
 
-fn live_allowed(test: &str) -> bool {
+/// A live query needs root; without it the test is reported as ignored
+/// (a failure with LANDTRACE_REQUIRE_LIVE=1).
+fn live_allowed(test: &str) {
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
+    if unsafe { libc::geteuid() } != 0 {
+        harness::skip(test, "needs root");
     }
-    assert!(
-        std::env::var_os("LANDTRACE_REQUIRE_LIVE").is_none_or(|v| v != "1"),
-        "{test}: live test cannot run: needs root"
-    );
-    eprintln!("skipping {test}: needs root");
-    false
 }
 
 /// Ctrl-C on a live query detaches it, prints its maps and returns to the
 /// prompt; no probe outlives the query.
-#[test]
 fn ctrl_c_stops_a_live_query() {
-    if !live_allowed("ctrl_c_stops_a_live_query") {
-        return;
-    }
+    live_allowed("ctrl_c_stops_a_live_query");
     let state = tempdir("live");
     let mut t = Pty::spawn(&["repl", "--source", "compat"], &state);
     t.expect("source: live (compat)");
@@ -383,7 +372,6 @@ fn ctrl_c_stops_a_live_query() {
 
 /// Without a terminal: entries line by line, no prompt, no colour, and the
 /// exit status says whether an entry failed.
-#[test]
 fn scripted_without_a_terminal() {
     let run = |input: &str| {
         let mut child = Command::new(env!("CARGO_BIN_EXE_landtrace"))
@@ -449,4 +437,21 @@ fn scripted_without_a_terminal() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot replay it"));
+}
+
+fn main() -> std::process::ExitCode {
+    harness::main(&[
+        (
+            "completes_event_names_and_the_fields_of_the_clause",
+            completes_event_names_and_the_fields_of_the_clause,
+        ),
+        ("multi_line_entry_and_maps_across_entries", multi_line_entry_and_maps_across_entries),
+        ("a_wrong_entry_then_a_right_one", a_wrong_entry_then_a_right_one),
+        ("save_writes_a_script_that_checks_and_runs", save_writes_a_script_that_checks_and_runs),
+        ("history_persists_across_runs", history_persists_across_runs),
+        ("history_does_not_follow_a_link", history_does_not_follow_a_link),
+        ("ctrl_c_stops_a_long_replay", ctrl_c_stops_a_long_replay),
+        ("ctrl_c_stops_a_live_query", ctrl_c_stops_a_live_query),
+        ("scripted_without_a_terminal", scripted_without_a_terminal),
+    ])
 }

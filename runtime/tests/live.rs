@@ -2,26 +2,23 @@
 //! kernel. They need root; elsewhere they say why they skip, and with
 //! LANDTRACE_REQUIRE_LIVE=1 (as in CI) a test that cannot run fails.
 
+#[path = "../../tests/harness/mod.rs"]
+mod harness;
+
 use landtrace_probes::loader::ProbeSet;
 use landtrace_probes::records::{self, Config, TP_ANY_TASK};
 use landtrace_runtime::live::tracepoint::{Format, RawValue};
 use landtrace_runtime::live::{ensure_tracefs, proc};
 use std::time::{Duration, Instant};
 
-fn live(test: &str) -> bool {
-    let required = std::env::var_os("LANDTRACE_REQUIRE_LIVE").is_some_and(|v| v == "1");
-    let reason = if !proc::can_trace() {
-        Some("needs CAP_BPF and CAP_PERFMON (run as root)".to_string())
-    } else {
-        ensure_tracefs().err()
-    };
-    match reason {
-        None => true,
-        Some(r) if required => panic!("{test}: live test cannot run: {r}"),
-        Some(r) => {
-            eprintln!("skipping {test}: {r}");
-            false
-        }
+/// Whether this machine can run the test; if not, it is reported as
+/// ignored (a failure with LANDTRACE_REQUIRE_LIVE=1).
+fn live(test: &str) {
+    if !proc::can_trace() {
+        harness::skip(test, "needs CAP_BPF and CAP_PERFMON (run as root)");
+    }
+    if let Err(r) = ensure_tracefs() {
+        harness::skip(test, &r);
     }
 }
 
@@ -38,11 +35,8 @@ fn loaded_programs() -> String {
 /// (sched:sched_process_exec, with a __data_loc string): attached with the
 /// layout from its format file, it delivers records that decode to the
 /// exec'd file and pid.
-#[test]
 fn generic_tracepoint_machinery_on_a_real_tracepoint() {
-    if !live("generic_tracepoint_machinery_on_a_real_tracepoint") {
-        return;
-    }
+    live("generic_tracepoint_machinery_on_a_real_tracepoint");
     let text = std::fs::read_to_string("/sys/kernel/tracing/events/sched/sched_process_exec/format").unwrap();
     let format = Format::parse(&text).unwrap();
     let mut set = ProbeSet::generic(1 << 20).unwrap();
@@ -78,4 +72,11 @@ fn generic_tracepoint_machinery_on_a_real_tracepoint() {
     assert_eq!(set.lost(), 0);
     drop(set);
     assert!(!loaded_programs().contains("lt_tracepoint"), "the program outlived its probe set");
+}
+
+fn main() -> std::process::ExitCode {
+    harness::main(&[(
+        "generic_tracepoint_machinery_on_a_real_tracepoint",
+        generic_tracepoint_machinery_on_a_real_tracepoint,
+    )])
 }
