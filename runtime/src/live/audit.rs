@@ -205,8 +205,6 @@ pub struct AuditSource {
     /// This run's registration as a user of audit.
     claim: Option<Claim>,
     lost_at_start: u32,
-    /// When the oldest group still open was started.
-    open_since: Option<Instant>,
     buf: Vec<u8>,
     /// Records that could not be parsed.
     pub malformed: u64,
@@ -236,7 +234,6 @@ impl AuditSource {
             decoder: AuditDecoder::default(),
             claim: Some(claim),
             lost_at_start: status.lost,
-            open_since: None,
             buf: vec![0u8; 1 << 16],
             malformed: 0,
             overflows: 0,
@@ -303,7 +300,6 @@ impl AuditSource {
                         if self.decoder.record(rec, out).is_err() {
                             self.malformed += 1;
                         }
-                        self.open_since.get_or_insert_with(Instant::now);
                     }
                     Err(_) => self.malformed += 1,
                 }
@@ -311,16 +307,21 @@ impl AuditSource {
         }
     }
 
-    /// When open groups must be flushed (records without a syscall have no
-    /// end marker); `None` when nothing is waiting.
+    /// When the oldest open group must be flushed (records without a
+    /// syscall have no end marker); `None` when nothing is waiting.
     pub fn flush_deadline(&self) -> Option<Instant> {
-        self.open_since.map(|t| t + GROUP_WAIT)
+        self.decoder.oldest().map(|t| t + GROUP_WAIT)
     }
 
-    /// Queues the events of every group still open.
-    pub fn flush(&mut self, out: &mut Pending) {
-        self.decoder.flush(out);
-        self.open_since = None;
+    /// Queues the events of the groups open for [`GROUP_WAIT`] (younger
+    /// ones may still get their SYSCALL record), or of every group at the
+    /// end of the run.
+    pub fn flush(&mut self, out: &mut Pending, all: bool) {
+        if all {
+            self.decoder.flush(out);
+        } else {
+            self.decoder.flush_older(GROUP_WAIT, out);
+        }
     }
 
     /// Records dropped at landtrace's own socket (its buffer was full):

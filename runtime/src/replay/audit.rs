@@ -35,10 +35,12 @@ pub struct AuditDecoder {
 /// Domains whose creator is remembered; past this the memory is reset.
 const MAX_CREATORS: usize = 65_536;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Group {
     serial: u64,
     time_ns: i64,
+    /// When its first record arrived (the live source flushes by age).
+    opened: std::time::Instant,
     access: Vec<Vec<(String, Vec<u8>)>>,
     domain: Vec<Vec<(String, Vec<u8>)>>,
     syscall: Option<Vec<(String, Vec<u8>)>>,
@@ -85,7 +87,14 @@ impl AuditDecoder {
                     let g = self.open.pop_front().expect("non-empty");
                     self.emit(g, out);
                 }
-                self.open.push_back(Group { serial: rec.serial, time_ns: rec.time_ns, ..Group::default() });
+                self.open.push_back(Group {
+                    serial: rec.serial,
+                    time_ns: rec.time_ns,
+                    opened: std::time::Instant::now(),
+                    access: Vec::new(),
+                    domain: Vec::new(),
+                    syscall: None,
+                });
                 self.open.len() - 1
             }
         };
@@ -104,10 +113,24 @@ impl AuditDecoder {
         Ok(())
     }
 
-    /// Emits every group (the live source calls this when the socket is
-    /// idle, since records without a syscall have no EOE).
+    /// Emits every group (at the end of a live run).
     pub fn flush(&mut self, out: &mut Pending) {
         self.finish(out);
+    }
+
+    /// Emits the groups open for `age` or longer (records without a syscall
+    /// have no EOE to end them); younger ones may still get their SYSCALL
+    /// record. Groups are in arrival order.
+    pub fn flush_older(&mut self, age: std::time::Duration, out: &mut Pending) {
+        while self.open.front().is_some_and(|g| g.opened.elapsed() >= age) {
+            let g = self.open.pop_front().expect("non-empty");
+            self.emit(g, out);
+        }
+    }
+
+    /// When the oldest open group started, if any.
+    pub fn oldest(&self) -> Option<std::time::Instant> {
+        self.open.front().map(|g| g.opened)
     }
 }
 
@@ -452,6 +475,24 @@ type=LANDLOCK_DOMAIN msg=audit(1795958807.097:4): domain=1c1407c26 status=deallo
         assert_eq!(evs[2].get(field::denials), 1);
         // The domain's creator is the task of the SYSCALL record: its ppid too.
         assert_eq!((evs[0].header().pid, evs[0].header().ppid, evs[0].header().uid), (2973, 2932, 0));
+    }
+
+    /// A group young enough may still get its SYSCALL record: flushing by
+    /// age leaves it open (a flush of everything once cut one short).
+    #[test]
+    fn only_old_groups_are_flushed() {
+        let mut d = AuditDecoder::default();
+        let mut out = Pending::default();
+        let access = parse_record(DENIAL.lines().next().unwrap().as_bytes()).unwrap().unwrap();
+        d.record(access, &mut out).unwrap();
+        d.flush_older(std::time::Duration::from_secs(60), &mut out);
+        assert!(out.is_empty(), "a young group stays open");
+        let syscall = parse_record(DENIAL.lines().nth(2).unwrap().as_bytes()).unwrap().unwrap();
+        d.record(syscall, &mut out).unwrap();
+        d.flush_older(std::time::Duration::ZERO, &mut out);
+        let mut ev = Event::new();
+        assert!(out.pop_into(&mut ev));
+        assert_eq!((ev.kind(), ev.comm()), (Some(EventKind::DenyAccessFs), &b"python3"[..]));
     }
 
     #[test]

@@ -60,7 +60,7 @@ impl LiveSource for AuditLive {
     fn collect(&mut self, ending: bool) -> Result<(), LiveError> {
         self.socket.read(&mut self.pending).map_err(LiveError::Audit)?;
         if ending || self.socket.flush_deadline().is_some_and(|d| Instant::now() >= d) {
-            self.socket.flush(&mut self.pending);
+            self.socket.flush(&mut self.pending, ending);
         }
         Ok(())
     }
