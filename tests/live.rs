@@ -649,6 +649,26 @@ fn each_source_with_exactly_its_capabilities() {
     assert_eq!(audit_enabled(), before);
 }
 
+/// A panic inside compiled code (a failpoint of debug builds) unwinds: the
+/// process exits 101 with audit restored and no BPF object left (issue 11.1).
+fn a_panic_still_restores_the_system() {
+    let _serial = live("a_panic_still_restores_the_system");
+    let before = audit_enabled();
+    let out = Command::new(landtrace())
+        .env("LANDTRACE_FAILPOINT", "panic")
+        .args(["-e", "on deny_* { printf(\"denied\\n\") }", "-c"])
+        .arg(format!("{} read /etc/passwd", sandboxer().display()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(101), "a panic, not an abort: {stderr}");
+    assert!(stderr.contains("LANDTRACE_FAILPOINT=panic"), "{stderr}");
+    assert_eq!(audit_enabled(), before, "audit restored while unwinding");
+    if let Err(left) = no_landtrace_objects(&[]) {
+        panic!("BPF objects outlived a panicking landtrace: {left:?}");
+    }
+}
+
 fn main() -> std::process::ExitCode {
     harness::main(&[
         ("sandboxed_workload_under_c", sandboxed_workload_under_c),
@@ -665,5 +685,6 @@ fn main() -> std::process::ExitCode {
         ("two_instances_and_the_administrator", two_instances_and_the_administrator),
         ("an_audit_flood_is_counted_or_reported_lost", an_audit_flood_is_counted_or_reported_lost),
         ("each_source_with_exactly_its_capabilities", each_source_with_exactly_its_capabilities),
+        ("a_panic_still_restores_the_system", a_panic_still_restores_the_system),
     ])
 }

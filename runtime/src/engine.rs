@@ -404,6 +404,7 @@ impl Host for State<'_> {
     }
 
     fn printf(&mut self, format: FormatId, args: &[Val], _rec: &Record) {
+        failpoint_panic();
         self.out.printf(&self.prog.formats[format.0 as usize], args);
     }
 
@@ -433,6 +434,19 @@ impl Host for State<'_> {
 
     fn alloc(&mut self, bytes: &[u8]) -> StrRef {
         self.arena.alloc(bytes)
+    }
+}
+
+/// In debug builds only (the tests' binary): `LANDTRACE_FAILPOINT=panic`
+/// makes printf panic, inside compiled code, so the live tests can check
+/// that a panic still restores the system.
+fn failpoint_panic() {
+    #[cfg(debug_assertions)]
+    {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        if *ON.get_or_init(|| std::env::var_os("LANDTRACE_FAILPOINT").is_some_and(|v| v == "panic")) {
+            panic!("LANDTRACE_FAILPOINT=panic");
+        }
     }
 }
 
