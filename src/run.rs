@@ -20,7 +20,7 @@ use landtrace_runtime::{Clock, Engine, EngineOptions, Event, OutFormat, Output, 
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::AtomicBool;
 
-/// How a run ended, as an exit code (LANGUAGE.md section 7).
+/// How a run ended, as an exit code (docs/language.md section 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// 0

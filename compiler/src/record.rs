@@ -310,10 +310,6 @@ impl Event {
         }
     }
 
-    pub fn pop_extra(&mut self) -> Option<(String, Vec<u8>)> {
-        self.extras.pop()
-    }
-
     /// Fixes up the record's string and list pointers and returns the record
     /// that compiled code may read. Valid until the event is next modified.
     pub fn seal(&mut self) -> &Record {

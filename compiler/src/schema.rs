@@ -1,8 +1,8 @@
 //! The event schema: every Landlock event, its fields and their types, the
 //! builtins, and every access-right constant with its bit.
 //!
-//! This table is the single source of truth (EVENTS.md is its
-//! specification): the checker resolves names here, the record layout takes
+//! This table is the single source of truth (docs/language.md and
+//! `landtrace -l` describe it to users): the checker resolves names here, the record layout takes
 //! its slots from here, decoders look fields up here, and `landtrace -l`
 //! prints it. It is a uniform table and so longer than other modules.
 

@@ -1,5 +1,5 @@
 //! Snapshots of rendered diagnostics: every error example of the language
-//! contract (LANGUAGE.md section 7) gets its own snapshot, and the other
+//! contract (docs/language.md section 7) gets its own snapshot, and the other
 //! checker errors share one.
 
 use landtrace_compiler::{CheckOptions, Diag, compile};
@@ -141,7 +141,7 @@ fn more_checker_errors() {
     insta::assert_snapshot!(out);
 }
 
-/// Every example of LANGUAGE.md checks, and Cranelift compiles all of it:
+/// Every example of the language (tests/language/*.lt) checks, and Cranelift compiles all of it:
 /// nothing falls back to the interpreter.
 #[test]
 fn every_language_example_checks_and_compiles() {

@@ -39,21 +39,6 @@ pub enum ProbeError {
     Map { name: &'static str, detail: String },
 }
 
-impl ProbeError {
-    /// The OS error behind a refusal, if any (EPERM means: not allowed).
-    pub fn errno(&self) -> Option<i32> {
-        use std::error::Error;
-        let mut e: Option<&(dyn Error + 'static)> = Some(self);
-        while let Some(err) = e {
-            if let Some(io) = err.downcast_ref::<std::io::Error>() {
-                return io.raw_os_error();
-            }
-            e = err.source();
-        }
-        None
-    }
-}
-
 /// The instruction libbpf-style loaders (aya too) put in place of a CO-RE
 /// relocation that found no such field or type: a call to this helper id.
 const CORE_POISON: &str = "unknown#195896080";
@@ -129,7 +114,6 @@ pub struct ProbeSet {
     /// at once and before `bpf`.
     links: Vec<Link>,
     bpf: Ebpf,
-    object: &'static str,
     ring: Option<RingBuf<MapData>>,
     attached: Vec<String>,
 }
@@ -142,7 +126,7 @@ impl ProbeSet {
             .map_max_entries("lt_events", ring_bytes)
             .load(bytes)
             .map_err(|source| ProbeError::Object { object, source })?;
-        Ok(ProbeSet { links: Vec::new(), bpf, object, ring: None, attached: Vec::new() })
+        Ok(ProbeSet { links: Vec::new(), bpf, ring: None, attached: Vec::new() })
     }
 
     /// The compat source, loaded and verified but not attached. `ring_bytes`
@@ -324,10 +308,6 @@ impl ProbeSet {
             self.ring = Some(RingBuf::try_from(map).map_err(|e| map_err("lt_events", e))?);
         }
         Ok(self.ring.as_mut().expect("just set"))
-    }
-
-    pub fn object(&self) -> &'static str {
-        self.object
     }
 
     /// Detaches every program. Each detach of a tracepoint waits for the

@@ -119,7 +119,8 @@ pub struct Tracepoint {
     pub len: u32,
     /// The tracepoint's id (its attach cookie).
     pub id: u32,
-    /// The raw record; its first 8 bytes (the common fields) are not kept.
+    /// The raw record from its start (common fields included, so field
+    /// offsets are the format file's); `len` bytes of it are valid.
     pub data: [u8; RAW_MAX],
 }
 

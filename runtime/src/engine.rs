@@ -137,10 +137,6 @@ impl<'p> Engine<'p> {
         self.state.exit || self.state.out.error().is_some()
     }
 
-    pub fn backend_name(&self) -> &'static str {
-        self.backend.name()
-    }
-
     /// Runs the BEGIN clauses.
     pub fn begin(&mut self, now: u64) {
         let rec = synthetic(now, 0);

@@ -1,5 +1,5 @@
-//! Output: events, `print`, `printf` and maps, as text (LANGUAGE.md
-//! section 6) or JSON lines (docs/json-output.md).
+//! Output: events, `print`, `printf` and maps, as text (docs/language.md
+//! section 6) or JSON lines (docs/trace-format.md).
 //!
 //! Every untrusted string is escaped in text and correctly encoded in JSON.
 //! Writes go through one buffer; the first write error (a closed pipe) is
@@ -69,10 +69,6 @@ impl Output {
     /// The first write error, if any (a closed pipe ends the run).
     pub fn error(&self) -> Option<&io::Error> {
         self.error.as_ref()
-    }
-
-    pub fn take_error(&mut self) -> Option<io::Error> {
-        self.error.take()
     }
 
     fn emit(&mut self) {

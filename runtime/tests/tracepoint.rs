@@ -1,5 +1,6 @@
 //! The tracepoint source's decoding, on format files and raw records built
-//! from EVENTS.md for all 14 Landlock events (this kernel has none), in the
+//! from the kernel's documented layout for all 14 Landlock events (this
+//! kernel has none; runtime/tests/data/linux-7.3 has the real ones), in the
 //! upstream layout and with renamed events and added fields.
 
 use landtrace_compiler::record::Event;

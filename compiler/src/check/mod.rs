@@ -3,8 +3,10 @@
 //!
 //! Every problem is collected as a [`Diag`], so one run reports them all.
 //! Maps may be read before the clause that assigns them (an `every` clause
-//! printing what a later `on` clause counts), so checking runs twice: the
-//! first pass only learns what each map holds, the second reports.
+//! printing what a later `on` clause counts), so checking runs in passes:
+//! the first ones (up to four, until no new map is learnt: a map whose value
+//! reads another may need another) only learn what each map holds, the
+//! last reports.
 
 mod expr;
 mod names;

@@ -24,8 +24,6 @@ const MAX_RULESETS: usize = 65_536;
 pub enum Decoded {
     /// `n` events were queued.
     Events(usize),
-    /// The calibration result: the offset of the Landlock credential blob.
-    Calibration(i32),
     /// Not a compat record, or too short to be one.
     Skipped,
 }
@@ -184,10 +182,8 @@ impl CompatDecoder {
                 emit(ev);
                 Decoded::Events(1)
             }
-            kind::CALIBRATION => match records::read::<records::Calibration>(bytes) {
-                Some(c) => Decoded::Calibration(c.offset),
-                None => Decoded::Skipped,
-            },
+            // Calibration is read by the loader before tracing starts.
+            kind::CALIBRATION => Decoded::Events(0),
             _ => Decoded::Skipped,
         }
     }

@@ -1,5 +1,6 @@
 //! Decoder for ftrace text: tracefs `trace` and `trace_pipe`, and
-//! `trace-cmd report`, as EVENTS.md describes it.
+//! `trace-cmd report` (docs/trace-format.md), as real kernels print it
+//! (the 7.3 capture in examples/traces is the judge).
 //!
 //! A line is `TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: FIELDS`. Every
 //! revision of the Landlock tracepoints is read: masks as names or hex,
