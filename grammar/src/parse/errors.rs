@@ -77,7 +77,8 @@ fn habit(src: &str, base: usize, pos: usize, found: Span, prev: Option<Span>) ->
         Some(SyntaxError::new(span, message, label).help(help))
     };
     // An unclosed string or block: point at where it opens.
-    if let Some(open) = unclosed_string(src, base) {
+    let open = unclosed(src, base);
+    if let Some(open) = open.string {
         return err(
             Span::new(open, open + 1),
             "this string is never closed",
@@ -86,7 +87,7 @@ fn habit(src: &str, base: usize, pos: usize, found: Span, prev: Option<Span>) ->
         );
     }
     if found.is_empty()
-        && let Some(open) = unclosed_brace(src, base)
+        && let Some(open) = open.brace
     {
         return err(
             Span::new(open, open + 1),
@@ -188,9 +189,16 @@ fn habit(src: &str, base: usize, pos: usize, found: Span, prev: Option<Span>) ->
     None
 }
 
-/// The opening quote of a string never closed (outside comments).
-fn unclosed_string(src: &str, base: usize) -> Option<usize> {
+/// What is left open from `base` on, outside comments: a string's opening
+/// quote, and the first `{` never closed (one scan for both).
+struct Unclosed {
+    string: Option<usize>,
+    brace: Option<usize>,
+}
+
+fn unclosed(src: &str, base: usize) -> Unclosed {
     let b = src.as_bytes();
+    let mut braces = Vec::new();
     let mut i = base;
     while i < b.len() {
         match b[i] {
@@ -201,7 +209,7 @@ fn unclosed_string(src: &str, base: usize) -> Option<usize> {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
                 if i >= b.len() {
-                    return Some(open);
+                    return Unclosed { string: Some(open), brace: braces.first().copied() };
                 }
             }
             b'#' => {
@@ -214,45 +222,15 @@ fn unclosed_string(src: &str, base: usize) -> Option<usize> {
                     i += 1;
                 }
             }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// The first `{` never closed, if any (outside strings and comments).
-fn unclosed_brace(src: &str, base: usize) -> Option<usize> {
-    let b = src.as_bytes();
-    let mut open = Vec::new();
-    let mut i = base;
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'#' => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'{' => open.push(i),
+            b'{' => braces.push(i),
             b'}' => {
-                open.pop();
+                braces.pop();
             }
             _ => {}
         }
         i += 1;
     }
-    open.first().copied()
+    Unclosed { string: None, brace: braces.first().copied() }
 }
 
 const CLAUSE: &str = "a clause (`on`, `BEGIN`, `END`, `every`, `list`, `macro`)";
