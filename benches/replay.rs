@@ -3,8 +3,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use landtrace_compiler::interp::Interpreter;
-use landtrace_compiler::record::Event;
 use landtrace_compiler::{CheckOptions, compile};
+use landtrace_event::record::Event;
 use landtrace_runtime::engine::run_source;
 use landtrace_runtime::replay::ReplaySource;
 use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output};

@@ -1,6 +1,6 @@
 //! `landtrace -l [GLOB]`: the schema as a table, from the schema itself.
 
-use landtrace_compiler::schema::{BUILTINS, EVENTS, Family, GROUPS, glob_name as glob};
+use landtrace_event::schema::{BUILTINS, EVENTS, Family, GROUPS, glob_name as glob};
 use std::io::{self, Write};
 
 /// Writes the listing: events, then each event's fields, then (for the

@@ -34,7 +34,7 @@ pub fn diagnostics(diags: &[Diag]) {
 
 // Messages may carry untrusted bytes (file names, a trace's event names):
 // their control characters are shown, never sent to the terminal.
-use landtrace_runtime::escape::message;
+use landtrace_event::escape::message;
 
 pub fn error(msg: &str) {
     let _ = writeln!(std::io::stderr(), "landtrace: error: {}", message(msg, true));

@@ -9,8 +9,8 @@ use landtrace_compiler::diag::Diag;
 use landtrace_compiler::exec::Backend;
 use landtrace_compiler::interp::Interpreter;
 use landtrace_compiler::jit::{self, Jit};
-use landtrace_compiler::schema::{SourceKind, events_matching};
 use landtrace_compiler::{CheckOptions, Compiled, compile};
+use landtrace_event::schema::{SourceKind, events_matching};
 use landtrace_grammar::ast::Item;
 use landtrace_runtime::engine::run_source_until;
 use landtrace_runtime::live::{self, Choice, LiveOptions, Plan};
@@ -238,13 +238,13 @@ fn unused_arguments(program: &ProgramText, compiled: &Compiled, args: &RunArgs) 
     };
     let mut msg = format!(
         "argument `{}` is not used: the program reads {reads}",
-        landtrace_runtime::escape::escape(first.as_bytes())
+        landtrace_event::escape::escape(first.as_bytes())
     );
     if !args.replay.is_empty() || std::path::Path::new(first).is_file() {
         msg.push_str(&format!(
             "; positional arguments are the program's: to replay it, write --replay {} \
              (--replay takes one file; repeat it for several)",
-            landtrace_runtime::escape::escape(first.as_bytes())
+            landtrace_event::escape::escape(first.as_bytes())
         ));
     }
     Err(msg)
@@ -363,7 +363,7 @@ fn unproduced_diags(compiled: &Compiled, plan: &Plan, strict: bool) -> Vec<Diag>
             let help = match missing.first().map(|k| {
                 SourceKind::ALL
                     .into_iter()
-                    .filter(|s| *s != SourceKind::Replay && s.produces(*k))
+                    .filter(|s| *s != SourceKind::Replay && landtrace_runtime::source::produces(*s, *k))
                     .map(|s| s.name())
                     .collect::<Vec<_>>()
             }) {

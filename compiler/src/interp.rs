@@ -5,7 +5,8 @@
 
 use crate::exec::{self, Host, MapValueOut, Val};
 use crate::ir::{BinOp, FuncId, Inst, Load, LoadStr, Operand, Program, StrCmp, StrTest, Terminator, UnOp};
-use crate::record::{Record, StrRef};
+use landtrace_event::record::{Record, StrRef};
+use landtrace_event::{schema, time};
 
 pub struct Interpreter {
     ints: Vec<i64>,
@@ -81,9 +82,9 @@ impl Interpreter {
                 self.strs[dst.0 as usize] = match what {
                     LoadStr::Field(n) => rec.strs[*n as usize],
                     LoadStr::Comm => rec.comm,
-                    LoadStr::EventName => StrRef::from_slice(exec::event_name(rec.kind)),
-                    LoadStr::SourceName => StrRef::from_slice(exec::source_name(rec.source)),
-                    LoadStr::Walltime => host.alloc(exec::walltime_text(rec).as_bytes()),
+                    LoadStr::EventName => StrRef::from_slice(schema::event_name(rec.kind)),
+                    LoadStr::SourceName => StrRef::from_slice(schema::source_name(rec.source)),
+                    LoadStr::Walltime => host.alloc(time::walltime_text(rec).as_bytes()),
                 }
             }
             Inst::Copy { dst, src } => self.ints[dst.0 as usize] = self.i(*src),
@@ -150,7 +151,7 @@ impl Interpreter {
             }
             Inst::Rights { dst, a, kind } => {
                 let text = match Val::from_int(self.i(*a), *kind, rec) {
-                    Val::Mask(f, bits) => crate::schema::mask_to_string(f, bits),
+                    Val::Mask(f, bits) => landtrace_event::schema::mask_to_string(f, bits),
                     other => other.as_i64().to_string(),
                 };
                 self.strs[dst.0 as usize] = host.alloc(text.as_bytes());

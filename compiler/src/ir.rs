@@ -11,8 +11,8 @@
 
 use crate::format::Format;
 use crate::pattern::Pattern;
-use crate::schema::{Family, FieldId};
 use crate::typed::{ClauseKind, FormatId, MapDecl, MapId, PatternId};
+use landtrace_event::schema::{Family, FieldId};
 use landtrace_grammar::Span;
 use std::fmt;
 

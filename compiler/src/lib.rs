@@ -25,8 +25,6 @@ pub mod ir;
 pub mod jit;
 pub mod lower;
 pub mod pattern;
-pub mod record;
-pub mod schema;
 pub mod typed;
 
 pub use check::{CheckOptions, Checked, check};

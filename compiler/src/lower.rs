@@ -8,8 +8,8 @@ use crate::ir::{
     self, BinOp, Block, BlockId, FuncId, FuncKind, Function, IReg, Inst, Load, LoadStr, Operand, SReg,
     StrTest, Terminator, UnOp, ValKind,
 };
-use crate::schema::{Builtin, Loc};
 use crate::typed::{self, Arith, Body, Cmp, CmpClass, Expr, ExprKind, Func, MaskFam, Stmt, Type};
+use landtrace_event::schema::{Builtin, Loc};
 use std::collections::HashMap;
 
 /// Lowers a checked program.

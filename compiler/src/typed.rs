@@ -7,7 +7,7 @@
 
 use crate::format::Format;
 use crate::pattern::Pattern;
-use crate::schema::{Builtin, EventKind, Family, FieldId};
+use landtrace_event::schema::{Builtin, EventKind, Family, FieldId};
 use landtrace_grammar::Span;
 use std::fmt;
 

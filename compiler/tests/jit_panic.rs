@@ -4,10 +4,10 @@
 
 use landtrace_compiler::exec::{Backend, Host, MapValueOut, Val};
 use landtrace_compiler::jit::Jit;
-use landtrace_compiler::record::{Event, Record, StrRef};
-use landtrace_compiler::schema::{EventKind, SourceKind};
 use landtrace_compiler::typed::{FormatId, MapId};
 use landtrace_compiler::{CheckOptions, compile};
+use landtrace_event::record::{Event, Record, StrRef};
+use landtrace_event::schema::{EventKind, SourceKind};
 
 /// A host whose printf panics.
 struct Panicky;

@@ -10,8 +10,8 @@
 use landtrace_compiler::exec::Backend;
 use landtrace_compiler::interp::Interpreter;
 use landtrace_compiler::jit::Jit;
-use landtrace_compiler::record::Event;
 use landtrace_compiler::{CheckOptions, compile};
+use landtrace_event::record::Event;
 use landtrace_runtime::engine::run_source;
 use landtrace_runtime::output::json_event;
 use landtrace_runtime::replay::{Format, decode_all, jsonl};

@@ -4,7 +4,6 @@
 //! `landtrace-probes`, and the audit socket).
 
 pub mod engine;
-pub mod escape;
 pub mod live;
 pub mod maps;
 pub mod output;
@@ -13,6 +12,6 @@ pub mod source;
 pub mod stop;
 
 pub use engine::{Clock, Engine, EngineOptions, Summary};
-pub use landtrace_compiler::record::Event;
+pub use landtrace_event::record::Event;
 pub use output::{OutFormat, Output};
 pub use source::{RunError, Source, SourceError};

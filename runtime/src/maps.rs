@@ -7,8 +7,8 @@
 //! counted as dropped and reported, never an out-of-memory.
 
 use landtrace_compiler::exec::Val;
-use landtrace_compiler::schema::Family;
 use landtrace_compiler::typed::{MapDecl, MapValue};
+use landtrace_event::schema::Family;
 use std::collections::HashMap;
 
 const T_INT: u8 = 0;

@@ -5,13 +5,14 @@
 //! Writes go through one buffer; the first write error (a closed pipe) is
 //! kept and ends the run.
 
-use crate::escape::{escape_into, hex, json_str_into};
 use crate::maps::{self, Agg, Map};
-use landtrace_compiler::exec::{self, Val};
+use landtrace_compiler::exec::Val;
 use landtrace_compiler::format::{Conv, Format, Piece};
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{Family, FieldType, Loc, mask_names, write_mask};
 use landtrace_compiler::typed::MapValue;
+use landtrace_event::escape::{escape_into, hex, json_str_into};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{Family, FieldType, Loc, mask_names, write_mask};
+use landtrace_event::{schema, time};
 use std::io::{self, Write};
 
 /// Version of the JSON event schema (docs/trace-format.md).
@@ -420,7 +421,7 @@ fn push_time(out: &mut Vec<u8>, ev: &Event) {
     if rec.walltime != 0 {
         let secs = rec.walltime.div_euclid(1_000_000_000);
         let micros = rec.walltime.rem_euclid(1_000_000_000) / 1000;
-        let (_, _, _, h, m, s) = exec::civil(secs);
+        let (_, _, _, h, m, s) = time::civil(secs);
         out.extend_from_slice(format!("{h:02}:{m:02}:{s:02}.{micros:06}").as_bytes());
     } else {
         out.extend_from_slice(
@@ -510,14 +511,14 @@ pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
     json_key(out, &mut first, "v");
     out.extend_from_slice(JSON_VERSION.to_string().as_bytes());
     json_key(out, &mut first, "event");
-    json_str_into(out, exec::event_name(rec.kind));
+    json_str_into(out, schema::event_name(rec.kind));
     json_key(out, &mut first, "source");
-    json_str_into(out, exec::source_name(rec.source));
+    json_str_into(out, schema::source_name(rec.source));
     json_key(out, &mut first, "time");
     out.extend_from_slice(rec.time.to_string().as_bytes());
     if rec.walltime != 0 {
         json_key(out, &mut first, "walltime");
-        json_str_into(out, exec::rfc3339(rec.walltime).as_bytes());
+        json_str_into(out, time::rfc3339(rec.walltime).as_bytes());
     }
     for (k, v) in [
         ("pid", rec.pid),

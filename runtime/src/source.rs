@@ -3,8 +3,8 @@
 //! The engine does not know whether events come from a recorded file, the
 //! audit socket or BPF probes; each of those implements [`Source`].
 
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, SourceKind};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, SourceKind};
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
@@ -19,7 +19,7 @@ pub trait Source {
     /// Whether this source can ever produce `kind` (a clause naming an
     /// event the source cannot produce is warned about before tracing).
     fn produces(&self, kind: EventKind) -> bool {
-        self.kind().produces(kind)
+        produces(self.kind(), kind)
     }
 
     /// Events the recorded trace says were lost (ftrace's `[LOST N
@@ -32,6 +32,29 @@ pub trait Source {
     /// lines, lost events), printed at the end of the run.
     fn summary(&self) -> Vec<String> {
         Vec::new()
+    }
+}
+
+/// Whether a source of this kind can ever produce `kind` (the schema
+/// says what events are; which source yields which is the runtime's).
+pub fn produces(source: SourceKind, kind: EventKind) -> bool {
+    use EventKind::*;
+    match source {
+        SourceKind::Tracepoint | SourceKind::Replay => true,
+        SourceKind::Compat => matches!(
+            kind,
+            CreateRuleset | FreeRuleset | AddRuleFs | AddRuleNet | CreateDomain | EnforceDomain
+        ),
+        SourceKind::Audit => matches!(
+            kind,
+            CreateDomain
+                | FreeDomain
+                | DenyAccessFs
+                | DenyAccessNet
+                | DenyPtrace
+                | DenyScopeSignal
+                | DenyScopeAbstractUnixSocket
+        ),
     }
 }
 

@@ -14,9 +14,9 @@
 use landtrace_compiler::exec::Backend;
 use landtrace_compiler::interp::Interpreter;
 use landtrace_compiler::jit::Jit;
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, SourceKind};
 use landtrace_compiler::{CheckOptions, compile};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, SourceKind};
 use landtrace_runtime::engine::run_source;
 use landtrace_runtime::source::VecSource;
 use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output, Summary};
@@ -100,10 +100,10 @@ fn regressions() {
     let mut denial = Event::new();
     denial.reset(EventKind::DenyAccessFs, SourceKind::Replay);
     denial.set_comm(b"curl");
-    denial.set_str(landtrace_compiler::schema::field::path, b"/etc/\xff");
+    denial.set_str(landtrace_event::schema::field::path, b"/etc/\xff");
     let mut check = Event::new();
     check.reset(EventKind::CheckRuleFs, SourceKind::Replay);
-    check.set(landtrace_compiler::schema::field::access_request, 2);
+    check.set(landtrace_event::schema::field::access_request, 2);
     check.set_grants(&[2, u64::MAX]);
     let events = [denial, check];
     let programs = [

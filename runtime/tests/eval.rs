@@ -4,9 +4,9 @@
 use landtrace_compiler::exec::Backend;
 use landtrace_compiler::interp::Interpreter;
 use landtrace_compiler::jit::Jit;
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, SourceKind, field};
 use landtrace_compiler::{CheckOptions, compile};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, SourceKind, field};
 use landtrace_runtime::engine::run_source;
 use landtrace_runtime::source::VecSource;
 use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output, Summary};

@@ -2,8 +2,8 @@
 //! audit grouping, JSON round trips, and malformed, truncated and hostile
 //! input (reported with file:line, skipped, counted; fatal with --strict).
 
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, field};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, field};
 use landtrace_runtime::output::{SharedBuf, json_event};
 use landtrace_runtime::replay::{Format, ReplaySource, classify, decode_all};
 use landtrace_runtime::{Source, SourceError};
@@ -299,7 +299,7 @@ fn kernel_printk_audit_form() {
 #[test]
 fn json_round_trip_keeps_every_byte() {
     let mut ev = Event::new();
-    ev.reset(EventKind::CheckRuleNet, landtrace_compiler::schema::SourceKind::Tracepoint);
+    ev.reset(EventKind::CheckRuleNet, landtrace_event::schema::SourceKind::Tracepoint);
     ev.set_comm(b"\xff\xfe\n");
     ev.set(field::domain, u64::MAX);
     ev.set(field::access_request, 0b11 | 1 << 63);
@@ -316,7 +316,7 @@ fn json_round_trip_keeps_every_byte() {
     assert_eq!(back.get(field::domain), u64::MAX);
     assert_eq!(back.get(field::access_request), 0b11 | 1 << 63);
     assert_eq!(back.grants(), &[0, 3, 1 << 40]);
-    assert_eq!(back.header().source, landtrace_compiler::schema::SourceKind::Tracepoint as u32);
+    assert_eq!(back.header().source, landtrace_event::schema::SourceKind::Tracepoint as u32);
     assert_eq!(back.extras()[0].1, b"\x00\x01");
     let mut again = Vec::new();
     json_event(&mut again, back);

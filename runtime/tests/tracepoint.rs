@@ -3,8 +3,8 @@
 //! kernel has none; runtime/tests/data/linux-7.3 has the real ones), in the
 //! upstream layout and with renamed events and added fields.
 
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, SourceKind, field};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, SourceKind, field};
 use landtrace_probes::records::Header;
 use landtrace_runtime::live::tracepoint::Format;
 

@@ -11,7 +11,7 @@
 //!   File paths after `.source` and `.save` are completed by the editor.
 
 use super::lex::{Kind, Token, tokens};
-use landtrace_compiler::schema::{
+use landtrace_event::schema::{
     BUILTINS, EVENTS, EventKind, Family, FieldType, GROUPS, events_matching, lookup_constant,
 };
 

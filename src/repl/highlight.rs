@@ -4,7 +4,7 @@
 //! keeps its width.
 
 use super::lex::{Kind, tokens};
-use landtrace_compiler::schema::lookup_constant;
+use landtrace_event::schema::lookup_constant;
 use std::ops::Range;
 
 const KEYWORD: &str = "\x1b[1;35m";

@@ -18,8 +18,8 @@ mod lex;
 use crate::args::{LiveArgs, SourceArg};
 use crate::report;
 use crate::run::{self, Outcome};
-use landtrace_compiler::schema::{EVENTS, EventKind, Family, GROUPS, events_matching};
 use landtrace_compiler::{CheckOptions, Compiled, compile};
+use landtrace_event::schema::{EVENTS, EventKind, Family, GROUPS, events_matching};
 use landtrace_grammar::ast;
 use landtrace_runtime::live::proc::can_trace;
 use landtrace_runtime::maps::Map;
@@ -137,7 +137,7 @@ impl Session {
                      replay a trace with .source FILE (e.g. .source examples/traces/demo.jsonl)"
                 .to_string(),
         };
-        let line = landtrace_runtime::escape::message(&line, false);
+        let line = landtrace_event::escape::message(&line, false);
         if self.interactive {
             report::out(&format!("{line}\n"));
         } else {
@@ -536,8 +536,8 @@ fn list_events(out: &mut impl Write, glob: &str) -> io::Result<Outcome> {
     let glob = glob.strip_prefix("landlock_").unwrap_or(glob);
     let mut n = 0;
     for e in EVENTS.iter() {
-        if landtrace_compiler::schema::glob_name(glob, e.name)
-            || e.aliases.iter().any(|a| landtrace_compiler::schema::glob_name(glob, a))
+        if landtrace_event::schema::glob_name(glob, e.name)
+            || e.aliases.iter().any(|a| landtrace_event::schema::glob_name(glob, a))
         {
             writeln!(out, "{:<34}{}", e.name, e.doc)?;
             n += 1;
@@ -582,7 +582,7 @@ fn list_rights(out: &mut impl Write, family: &str) -> io::Result<Outcome> {
             writeln!(out, "    {:<22}bit {:<3} ABI {}", r.name, r.shift, r.abi)?;
         }
         for g in GROUPS {
-            if landtrace_compiler::schema::lookup_constant(g.name).is_some_and(|(f, _)| f == fam) {
+            if landtrace_event::schema::lookup_constant(g.name).is_some_and(|(f, _)| f == fam) {
                 writeln!(out, "    {:<22}{}", g.name, g.doc)?;
             }
         }

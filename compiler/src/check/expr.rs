@@ -4,8 +4,8 @@
 use super::Checker;
 use crate::diag::closest;
 use crate::pattern::Pattern;
-use crate::schema::FieldType;
 use crate::typed::{Arith, Cmp, CmpClass, Expr, ExprKind, Func, MaskFam, Type};
+use landtrace_event::schema::FieldType;
 use landtrace_grammar::Span;
 use landtrace_grammar::ast::{self, BinOp, InRhs, ListElem, UnOp};
 

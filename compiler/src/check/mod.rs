@@ -15,8 +15,8 @@ mod stmt;
 use crate::diag::{Diag, Source, closest};
 use crate::format::Format;
 use crate::pattern::Pattern;
-use crate::schema::{EVENTS, EventKind};
 use crate::typed::{self, Body, Clause, ClauseKind, FormatId, MapDecl, MapId, PatternId, Type};
+use landtrace_event::schema::{EVENTS, EventKind};
 use landtrace_grammar::Span;
 use landtrace_grammar::ast;
 use std::collections::HashMap;
@@ -188,11 +188,11 @@ impl<'a> Checker<'a> {
 
     /// What a macro or list name would shadow.
     fn reserved(&self, name: &str) -> Option<&'static str> {
-        if crate::schema::Builtin::lookup(name).is_some() {
+        if landtrace_event::schema::Builtin::lookup(name).is_some() {
             Some("builtin")
-        } else if crate::schema::FieldId::lookup(name).is_some() {
+        } else if landtrace_event::schema::FieldId::lookup(name).is_some() {
             Some("field")
-        } else if crate::schema::lookup_constant(name).is_some() {
+        } else if landtrace_event::schema::lookup_constant(name).is_some() {
             Some("constant")
         } else {
             None
@@ -265,7 +265,7 @@ impl<'a> Checker<'a> {
         for ident in names {
             let name = ident.name.strip_prefix("landlock_").unwrap_or(&ident.name);
             if name.contains(['*', '?']) {
-                let matched = crate::schema::events_matching(name);
+                let matched = landtrace_event::schema::events_matching(name);
                 if matched.is_empty() {
                     let d = self
                         .err(ident.span, format!("no event matches `{}`", ident.name), "matches nothing")

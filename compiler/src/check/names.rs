@@ -4,8 +4,8 @@
 use super::Checker;
 use super::expr::mk;
 use crate::diag::closest;
-use crate::schema::{self, Builtin, EventKind, FieldId, FieldType};
 use crate::typed::{Expr, ExprKind, MaskFam, Type};
+use landtrace_event::schema::{self, Builtin, EventKind, FieldId, FieldType};
 use landtrace_grammar::Span;
 use landtrace_grammar::ast;
 

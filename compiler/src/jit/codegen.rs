@@ -15,7 +15,6 @@ use strings::{constant_strings, read_as_strings};
 use super::helpers::{CTX_CONSTS, CTX_RET_LEN, HostCall, OpKind, Shared};
 use crate::ir::{self, BinOp, Inst, Load, LoadStr, Operand, StrCmp, StrTest, Terminator, UnOp};
 use crate::pattern::Affix;
-use crate::record::offsets;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind, Value,
@@ -23,6 +22,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_module::{FuncId as ModuleFuncId, Module};
+use landtrace_event::record::offsets;
 
 const I64: types::Type = types::I64;
 /// Literals up to this many bytes are compared inline.

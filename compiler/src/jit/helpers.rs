@@ -10,8 +10,9 @@
 use crate::exec::{self, Host, MapValueOut, Val};
 use crate::ir::ValKind;
 use crate::pattern::Pattern;
-use crate::record::{Record, StrRef};
 use crate::typed::{FormatId, MapId};
+use landtrace_event::record::{Record, StrRef};
+use landtrace_event::{schema, time};
 use std::mem::offset_of;
 
 /// The context compiled code runs with: built on the stack for each call.
@@ -377,13 +378,13 @@ fn host_call(
             host.exit();
             0
         }
-        HostCall::Walltime => text(ctx, host, exec::walltime_text(rec).as_bytes()),
-        HostCall::EventName => ret(ctx, StrRef::from_slice(exec::event_name(rec.kind))) as i64,
-        HostCall::SourceName => ret(ctx, StrRef::from_slice(exec::source_name(rec.source))) as i64,
+        HostCall::Walltime => text(ctx, host, time::walltime_text(rec).as_bytes()),
+        HostCall::EventName => ret(ctx, StrRef::from_slice(schema::event_name(rec.kind))) as i64,
+        HostCall::SourceName => ret(ctx, StrRef::from_slice(schema::source_name(rec.source))) as i64,
         HostCall::Hex => text(ctx, host, format!("{:x}", arg as u64).as_bytes()),
         HostCall::Rights(kind) => {
             let t = match Val::from_int(arg, *kind, rec) {
-                Val::Mask(f, bits) => crate::schema::mask_to_string(f, bits),
+                Val::Mask(f, bits) => landtrace_event::schema::mask_to_string(f, bits),
                 other => other.as_i64().to_string(),
             };
             text(ctx, host, t.as_bytes())

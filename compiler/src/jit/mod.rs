@@ -14,13 +14,13 @@ pub mod helpers;
 use crate::exec::{Backend, Host, Val};
 use crate::interp::Interpreter;
 use crate::ir::{FuncId, Program};
-use crate::record::Record;
 use cranelift_codegen::ir::UserFuncName;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
 use helpers::{Ctx, Shared};
+use landtrace_event::record::Record;
 use std::fmt::Write as _;
 
 type NativeFn = unsafe extern "C" fn(*const Record, *mut Ctx) -> i64;

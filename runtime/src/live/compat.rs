@@ -6,8 +6,9 @@
 //! with a per-run secret, never shown); `ruleset_version` counts the rules
 //! added to it that landtrace saw.
 
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, SourceKind, field};
+use landtrace_event::kernel::{DEV_TEXT_MAX, dev_text};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, SourceKind, field};
 use landtrace_probes::records::{
     self, AddRuleFs, AddRuleNet, CreateRuleset, FreeRuleset, Header, RestrictSelf, kind,
 };
@@ -125,7 +126,8 @@ impl CompatDecoder {
                 ev.set(field::access_rights, r.access);
                 ev.set(field::ino, r.ino);
                 ev.set(field::ruleset_fd, r.ruleset_fd as i64 as u64);
-                ev.set_str(field::dev, format!("{}:{}", r.dev >> 20, r.dev & 0xfffff).as_bytes());
+                let mut buf = [0u8; DEV_TEXT_MAX];
+                ev.set_str(field::dev, dev_text(u64::from(r.dev), &mut buf));
                 ev.set_str(field::path, &rule_path(&r));
                 emit(ev);
                 Decoded::Events(1)

@@ -4,7 +4,7 @@
 //! --info` prints it; docs/live.md has the table for every feature level.
 
 use super::{Plan, TRACEFS, landlock_abi, landlock_tracepoints};
-use landtrace_compiler::schema::{EventKind, SourceKind};
+use landtrace_event::schema::{EventKind, SourceKind};
 use std::fmt::Write;
 
 /// The Landlock ABI that brought audit records and domain IDs (6.15).
@@ -78,7 +78,7 @@ impl KernelInfo {
             }
             SourceKind::Audit if !self.landlock_audit() => Vec::new(),
             SourceKind::Compat if self.abi == 0 || !self.btf => Vec::new(),
-            s => EventKind::ALL.into_iter().filter(|k| s.produces(*k)).collect(),
+            s => EventKind::ALL.into_iter().filter(|k| crate::source::produces(s, *k)).collect(),
         }
     }
 

@@ -18,8 +18,8 @@ mod sources;
 pub mod tracepoint;
 
 use crate::engine::Engine;
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, SourceKind};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, SourceKind};
 use landtrace_probes::loader::ProbeError;
 use landtrace_probes::records::{self, Config};
 use scope::Scope;
@@ -182,8 +182,10 @@ pub fn choose(choice: &Choice) -> Plan {
 
 /// The events a program names that none of the plan's sources produce.
 pub fn unproduced(plan: &Plan, events: impl IntoIterator<Item = EventKind>) -> Vec<EventKind> {
-    let mut out: Vec<EventKind> =
-        events.into_iter().filter(|k| !plan.sources.iter().any(|s| s.produces(*k))).collect();
+    let mut out: Vec<EventKind> = events
+        .into_iter()
+        .filter(|k| !plan.sources.iter().any(|s| crate::source::produces(*s, *k)))
+        .collect();
     out.sort();
     out.dedup();
     out

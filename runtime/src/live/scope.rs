@@ -2,8 +2,8 @@
 //! tasks, and the release of the domains and rulesets they made.
 
 use super::proc;
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, field};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, field};
 use landtrace_probes::loader::Tracker;
 use std::collections::HashSet;
 
@@ -138,7 +138,7 @@ impl Scope {
 }
 
 /// A non-zero ID field of the event, if its kind has the field.
-fn ev_field(ev: &Event, kind: EventKind, f: landtrace_compiler::schema::FieldId) -> Option<u64> {
+fn ev_field(ev: &Event, kind: EventKind, f: landtrace_event::schema::FieldId) -> Option<u64> {
     kind.field_type(f).map(|_| ev.get(f)).filter(|v| *v != 0)
 }
 
@@ -153,7 +153,7 @@ fn remember(set: &mut HashSet<u64>, id: u64, forgotten: &mut u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use landtrace_compiler::schema::SourceKind;
+    use landtrace_event::schema::SourceKind;
 
     fn event(kind: EventKind, pid: u32, id: u64) -> Event {
         let mut e = Event::new();

@@ -9,10 +9,9 @@
 //! fills an event from a record without looking names up; fields added by
 //! later kernels are kept as extras.
 
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{
-    EventKind, Family, FieldId, FieldType, KernelField, Loc, REQUEST_CHANGE_TOPOLOGY, SourceKind, field,
-};
+use landtrace_event::kernel::{DEV_TEXT_MAX, Derived, dev_text};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, FieldId, FieldType, KernelField, Loc, SourceKind, field};
 use landtrace_probes::records::{Header, TP_DYNAMIC, TpConfig};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -298,8 +297,7 @@ impl Plan {
     ) -> Result<Decoded, String> {
         super::start_event(ev, self.kind, SourceKind::Tracepoint, h, boot_offset_ns);
         let mut out = Decoded::default();
-        let (mut log_same, mut log_new) = (None, None);
-        let (mut request, mut port) = (None, None);
+        let mut derived = Derived::default();
         for step in &self.steps {
             let f = &step.field;
             let bytes = data
@@ -335,14 +333,14 @@ impl Plan {
                 Target::Slot(fid) => ev.set(*fid, value),
                 Target::Str(fid) => ev.set_str(*fid, bytes.split(|b| *b == 0).next().unwrap_or_default()),
                 Target::Dev(fid) => {
-                    let mut buf = [0u8; 24];
+                    let mut buf = [0u8; DEV_TEXT_MAX];
                     ev.set_str(*fid, dev_text(value, &mut buf));
                 }
                 Target::Grants => {}
-                Target::BlockersType => request = Some(value),
-                Target::DenyPort => port = Some(value),
-                Target::LogSameExec => log_same = Some(value != 0),
-                Target::LogNewExec => log_new = Some(value != 0),
+                Target::BlockersType => derived.request = Some(value),
+                Target::DenyPort => derived.port = Some(value),
+                Target::LogSameExec => derived.log_same = Some(value != 0),
+                Target::LogNewExec => derived.log_new = Some(value != 0),
                 Target::Extra(name) if is_char_array(f) => {
                     ev.push_extra(name, bytes.split(|b| *b == 0).next().unwrap_or_default())
                 }
@@ -352,7 +350,7 @@ impl Plan {
                 }
             }
         }
-        finish(ev, self.kind, request, port, log_same, log_new);
+        derived.finish(ev, self.kind);
         for f in [field::fd, field::ruleset_fd] {
             if self.missing.contains(&f) {
                 ev.set(f, -1i64 as u64);
@@ -360,51 +358,6 @@ impl Plan {
         }
         Ok(out)
     }
-}
-
-/// The fields derived from others once a record's fields are all read:
-/// the change_topology blocker, a denial's one port as `sport` or
-/// `dport`, and `logged` from an earlier revision's flags. Shared with the
-/// ftrace text decoder.
-pub fn finish(
-    ev: &mut Event,
-    kind: EventKind,
-    request: Option<u64>,
-    port: Option<u64>,
-    log_same: Option<bool>,
-    log_new: Option<bool>,
-) {
-    if request == Some(REQUEST_CHANGE_TOPOLOGY) {
-        ev.push_extra("blocker", b"fs.change_topology");
-    }
-    if let Some(p) = port {
-        let binds = Family::Net.bit_of("BIND_TCP").unwrap_or(0) | Family::Net.bit_of("BIND_UDP").unwrap_or(0);
-        let to = if ev.get(field::blockers) & binds != 0 { field::sport } else { field::dport };
-        ev.set(to, p);
-    }
-    if log_same.is_some() || log_new.is_some() {
-        for (k, v) in [("log_same_exec", log_same), ("log_new_exec", log_new)] {
-            if let Some(v) = v {
-                ev.push_extra(k, if v { b"1" } else { b"0" });
-            }
-        }
-        // The April 2026 revision logged a denial when the matching flag
-        // for same_exec was set.
-        let same = ev.get(field::same_exec) != 0;
-        let logged = if same { log_same.unwrap_or(true) } else { log_new.unwrap_or(false) };
-        if kind.field_type(field::logged).is_some() {
-            ev.set(field::logged, logged as u64);
-        }
-    }
-}
-
-/// A kernel dev_t (major << 20 | minor) as `MAJOR:MINOR`, without allocating.
-fn dev_text(d: u64, buf: &mut [u8; 24]) -> &[u8] {
-    use std::io::Write;
-    let mut w = &mut buf[..];
-    let _ = write!(w, "{}:{}", d >> 20, d & 0xfffff);
-    let left = w.len();
-    &buf[..24 - left]
 }
 
 /// Gives the tracepoint source's `create_ruleset` events the descriptor

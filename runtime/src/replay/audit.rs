@@ -10,8 +10,8 @@
 
 use super::Decoder;
 use crate::source::Pending;
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, Family, SourceKind, field};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, Family, SourceKind, field};
 use std::collections::{HashMap, VecDeque};
 
 /// Audit message types.

@@ -8,10 +8,10 @@
 //! `extra`, bad syntax) returns `None` and the general serde decoder takes
 //! the line, so its results and error messages are the only ones users see.
 
-use crate::escape::unhex;
-use landtrace_compiler::exec::parse_rfc3339;
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
+use landtrace_event::escape::unhex;
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
+use landtrace_event::time::parse_rfc3339;
 
 /// Bytes that end a plain JSON string: the quote, a backslash, and the
 /// control characters JSON forbids raw.

@@ -11,10 +11,10 @@
 //! counted.
 
 use super::Decoder;
-use crate::live::tracepoint;
 use crate::source::Pending;
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{
+use landtrace_event::kernel::Derived;
+use landtrace_event::record::Event;
+use landtrace_event::schema::{
     EventKind, Family, FieldId, FieldType, KernelField, Loc, REQUEST_CHANGE_TOPOLOGY, SourceKind, field,
     parse_right,
 };
@@ -97,8 +97,7 @@ fn decode(line: &[u8], start: usize, end: usize, ev: &mut Event) -> Result<(), S
         }
     }
     let fields = &line[(end + 1).min(line.len())..];
-    let (mut log_same, mut log_new) = (None, None);
-    let (mut request, mut port) = (None, None);
+    let mut derived = Derived::default();
     for tok in fields.split(|b| *b == b' ').filter(|t| !t.is_empty()) {
         let Some(eq) = tok.iter().position(|b| *b == b'=') else {
             return Err(format!("expected key=value, found {:?}", String::from_utf8_lossy(tok)));
@@ -111,19 +110,19 @@ fn decode(line: &[u8], start: usize, end: usize, ev: &mut Event) -> Result<(), S
                 let ty = kind.field_type(fid).expect("kernel_field names fields of the event");
                 // `blockers=change_topology`: a mount change, with no mask.
                 if fid == field::blockers && value == b"change_topology" {
-                    request = Some(REQUEST_CHANGE_TOPOLOGY);
+                    derived.request = Some(REQUEST_CHANGE_TOPOLOGY);
                     continue;
                 }
                 set_field(ev, kind, fid, ty, value).map_err(|e| format!("{key}: {e}"))?;
             }
-            Some(KernelField::DenyPort) => port = Some(parse_uint(value, key)?),
-            Some(KernelField::BlockersType) => request = Some(parse_uint(value, key)?),
-            Some(KernelField::LogSameExec) => log_same = Some(parse_uint(value, key)? != 0),
-            Some(KernelField::LogNewExec) => log_new = Some(parse_uint(value, key)? != 0),
+            Some(KernelField::DenyPort) => derived.port = Some(parse_uint(value, key)?),
+            Some(KernelField::BlockersType) => derived.request = Some(parse_uint(value, key)?),
+            Some(KernelField::LogSameExec) => derived.log_same = Some(parse_uint(value, key)? != 0),
+            Some(KernelField::LogNewExec) => derived.log_new = Some(parse_uint(value, key)? != 0),
             None => ev.push_extra(key, &unescape(value)),
         }
     }
-    tracepoint::finish(ev, kind, request, port, log_same, log_new);
+    derived.finish(ev, kind);
     Ok(())
 }
 

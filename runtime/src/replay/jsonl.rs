@@ -7,12 +7,12 @@
 //! UTF-8 survive the round trip.
 
 use super::Decoder;
-use crate::escape::unhex;
 use crate::output::JSON_VERSION;
 use crate::source::Pending;
-use landtrace_compiler::exec::parse_rfc3339;
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
+use landtrace_event::escape::unhex;
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
+use landtrace_event::time::parse_rfc3339;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
@@ -388,7 +388,7 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
 mod tests {
     use super::*;
     use crate::output::json_event;
-    use landtrace_compiler::schema::field;
+    use landtrace_event::schema::field;
 
     #[test]
     fn round_trip_with_hostile_bytes() {

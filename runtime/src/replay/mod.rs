@@ -13,10 +13,10 @@ mod fastjson;
 pub mod ftrace;
 pub mod jsonl;
 
-use crate::escape;
 use crate::source::{Pending, Source, SourceError};
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::SourceKind;
+use landtrace_event::escape;
+use landtrace_event::record::Event;
+use landtrace_event::schema::SourceKind;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 

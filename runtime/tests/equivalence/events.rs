@@ -1,8 +1,8 @@
 //! Random events: empty and non-UTF-8 strings, zero and all-ones masks,
 //! extreme integers.
 
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, FieldType, SourceKind};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, FieldType, SourceKind};
 use proptest::prelude::*;
 use proptest::sample::select;
 

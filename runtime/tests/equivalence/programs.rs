@@ -1,7 +1,7 @@
 //! Random well-typed programs: every operator, function and constant
 //! spelling, multi-event clauses, maps of every aggregation, statements.
 
-use landtrace_compiler::schema::{EventKind, Family, FieldId, FieldType};
+use landtrace_event::schema::{EventKind, Family, FieldId, FieldType};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::Union;

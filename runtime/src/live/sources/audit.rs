@@ -6,8 +6,8 @@ use crate::live::audit::AuditSource;
 use crate::live::audit_claim::Release;
 use crate::live::{LiveError, LiveSummary, proc};
 use crate::source::Pending;
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, field};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, field};
 use std::time::Instant;
 
 pub(in crate::live) struct AuditLive {

@@ -5,8 +5,8 @@
 use super::{Feed, LiveSource};
 use crate::live::tracepoint::{FdPairing, Format, Plan};
 use crate::live::{LiveError, LiveSummary, POLL_INTERVAL, TRACEFS, landlock_tracepoints, proc};
-use landtrace_compiler::record::Event;
-use landtrace_compiler::schema::{EventKind, field};
+use landtrace_event::record::Event;
+use landtrace_event::schema::{EventKind, field};
 use landtrace_probes::loader::{ProbeError, ProbeSet, Tracker};
 use landtrace_probes::records::{self, Config, TP_ANY_TASK};
 use std::collections::HashMap;

@@ -793,28 +793,17 @@ impl SourceKind {
     pub fn lookup(name: &str) -> Option<SourceKind> {
         SourceKind::ALL.into_iter().find(|s| s.name() == name)
     }
+}
 
-    /// The events this source can produce.
-    pub fn produces(self, kind: EventKind) -> bool {
-        use EventKind::*;
-        match self {
-            SourceKind::Tracepoint | SourceKind::Replay => true,
-            SourceKind::Compat => matches!(
-                kind,
-                CreateRuleset | FreeRuleset | AddRuleFs | AddRuleNet | CreateDomain | EnforceDomain
-            ),
-            SourceKind::Audit => matches!(
-                kind,
-                CreateDomain
-                    | FreeDomain
-                    | DenyAccessFs
-                    | DenyAccessNet
-                    | DenyPtrace
-                    | DenyScopeSignal
-                    | DenyScopeAbstractUnixSocket
-            ),
-        }
-    }
+/// The `event` builtin of a record's raw kind: the name, or empty in
+/// BEGIN/END/every.
+pub fn event_name(kind: u32) -> &'static [u8] {
+    EventKind::from_index(kind).map_or(b"", |k| k.name().as_bytes())
+}
+
+/// The `source` builtin of a record's raw source code.
+pub fn source_name(source: u32) -> &'static [u8] {
+    SourceKind::from_code(source).name().as_bytes()
 }
 
 /// Symbolic form of a mask: `READ_FILE|WRITE_FILE`; unknown bits as hex
