@@ -10,13 +10,14 @@
 //!   a file, through the binary).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use landtrace_compiler::exec::{Backend, Host, MapValueOut, Val};
+use landtrace_compiler::exec::{Backend, Host, MapValueOut};
 use landtrace_compiler::interp::Interpreter;
 use landtrace_compiler::jit::Jit;
 use landtrace_compiler::typed::{FormatId, MapId};
 use landtrace_compiler::{CheckOptions, Compiled, compile};
 use landtrace_event::record::{Event, Record, StrRef};
 use landtrace_event::schema::{EventKind, SourceKind, field};
+use landtrace_event::value::Val;
 use landtrace_runtime::engine::run_source;
 use landtrace_runtime::replay::ReplaySource;
 use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output};

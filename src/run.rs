@@ -58,7 +58,7 @@ pub fn program_text(args: &RunArgs) -> Result<Option<ProgramText>, String> {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
-            if landtrace_runtime::replay::classify(first.as_bytes()).is_some() {
+            if landtrace_trace::classify(first.as_bytes()).is_some() {
                 return Err(format!(
                     "{path} is a recorded trace, not a script: to replay it, write --replay {path} \
                      (--replay takes one file; repeat it for several)"

@@ -9,48 +9,17 @@
 use crate::ir::ValKind;
 use crate::typed::{FormatId, MapId};
 use landtrace_event::record::{Record, StrRef};
-use landtrace_event::schema::{EventKind, Family, FieldType};
+use landtrace_event::value::{Val, family_in};
 
-/// A value passed to the host: a map key, a printed value, a stored value.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
-pub enum Val<'a> {
-    Int(i64),
-    Bool(bool),
-    Id(u64),
-    Mask(Family, u64),
-    /// Bytes and whether they are trusted (printed without escaping).
-    Str(&'a [u8], bool),
-}
-
-impl<'a> Val<'a> {
-    /// Builds a value from a register and its kind, resolving the family of
-    /// a per-event mask from the record's event kind.
-    pub fn from_int(v: i64, kind: ValKind, rec: &Record) -> Val<'a> {
-        match kind {
-            ValKind::Int => Val::Int(v),
-            ValKind::Bool => Val::Bool(v != 0),
-            ValKind::Id => Val::Id(v as u64),
-            ValKind::Mask(f) => Val::Mask(f, v as u64),
-            ValKind::MaskOf(field) => Val::Mask(family_in(rec.kind, field), v as u64),
-        }
-    }
-
-    /// The 64-bit value of a scalar (0 for strings).
-    pub fn as_i64(&self) -> i64 {
-        match *self {
-            Val::Int(v) => v,
-            Val::Bool(b) => b as i64,
-            Val::Id(v) | Val::Mask(_, v) => v as i64,
-            Val::Str(..) => 0,
-        }
-    }
-}
-
-/// The family of a mask field in the event of kind `kind`.
-pub fn family_in(kind: u32, field: landtrace_event::schema::FieldId) -> Family {
-    match EventKind::from_index(kind).and_then(|k| k.field_type(field)) {
-        Some(FieldType::Mask(f) | FieldType::MaskList(f)) => f,
-        _ => Family::Fs,
+/// Builds a value from a register and its kind, resolving the family of
+/// a per-event mask from the record's event kind.
+pub fn val_from_int<'a>(v: i64, kind: ValKind, rec: &Record) -> Val<'a> {
+    match kind {
+        ValKind::Int => Val::Int(v),
+        ValKind::Bool => Val::Bool(v != 0),
+        ValKind::Id => Val::Id(v as u64),
+        ValKind::Mask(f) => Val::Mask(f, v as u64),
+        ValKind::MaskOf(field) => Val::Mask(family_in(rec.kind, field), v as u64),
     }
 }
 

@@ -3,9 +3,10 @@
 //! It is the definition of what a program means; the Cranelift backend is
 //! checked against it. Register files are allocated once and reused.
 
-use crate::exec::{self, Host, MapValueOut, Val};
+use crate::exec::{self, Host, MapValueOut};
 use crate::ir::{BinOp, FuncId, Inst, Load, LoadStr, Operand, Program, StrCmp, StrTest, Terminator, UnOp};
 use landtrace_event::record::{Record, StrRef};
+use landtrace_event::value::Val;
 use landtrace_event::{schema, time};
 
 pub struct Interpreter {
@@ -53,7 +54,7 @@ impl Interpreter {
     fn vals(&self, ops: &[Operand], rec: &Record, out: &mut Vec<Val<'static>>) {
         for op in ops {
             out.push(match *op {
-                Operand::Int(r, kind) => Val::from_int(self.i(r), kind, rec),
+                Operand::Int(r, kind) => exec::val_from_int(self.i(r), kind, rec),
                 Operand::Str(s, trusted) => Val::Str(self.s(s), trusted),
             });
         }
@@ -150,7 +151,7 @@ impl Interpreter {
                 self.strs[dst.0 as usize] = host.alloc(text.as_bytes());
             }
             Inst::Rights { dst, a, kind } => {
-                let text = match Val::from_int(self.i(*a), *kind, rec) {
+                let text = match exec::val_from_int(self.i(*a), *kind, rec) {
                     Val::Mask(f, bits) => landtrace_event::schema::mask_to_string(f, bits),
                     other => other.as_i64().to_string(),
                 };

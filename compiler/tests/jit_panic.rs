@@ -2,12 +2,13 @@
 //! (so every Drop runs, such as the one that restores the audit setting)
 //! instead of aborting the process at the compiled frames (issue 11.1).
 
-use landtrace_compiler::exec::{Backend, Host, MapValueOut, Val};
+use landtrace_compiler::exec::{Backend, Host, MapValueOut};
 use landtrace_compiler::jit::Jit;
 use landtrace_compiler::typed::{FormatId, MapId};
 use landtrace_compiler::{CheckOptions, compile};
 use landtrace_event::record::{Event, Record, StrRef};
 use landtrace_event::schema::{EventKind, SourceKind};
+use landtrace_event::value::Val;
 
 /// A host whose printf panics.
 struct Panicky;

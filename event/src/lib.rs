@@ -17,5 +17,6 @@ pub mod kernel;
 pub mod record;
 pub mod schema;
 pub mod time;
+pub mod value;
 
 pub use record::Event;

@@ -1,5 +1,5 @@
 #![no_main]
 
-use landtrace_runtime::replay::Format;
+use landtrace_trace::Format;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| landtrace_fuzz::replay(Format::Ftrace, data));

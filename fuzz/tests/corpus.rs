@@ -1,7 +1,7 @@
 //! Runs every fuzz target over its seed corpus (fuzz/seeds/<target>/), so
 //! `cargo test` exercises the same code `cargo fuzz run` does.
 
-use landtrace_runtime::replay::Format;
+use landtrace_trace::Format;
 use std::path::Path;
 
 fn each_seed(target: &str, f: impl Fn(&[u8])) {
@@ -19,16 +19,19 @@ fn each_seed(target: &str, f: impl Fn(&[u8])) {
     assert!(n > 0, "no seeds in {}", dir.display());
 }
 
+#[cfg(feature = "programs")]
 #[test]
 fn parse_seeds() {
     each_seed("parse", landtrace_fuzz::parse);
 }
 
+#[cfg(feature = "programs")]
 #[test]
 fn compile_run_seeds() {
     each_seed("compile_run", landtrace_fuzz::compile_run);
 }
 
+#[cfg(feature = "programs")]
 #[test]
 fn jit_seeds() {
     each_seed("jit", landtrace_fuzz::jit);
@@ -41,6 +44,7 @@ fn replay_seeds() {
     each_seed("replay_audit", |d| landtrace_fuzz::replay(Format::Audit, d));
 }
 
+#[cfg(feature = "programs")]
 #[test]
 fn check_bounds_seeds() {
     each_seed("check_bounds", landtrace_fuzz::check_bounds);

@@ -8,11 +8,12 @@
 
 use crate::maps::{self, Map};
 use crate::output::Output;
-use landtrace_compiler::exec::{Backend, Host, MapValueOut, Val};
+use landtrace_compiler::exec::{Backend, Host, MapValueOut};
 use landtrace_compiler::ir;
 use landtrace_compiler::typed::{ClauseKind, FormatId, MapId};
 use landtrace_event::record::{Event, Record, StrRef};
 use landtrace_event::schema::{EVENT_COUNT, NO_EVENT, SourceKind};
+use landtrace_event::value::Val;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -6,9 +6,9 @@
 //! the map. Each map holds at most `max_keys` keys: past that, new keys are
 //! counted as dropped and reported, never an out-of-memory.
 
-use landtrace_compiler::exec::Val;
 use landtrace_compiler::typed::{MapDecl, MapValue};
 use landtrace_event::schema::Family;
+use landtrace_event::value::Val;
 use std::collections::HashMap;
 
 const T_INT: u8 = 0;

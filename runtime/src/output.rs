@@ -6,17 +6,16 @@
 //! kept and ends the run.
 
 use crate::maps::{self, Agg, Map};
-use landtrace_compiler::exec::Val;
 use landtrace_compiler::format::{Conv, Format, Piece};
 use landtrace_compiler::typed::MapValue;
-use landtrace_event::escape::{escape_into, hex, json_str_into};
+use landtrace_event::escape::{escape_into, json_str_into};
 use landtrace_event::record::Event;
-use landtrace_event::schema::{Family, FieldType, Loc, mask_names, write_mask};
-use landtrace_event::{schema, time};
+use landtrace_event::schema::{FieldType, Loc};
+use landtrace_event::time;
+use landtrace_event::value::Val;
+use landtrace_event::value::{json_val, push_mask, scalar_val, text_val};
+use landtrace_trace::jsonl::json_event;
 use std::io::{self, Write};
-
-/// Version of the JSON event schema (docs/trace-format.md).
-pub const JSON_VERSION: u32 = 1;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum OutFormat {
@@ -334,54 +333,6 @@ fn text_buckets(out: &mut Vec<u8>, kind: MapValue, b: &[u64]) {
     }
 }
 
-/// A value in text: ints in decimal, ids in hex, masks symbolic, bools as
-/// true/false, untrusted strings escaped.
-pub fn text_val(out: &mut Vec<u8>, v: &Val) {
-    match *v {
-        Val::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
-        Val::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
-        Val::Id(i) => out.extend_from_slice(format!("{i:x}").as_bytes()),
-        Val::Mask(f, bits) => push_mask(out, f, bits),
-        Val::Str(s, true) => out.extend_from_slice(s),
-        Val::Str(s, false) => escape_into(out, s),
-    }
-}
-
-fn push_mask(out: &mut Vec<u8>, f: Family, bits: u64) {
-    let mut s = String::new();
-    write_mask(&mut s, f, bits).expect("string write");
-    out.extend_from_slice(s.as_bytes());
-}
-
-/// A value in JSON: masks as name arrays, ids as hex strings, strings that
-/// are not UTF-8 as `{"hex": "..."}`.
-pub fn json_val(out: &mut Vec<u8>, v: &Val) {
-    match *v {
-        Val::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
-        Val::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
-        Val::Id(i) => out.extend_from_slice(format!("\"{i:x}\"").as_bytes()),
-        Val::Mask(f, bits) => json_names(out, f, bits),
-        Val::Str(s, _) => {
-            if std::str::from_utf8(s).is_ok() {
-                json_str_into(out, s);
-            } else {
-                out.extend_from_slice(format!("{{\"hex\":\"{}\"}}", hex(s)).as_bytes());
-            }
-        }
-    }
-}
-
-fn json_names(out: &mut Vec<u8>, f: Family, bits: u64) {
-    out.push(b'[');
-    for (i, n) in mask_names(f, bits).iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        json_str_into(out, n.as_bytes());
-    }
-    out.push(b']');
-}
-
 /// Expands a printf format.
 pub fn render_printf(out: &mut Vec<u8>, fmt: &Format, vals: &[Val]) {
     let mut args = vals.iter();
@@ -469,124 +420,6 @@ fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style) {
         });
         escape_into(out, value);
     }
-}
-
-/// A scalar field's raw slot as a typed value.
-pub fn scalar_val<'a>(raw: u64, ty: FieldType) -> Val<'a> {
-    match ty {
-        FieldType::Id => Val::Id(raw),
-        FieldType::Bool => Val::Bool(raw != 0),
-        FieldType::Mask(f) | FieldType::MaskList(f) => Val::Mask(f, raw),
-        FieldType::Int | FieldType::Str => Val::Int(raw as i64),
-    }
-}
-
-fn json_key(out: &mut Vec<u8>, first: &mut bool, key: &str) {
-    if !*first {
-        out.push(b',');
-    }
-    *first = false;
-    out.push(b'"');
-    out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(b"\":");
-}
-
-/// A string member, with a `<key>_hex` companion when it is not UTF-8.
-fn json_bytes_member(out: &mut Vec<u8>, first: &mut bool, key: &str, v: &[u8]) {
-    json_key(out, first, key);
-    json_str_into(out, v);
-    if std::str::from_utf8(v).is_err() {
-        json_key(out, first, &format!("{key}_hex"));
-        out.extend_from_slice(format!("\"{}\"", hex(v)).as_bytes());
-    }
-}
-
-/// One event as a JSON object (docs/trace-format.md).
-pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
-    let rec = ev.header();
-    let mut first = true;
-    out.push(b'{');
-    json_key(out, &mut first, "type");
-    out.extend_from_slice(b"\"event\"");
-    json_key(out, &mut first, "v");
-    out.extend_from_slice(JSON_VERSION.to_string().as_bytes());
-    json_key(out, &mut first, "event");
-    json_str_into(out, schema::event_name(rec.kind));
-    json_key(out, &mut first, "source");
-    json_str_into(out, schema::source_name(rec.source));
-    json_key(out, &mut first, "time");
-    out.extend_from_slice(rec.time.to_string().as_bytes());
-    if rec.walltime != 0 {
-        json_key(out, &mut first, "walltime");
-        json_str_into(out, time::rfc3339(rec.walltime).as_bytes());
-    }
-    for (k, v) in [
-        ("pid", rec.pid),
-        ("tid", rec.tid),
-        ("ppid", rec.ppid),
-        ("uid", rec.uid),
-        ("gid", rec.gid),
-        ("cpu", rec.cpu),
-        ("cgroup", rec.cgroup),
-    ] {
-        json_key(out, &mut first, k);
-        out.extend_from_slice(v.to_string().as_bytes());
-    }
-    json_bytes_member(out, &mut first, "comm", ev.comm());
-    if let Some(kind) = ev.kind() {
-        for (fid, ty) in kind.def().fields {
-            let name = fid.name();
-            match (fid.def().loc, *ty) {
-                (Loc::Str(_), _) => json_bytes_member(out, &mut first, name, ev.get_str(*fid)),
-                (Loc::List, FieldType::MaskList(f)) => {
-                    json_key(out, &mut first, name);
-                    out.push(b'[');
-                    for (i, g) in ev.grants().iter().enumerate() {
-                        if i > 0 {
-                            out.push(b',');
-                        }
-                        json_names(out, f, *g);
-                    }
-                    out.push(b']');
-                    json_key(out, &mut first, &format!("{name}_raw"));
-                    let raws: Vec<String> = ev.grants().iter().map(u64::to_string).collect();
-                    out.extend_from_slice(format!("[{}]", raws.join(",")).as_bytes());
-                }
-                (_, FieldType::Mask(f)) => {
-                    let bits = ev.get(*fid);
-                    json_key(out, &mut first, name);
-                    json_names(out, f, bits);
-                    json_key(out, &mut first, &format!("{name}_raw"));
-                    out.extend_from_slice(bits.to_string().as_bytes());
-                }
-                (_, FieldType::Int) => {
-                    json_key(out, &mut first, name);
-                    out.extend_from_slice((ev.get(*fid) as i64).to_string().as_bytes());
-                }
-                (_, t) => {
-                    json_key(out, &mut first, name);
-                    json_val(out, &scalar_val(ev.get(*fid), t));
-                }
-            }
-        }
-    }
-    if !ev.extras().is_empty() {
-        json_key(out, &mut first, "extra");
-        out.push(b'{');
-        let mut efirst = true;
-        for (name, value) in ev.extras() {
-            if !efirst {
-                out.push(b',');
-            }
-            efirst = false;
-            json_str_into(out, name.as_bytes());
-            out.push(b':');
-            // Not a `_hex` companion: an extra's name may itself end in `_hex`.
-            json_val(out, &Val::Str(value, false));
-        }
-        out.push(b'}');
-    }
-    out.push(b'}');
 }
 
 /// A cloneable in-memory writer, for tests and the REPL.

@@ -5,8 +5,6 @@
 
 use landtrace_event::record::Event;
 use landtrace_event::schema::{EventKind, SourceKind};
-use std::collections::VecDeque;
-use std::fmt;
 use std::io;
 
 pub trait Source {
@@ -85,57 +83,6 @@ impl RunError {
     /// A closed pipe (`landtrace ... | head`) is not a failure.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, RunError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
-    }
-}
-
-/// Decoded events waiting to be handed out, with recycled storage.
-#[derive(Default)]
-pub struct Pending {
-    queue: VecDeque<Event>,
-    pool: Vec<Event>,
-}
-
-impl Pending {
-    /// A cleared event to fill; call [`Pending::commit`] to queue it.
-    pub fn slot(&mut self) -> Event {
-        self.pool.pop().unwrap_or_default()
-    }
-
-    pub fn commit(&mut self, ev: Event) {
-        self.queue.push_back(ev);
-    }
-
-    pub fn recycle(&mut self, ev: Event) {
-        if self.pool.len() < 64 {
-            self.pool.push(ev);
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.queue.len()
-    }
-
-    /// Moves the next queued event into `out`; the old contents of `out`
-    /// are recycled.
-    pub fn pop_into(&mut self, out: &mut Event) -> bool {
-        match self.queue.pop_front() {
-            Some(ev) => {
-                let old = std::mem::replace(out, ev);
-                self.recycle(old);
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-impl fmt::Debug for Pending {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pending").field("queued", &self.queue.len()).finish()
     }
 }
 

@@ -4,9 +4,11 @@
 
 use landtrace_event::record::Event;
 use landtrace_event::schema::{EventKind, field};
-use landtrace_runtime::output::{SharedBuf, json_event};
-use landtrace_runtime::replay::{Format, ReplaySource, classify, decode_all};
+use landtrace_runtime::output::SharedBuf;
+use landtrace_runtime::replay::ReplaySource;
 use landtrace_runtime::{Source, SourceError};
+use landtrace_trace::jsonl::json_event;
+use landtrace_trace::{Format, classify, decode_all};
 
 fn replay(
     name: &str,
@@ -219,7 +221,7 @@ fn ftrace_is_found_wherever_its_landlock_lines_start() {
 #[test]
 fn overlong_lines_are_skipped() {
     let mut big = b"x-1 [000] 1.0: landlock_free_domain: domain=1 denials=1\n".to_vec();
-    big.extend(std::iter::repeat_n(b'a', landtrace_runtime::replay::MAX_LINE + 10));
+    big.extend(std::iter::repeat_n(b'a', landtrace_trace::MAX_LINE + 10));
     big.extend_from_slice(b"\nx-1 [000] 1.0: landlock_free_domain: domain=2 denials=1\n");
     let (evs, report, ..) = replay("big.trace", &big, false);
     assert_eq!(evs.len(), 2);

@@ -7,11 +7,12 @@
 //! Constants (patterns, string sets, host-call descriptions) are passed by
 //! index and looked up, bounds-checked, in [`Shared`].
 
-use crate::exec::{self, Host, MapValueOut, Val};
+use crate::exec::{self, Host, MapValueOut};
 use crate::ir::ValKind;
 use crate::pattern::Pattern;
 use crate::typed::{FormatId, MapId};
 use landtrace_event::record::{Record, StrRef};
+use landtrace_event::value::Val;
 use landtrace_event::{schema, time};
 use std::mem::offset_of;
 
@@ -318,7 +319,7 @@ fn host_call(
         for (i, k) in kinds.iter().enumerate() {
             let w = vals.add(2 * (i + skip));
             out.push(match *k {
-                OpKind::Int(kind) => Val::from_int(*w as i64, kind, rec),
+                OpKind::Int(kind) => exec::val_from_int(*w as i64, kind, rec),
                 OpKind::Str { trusted } => Val::Str(bytes(*w as *const u8, *w.add(1)), trusted),
             });
         }
@@ -383,7 +384,7 @@ fn host_call(
         HostCall::SourceName => ret(ctx, StrRef::from_slice(schema::source_name(rec.source))) as i64,
         HostCall::Hex => text(ctx, host, format!("{:x}", arg as u64).as_bytes()),
         HostCall::Rights(kind) => {
-            let t = match Val::from_int(arg, *kind, rec) {
+            let t = match exec::val_from_int(arg, *kind, rec) {
                 Val::Mask(f, bits) => landtrace_event::schema::mask_to_string(f, bits),
                 other => other.as_i64().to_string(),
             };

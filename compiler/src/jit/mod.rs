@@ -11,7 +11,7 @@
 mod codegen;
 pub mod helpers;
 
-use crate::exec::{Backend, Host, Val};
+use crate::exec::{Backend, Host};
 use crate::interp::Interpreter;
 use crate::ir::{FuncId, Program};
 use cranelift_codegen::ir::UserFuncName;
@@ -21,6 +21,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
 use helpers::{Ctx, Shared};
 use landtrace_event::record::Record;
+use landtrace_event::value::Val;
 use std::fmt::Write as _;
 
 type NativeFn = unsafe extern "C" fn(*const Record, *mut Ctx) -> i64;

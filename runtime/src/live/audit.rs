@@ -10,8 +10,8 @@
 //! watchdog process releases the claim of a landtrace that dies hard.
 
 use super::audit_claim::{self, AuditControl, Claim, Release, User};
-use crate::replay::audit::{self as decode, AuditDecoder};
-use crate::source::Pending;
+use landtrace_trace::Pending;
+use landtrace_trace::audit::{self as decode, AuditDecoder};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;

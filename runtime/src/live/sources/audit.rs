@@ -5,9 +5,9 @@ use super::{Feed, LiveSource};
 use crate::live::audit::AuditSource;
 use crate::live::audit_claim::Release;
 use crate::live::{LiveError, LiveSummary, proc};
-use crate::source::Pending;
 use landtrace_event::record::Event;
 use landtrace_event::schema::{EventKind, field};
+use landtrace_trace::Pending;
 use std::time::Instant;
 
 pub(in crate::live) struct AuditLive {

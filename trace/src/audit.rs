@@ -8,8 +8,7 @@
 //! the task's pid, ppid, uid, gid, comm and exe. Untrusted strings are
 //! quoted or bare upper-case hex, and both are read.
 
-use super::Decoder;
-use crate::source::Pending;
+use crate::{Decoder, Pending};
 use landtrace_event::record::Event;
 use landtrace_event::schema::{EventKind, Family, SourceKind, field};
 use std::collections::{HashMap, VecDeque};
@@ -448,8 +447,8 @@ fn decode_hex(v: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Format, decode_all};
     use super::*;
+    use crate::{Format, decode_all};
 
     const DENIAL: &str = r#"type=LANDLOCK_ACCESS msg=audit(1795958807.045:3): domain=1c1407c26 blockers=fs.read_file path="/etc/passwd" dev="vda" ino=737
 type=LANDLOCK_DOMAIN msg=audit(1795958807.045:3): domain=1c1407c26 status=allocated mode=enforcing pid=2973 uid=0 exe="/usr/bin/python3.11" comm="python3"

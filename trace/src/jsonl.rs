@@ -6,16 +6,18 @@
 //! names; strings from `<field>_hex` when present, so bytes that are not
 //! UTF-8 survive the round trip.
 
-use super::Decoder;
-use crate::output::JSON_VERSION;
-use crate::source::Pending;
-use landtrace_event::escape::unhex;
+use crate::{Decoder, Pending};
+use landtrace_event::escape::{hex, json_str_into, unhex};
 use landtrace_event::record::Event;
-use landtrace_event::schema::{EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
-use landtrace_event::time::parse_rfc3339;
+use landtrace_event::schema::{self, EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
+use landtrace_event::time::{self, parse_rfc3339};
+use landtrace_event::value::{Val, json_names, json_val, scalar_val};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
+
+/// Version of the JSON event schema (docs/trace-format.md).
+pub const JSON_VERSION: u32 = 1;
 
 #[derive(Default)]
 pub struct JsonlDecoder {
@@ -28,7 +30,7 @@ pub struct JsonlDecoder {
 impl Decoder for JsonlDecoder {
     fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String> {
         let mut ev = out.slot();
-        let result = match super::fastjson::decode(line, &mut ev, &mut self.buf) {
+        let result = match crate::fastjson::decode(line, &mut ev, &mut self.buf) {
             Some(r) => r,
             None => decode_line(line, &mut ev),
         };
@@ -39,7 +41,7 @@ impl Decoder for JsonlDecoder {
             }
             Ok(false) => {
                 out.recycle(ev);
-                if super::find(line, b"\"lost\"").is_some() {
+                if crate::find(line, b"\"lost\"").is_some() {
                     self.lost = self.lost.saturating_add(lost_record(line)?);
                 }
                 Ok(())
@@ -249,7 +251,7 @@ fn names_to_bits(v: &J, what: &str) -> Result<u64, String> {
 /// The fast path alone: `None` when the line is not in the shape landtrace
 /// writes (the general decoder, [`decode_line`], then takes it).
 pub fn decode_line_fast(line: &[u8], ev: &mut Event) -> Option<Result<bool, String>> {
-    super::fastjson::decode(line, ev, &mut Vec::new())
+    crate::fastjson::decode(line, ev, &mut Vec::new())
 }
 
 /// Decodes one line into `ev`. `Ok(false)` for a valid line that is not an
@@ -384,10 +386,119 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
     Ok(true)
 }
 
+// Writing: the inverse of the decoder above.
+
+fn json_key(out: &mut Vec<u8>, first: &mut bool, key: &str) {
+    if !*first {
+        out.push(b',');
+    }
+    *first = false;
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+/// A string member, with a `<key>_hex` companion when it is not UTF-8.
+fn json_bytes_member(out: &mut Vec<u8>, first: &mut bool, key: &str, v: &[u8]) {
+    json_key(out, first, key);
+    json_str_into(out, v);
+    if std::str::from_utf8(v).is_err() {
+        json_key(out, first, &format!("{key}_hex"));
+        out.extend_from_slice(format!("\"{}\"", hex(v)).as_bytes());
+    }
+}
+
+/// One event as a JSON object (docs/trace-format.md).
+pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
+    let rec = ev.header();
+    let mut first = true;
+    out.push(b'{');
+    json_key(out, &mut first, "type");
+    out.extend_from_slice(b"\"event\"");
+    json_key(out, &mut first, "v");
+    out.extend_from_slice(JSON_VERSION.to_string().as_bytes());
+    json_key(out, &mut first, "event");
+    json_str_into(out, schema::event_name(rec.kind));
+    json_key(out, &mut first, "source");
+    json_str_into(out, schema::source_name(rec.source));
+    json_key(out, &mut first, "time");
+    out.extend_from_slice(rec.time.to_string().as_bytes());
+    if rec.walltime != 0 {
+        json_key(out, &mut first, "walltime");
+        json_str_into(out, time::rfc3339(rec.walltime).as_bytes());
+    }
+    for (k, v) in [
+        ("pid", rec.pid),
+        ("tid", rec.tid),
+        ("ppid", rec.ppid),
+        ("uid", rec.uid),
+        ("gid", rec.gid),
+        ("cpu", rec.cpu),
+        ("cgroup", rec.cgroup),
+    ] {
+        json_key(out, &mut first, k);
+        out.extend_from_slice(v.to_string().as_bytes());
+    }
+    json_bytes_member(out, &mut first, "comm", ev.comm());
+    if let Some(kind) = ev.kind() {
+        for (fid, ty) in kind.def().fields {
+            let name = fid.name();
+            match (fid.def().loc, *ty) {
+                (Loc::Str(_), _) => json_bytes_member(out, &mut first, name, ev.get_str(*fid)),
+                (Loc::List, FieldType::MaskList(f)) => {
+                    json_key(out, &mut first, name);
+                    out.push(b'[');
+                    for (i, g) in ev.grants().iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        json_names(out, f, *g);
+                    }
+                    out.push(b']');
+                    json_key(out, &mut first, &format!("{name}_raw"));
+                    let raws: Vec<String> = ev.grants().iter().map(u64::to_string).collect();
+                    out.extend_from_slice(format!("[{}]", raws.join(",")).as_bytes());
+                }
+                (_, FieldType::Mask(f)) => {
+                    let bits = ev.get(*fid);
+                    json_key(out, &mut first, name);
+                    json_names(out, f, bits);
+                    json_key(out, &mut first, &format!("{name}_raw"));
+                    out.extend_from_slice(bits.to_string().as_bytes());
+                }
+                (_, FieldType::Int) => {
+                    json_key(out, &mut first, name);
+                    out.extend_from_slice((ev.get(*fid) as i64).to_string().as_bytes());
+                }
+                (_, t) => {
+                    json_key(out, &mut first, name);
+                    json_val(out, &scalar_val(ev.get(*fid), t));
+                }
+            }
+        }
+    }
+    if !ev.extras().is_empty() {
+        json_key(out, &mut first, "extra");
+        out.push(b'{');
+        let mut efirst = true;
+        for (name, value) in ev.extras() {
+            if !efirst {
+                out.push(b',');
+            }
+            efirst = false;
+            json_str_into(out, name.as_bytes());
+            out.push(b':');
+            // Not a `_hex` companion: an extra's name may itself end in `_hex`.
+            json_val(out, &Val::Str(value, false));
+        }
+        out.push(b'}');
+    }
+    out.push(b'}');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::json_event;
     use landtrace_event::schema::field;
 
     #[test]
@@ -418,7 +529,7 @@ mod tests {
 
     #[test]
     fn fast_path_agrees_with_the_general_decoder() {
-        let demo = include_str!("../../../examples/traces/demo.jsonl");
+        let demo = include_str!("../../examples/traces/demo.jsonl");
         let mut hostile = Vec::new();
         let mut ev = Event::new();
         ev.reset(EventKind::CheckRuleFs, SourceKind::Tracepoint);

@@ -8,92 +8,13 @@
 //! malformed line with `file:line` and the reason, skips it and counts it
 //! (or stops, with `--strict`).
 
-pub mod audit;
-mod fastjson;
-pub mod ftrace;
-pub mod jsonl;
-
-use crate::source::{Pending, Source, SourceError};
+use crate::source::{Source, SourceError};
 use landtrace_event::escape;
 use landtrace_event::record::Event;
 use landtrace_event::schema::SourceKind;
+use landtrace_trace::{Decoder, Format, MAX_LINE, Pending, classify, trim};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
-
-/// Longest line read; a longer one is reported and skipped.
-pub const MAX_LINE: usize = 1 << 20;
-
-/// A line decoder for one file format.
-pub trait Decoder {
-    /// Decodes one line (without its newline), queueing any events it
-    /// completes. An `Err` is the reason the line is malformed.
-    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String>;
-
-    /// End of input: queue whatever is still buffered.
-    fn finish(&mut self, _out: &mut Pending) {}
-
-    /// Events the recorder says it lost (ftrace `[LOST n EVENTS]`).
-    fn lost(&self) -> u64 {
-        0
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Format {
-    Jsonl,
-    Ftrace,
-    Audit,
-}
-
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Jsonl => "landtrace JSON lines",
-            Format::Ftrace => "ftrace text",
-            Format::Audit => "audit log",
-        }
-    }
-
-    pub fn decoder(self) -> Box<dyn Decoder> {
-        match self {
-            Format::Jsonl => Box::new(jsonl::JsonlDecoder::default()),
-            Format::Ftrace => Box::new(ftrace::FtraceDecoder::default()),
-            Format::Audit => Box::new(audit::AuditDecoder::default()),
-        }
-    }
-}
-
-/// Recognises the format from one line, if it is telling.
-pub fn classify(line: &[u8]) -> Option<Format> {
-    let t = trim(line);
-    if t.is_empty() {
-        return None;
-    }
-    if t[0] == b'{' {
-        return Some(Format::Jsonl);
-    }
-    if t.starts_with(b"type=")
-        || t.starts_with(b"node=")
-        || find(t, b"msg=audit(").is_some()
-        || (find(t, b"audit: type=").is_some() && find(t, b" audit(").is_some())
-    {
-        return Some(Format::Audit);
-    }
-    if t.starts_with(b"# tracer:") || ftrace::event_token(t).is_some() {
-        return Some(Format::Ftrace);
-    }
-    None
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |i| i + 1);
-    &b[start..end]
-}
-
-pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
 
 /// Lines looked at to detect a file's format.
 const DETECT_LINES: usize = 64;
@@ -428,27 +349,4 @@ impl Source for ReplaySource {
         }
         out
     }
-}
-
-/// Decodes a whole buffer with one decoder (tests and fuzzing).
-pub fn decode_all(format: Format, input: &[u8]) -> (Vec<Event>, Vec<(usize, String)>) {
-    let mut d = format.decoder();
-    let mut pending = Pending::default();
-    let mut errors = Vec::new();
-    for (i, line) in input.split(|b| *b == b'\n').enumerate() {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            continue;
-        }
-        if let Err(e) = d.line(line, &mut pending) {
-            errors.push((i + 1, e));
-        }
-    }
-    d.finish(&mut pending);
-    let mut events = Vec::new();
-    let mut ev = Event::new();
-    while pending.pop_into(&mut ev) {
-        events.push(ev.clone());
-    }
-    (events, errors)
 }

@@ -10,8 +10,7 @@
 //! as extras. Lines of other events are skipped; `[LOST n EVENTS]` is
 //! counted.
 
-use super::Decoder;
-use crate::source::Pending;
+use crate::{Decoder, Pending};
 use landtrace_event::kernel::Derived;
 use landtrace_event::record::Event;
 use landtrace_event::schema::{
@@ -55,7 +54,7 @@ impl Decoder for FtraceDecoder {
 /// `CPU:0 [LOST 123 EVENTS]`
 /// The count of a `[LOST N EVENTS]` line; an error if N is not a count.
 fn lost_events(line: &[u8]) -> Option<Result<u64, String>> {
-    let i = super::find(line, b"[LOST ")?;
+    let i = crate::find(line, b"[LOST ")?;
     let rest = &line[i + 6..];
     let n = &rest[..rest.iter().position(|b| *b == b' ').unwrap_or(rest.len())];
     Some(
@@ -282,8 +281,8 @@ pub fn unescape(v: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Format, decode_all};
     use super::*;
+    use crate::{Format, decode_all};
 
     fn one(line: &str) -> Event {
         let (evs, errs) = decode_all(Format::Ftrace, line.as_bytes());

@@ -1,0 +1,173 @@
+//! Recorded traces: decoders for the three formats landtrace replays, and
+//! the writer of its own.
+//!
+//! - [`jsonl`]: landtrace JSON lines (docs/trace-format.md), read and
+//!   written ([`jsonl::json_event`]).
+//! - [`ftrace`]: ftrace text (tracefs `trace`/`trace_pipe`, `trace-cmd
+//!   report`).
+//! - [`audit`]: audit logs (`audit.log`, `ausearch --raw`) and the records
+//!   the live audit source reads from netlink.
+//!
+//! The decoders are pure: they turn a line into events and know nothing of
+//! files, so they are tested and fuzzed on their own. The runtime's replay
+//! source reads files and reports malformed lines. Only the event model
+//! (landtrace-event) and serde are linked, not the compiler.
+
+pub mod audit;
+mod fastjson;
+pub mod ftrace;
+pub mod jsonl;
+
+use landtrace_event::record::Event;
+use std::collections::VecDeque;
+use std::fmt;
+
+/// Longest line read; a longer one is reported and skipped.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// A line decoder for one file format.
+pub trait Decoder {
+    /// Decodes one line (without its newline), queueing any events it
+    /// completes. An `Err` is the reason the line is malformed.
+    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String>;
+
+    /// End of input: queue whatever is still buffered.
+    fn finish(&mut self, _out: &mut Pending) {}
+
+    /// Events the recorder says it lost (ftrace `[LOST n EVENTS]`).
+    fn lost(&self) -> u64 {
+        0
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    Jsonl,
+    Ftrace,
+    Audit,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jsonl => "landtrace JSON lines",
+            Format::Ftrace => "ftrace text",
+            Format::Audit => "audit log",
+        }
+    }
+
+    pub fn decoder(self) -> Box<dyn Decoder> {
+        match self {
+            Format::Jsonl => Box::new(jsonl::JsonlDecoder::default()),
+            Format::Ftrace => Box::new(ftrace::FtraceDecoder::default()),
+            Format::Audit => Box::new(audit::AuditDecoder::default()),
+        }
+    }
+}
+
+/// Recognises the format from one line, if it is telling.
+pub fn classify(line: &[u8]) -> Option<Format> {
+    let t = trim(line);
+    if t.is_empty() {
+        return None;
+    }
+    if t[0] == b'{' {
+        return Some(Format::Jsonl);
+    }
+    if t.starts_with(b"type=")
+        || t.starts_with(b"node=")
+        || find(t, b"msg=audit(").is_some()
+        || (find(t, b"audit: type=").is_some() && find(t, b" audit(").is_some())
+    {
+        return Some(Format::Audit);
+    }
+    if t.starts_with(b"# tracer:") || ftrace::event_token(t).is_some() {
+        return Some(Format::Ftrace);
+    }
+    None
+}
+
+/// The line without leading and trailing ASCII whitespace.
+pub fn trim(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |i| i + 1);
+    &b[start..end]
+}
+
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Decoded events waiting to be handed out, with recycled storage.
+#[derive(Default)]
+pub struct Pending {
+    queue: VecDeque<Event>,
+    pool: Vec<Event>,
+}
+
+impl Pending {
+    /// A cleared event to fill; call [`Pending::commit`] to queue it.
+    pub fn slot(&mut self) -> Event {
+        self.pool.pop().unwrap_or_default()
+    }
+
+    pub fn commit(&mut self, ev: Event) {
+        self.queue.push_back(ev);
+    }
+
+    pub fn recycle(&mut self, ev: Event) {
+        if self.pool.len() < 64 {
+            self.pool.push(ev);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Moves the next queued event into `out`; the old contents of `out`
+    /// are recycled.
+    pub fn pop_into(&mut self, out: &mut Event) -> bool {
+        match self.queue.pop_front() {
+            Some(ev) => {
+                let old = std::mem::replace(out, ev);
+                self.recycle(old);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl fmt::Debug for Pending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pending").field("queued", &self.queue.len()).finish()
+    }
+}
+
+/// Decodes a whole buffer with one decoder (tests and fuzzing).
+pub fn decode_all(format: Format, input: &[u8]) -> (Vec<Event>, Vec<(usize, String)>) {
+    let mut d = format.decoder();
+    let mut pending = Pending::default();
+    let mut errors = Vec::new();
+    for (i, line) in input.split(|b| *b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        if let Err(e) = d.line(line, &mut pending) {
+            errors.push((i + 1, e));
+        }
+    }
+    d.finish(&mut pending);
+    let mut events = Vec::new();
+    let mut ev = Event::new();
+    while pending.pop_into(&mut ev) {
+        events.push(ev.clone());
+    }
+    (events, errors)
+}
