@@ -15,7 +15,8 @@ use landtrace_compiler::interp::Interpreter;
 use landtrace_compiler::jit::Jit;
 use landtrace_compiler::typed::{FormatId, MapId};
 use landtrace_compiler::{CheckOptions, Compiled, compile};
-use landtrace_event::record::{Event, Record, StrRef};
+use landtrace_event::record::{Event, Sealed, StrRef};
+use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, SourceKind, field};
 use landtrace_event::value::Val;
 use landtrace_runtime::engine::run_source;
@@ -37,9 +38,9 @@ impl Host for NoHost {
     }
     fn map_delete(&mut self, _: MapId, _: &[Val]) {}
     fn clear(&mut self, _: MapId) {}
-    fn printf(&mut self, _: FormatId, _: &[Val], _: &Record) {}
+    fn printf(&mut self, _: FormatId, _: &[Val], _: Sealed<'_>) {}
     fn print(&mut self, _: &[Val]) {}
-    fn print_event(&mut self, _: &Record) {}
+    fn print_event(&mut self, _: Sealed<'_>) {}
     fn print_map(&mut self, _: MapId, _: Option<i64>) {}
     fn exit(&mut self) {}
     fn div_by_zero(&mut self) {}
@@ -66,9 +67,8 @@ fn events() -> Vec<Event> {
             let mut e = Event::new();
             let kind = if i % 2 == 0 { EventKind::DenyAccessFs } else { EventKind::CreateRuleset };
             e.reset(kind, SourceKind::Replay);
-            let h = e.header_mut();
-            h.pid = 1 + i * 7 % 50;
-            h.uid = [0, 1000, 33, 65534][(i % 4) as usize];
+            e.set_builtin(Builtin::Pid, 1 + i * 7 % 50);
+            e.set_builtin(Builtin::Uid, [0, 1000, 33, 65534][(i % 4) as usize]);
             e.set_comm(COMMS[(i % COMMS.len() as u64) as usize]);
             if kind == EventKind::DenyAccessFs {
                 e.set(field::blockers, 1 << (i % 16));
@@ -113,7 +113,8 @@ fn bench_predicates(c: &mut Criterion) {
             _ => unreachable!(),
         };
         // Only the events the clause names, as the engine's dispatch does.
-        let recs: Vec<&Record> = events.iter().map(|e| e.record()).filter(|r| r.kind == kind).collect();
+        let recs: Vec<Sealed<'_>> =
+            events.iter().map(Event::sealed).filter(|r| r.kind_code() == kind).collect();
         let mut backends: Vec<(&str, Box<dyn Backend>)> = vec![
             ("interpreter", Box::new(Interpreter::new(&prog.ir))),
             ("cranelift", Box::new(Jit::compile(&prog.ir).unwrap())),
@@ -121,13 +122,13 @@ fn bench_predicates(c: &mut Criterion) {
         let mut counts = Vec::new();
         for (bname, backend) in backends.iter_mut() {
             let mut host = NoHost;
-            counts.push(recs.iter().filter(|r| backend.run(&prog.ir, pred, r, &mut host) != 0).count());
+            counts.push(recs.iter().filter(|r| backend.run(&prog.ir, pred, **r, &mut host) != 0).count());
             g.throughput(Throughput::Elements(recs.len() as u64));
             g.bench_function(format!("{name} ({bname})"), |b| {
                 b.iter(|| {
                     let mut n = 0i64;
                     for r in &recs {
-                        n += backend.run(&prog.ir, pred, black_box(r), &mut host);
+                        n += backend.run(&prog.ir, pred, black_box(*r), &mut host);
                     }
                     n
                 })

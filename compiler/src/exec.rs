@@ -8,7 +8,7 @@
 
 use crate::ir::ValKind;
 use crate::typed::{FormatId, MapId};
-use landtrace_event::record::{Record, StrRef};
+use landtrace_event::record::{Record, Sealed, StrRef};
 use landtrace_event::value::{Val, family_in};
 
 /// Builds a value from a register and its kind, resolving the family of
@@ -19,7 +19,7 @@ pub fn val_from_int<'a>(v: i64, kind: ValKind, rec: &Record) -> Val<'a> {
         ValKind::Bool => Val::Bool(v != 0),
         ValKind::Id => Val::Id(v as u64),
         ValKind::Mask(f) => Val::Mask(f, v as u64),
-        ValKind::MaskOf(field) => Val::Mask(family_in(rec.kind, field), v as u64),
+        ValKind::MaskOf(field) => Val::Mask(family_in(rec.kind_code(), field), v as u64),
     }
 }
 
@@ -40,9 +40,9 @@ pub trait Host {
     fn map_len(&mut self, map: MapId) -> i64;
     fn map_delete(&mut self, map: MapId, keys: &[Val]);
     fn clear(&mut self, map: MapId);
-    fn printf(&mut self, format: FormatId, args: &[Val], rec: &Record);
+    fn printf(&mut self, format: FormatId, args: &[Val], rec: Sealed<'_>);
     fn print(&mut self, args: &[Val]);
-    fn print_event(&mut self, rec: &Record);
+    fn print_event(&mut self, rec: Sealed<'_>);
     fn print_map(&mut self, map: MapId, limit: Option<i64>);
     fn exit(&mut self);
     /// Counts a division or remainder by zero (the result is 0).
@@ -119,7 +119,7 @@ pub trait Backend {
         &mut self,
         prog: &crate::ir::Program,
         func: crate::ir::FuncId,
-        rec: &Record,
+        rec: Sealed<'_>,
         host: &mut dyn Host,
     ) -> i64;
 

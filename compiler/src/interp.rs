@@ -5,15 +5,26 @@
 
 use crate::exec::{self, Host, MapValueOut};
 use crate::ir::{BinOp, FuncId, Inst, Load, LoadStr, Operand, Program, StrCmp, StrTest, Terminator, UnOp};
-use landtrace_event::record::{Record, StrRef};
-use landtrace_event::value::Val;
+use landtrace_event::record::{Sealed, StrRef};
+use landtrace_event::value::{Val, recycle};
 use landtrace_event::{schema, time};
 
 pub struct Interpreter {
     ints: Vec<i64>,
     strs: Vec<StrRef>,
-    /// Reused buffer for keys and arguments handed to the host.
+    /// The allocation of the buffer for keys and arguments handed to the
+    /// host; always empty between runs ([`recycle`]).
     scratch: Vec<Val<'static>>,
+}
+
+/// One run: the registers, and the program, record and scratch values it
+/// reads, all borrowed for the run's lifetime `'r`.
+struct Run<'r> {
+    ints: &'r mut Vec<i64>,
+    strs: &'r mut Vec<StrRef>,
+    scratch: Vec<Val<'r>>,
+    prog: &'r Program,
+    rec: Sealed<'r>,
 }
 
 impl Interpreter {
@@ -23,13 +34,28 @@ impl Interpreter {
     }
 
     /// Runs one function and returns its result (a predicate's truth).
-    pub fn run(&mut self, prog: &Program, func: FuncId, rec: &Record, host: &mut dyn Host) -> i64 {
-        let f = prog.func(func);
+    pub fn run(&mut self, prog: &Program, func: FuncId, rec: Sealed<'_>, host: &mut dyn Host) -> i64 {
+        let mut run = Run {
+            ints: &mut self.ints,
+            strs: &mut self.strs,
+            scratch: recycle(std::mem::take(&mut self.scratch)),
+            prog,
+            rec,
+        };
+        let result = run.func(func, host);
+        self.scratch = recycle(run.scratch);
+        result
+    }
+}
+
+impl<'r> Run<'r> {
+    fn func(&mut self, func: FuncId, host: &mut dyn Host) -> i64 {
+        let f = self.prog.func(func);
         let mut block = 0usize;
         loop {
             let b = &f.blocks[block];
             for inst in &b.insts {
-                self.step(prog, inst, rec, host);
+                self.step(inst, host);
             }
             match b.term {
                 Terminator::Jump(t) => block = t.0 as usize,
@@ -45,22 +71,24 @@ impl Interpreter {
         self.ints[r.0 as usize]
     }
 
-    fn s(&self, r: crate::ir::SReg) -> &'static [u8] {
-        // SAFETY: string registers point into the record, the program's
-        // constants or the host's per-event arena, all alive for this run.
+    fn s(&self, r: crate::ir::SReg) -> &'r [u8] {
+        // SAFETY: string registers point into the record and the program's
+        // constants, both borrowed for 'r, or into the host's per-event
+        // arena, which the engine resets only after the run.
         unsafe { self.strs[r.0 as usize].as_slice() }
     }
 
-    fn vals(&self, ops: &[Operand], rec: &Record, out: &mut Vec<Val<'static>>) {
+    fn vals(&self, ops: &[Operand], out: &mut Vec<Val<'r>>) {
         for op in ops {
             out.push(match *op {
-                Operand::Int(r, kind) => exec::val_from_int(self.i(r), kind, rec),
+                Operand::Int(r, kind) => exec::val_from_int(self.i(r), kind, self.rec.record()),
                 Operand::Str(s, trusted) => Val::Str(self.s(s), trusted),
             });
         }
     }
 
-    fn step(&mut self, prog: &Program, inst: &Inst, rec: &Record, host: &mut dyn Host) {
+    fn step(&mut self, inst: &Inst, host: &mut dyn Host) {
+        let (prog, rec) = (self.prog, self.rec);
         match inst {
             Inst::Const { dst, value } => self.ints[dst.0 as usize] = *value,
             Inst::StrConst { dst, id } => {
@@ -68,24 +96,19 @@ impl Interpreter {
             }
             Inst::Load { dst, what } => {
                 self.ints[dst.0 as usize] = match what {
-                    Load::Slot(n) => rec.slots[*n as usize] as i64,
-                    Load::Time => rec.time as i64,
-                    Load::Pid => rec.pid as i64,
-                    Load::Tid => rec.tid as i64,
-                    Load::Ppid => rec.ppid as i64,
-                    Load::Uid => rec.uid as i64,
-                    Load::Gid => rec.gid as i64,
-                    Load::Cpu => rec.cpu as i64,
-                    Load::Cgroup => rec.cgroup as i64,
+                    Load::Slot(n) => rec.record().slot(*n as usize) as i64,
+                    Load::Builtin(b) => rec.record().builtin(*b) as i64,
                 }
             }
             Inst::LoadStr { dst, what } => {
                 self.strs[dst.0 as usize] = match what {
-                    LoadStr::Field(n) => rec.strs[*n as usize],
-                    LoadStr::Comm => rec.comm,
-                    LoadStr::EventName => StrRef::from_slice(schema::event_name(rec.kind)),
-                    LoadStr::SourceName => StrRef::from_slice(schema::source_name(rec.source)),
-                    LoadStr::Walltime => host.alloc(time::walltime_text(rec).as_bytes()),
+                    LoadStr::Field(n) => StrRef::from_slice(rec.str(*n as usize)),
+                    LoadStr::Comm => StrRef::from_slice(rec.comm()),
+                    LoadStr::EventName => StrRef::from_slice(schema::event_name(rec.record().kind_code())),
+                    LoadStr::SourceName => {
+                        StrRef::from_slice(schema::source_name(rec.record().source_code()))
+                    }
+                    LoadStr::Walltime => host.alloc(time::walltime_text(rec.record()).as_bytes()),
                 }
             }
             Inst::Copy { dst, src } => self.ints[dst.0 as usize] = self.i(*src),
@@ -151,13 +174,13 @@ impl Interpreter {
                 self.strs[dst.0 as usize] = host.alloc(text.as_bytes());
             }
             Inst::Rights { dst, a, kind } => {
-                let text = match exec::val_from_int(self.i(*a), *kind, rec) {
+                let text = match exec::val_from_int(self.i(*a), *kind, rec.record()) {
                     Val::Mask(f, bits) => landtrace_event::schema::mask_to_string(f, bits),
                     other => other.as_i64().to_string(),
                 };
                 self.strs[dst.0 as usize] = host.alloc(text.as_bytes());
             }
-            Inst::ListLen { dst } => self.ints[dst.0 as usize] = rec.grants.len as i64,
+            Inst::ListLen { dst } => self.ints[dst.0 as usize] = rec.grants().len() as i64,
             Inst::ListGet { dst, index } => {
                 let i = self.i(*index);
                 self.ints[dst.0 as usize] = list_get(rec, i);
@@ -165,7 +188,7 @@ impl Interpreter {
             Inst::MapGet { dst, map, keys } => {
                 let mut k = std::mem::take(&mut self.scratch);
                 k.clear();
-                self.vals(keys, rec, &mut k);
+                self.vals(keys, &mut k);
                 let v = host.map_get(*map, &k);
                 self.scratch = k;
                 match (dst, v) {
@@ -179,7 +202,7 @@ impl Interpreter {
             Inst::MapAgg { map, keys, value } => {
                 let mut k = std::mem::take(&mut self.scratch);
                 k.clear();
-                self.vals(keys, rec, &mut k);
+                self.vals(keys, &mut k);
                 let v = value.map_or(0, |r| self.i(r));
                 host.map_agg(*map, &k, v);
                 self.scratch = k;
@@ -187,30 +210,30 @@ impl Interpreter {
             Inst::MapSet { map, keys, value } => {
                 let mut k = std::mem::take(&mut self.scratch);
                 k.clear();
-                self.vals(std::slice::from_ref(value), rec, &mut k);
+                self.vals(std::slice::from_ref(value), &mut k);
                 let v = k.pop().expect("value");
-                self.vals(keys, rec, &mut k);
+                self.vals(keys, &mut k);
                 host.map_set(*map, &k, v);
                 self.scratch = k;
             }
             Inst::MapDelete { map, keys } => {
                 let mut k = std::mem::take(&mut self.scratch);
                 k.clear();
-                self.vals(keys, rec, &mut k);
+                self.vals(keys, &mut k);
                 host.map_delete(*map, &k);
                 self.scratch = k;
             }
             Inst::Printf { format, args } => {
                 let mut a = std::mem::take(&mut self.scratch);
                 a.clear();
-                self.vals(args, rec, &mut a);
+                self.vals(args, &mut a);
                 host.printf(*format, &a, rec);
                 self.scratch = a;
             }
             Inst::Print { args } => {
                 let mut a = std::mem::take(&mut self.scratch);
                 a.clear();
-                self.vals(args, rec, &mut a);
+                self.vals(args, &mut a);
                 host.print(&a);
                 self.scratch = a;
             }
@@ -226,7 +249,7 @@ impl Interpreter {
 }
 
 impl exec::Backend for Interpreter {
-    fn run(&mut self, prog: &Program, func: FuncId, rec: &Record, host: &mut dyn Host) -> i64 {
+    fn run(&mut self, prog: &Program, func: FuncId, rec: Sealed<'_>, host: &mut dyn Host) -> i64 {
         Interpreter::run(self, prog, func, rec, host)
     }
 
@@ -236,13 +259,8 @@ impl exec::Backend for Interpreter {
 }
 
 /// `grants[i]`, 0 out of range.
-pub fn list_get(rec: &Record, i: i64) -> i64 {
-    if i < 0 || i as usize >= rec.grants.len {
-        return 0;
-    }
-    // SAFETY: in bounds of the record's grants list, which is alive while
-    // the record is.
-    unsafe { *rec.grants.ptr.add(i as usize) as i64 }
+pub fn list_get(rec: Sealed<'_>, i: i64) -> i64 {
+    usize::try_from(i).ok().and_then(|i| rec.grants().get(i)).map_or(0, |g| *g as i64)
 }
 
 /// An integer operation; `None` for division or remainder by zero.

@@ -12,7 +12,9 @@
 use crate::format::Format;
 use crate::pattern::Pattern;
 use crate::typed::{ClauseKind, FormatId, MapDecl, MapId, PatternId};
-use landtrace_event::schema::{Family, FieldId};
+#[cfg(doc)]
+use landtrace_event::schema::BuiltinLoc;
+use landtrace_event::schema::{Builtin, Family, FieldId};
 use landtrace_grammar::Span;
 use std::fmt;
 
@@ -48,15 +50,10 @@ pub enum Operand {
 /// Scalar loads from the record.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Load {
+    /// A scalar field, `record.slots[n]`.
     Slot(u8),
-    Time,
-    Pid,
-    Tid,
-    Ppid,
-    Uid,
-    Gid,
-    Cpu,
-    Cgroup,
+    /// An integer builtin ([`BuiltinLoc::Int`]).
+    Builtin(Builtin),
 }
 
 /// String loads from the record.
@@ -400,7 +397,7 @@ impl Program {
             }
             Inst::Load { dst, what } => match what {
                 Load::Slot(n) => write!(f, "{dst} = load slot[{n}]"),
-                other => write!(f, "{dst} = load {}", format!("{other:?}").to_lowercase()),
+                Load::Builtin(b) => write!(f, "{dst} = load {}", b.name()),
             },
             Inst::LoadStr { dst, what } => match what {
                 LoadStr::Field(n) => write!(f, "{dst} = load str[{n}]"),

@@ -9,7 +9,7 @@ use crate::ir::{
     StrTest, Terminator, UnOp, ValKind,
 };
 use crate::typed::{self, Arith, Body, Cmp, CmpClass, Expr, ExprKind, Func, MaskFam, Stmt, Type};
-use landtrace_event::schema::{Builtin, Loc};
+use landtrace_event::schema::{BuiltinLoc, Loc};
 use std::collections::HashMap;
 
 /// Lowers a checked program.
@@ -80,7 +80,9 @@ pub(crate) fn val_kind(ty: Type) -> ValKind {
 fn trusted(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Str(_) => true,
-        ExprKind::Builtin(b) => matches!(b, Builtin::Event | Builtin::Source | Builtin::Walltime),
+        ExprKind::Builtin(b) => {
+            matches!(b.def().loc, BuiltinLoc::EventName | BuiltinLoc::SourceName | BuiltinLoc::WallText(_))
+        }
         ExprKind::Call(Func::Hex | Func::Rights, _) => true,
         ExprKind::Call(Func::Basename | Func::Dirname, args) => trusted(&args[0]),
         _ => false,
@@ -259,30 +261,20 @@ impl<'p> FnBuilder<'p> {
                 Loc::List => unreachable!("lists are only indexed or measured"),
             },
             ExprKind::Builtin(b) => {
-                let load = match b {
-                    Builtin::Time => Load::Time,
-                    Builtin::Pid => Load::Pid,
-                    Builtin::Tid => Load::Tid,
-                    Builtin::Ppid => Load::Ppid,
-                    Builtin::Uid => Load::Uid,
-                    Builtin::Gid => Load::Gid,
-                    Builtin::Cpu => Load::Cpu,
-                    Builtin::Cgroup => Load::Cgroup,
-                    Builtin::Comm | Builtin::Event | Builtin::Source | Builtin::Walltime => {
-                        let what = match b {
-                            Builtin::Comm => LoadStr::Comm,
-                            Builtin::Event => LoadStr::EventName,
-                            Builtin::Source => LoadStr::SourceName,
-                            _ => LoadStr::Walltime,
-                        };
-                        let dst = self.sreg();
-                        self.emit(Inst::LoadStr { dst, what });
-                        return Val::S(dst);
+                let what = match b.def().loc {
+                    BuiltinLoc::Int(_) => {
+                        let dst = self.ireg();
+                        self.emit(Inst::Load { dst, what: Load::Builtin(*b) });
+                        return Val::I(dst);
                     }
+                    BuiltinLoc::Comm => LoadStr::Comm,
+                    BuiltinLoc::EventName => LoadStr::EventName,
+                    BuiltinLoc::SourceName => LoadStr::SourceName,
+                    BuiltinLoc::WallText(_) => LoadStr::Walltime,
                 };
-                let dst = self.ireg();
-                self.emit(Inst::Load { dst, what: load });
-                Val::I(dst)
+                let dst = self.sreg();
+                self.emit(Inst::LoadStr { dst, what });
+                Val::S(dst)
             }
             ExprKind::Var(v) => self.vars[v.0 as usize],
             ExprKind::MapRead { map, keys } => {

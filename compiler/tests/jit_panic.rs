@@ -6,7 +6,7 @@ use landtrace_compiler::exec::{Backend, Host, MapValueOut};
 use landtrace_compiler::jit::Jit;
 use landtrace_compiler::typed::{FormatId, MapId};
 use landtrace_compiler::{CheckOptions, compile};
-use landtrace_event::record::{Event, Record, StrRef};
+use landtrace_event::record::{Event, Sealed, StrRef};
 use landtrace_event::schema::{EventKind, SourceKind};
 use landtrace_event::value::Val;
 
@@ -24,11 +24,11 @@ impl Host for Panicky {
     }
     fn map_delete(&mut self, _: MapId, _: &[Val]) {}
     fn clear(&mut self, _: MapId) {}
-    fn printf(&mut self, _: FormatId, _: &[Val], _: &Record) {
+    fn printf(&mut self, _: FormatId, _: &[Val], _: Sealed<'_>) {
         panic!("the host failed");
     }
     fn print(&mut self, _: &[Val]) {}
-    fn print_event(&mut self, _: &Record) {}
+    fn print_event(&mut self, _: Sealed<'_>) {}
     fn print_map(&mut self, _: MapId, _: Option<i64>) {}
     fn exit(&mut self) {}
     fn div_by_zero(&mut self) {}
@@ -58,7 +58,7 @@ fn a_host_panic_unwinds_through_compiled_code() {
     let restored = std::cell::Cell::new(false);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let _guard = Restores(&restored);
-        jit.run(&c.ir, c.ir.clauses[0].action, ev.record(), &mut Panicky);
+        jit.run(&c.ir, c.ir.clauses[0].action, ev.sealed(), &mut Panicky);
     }));
     let payload = result.expect_err("the panic goes on after the compiled code returns");
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"the host failed"));

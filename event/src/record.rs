@@ -1,16 +1,22 @@
 //! The flat event record that compiled code and the interpreter read.
 //!
-//! [`Record`] is `#[repr(C)]` with a fixed layout: the event kind, the
-//! builtins, a fixed array of 64-bit slots for scalar fields (the schema
-//! assigns each field a slot) and string fields as (pointer, length) pairs.
-//! A field access is a load at a constant offset. [`Event`] owns a record
-//! together with the bytes its strings point into; sources fill one `Event`
-//! and reuse it, so decoding allocates nothing in the steady state.
+//! [`Record`] is `#[repr(C)]` with a fixed layout: the event kind and
+//! source, the builtins' 64-bit header values, `comm`, a fixed array of
+//! 64-bit slots for scalar fields and string fields as (pointer, length)
+//! pairs; the schema assigns every builtin and field its place. A field
+//! access is a load at a constant offset. [`Event`] owns a record together
+//! with the bytes its strings point into; sources fill one `Event` and
+//! reuse it, so decoding allocates nothing in the steady state.
+//!
+//! Only a [`Sealed`] record, which [`Event::seal`] makes and which borrows
+//! the event, has string pointers that may be followed: the backends take
+//! nothing else.
 
-use crate::schema::{EventKind, FieldId, Loc, NO_EVENT, NSLOTS, NSTRS, SourceKind};
-use std::mem::offset_of;
+use crate::schema::{Builtin, EventKind, FieldId, Loc, NHEADER, NO_EVENT, NSLOTS, NSTRS, SourceKind};
 
 /// A string as compiled code sees it: bytes that need not be UTF-8.
+/// Whoever follows the pointer must know the bytes are alive
+/// ([`StrRef::as_slice`] is unsafe).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct StrRef {
@@ -43,72 +49,62 @@ pub struct ListRef {
     pub len: usize,
 }
 
-/// The flat, fixed-layout record of one event.
+/// The flat, fixed-layout record of one event. Its fields are private:
+/// scalars are read through methods, strings only through [`Sealed`].
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct Record {
     /// `EventKind as u32`, or [`NO_EVENT`] in BEGIN/END/every.
-    pub kind: u32,
+    kind: u32,
     /// `SourceKind as u32`.
-    pub source: u32,
-    pub time: u64,
-    /// Unix time in nanoseconds; 0 where unknown.
-    pub walltime: i64,
-    pub pid: u64,
-    pub tid: u64,
-    pub ppid: u64,
-    pub uid: u64,
-    pub gid: u64,
-    pub cpu: u64,
-    pub cgroup: u64,
-    pub comm: StrRef,
-    pub slots: [u64; NSLOTS],
-    pub strs: [StrRef; NSTRS],
-    pub grants: ListRef,
+    source: u32,
+    /// The builtins' values, at the slots the schema gives them.
+    header: [u64; NHEADER],
+    comm: StrRef,
+    slots: [u64; NSLOTS],
+    strs: [StrRef; NSTRS],
+    grants: ListRef,
 }
 
 /// Byte offsets of the record's parts, for code generation.
 pub mod offsets {
-    use super::*;
+    use super::{ListRef, Record, StrRef};
+    use std::mem::offset_of;
     pub const KIND: usize = offset_of!(Record, kind);
     pub const SOURCE: usize = offset_of!(Record, source);
-    pub const TIME: usize = offset_of!(Record, time);
-    pub const WALLTIME: usize = offset_of!(Record, walltime);
-    pub const PID: usize = offset_of!(Record, pid);
-    pub const TID: usize = offset_of!(Record, tid);
-    pub const PPID: usize = offset_of!(Record, ppid);
-    pub const UID: usize = offset_of!(Record, uid);
-    pub const GID: usize = offset_of!(Record, gid);
-    pub const CPU: usize = offset_of!(Record, cpu);
-    pub const CGROUP: usize = offset_of!(Record, cgroup);
+    pub const HEADER: usize = offset_of!(Record, header);
     pub const COMM: usize = offset_of!(Record, comm);
     pub const SLOTS: usize = offset_of!(Record, slots);
     pub const STRS: usize = offset_of!(Record, strs);
     pub const GRANTS: usize = offset_of!(Record, grants);
+    pub const GRANTS_PTR: usize = GRANTS + offset_of!(ListRef, ptr);
+    pub const GRANTS_LEN: usize = GRANTS + offset_of!(ListRef, len);
     pub const STR_PTR: usize = offset_of!(StrRef, ptr);
     pub const STR_LEN: usize = offset_of!(StrRef, len);
     pub const STR_SIZE: usize = std::mem::size_of::<StrRef>();
 }
 
 impl Record {
-    pub fn empty() -> Record {
+    fn empty() -> Record {
         Record {
             kind: NO_EVENT,
             source: SourceKind::Replay as u32,
-            time: 0,
-            walltime: 0,
-            pid: 0,
-            tid: 0,
-            ppid: 0,
-            uid: 0,
-            gid: 0,
-            cpu: 0,
-            cgroup: 0,
+            header: [0; NHEADER],
             comm: StrRef::EMPTY,
             slots: [0; NSLOTS],
             strs: [StrRef::EMPTY; NSTRS],
             grants: ListRef { ptr: std::ptr::NonNull::<u64>::dangling().as_ptr(), len: 0 },
         }
+    }
+
+    /// The raw kind: `EventKind as u32`, or [`NO_EVENT`].
+    pub fn kind_code(&self) -> u32 {
+        self.kind
+    }
+
+    /// The raw source: `SourceKind as u32`.
+    pub fn source_code(&self) -> u32 {
+        self.source
     }
 
     pub fn event_kind(&self) -> Option<EventKind> {
@@ -117,6 +113,93 @@ impl Record {
 
     pub fn source_kind(&self) -> SourceKind {
         SourceKind::from_code(self.source)
+    }
+
+    /// The raw value of a builtin that has one (0 for `event`, `source`
+    /// and `comm`, which are read otherwise).
+    pub fn builtin(&self, b: Builtin) -> u64 {
+        b.header_slot().map_or(0, |n| self.header[n])
+    }
+
+    /// The `time` builtin.
+    pub fn time(&self) -> u64 {
+        self.builtin(Builtin::Time)
+    }
+
+    /// Unix nanoseconds of the event; 0 where unknown.
+    pub fn walltime(&self) -> i64 {
+        self.builtin(Builtin::Walltime) as i64
+    }
+
+    /// Scalar field slot `n`.
+    pub fn slot(&self, n: usize) -> u64 {
+        self.slots[n]
+    }
+}
+
+/// A record whose string and list pointers point into the live [`Event`]
+/// it borrows: what the backends and the host read. Only [`Event::seal`]
+/// makes one, so the event can neither change nor go while it is read.
+#[derive(Clone, Copy)]
+pub struct Sealed<'a> {
+    rec: &'a Record,
+}
+
+impl std::fmt::Debug for Sealed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Sealed").field(&self.rec.event_kind()).finish()
+    }
+}
+
+/// A sealed record reads its scalars like any record.
+impl std::ops::Deref for Sealed<'_> {
+    type Target = Record;
+
+    fn deref(&self) -> &Record {
+        self.rec
+    }
+}
+
+impl<'a> Sealed<'a> {
+    /// The record, for its scalars.
+    pub fn record(self) -> &'a Record {
+        self.rec
+    }
+
+    /// String field `n`.
+    pub fn str(self, n: usize) -> &'a [u8] {
+        // SAFETY: a Sealed borrows the event whose buffer the pointers were
+        // fixed up to by `seal`; the event cannot change while borrowed.
+        unsafe { self.rec.strs[n].as_slice() }
+    }
+
+    pub fn comm(self) -> &'a [u8] {
+        // SAFETY: as in `str`.
+        unsafe { self.rec.comm.as_slice() }
+    }
+
+    /// The mask list of `grants`.
+    pub fn grants(self) -> &'a [u64] {
+        let g = self.rec.grants;
+        // SAFETY: as in `str`; the list points into the event's `grants`.
+        unsafe { std::slice::from_raw_parts(g.ptr, g.len) }
+    }
+
+    /// The record's address, for compiled code (which reads it at the
+    /// [`offsets`]) and its helpers ([`Sealed::from_ptr`]).
+    pub fn as_ptr(self) -> *const Record {
+        self.rec
+    }
+
+    /// The sealed record at `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` came from [`Sealed::as_ptr`] of a `Sealed` that is still alive
+    /// for `'a` (compiled code passes it back to its helpers while the
+    /// backend's `run` holds the original).
+    pub unsafe fn from_ptr(ptr: *const Record) -> Sealed<'a> {
+        // SAFETY: the caller guarantees ptr is a live sealed record.
+        Sealed { rec: unsafe { &*ptr } }
     }
 }
 
@@ -173,7 +256,7 @@ impl std::fmt::Debug for Event {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Event");
         d.field("kind", &self.kind());
-        d.field("pid", &self.rec.pid);
+        d.field("pid", &self.rec.builtin(Builtin::Pid));
         d.field("comm", &String::from_utf8_lossy(self.comm()));
         if let Some(k) = self.kind() {
             for (fid, _) in k.def().fields {
@@ -212,22 +295,48 @@ impl Event {
         self.sealed = false;
     }
 
+    /// An event of no kind (BEGIN, END and `every` clauses run over
+    /// one) at `time` and `walltime`.
+    pub fn synthetic(time: u64, walltime: i64) -> Event {
+        let mut e = Event::new();
+        e.set_builtin(Builtin::Time, time);
+        e.set_builtin(Builtin::Walltime, walltime as u64);
+        e
+    }
+
     pub fn set_kind(&mut self, kind: EventKind) {
         self.rec.kind = kind as u32;
+        self.sealed = false;
+    }
+
+    pub fn set_source(&mut self, source: SourceKind) {
+        self.rec.source = source as u32;
+        self.sealed = false;
+    }
+
+    /// Sets a builtin that has a raw value (see [`Builtin::header_slot`];
+    /// `event`, `source` and `comm` have their own setters).
+    pub fn set_builtin(&mut self, b: Builtin, value: u64) {
+        match b.header_slot() {
+            Some(n) => self.rec.header[n] = value,
+            None => panic!("{} has no raw value ({:?})", b.name(), b.def().loc),
+        }
+        self.sealed = false;
+    }
+
+    /// A builtin's raw value (see [`Record::builtin`]).
+    pub fn builtin(&self, b: Builtin) -> u64 {
+        self.rec.builtin(b)
     }
 
     pub fn kind(&self) -> Option<EventKind> {
         self.rec.event_kind()
     }
 
-    /// The record for reading builtins and scalars (strings only after
+    /// The record, for reading builtins and scalars (strings only through
     /// [`Event::seal`]).
     pub fn header(&self) -> &Record {
         &self.rec
-    }
-
-    pub fn header_mut(&mut self) -> &mut Record {
-        &mut self.rec
     }
 
     /// Sets a scalar field (ids, ints, bools, masks).
@@ -236,6 +345,7 @@ impl Event {
             Loc::Slot(n) => self.rec.slots[n as usize] = value,
             loc => panic!("{} is not a scalar field ({loc:?})", field.name()),
         }
+        self.sealed = false;
     }
 
     pub fn get(&self, field: FieldId) -> u64 {
@@ -310,9 +420,23 @@ impl Event {
         }
     }
 
-    /// Fixes up the record's string and list pointers and returns the record
-    /// that compiled code may read. Valid until the event is next modified.
-    pub fn seal(&mut self) -> &Record {
+    /// Fixes up the record's string and list pointers and returns the
+    /// record that compiled code may read, borrowing the event.
+    pub fn seal(&mut self) -> Sealed<'_> {
+        if !self.sealed {
+            self.fix_up();
+        }
+        Sealed { rec: &self.rec }
+    }
+
+    /// The sealed record of an event sealed since its last change.
+    /// Panics if it was modified since [`Event::seal`].
+    pub fn sealed(&self) -> Sealed<'_> {
+        assert!(self.sealed, "Event::sealed before seal");
+        Sealed { rec: &self.rec }
+    }
+
+    fn fix_up(&mut self) {
         let base = self.buf.as_ptr();
         let at = |(off, len): (u32, u32)| StrRef {
             // SAFETY: off + len <= buf.len(), so the pointer stays in bounds.
@@ -325,12 +449,5 @@ impl Event {
         self.rec.comm = at(self.spans[NSTRS]);
         self.rec.grants = ListRef { ptr: self.grants.as_ptr(), len: self.grants.len() };
         self.sealed = true;
-        &self.rec
-    }
-
-    /// The sealed record. Panics if the event was modified since `seal`.
-    pub fn record(&self) -> &Record {
-        assert!(self.sealed, "Event::record before seal");
-        &self.rec
     }
 }

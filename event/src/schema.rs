@@ -8,49 +8,10 @@
 
 use std::fmt;
 
-/// One of the 14 Landlock events.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
-#[repr(u32)]
-pub enum EventKind {
-    CreateRuleset = 0,
-    FreeRuleset,
-    AddRuleFs,
-    AddRuleNet,
-    CreateDomain,
-    EnforceDomain,
-    FreeDomain,
-    CheckRuleFs,
-    CheckRuleNet,
-    DenyAccessFs,
-    DenyAccessNet,
-    DenyPtrace,
-    DenyScopeSignal,
-    DenyScopeAbstractUnixSocket,
-}
-
-pub const EVENT_COUNT: usize = 14;
-
 /// The record kind of a synthetic record in BEGIN, END and `every` clauses.
 pub const NO_EVENT: u32 = u32::MAX;
 
 impl EventKind {
-    pub const ALL: [EventKind; EVENT_COUNT] = [
-        EventKind::CreateRuleset,
-        EventKind::FreeRuleset,
-        EventKind::AddRuleFs,
-        EventKind::AddRuleNet,
-        EventKind::CreateDomain,
-        EventKind::EnforceDomain,
-        EventKind::FreeDomain,
-        EventKind::CheckRuleFs,
-        EventKind::CheckRuleNet,
-        EventKind::DenyAccessFs,
-        EventKind::DenyAccessNet,
-        EventKind::DenyPtrace,
-        EventKind::DenyScopeSignal,
-        EventKind::DenyScopeAbstractUnixSocket,
-    ];
-
     pub fn from_index(i: u32) -> Option<EventKind> {
         EventKind::ALL.get(i as usize).copied()
     }
@@ -488,9 +449,29 @@ use FieldType::{Bool as B, Id as ID, Int as I, Mask as M, MaskList as ML, Str as
 use KernelField as KF;
 use field as f;
 
-pub static EVENTS: [EventDef; EVENT_COUNT] = [
-    EventDef {
-        kind: EventKind::CreateRuleset,
+/// The events: the one list the `EventKind` enum, [`EventKind::ALL`],
+/// [`EVENT_COUNT`] and [`EVENTS`] (indexed by kind) are made from.
+macro_rules! events {
+    ($($kind:ident { $($def:tt)* },)*) => {
+        /// One of the Landlock events.
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+        #[repr(u32)]
+        pub enum EventKind {
+            $($kind,)*
+        }
+
+        pub const EVENT_COUNT: usize = [$(stringify!($kind)),*].len();
+
+        impl EventKind {
+            pub const ALL: [EventKind; EVENT_COUNT] = [$(EventKind::$kind,)*];
+        }
+
+        pub static EVENTS: [EventDef; EVENT_COUNT] = [$(EventDef { kind: EventKind::$kind, $($def)* },)*];
+    };
+}
+
+events! {
+    CreateRuleset {
         name: "create_ruleset",
         aliases: &[],
         fields: &[
@@ -504,16 +485,14 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         kernel: &[("ruleset_id", KF::Is(f::ruleset))],
         doc: "a ruleset is created (landlock_create_ruleset)",
     },
-    EventDef {
-        kind: EventKind::FreeRuleset,
+    FreeRuleset {
         name: "free_ruleset",
         aliases: &[],
         fields: &[(f::ruleset, ID), (f::ruleset_version, I)],
         kernel: &[("ruleset_id", KF::Is(f::ruleset))],
         doc: "a ruleset's last reference is dropped",
     },
-    EventDef {
-        kind: EventKind::AddRuleFs,
+    AddRuleFs {
         name: "add_rule_fs",
         aliases: &["add_rule_path_beneath"],
         fields: &[
@@ -533,8 +512,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         ],
         doc: "a path-beneath rule is added to a ruleset",
     },
-    EventDef {
-        kind: EventKind::AddRuleNet,
+    AddRuleNet {
         name: "add_rule_net",
         aliases: &["add_rule_net_port"],
         fields: &[
@@ -551,8 +529,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         ],
         doc: "a network port rule is added to a ruleset",
     },
-    EventDef {
-        kind: EventKind::CreateDomain,
+    CreateDomain {
         name: "create_domain",
         aliases: &["restrict_self"],
         fields: &[(f::domain, ID), (f::parent, ID), (f::ruleset, ID), (f::ruleset_version, I)],
@@ -563,40 +540,35 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         ],
         doc: "landlock_restrict_self creates a domain",
     },
-    EventDef {
-        kind: EventKind::EnforceDomain,
+    EnforceDomain {
         name: "enforce_domain",
         aliases: &[],
         fields: &[(f::domain, ID), (f::complete, B), (f::process_wide, B), (f::no_new_privs, B)],
         kernel: &[("domain_id", KF::Is(f::domain))],
         doc: "a domain is enforced on a thread",
     },
-    EventDef {
-        kind: EventKind::FreeDomain,
+    FreeDomain {
         name: "free_domain",
         aliases: &[],
         fields: &[(f::domain, ID), (f::denials, I)],
         kernel: &[("domain_id", KF::Is(f::domain))],
         doc: "a domain's last reference goes",
     },
-    EventDef {
-        kind: EventKind::CheckRuleFs,
+    CheckRuleFs {
         name: "check_rule_fs",
         aliases: &["check_rule_inode"],
         fields: &[(f::domain, ID), (f::access_request, M(Fs)), (f::dev, S), (f::ino, I), (f::grants, ML(Fs))],
         kernel: &[("domain_id", KF::Is(f::domain)), ("request", KF::Is(f::access_request))],
         doc: "a filesystem rule matches during an access check (high volume)",
     },
-    EventDef {
-        kind: EventKind::CheckRuleNet,
+    CheckRuleNet {
         name: "check_rule_net",
         aliases: &["check_rule_net_port"],
         fields: &[(f::domain, ID), (f::access_request, M(Net)), (f::port, I), (f::grants, ML(Net))],
         kernel: &[("domain_id", KF::Is(f::domain)), ("request", KF::Is(f::access_request))],
         doc: "a network rule matches during an access check (high volume)",
     },
-    EventDef {
-        kind: EventKind::DenyAccessFs,
+    DenyAccessFs {
         name: "deny_access_fs",
         aliases: &[],
         fields: &[
@@ -616,8 +588,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         ],
         doc: "a filesystem access is denied",
     },
-    EventDef {
-        kind: EventKind::DenyAccessNet,
+    DenyAccessNet {
         name: "deny_access_net",
         aliases: &[],
         fields: &[
@@ -637,8 +608,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         ],
         doc: "a network access (bind, connect, send) is denied",
     },
-    EventDef {
-        kind: EventKind::DenyPtrace,
+    DenyPtrace {
         name: "deny_ptrace",
         aliases: &[],
         fields: &[
@@ -652,8 +622,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         kernel: &[("domain_id", KF::Is(f::domain)), ("tracee_domain_id", KF::Is(f::tracee_domain))],
         doc: "ptrace of a task outside the domain is denied",
     },
-    EventDef {
-        kind: EventKind::DenyScopeSignal,
+    DenyScopeSignal {
         name: "deny_scope_signal",
         aliases: &[],
         fields: &[
@@ -667,8 +636,7 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         kernel: &[("domain_id", KF::Is(f::domain)), ("target_domain_id", KF::Is(f::target_domain))],
         doc: "a signal to a task outside the scope is denied",
     },
-    EventDef {
-        kind: EventKind::DenyScopeAbstractUnixSocket,
+    DenyScopeAbstractUnixSocket {
         name: "deny_scope_abstract_unix_socket",
         aliases: &[],
         fields: &[
@@ -682,76 +650,69 @@ pub static EVENTS: [EventDef; EVENT_COUNT] = [
         kernel: &[("domain_id", KF::Is(f::domain)), ("peer_domain_id", KF::Is(f::peer_domain))],
         doc: "a connection to an abstract unix socket outside the scope is denied",
     },
-];
+}
 
-/// Values every event has.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum Builtin {
-    Event,
-    Time,
-    Walltime,
-    Pid,
-    Tid,
-    Ppid,
-    Uid,
-    Gid,
+/// Where a builtin's value is in the flat record.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BuiltinLoc {
+    /// An integer, `record.header[n]`.
+    Int(u8),
+    /// `record.comm`.
     Comm,
-    Cpu,
-    Cgroup,
-    Source,
+    /// The name of `record.kind`.
+    EventName,
+    /// The name of `record.source`.
+    SourceName,
+    /// `record.header[n]`, Unix nanoseconds (0 where unknown), as text
+    /// ([`crate::time::walltime_text`]).
+    WallText(u8),
 }
 
 pub struct BuiltinDef {
     pub builtin: Builtin,
     pub name: &'static str,
     pub ty: FieldType,
+    pub loc: BuiltinLoc,
     pub doc: &'static str,
 }
 
-pub static BUILTINS: &[BuiltinDef] = &[
-    BuiltinDef {
-        builtin: Builtin::Event,
-        name: "event",
-        ty: S,
-        doc: "the event name without prefix, e.g. \"deny_access_fs\"",
-    },
-    BuiltinDef {
-        builtin: Builtin::Time,
-        name: "time",
-        ty: I,
-        doc: "nanoseconds, CLOCK_MONOTONIC (or the recorded time in replay)",
-    },
-    BuiltinDef {
-        builtin: Builtin::Walltime,
-        name: "walltime",
-        ty: S,
-        doc: "RFC 3339 wall-clock time of the event (UTC)",
-    },
-    BuiltinDef { builtin: Builtin::Pid, name: "pid", ty: I, doc: "thread-group id of the current task" },
-    BuiltinDef { builtin: Builtin::Tid, name: "tid", ty: I, doc: "thread id of the current task" },
-    BuiltinDef {
-        builtin: Builtin::Ppid,
-        name: "ppid",
-        ty: I,
-        doc: "parent's pid (0 where the source cannot tell)",
-    },
-    BuiltinDef { builtin: Builtin::Uid, name: "uid", ty: I, doc: "user id of the current task" },
-    BuiltinDef { builtin: Builtin::Gid, name: "gid", ty: I, doc: "group id of the current task" },
-    BuiltinDef {
-        builtin: Builtin::Comm,
-        name: "comm",
-        ty: S,
-        doc: "the current task's name (up to 15 bytes)",
-    },
-    BuiltinDef { builtin: Builtin::Cpu, name: "cpu", ty: I, doc: "CPU the event fired on" },
-    BuiltinDef { builtin: Builtin::Cgroup, name: "cgroup", ty: I, doc: "cgroup v2 id of the current task" },
-    BuiltinDef {
-        builtin: Builtin::Source,
-        name: "source",
-        ty: S,
-        doc: "\"tracepoint\", \"compat\", \"audit\" or \"replay\"",
-    },
-];
+/// The builtins: the one list the record layout ([`NHEADER`]), the IR's
+/// loads, both backends, the JSON members of an event (in this order) and
+/// the decoders follow.
+macro_rules! builtins {
+    ($($id:ident = $name:literal, $ty:expr, $loc:expr, $doc:literal;)*) => {
+        /// Values every event has.
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        pub enum Builtin {
+            $($id,)*
+        }
+
+        pub static BUILTINS: &[BuiltinDef] = &[
+            $(BuiltinDef { builtin: Builtin::$id, name: $name, ty: $ty, loc: $loc, doc: $doc },)*
+        ];
+    };
+}
+
+use BuiltinLoc as BL;
+
+builtins! {
+    Event = "event", S, BL::EventName, "the event name without prefix, e.g. \"deny_access_fs\"";
+    Source = "source", S, BL::SourceName, "\"tracepoint\", \"compat\", \"audit\" or \"replay\"";
+    Time = "time", I, BL::Int(0), "nanoseconds, CLOCK_MONOTONIC (or the recorded time in replay)";
+    Walltime = "walltime", S, BL::WallText(1), "RFC 3339 wall-clock time of the event (UTC)";
+    Pid = "pid", I, BL::Int(2), "thread-group id of the current task";
+    Tid = "tid", I, BL::Int(3), "thread id of the current task";
+    Ppid = "ppid", I, BL::Int(4), "parent's pid (0 where the source cannot tell)";
+    Uid = "uid", I, BL::Int(5), "user id of the current task";
+    Gid = "gid", I, BL::Int(6), "group id of the current task";
+    Cpu = "cpu", I, BL::Int(7), "CPU the event fired on";
+    Cgroup = "cgroup", I, BL::Int(8), "cgroup v2 id of the current task";
+    Comm = "comm", S, BL::Comm, "the current task's name (up to 15 bytes)";
+}
+
+/// Number of 64-bit header values in the record (the builtins' `Int`
+/// and `WallText` slots).
+pub const NHEADER: usize = 9;
 
 impl Builtin {
     pub fn lookup(name: &str) -> Option<&'static BuiltinDef> {
@@ -759,7 +720,19 @@ impl Builtin {
     }
 
     pub fn def(self) -> &'static BuiltinDef {
-        BUILTINS.iter().find(|b| b.builtin == self).expect("builtin")
+        &BUILTINS[self as usize]
+    }
+
+    pub fn name(self) -> &'static str {
+        self.def().name
+    }
+
+    /// The header slot holding this builtin's raw value, if it has one.
+    pub fn header_slot(self) -> Option<usize> {
+        match self.def().loc {
+            BuiltinLoc::Int(n) | BuiltinLoc::WallText(n) => Some(n as usize),
+            _ => None,
+        }
     }
 }
 
@@ -889,6 +862,20 @@ mod tests {
             }
         }
         assert!(slots.iter().all(|s| *s) && strs.iter().all(|s| *s));
+    }
+
+    #[test]
+    fn builtin_header_slots_are_dense_and_unique() {
+        let mut header = [false; NHEADER];
+        for (i, b) in BUILTINS.iter().enumerate() {
+            assert_eq!(b.builtin as usize, i, "{} out of order", b.name);
+            assert_eq!(Builtin::lookup(b.name).map(|d| d.builtin), Some(b.builtin));
+            if let Some(n) = b.builtin.header_slot() {
+                assert!(!header[n], "{} reuses header slot {n}", b.name);
+                header[n] = true;
+            }
+        }
+        assert!(header.iter().all(|h| *h));
     }
 
     #[test]

@@ -7,10 +7,10 @@ use crate::record::Record;
 /// time; otherwise (ftrace text records only time since boot) the event
 /// time as `+SECONDS.MICROS`.
 pub fn walltime_text(rec: &Record) -> String {
-    if rec.walltime != 0 {
-        rfc3339(rec.walltime)
+    if rec.walltime() != 0 {
+        rfc3339(rec.walltime())
     } else {
-        format!("+{}.{:06}", rec.time / 1_000_000_000, rec.time % 1_000_000_000 / 1000)
+        format!("+{}.{:06}", rec.time() / 1_000_000_000, rec.time() % 1_000_000_000 / 1000)
     }
 }
 

@@ -93,3 +93,12 @@ pub fn json_names(out: &mut Vec<u8>, f: Family, bits: u64) {
     }
     out.push(b']');
 }
+
+/// An empty vector of values of another lifetime, reusing `v`'s
+/// allocation: the backends keep one scratch vector across runs, each run
+/// filling it with values borrowed for that run only.
+pub fn recycle<'b>(mut v: Vec<Val<'_>>) -> Vec<Val<'b>> {
+    v.clear();
+    // Collecting an emptied vector's own iterator reuses its allocation.
+    v.into_iter().map(|_| unreachable!("the vector was cleared")).collect()
+}

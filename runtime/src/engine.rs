@@ -11,8 +11,8 @@ use crate::output::Output;
 use landtrace_compiler::exec::{Backend, Host, MapValueOut};
 use landtrace_compiler::ir;
 use landtrace_compiler::typed::{ClauseKind, FormatId, MapId};
-use landtrace_event::record::{Event, Record, StrRef};
-use landtrace_event::schema::{EVENT_COUNT, NO_EVENT, SourceKind};
+use landtrace_event::record::{Event, Sealed, StrRef};
+use landtrace_event::schema::EVENT_COUNT;
 use landtrace_event::value::Val;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -140,9 +140,10 @@ impl<'p> Engine<'p> {
 
     /// Runs the BEGIN clauses.
     pub fn begin(&mut self, now: u64) {
-        let rec = synthetic(now, 0);
+        let mut synthetic = Event::synthetic(now, 0);
+        let rec = synthetic.seal();
         for i in self.begin.clone() {
-            self.run_clause(i, &rec);
+            self.run_clause(i, rec);
         }
         if self.clock == Clock::Wall {
             for e in &mut self.every {
@@ -156,13 +157,13 @@ impl<'p> Engine<'p> {
         if self.done() {
             return;
         }
-        let rec = ev.record();
+        let rec = ev.sealed();
         self.events += 1;
         if self.clock == Clock::Event {
-            self.fire_every(rec.time, rec.walltime);
+            self.fire_every(rec.time(), rec.walltime());
         }
-        self.last_time = rec.time;
-        self.last_walltime = rec.walltime;
+        self.last_time = rec.time();
+        self.last_walltime = rec.walltime();
         let Some(kind) = rec.event_kind() else { return };
         self.state.current = ev;
         for idx in 0..self.dispatch[kind as usize].len() {
@@ -217,13 +218,14 @@ impl<'p> Engine<'p> {
             let clause = e.clause;
             let lag = (now - fire_at).min(i64::MAX as u64) as i64;
             let wall = if walltime != 0 { walltime.saturating_sub(lag) } else { 0 };
-            let rec = synthetic(fire_at, wall);
-            self.run_clause(clause, &rec);
+            let mut synthetic = Event::synthetic(fire_at, wall);
+            let rec = synthetic.seal();
+            self.run_clause(clause, rec);
         }
     }
 
     /// Runs a clause's predicate and action; true if it matched.
-    fn run_clause(&mut self, i: usize, rec: &Record) -> bool {
+    fn run_clause(&mut self, i: usize, rec: Sealed<'_>) -> bool {
         let clause = &self.prog.clauses[i];
         self.state.arena.reset();
         if let Some(p) = clause.predicate
@@ -242,11 +244,12 @@ impl<'p> Engine<'p> {
         if !self.ended {
             self.ended = true;
             if self.state.out.error().is_none() {
-                let rec = synthetic(self.last_time, self.last_walltime);
+                let mut synthetic = Event::synthetic(self.last_time, self.last_walltime);
+                let rec = synthetic.seal();
                 // exit() inside END must not cut END short.
                 self.state.exit = false;
                 for i in self.end.clone() {
-                    self.run_clause(i, &rec);
+                    self.run_clause(i, rec);
                 }
                 let mut shown = vec![false; self.state.maps.len()];
                 for &i in &self.end {
@@ -312,15 +315,6 @@ impl<'p> Engine<'p> {
     pub fn flush_output(&mut self) {
         self.state.out.flush();
     }
-}
-
-fn synthetic(time: u64, walltime: i64) -> Record {
-    let mut rec = Record::empty();
-    rec.kind = NO_EVENT;
-    rec.source = SourceKind::Replay as u32;
-    rec.time = time;
-    rec.walltime = walltime;
-    rec
 }
 
 /// Strings made while running one clause (map reads, hex(), rights(),
@@ -400,7 +394,7 @@ impl Host for State<'_> {
         self.maps[map.0 as usize].clear();
     }
 
-    fn printf(&mut self, format: FormatId, args: &[Val], _rec: &Record) {
+    fn printf(&mut self, format: FormatId, args: &[Val], _rec: Sealed<'_>) {
         failpoint_panic();
         self.out.printf(&self.prog.formats[format.0 as usize], args);
     }
@@ -409,7 +403,7 @@ impl Host for State<'_> {
         self.out.values(args);
     }
 
-    fn print_event(&mut self, _rec: &Record) {
+    fn print_event(&mut self, _rec: Sealed<'_>) {
         // SAFETY: `current` is set by `process` to the event it was given
         // for exactly the duration of that call.
         if let Some(ev) = unsafe { self.current.as_ref() } {

@@ -10,6 +10,7 @@ use landtrace_compiler::format::{Conv, Format, Piece};
 use landtrace_compiler::typed::MapValue;
 use landtrace_event::escape::{escape_into, json_str_into};
 use landtrace_event::record::Event;
+use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{FieldType, Loc};
 use landtrace_event::time;
 use landtrace_event::value::Val;
@@ -369,14 +370,14 @@ pub fn render_printf(out: &mut Vec<u8>, fmt: &Format, vals: &[Val]) {
 
 fn push_time(out: &mut Vec<u8>, ev: &Event) {
     let rec = ev.header();
-    if rec.walltime != 0 {
-        let secs = rec.walltime.div_euclid(1_000_000_000);
-        let micros = rec.walltime.rem_euclid(1_000_000_000) / 1000;
+    if rec.walltime() != 0 {
+        let secs = rec.walltime().div_euclid(1_000_000_000);
+        let micros = rec.walltime().rem_euclid(1_000_000_000) / 1000;
         let (_, _, _, h, m, s) = time::civil(secs);
         out.extend_from_slice(format!("{h:02}:{m:02}:{s:02}.{micros:06}").as_bytes());
     } else {
         out.extend_from_slice(
-            format!("{}.{:06}", rec.time / 1_000_000_000, rec.time % 1_000_000_000 / 1000).as_bytes(),
+            format!("{}.{:06}", rec.time() / 1_000_000_000, rec.time() % 1_000_000_000 / 1000).as_bytes(),
         );
     }
 }
@@ -386,7 +387,7 @@ fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style) {
     push_time(out, ev);
     out.push(b' ');
     style.wrap(out, "32", |o| escape_into(o, ev.comm()));
-    out.extend_from_slice(format!("({}) ", rec.pid).as_bytes());
+    out.extend_from_slice(format!("({}) ", rec.builtin(Builtin::Pid)).as_bytes());
     let Some(kind) = ev.kind() else { return };
     style.wrap(out, "1;36", |o| o.extend_from_slice(kind.name().as_bytes()));
     for (fid, ty) in kind.def().fields {

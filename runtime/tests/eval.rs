@@ -6,6 +6,7 @@ use landtrace_compiler::interp::Interpreter;
 use landtrace_compiler::jit::Jit;
 use landtrace_compiler::{CheckOptions, compile};
 use landtrace_event::record::Event;
+use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, SourceKind, field};
 use landtrace_runtime::engine::run_source;
 use landtrace_runtime::source::VecSource;
@@ -15,16 +16,15 @@ use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output, Summary};
 fn denial() -> Event {
     let mut e = Event::new();
     e.reset(EventKind::DenyAccessFs, SourceKind::Replay);
-    let h = e.header_mut();
-    h.pid = 4242;
-    h.tid = 4243;
-    h.ppid = 1;
-    h.uid = 1000;
-    h.gid = 100;
-    h.cpu = 1;
-    h.cgroup = 77;
-    h.time = 5_000_000_000;
-    h.walltime = 1_795_958_807_045_000_000;
+    e.set_builtin(Builtin::Pid, 4242);
+    e.set_builtin(Builtin::Tid, 4243);
+    e.set_builtin(Builtin::Ppid, 1);
+    e.set_builtin(Builtin::Uid, 1000);
+    e.set_builtin(Builtin::Gid, 100);
+    e.set_builtin(Builtin::Cpu, 1);
+    e.set_builtin(Builtin::Cgroup, 77);
+    e.set_builtin(Builtin::Time, 5_000_000_000);
+    e.set_builtin(Builtin::Walltime, 1_795_958_807_045_000_000);
     e.set_comm(b"curl");
     e.set(field::domain, 0x1c1407c26);
     e.set(field::same_exec, 1);
@@ -341,7 +341,7 @@ fn begin_end_and_maps_printed_by_end() {
     let (out, _) = run("on deny_access_fs { @a[pid] = count() } END { print(@a, 1) }", {
         let mut es = vec![denial(), denial()];
         let mut other = denial();
-        other.header_mut().pid = 1;
+        other.set_builtin(Builtin::Pid, 1);
         es.push(other);
         es
     });
@@ -353,7 +353,7 @@ fn every_fires_by_event_time_in_replay() {
     let mut events = Vec::new();
     for t in [1, 2, 3, 11, 12, 35] {
         let mut e = denial();
-        e.header_mut().time = t * 1_000_000_000;
+        e.set_builtin(Builtin::Time, t * 1_000_000_000);
         events.push(e);
     }
     let (out, _) = run(
@@ -386,7 +386,7 @@ fn map_keys_are_bounded() {
     let mut events = Vec::new();
     for pid in 0..10 {
         let mut e = denial();
-        e.header_mut().pid = pid;
+        e.set_builtin(Builtin::Pid, pid);
         events.push(e);
     }
     let (out, s) = run_both(
@@ -491,7 +491,7 @@ fn a_string_key_is_its_bytes_wherever_it_came_from() {
 fn maps_sort_by_value_then_by_key() {
     let with = |pid: u64, comm: &[u8], ino: u64| {
         let mut e = denial();
-        e.header_mut().pid = pid;
+        e.set_builtin(Builtin::Pid, pid);
         e.set_comm(comm);
         e.set(field::ino, ino);
         e
@@ -553,7 +553,7 @@ fn exit_ends_the_block() {
 #[test]
 fn variables_start_at_zero_every_run() {
     let mut big = denial();
-    big.header_mut().pid = 9999;
+    big.set_builtin(Builtin::Pid, 9999);
     let (out, _) = run(
         "on deny_access_fs { if pid > 5000 { $x = 1; $s = \"big\" } printf(\"%d%s \", $x, $s) }",
         vec![denial(), big, denial()],

@@ -3,6 +3,7 @@
 //! input (reported with file:line, skipped, counted; fatal with --strict).
 
 use landtrace_event::record::Event;
+use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, field};
 use landtrace_runtime::output::SharedBuf;
 use landtrace_runtime::replay::ReplaySource;
@@ -134,7 +135,7 @@ cpus=2
     assert_eq!(evs[3].grants(), &[2, 0]);
     assert_eq!(evs[4].get(field::process_wide), 0);
     assert_eq!(evs[5].comm(), b"kworker/1:2");
-    assert_eq!(evs[5].header().time, 201_000_000_000);
+    assert_eq!(evs[5].header().time(), 201_000_000_000);
 }
 
 #[test]
@@ -249,7 +250,7 @@ fn real_audit_log_from_this_kernel() {
     let deny = evs.iter().find(|e| e.kind() == Some(EventKind::DenyAccessFs)).unwrap();
     assert_eq!(deny.get_str(field::path), b"/etc/passwd");
     assert_eq!(deny.comm(), b"sandboxer");
-    assert!(deny.header().pid > 0 && deny.header().ppid > 0);
+    assert!(deny.builtin(Builtin::Pid) > 0 && deny.builtin(Builtin::Ppid) > 0);
     let unix = evs.iter().find(|e| e.kind() == Some(EventKind::DenyScopeAbstractUnixSocket)).unwrap();
     assert_eq!(unix.get_str(field::sun_path), b"\0lt-demo");
     let created = evs.iter().find(|e| e.kind() == Some(EventKind::CreateDomain)).unwrap();
@@ -295,7 +296,7 @@ fn kernel_printk_audit_form() {
     let log = b"[  812.112233] audit: type=1423 audit(1795958807.045:3): domain=1c1407c26 blockers=fs.read_file path=\"/etc/passwd\" dev=\"vda\" ino=737\n";
     let (evs, ..) = replay("dmesg", log, true);
     assert_eq!(kinds(&evs), [EventKind::DenyAccessFs]);
-    assert_eq!(evs[0].header().walltime, 1_795_958_807_045_000_000);
+    assert_eq!(evs[0].header().walltime(), 1_795_958_807_045_000_000);
 }
 
 #[test]
@@ -318,7 +319,7 @@ fn json_round_trip_keeps_every_byte() {
     assert_eq!(back.get(field::domain), u64::MAX);
     assert_eq!(back.get(field::access_request), 0b11 | 1 << 63);
     assert_eq!(back.grants(), &[0, 3, 1 << 40]);
-    assert_eq!(back.header().source, landtrace_event::schema::SourceKind::Tracepoint as u32);
+    assert_eq!(back.header().source_kind(), landtrace_event::schema::SourceKind::Tracepoint);
     assert_eq!(back.extras()[0].1, b"\x00\x01");
     let mut again = Vec::new();
     json_event(&mut again, back);
@@ -376,7 +377,7 @@ fn json_members_of_the_wrong_type_are_named() {
     ];
     for (member, message) in cases {
         let (evs, report, ..) = replay("t.jsonl", line(member).as_bytes(), false);
-        assert!(evs.is_empty(), "{member}: {:?}", evs.first().map(|e| e.header().pid));
+        assert!(evs.is_empty(), "{member}: {:?}", evs.first().map(|e| e.builtin(Builtin::Pid)));
         assert!(report.contains(message), "{member}: {report}");
     }
     // The right types still read (and a numeric ID is taken).
@@ -386,7 +387,7 @@ fn json_members_of_the_wrong_type_are_named() {
         false,
     );
     assert_eq!(report, "");
-    assert_eq!((evs[0].header().pid, evs[0].header().time, evs[0].get(field::logged)), (12, 5, 1));
+    assert_eq!((evs[0].builtin(Builtin::Pid), evs[0].header().time(), evs[0].get(field::logged)), (12, 5, 1));
     assert_eq!((evs[0].get(field::domain), evs[0].get(field::blockers)), (0x1c, 4));
 }
 

@@ -4,7 +4,7 @@
 //! upstream layout and with renamed events and added fields.
 
 use landtrace_event::record::Event;
-use landtrace_event::schema::{EventKind, SourceKind, field};
+use landtrace_event::schema::{Builtin, EventKind, SourceKind, field};
 use landtrace_probes::records::Header;
 use landtrace_runtime::live::tracepoint::Format;
 
@@ -79,8 +79,8 @@ fn decode(name: &str, fields: &[(&str, &str, V)]) -> Event {
     h.comm[..3].copy_from_slice(b"app");
     let mut ev = Event::new();
     fmt.plan().unwrap().decode(&rec, &h, 100, &mut ev).unwrap();
-    assert_eq!(ev.header().source, SourceKind::Tracepoint as u32);
-    assert_eq!((ev.header().pid, ev.header().walltime, ev.comm()), (42, 107, &b"app"[..]));
+    assert_eq!(ev.header().source_kind(), SourceKind::Tracepoint);
+    assert_eq!((ev.builtin(Builtin::Pid), ev.header().walltime(), ev.comm()), (42, 107, &b"app"[..]));
     ev
 }
 

@@ -10,6 +10,7 @@
 
 use crate::{Decoder, Pending};
 use landtrace_event::record::Event;
+use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, Family, SourceKind, field};
 use std::collections::{HashMap, VecDeque};
 
@@ -188,16 +189,15 @@ fn classify_blockers(b: &[u8]) -> Result<(EventKind, u64, Vec<String>), String> 
 impl AuditDecoder {
     fn emit(&mut self, g: Group, out: &mut Pending) {
         let task = |ev: &mut Event, fields: Option<&Vec<(String, Vec<u8>)>>| {
-            let hdr = ev.header_mut();
-            hdr.walltime = g.time_ns;
-            hdr.time = g.time_ns.max(0) as u64;
+            ev.set_builtin(Builtin::Walltime, g.time_ns as u64);
+            ev.set_builtin(Builtin::Time, g.time_ns.max(0) as u64);
             let Some(f) = fields else { return };
-            let hdr = ev.header_mut();
-            hdr.pid = num(f, "pid").unwrap_or(0);
-            hdr.tid = hdr.pid;
-            hdr.ppid = num(f, "ppid").unwrap_or(0);
-            hdr.uid = num(f, "uid").unwrap_or(0);
-            hdr.gid = num(f, "gid").unwrap_or(0);
+            let pid = num(f, "pid").unwrap_or(0);
+            ev.set_builtin(Builtin::Pid, pid);
+            ev.set_builtin(Builtin::Tid, pid);
+            ev.set_builtin(Builtin::Ppid, num(f, "ppid").unwrap_or(0));
+            ev.set_builtin(Builtin::Uid, num(f, "uid").unwrap_or(0));
+            ev.set_builtin(Builtin::Gid, num(f, "gid").unwrap_or(0));
             if let Some(c) = get(f, "comm") {
                 ev.set_comm(c);
             }
@@ -219,9 +219,8 @@ impl AuditDecoder {
                     // not always the task denied).
                     task(&mut ev, Some(d));
                     if let Some(sc) = g.syscall.as_ref().filter(|sc| num(sc, "pid") == num(d, "pid")) {
-                        let hdr = ev.header_mut();
-                        hdr.ppid = num(sc, "ppid").unwrap_or(0);
-                        hdr.gid = num(d, "gid").or_else(|| num(sc, "gid")).unwrap_or(0);
+                        ev.set_builtin(Builtin::Ppid, num(sc, "ppid").unwrap_or(0));
+                        ev.set_builtin(Builtin::Gid, num(d, "gid").or_else(|| num(sc, "gid")).unwrap_or(0));
                     }
                     if let Some(mode) = get(d, "mode") {
                         ev.push_extra("mode", mode);
@@ -468,12 +467,15 @@ type=LANDLOCK_DOMAIN msg=audit(1795958807.097:4): domain=1c1407c26 status=deallo
         assert_eq!(d.get(field::blockers), 4);
         assert_eq!(d.get_str(field::path), b"/etc/passwd");
         assert_eq!(d.get_str(field::dev), b"vda");
-        assert_eq!((d.header().pid, d.header().ppid), (2973, 2932));
+        assert_eq!((d.builtin(Builtin::Pid), d.builtin(Builtin::Ppid)), (2973, 2932));
         assert_eq!(d.comm(), b"python3");
-        assert_eq!(d.header().walltime, 1_795_958_807_045_000_000);
+        assert_eq!(d.header().walltime(), 1_795_958_807_045_000_000);
         assert_eq!(evs[2].get(field::denials), 1);
         // The domain's creator is the task of the SYSCALL record: its ppid too.
-        assert_eq!((evs[0].header().pid, evs[0].header().ppid, evs[0].header().uid), (2973, 2932, 0));
+        assert_eq!(
+            (evs[0].builtin(Builtin::Pid), evs[0].builtin(Builtin::Ppid), evs[0].builtin(Builtin::Uid)),
+            (2973, 2932, 0)
+        );
     }
 
     /// A group young enough may still get its SYSCALL record: flushing by

@@ -10,6 +10,8 @@
 
 use landtrace_event::escape::unhex;
 use landtrace_event::record::Event;
+use landtrace_event::schema::Builtin;
+use landtrace_event::schema::BuiltinLoc;
 use landtrace_event::schema::{EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
 use landtrace_event::time::parse_rfc3339;
 
@@ -273,26 +275,23 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
         match key {
             b"source" => {
                 let s = std::str::from_utf8(p.plain_str()?).ok()?;
-                ev.header_mut().source = SourceKind::lookup(s).unwrap_or(SourceKind::Replay) as u32;
+                ev.set_source(SourceKind::lookup(s).unwrap_or(SourceKind::Replay));
             }
-            b"time" => ev.header_mut().time = p.uint()?,
-            b"walltime" => {
-                let s = std::str::from_utf8(p.plain_str()?).ok()?;
-                ev.header_mut().walltime = parse_rfc3339(s)?;
-            }
-            b"pid" => ev.header_mut().pid = p.uint()?,
-            b"tid" => ev.header_mut().tid = p.uint()?,
-            b"ppid" => ev.header_mut().ppid = p.uint()?,
-            b"uid" => ev.header_mut().uid = p.uint()?,
-            b"gid" => ev.header_mut().gid = p.uint()?,
-            b"cpu" => ev.header_mut().cpu = p.uint()?,
-            b"cgroup" => ev.header_mut().cgroup = p.uint()?,
             b"comm" => {
                 let s = p.string(buf)?;
                 ev.set_comm(s);
             }
             b"comm_hex" => ev.set_comm(&unhex(std::str::from_utf8(p.plain_str()?).ok()?)?),
             b"extra" => extra(&mut p, ev, buf)?,
+            _ if let Some(b) = std::str::from_utf8(key).ok().and_then(Builtin::lookup) => match b.loc {
+                BuiltinLoc::Int(_) => ev.set_builtin(b.builtin, p.uint()?),
+                BuiltinLoc::WallText(_) => {
+                    let s = std::str::from_utf8(p.plain_str()?).ok()?;
+                    ev.set_builtin(b.builtin, parse_rfc3339(s)? as u64);
+                }
+                // `event` is read first; `source` and `comm` above.
+                BuiltinLoc::EventName | BuiltinLoc::SourceName | BuiltinLoc::Comm => return None,
+            },
             _ => {
                 let k = std::str::from_utf8(key).ok()?;
                 let (base, suffix) = match k.rsplit_once('_') {

@@ -13,6 +13,7 @@
 use crate::{Decoder, Pending};
 use landtrace_event::kernel::Derived;
 use landtrace_event::record::Event;
+use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{
     EventKind, Family, FieldId, FieldType, KernelField, Loc, REQUEST_CHANGE_TOPOLOGY, SourceKind, field,
     parse_right,
@@ -135,9 +136,8 @@ fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
     let task = task_toks.join(&b' ');
     if let Some(dash) = task.iter().rposition(|b| *b == b'-') {
         let pid = parse_uint(&task[dash + 1..], "pid")?;
-        let hdr = ev.header_mut();
-        hdr.pid = pid;
-        hdr.tid = pid;
+        ev.set_builtin(Builtin::Pid, pid);
+        ev.set_builtin(Builtin::Tid, pid);
         ev.set_comm(&task[..dash]);
     } else if !task.is_empty() {
         ev.set_comm(&task);
@@ -145,7 +145,7 @@ fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
     if let Some(i) = cpu_at {
         let inner = &toks[i][1..toks[i].len() - 1];
         if inner.iter().all(u8::is_ascii_digit) && !inner.is_empty() {
-            ev.header_mut().cpu = parse_uint(inner, "cpu")?;
+            ev.set_builtin(Builtin::Cpu, parse_uint(inner, "cpu")?);
         }
     }
     if let Some(ts) = toks
@@ -153,7 +153,7 @@ fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
         .rev()
         .find(|t| t.contains(&b'.') && t.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b':'))
     {
-        ev.header_mut().time = parse_timestamp(ts.strip_suffix(b":").unwrap_or(ts))?;
+        ev.set_builtin(Builtin::Time, parse_timestamp(ts.strip_suffix(b":").unwrap_or(ts))?);
     }
     Ok(())
 }
@@ -297,7 +297,7 @@ mod tests {
             "cat-127 [...] landlock_create_ruleset: ruleset=195cc6b76.0 handled_fs=execute|write_file|read_file handled_net= scoped=",
         );
         assert_eq!(e.kind(), Some(EventKind::CreateRuleset));
-        assert_eq!(e.header().pid, 127);
+        assert_eq!(e.builtin(Builtin::Pid), 127);
         assert_eq!(e.comm(), b"cat");
         assert_eq!(e.get(field::ruleset), 0x195cc6b76);
         assert_eq!(e.get(field::handled_fs), 0b111);
@@ -317,7 +317,10 @@ mod tests {
             "           <...>-4242    [001] d..1.  1234.567890: landlock_add_rule_path_beneath: ruleset=1a.3 access_rights=0x4 dev=254:0 ino=12 path=/tmp/a\\040b\\nc",
         );
         assert_eq!(e.kind(), Some(EventKind::AddRuleFs));
-        assert_eq!((e.header().pid, e.header().cpu, e.header().time), (4242, 1, 1_234_567_890_000));
+        assert_eq!(
+            (e.builtin(Builtin::Pid), e.builtin(Builtin::Cpu), e.header().time()),
+            (4242, 1, 1_234_567_890_000)
+        );
         assert_eq!(e.get(field::ruleset_version), 3);
         assert_eq!(e.get_str(field::path), b"/tmp/a b\nc");
         let e = one("x-1 [000] .... 1.5: landlock_restrict_self: ruleset=10.2 domain=20 parent=0");

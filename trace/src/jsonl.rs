@@ -9,7 +9,9 @@
 use crate::{Decoder, Pending};
 use landtrace_event::escape::{hex, json_str_into, unhex};
 use landtrace_event::record::Event;
-use landtrace_event::schema::{self, EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
+use landtrace_event::schema::{
+    self, BUILTINS, Builtin, BuiltinLoc, EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant,
+};
 use landtrace_event::time::{self, parse_rfc3339};
 use landtrace_event::value::{Val, json_names, json_val, scalar_val};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -289,26 +291,12 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
             if overrides != (pass == 1) {
                 continue;
             }
-            let hdr = ev.header_mut();
             match key {
                 "type" | "v" | "event" => {}
                 "source" => {
                     let s = as_str(v, "source")?;
-                    hdr.source = SourceKind::lookup(s).unwrap_or(SourceKind::Replay) as u32;
+                    ev.set_source(SourceKind::lookup(s).unwrap_or(SourceKind::Replay));
                 }
-                "time" => hdr.time = as_uint(v, "time")?,
-                "walltime" => {
-                    let s = as_str(v, "walltime")?;
-                    hdr.walltime =
-                        parse_rfc3339(s).ok_or_else(|| format!("walltime: not RFC 3339: {s:?}"))?;
-                }
-                "pid" => hdr.pid = as_uint(v, key)?,
-                "tid" => hdr.tid = as_uint(v, key)?,
-                "ppid" => hdr.ppid = as_uint(v, key)?,
-                "uid" => hdr.uid = as_uint(v, key)?,
-                "gid" => hdr.gid = as_uint(v, key)?,
-                "cpu" => hdr.cpu = as_uint(v, key)?,
-                "cgroup" => hdr.cgroup = as_uint(v, key)?,
                 "comm" => ev.set_comm(as_str(v, key)?.as_bytes()),
                 "comm_hex" => ev.set_comm(&unhex(as_str(v, key)?).ok_or("comm_hex: not hex")?),
                 "extra" => {
@@ -342,6 +330,16 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
                         layers.iter().map(|l| as_int(l, "grants_raw")).collect::<Result<_, _>>()?;
                     ev.set_grants(&bits);
                 }
+                _ if let Some(b) = Builtin::lookup(key) => match b.loc {
+                    BuiltinLoc::Int(_) => ev.set_builtin(b.builtin, as_uint(v, key)?),
+                    BuiltinLoc::WallText(_) => {
+                        let s = as_str(v, key)?;
+                        let ns = parse_rfc3339(s).ok_or_else(|| format!("{key}: not RFC 3339: {s:?}"))?;
+                        ev.set_builtin(b.builtin, ns as u64);
+                    }
+                    // `event`, `source` and `comm` are read above.
+                    BuiltinLoc::EventName | BuiltinLoc::SourceName | BuiltinLoc::Comm => {}
+                },
                 _ => {
                     let (base, suffix) = match key.rsplit_once('_') {
                         Some((b, s @ ("raw" | "hex"))) if FieldId::lookup(b).is_some() => (b, Some(s)),
@@ -417,29 +415,30 @@ pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
     out.extend_from_slice(b"\"event\"");
     json_key(out, &mut first, "v");
     out.extend_from_slice(JSON_VERSION.to_string().as_bytes());
-    json_key(out, &mut first, "event");
-    json_str_into(out, schema::event_name(rec.kind));
-    json_key(out, &mut first, "source");
-    json_str_into(out, schema::source_name(rec.source));
-    json_key(out, &mut first, "time");
-    out.extend_from_slice(rec.time.to_string().as_bytes());
-    if rec.walltime != 0 {
-        json_key(out, &mut first, "walltime");
-        json_str_into(out, time::rfc3339(rec.walltime).as_bytes());
+    // The builtins, in the schema's order.
+    for b in BUILTINS {
+        match b.loc {
+            BuiltinLoc::EventName => {
+                json_key(out, &mut first, b.name);
+                json_str_into(out, schema::event_name(rec.kind_code()));
+            }
+            BuiltinLoc::SourceName => {
+                json_key(out, &mut first, b.name);
+                json_str_into(out, schema::source_name(rec.source_code()));
+            }
+            BuiltinLoc::Int(_) => {
+                json_key(out, &mut first, b.name);
+                out.extend_from_slice(rec.builtin(b.builtin).to_string().as_bytes());
+            }
+            // Only where the source knows the wall-clock time.
+            BuiltinLoc::WallText(_) if rec.builtin(b.builtin) == 0 => {}
+            BuiltinLoc::WallText(_) => {
+                json_key(out, &mut first, b.name);
+                json_str_into(out, time::rfc3339(rec.builtin(b.builtin) as i64).as_bytes());
+            }
+            BuiltinLoc::Comm => json_bytes_member(out, &mut first, b.name, ev.comm()),
+        }
     }
-    for (k, v) in [
-        ("pid", rec.pid),
-        ("tid", rec.tid),
-        ("ppid", rec.ppid),
-        ("uid", rec.uid),
-        ("gid", rec.gid),
-        ("cpu", rec.cpu),
-        ("cgroup", rec.cgroup),
-    ] {
-        json_key(out, &mut first, k);
-        out.extend_from_slice(v.to_string().as_bytes());
-    }
-    json_bytes_member(out, &mut first, "comm", ev.comm());
     if let Some(kind) = ev.kind() {
         for (fid, ty) in kind.def().fields {
             let name = fid.name();
@@ -505,8 +504,8 @@ mod tests {
     fn round_trip_with_hostile_bytes() {
         let mut ev = Event::new();
         ev.reset(EventKind::DenyAccessFs, SourceKind::Audit);
-        ev.header_mut().pid = 42;
-        ev.header_mut().walltime = 1_795_958_807_045_000_000;
+        ev.set_builtin(Builtin::Pid, 42);
+        ev.set_builtin(Builtin::Walltime, 1_795_958_807_045_000_000);
         ev.set_comm(b"cu\xffrl");
         ev.set(field::domain, 0x1c1407c26);
         ev.set(field::blockers, 4 | (1 << 40));

@@ -291,14 +291,7 @@ impl Gen<'_, '_, '_> {
             Inst::Load { dst, what } => {
                 let offset = match what {
                     Load::Slot(n) => offsets::SLOTS + 8 * *n as usize,
-                    Load::Time => offsets::TIME,
-                    Load::Pid => offsets::PID,
-                    Load::Tid => offsets::TID,
-                    Load::Ppid => offsets::PPID,
-                    Load::Uid => offsets::UID,
-                    Load::Gid => offsets::GID,
-                    Load::Cpu => offsets::CPU,
-                    Load::Cgroup => offsets::CGROUP,
+                    Load::Builtin(b) => offsets::HEADER + 8 * b.header_slot().expect("an integer builtin"),
                 };
                 let v = self.rec_load(I64, offset);
                 self.set_i(*dst, v);
@@ -467,7 +460,7 @@ impl Gen<'_, '_, '_> {
                 self.set_s(*dst, v);
             }
             Inst::ListLen { dst } => {
-                let v = self.rec_load(I64, offsets::GRANTS + 8);
+                let v = self.rec_load(I64, offsets::GRANTS_LEN);
                 self.set_i(*dst, v);
             }
             Inst::ListGet { dst, index } => {
@@ -636,7 +629,7 @@ impl Gen<'_, '_, '_> {
     /// `grants[i]`: 0 unless `0 <= i < len`.
     fn list_get(&mut self, index: ir::IReg) -> Value {
         let i = self.i(index);
-        let len = self.rec_load(I64, offsets::GRANTS + 8);
+        let len = self.rec_load(I64, offsets::GRANTS_LEN);
         let inside = self.b.create_block();
         let done = self.b.create_block();
         let result = self.b.append_block_param(done, I64);
@@ -645,7 +638,7 @@ impl Gen<'_, '_, '_> {
         let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, i, len);
         self.b.ins().brif(ok, inside, &[], done, &[zero.into()]);
         self.b.switch_to_block(inside);
-        let base = self.rec_load(I64, offsets::GRANTS);
+        let base = self.rec_load(I64, offsets::GRANTS_PTR);
         let off = self.b.ins().ishl_imm_u(i, 3);
         let at = self.b.ins().iadd(base, off);
         let v = self.b.ins().load(I64, MemFlagsData::trusted().with_readonly(), at, 0);

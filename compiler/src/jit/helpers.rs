@@ -11,23 +11,25 @@ use crate::exec::{self, Host, MapValueOut};
 use crate::ir::ValKind;
 use crate::pattern::Pattern;
 use crate::typed::{FormatId, MapId};
-use landtrace_event::record::{Record, StrRef};
+use landtrace_event::record::{Sealed, StrRef};
 use landtrace_event::value::Val;
 use landtrace_event::{schema, time};
 use std::mem::offset_of;
 
 /// The context compiled code runs with: built on the stack for each call.
+///
+/// Everything it points to is borrowed for one run, `'r`.
 #[repr(C)]
-pub struct Ctx {
+pub struct Ctx<'r> {
     /// The (pointer, length) pairs of the program's string constants.
     pub consts: *const u64,
     /// The length of the string a helper returned.
     pub ret_len: u64,
-    pub rec: *const Record,
+    pub rec: Sealed<'r>,
     pub shared: *const Shared,
-    pub host: *mut (dyn Host + 'static),
-    /// Keys and arguments handed to the host, reused.
-    pub scratch: *mut Vec<Val<'static>>,
+    pub host: *mut (dyn Host + 'r),
+    /// Keys and arguments handed to the host, reused within the run.
+    pub scratch: *mut Vec<Val<'r>>,
 }
 
 pub const CTX_CONSTS: i32 = offset_of!(Ctx, consts) as i32;
@@ -293,7 +295,7 @@ pub unsafe extern "C" fn lt_host(ctx: *mut Ctx, call: u64, vals: *const u64, arg
     boundary(EMPTY.as_ptr() as i64, || {
         // SAFETY: see above; the host, record and scratch outlive the call.
         let ctx = unsafe { &mut *ctx };
-        let (shared, rec, host) = unsafe { (&*ctx.shared, &*ctx.rec, &mut *ctx.host) };
+        let (shared, rec, host) = unsafe { (&*ctx.shared, ctx.rec, &mut *ctx.host) };
         let Some(call) = shared.calls.get(call as usize) else { return 0 };
         // SAFETY: the scratch vector belongs to the running Jit. Its values
         // borrow this call's operands, so it is emptied again before returning.
@@ -305,21 +307,21 @@ pub unsafe extern "C" fn lt_host(ctx: *mut Ctx, call: u64, vals: *const u64, arg
     })
 }
 
-fn host_call(
-    ctx: &mut Ctx,
+fn host_call<'r>(
+    ctx: &mut Ctx<'r>,
     call: &HostCall,
-    scratch: &mut Vec<Val<'static>>,
-    rec: &Record,
+    scratch: &mut Vec<Val<'r>>,
+    rec: Sealed<'r>,
     host: &mut dyn Host,
     vals: *const u64,
     arg: i64,
 ) -> i64 {
     // SAFETY: compiled code stored one 16-byte operand per kind.
-    let operands = |kinds: &[OpKind], skip: usize, out: &mut Vec<Val<'static>>| unsafe {
+    let operands = |kinds: &[OpKind], skip: usize, out: &mut Vec<Val<'r>>| unsafe {
         for (i, k) in kinds.iter().enumerate() {
             let w = vals.add(2 * (i + skip));
             out.push(match *k {
-                OpKind::Int(kind) => exec::val_from_int(*w as i64, kind, rec),
+                OpKind::Int(kind) => exec::val_from_int(*w as i64, kind, rec.record()),
                 OpKind::Str { trusted } => Val::Str(bytes(*w as *const u8, *w.add(1)), trusted),
             });
         }
@@ -379,12 +381,16 @@ fn host_call(
             host.exit();
             0
         }
-        HostCall::Walltime => text(ctx, host, time::walltime_text(rec).as_bytes()),
-        HostCall::EventName => ret(ctx, StrRef::from_slice(schema::event_name(rec.kind))) as i64,
-        HostCall::SourceName => ret(ctx, StrRef::from_slice(schema::source_name(rec.source))) as i64,
+        HostCall::Walltime => text(ctx, host, time::walltime_text(rec.record()).as_bytes()),
+        HostCall::EventName => {
+            ret(ctx, StrRef::from_slice(schema::event_name(rec.record().kind_code()))) as i64
+        }
+        HostCall::SourceName => {
+            ret(ctx, StrRef::from_slice(schema::source_name(rec.record().source_code()))) as i64
+        }
         HostCall::Hex => text(ctx, host, format!("{:x}", arg as u64).as_bytes()),
         HostCall::Rights(kind) => {
-            let t = match exec::val_from_int(arg, *kind, rec) {
+            let t = match exec::val_from_int(arg, *kind, rec.record()) {
                 Val::Mask(f, bits) => landtrace_event::schema::mask_to_string(f, bits),
                 other => other.as_i64().to_string(),
             };

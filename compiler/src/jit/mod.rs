@@ -20,11 +20,11 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
 use helpers::{Ctx, Shared};
-use landtrace_event::record::Record;
-use landtrace_event::value::Val;
+use landtrace_event::record::{Record, Sealed};
+use landtrace_event::value::{Val, recycle};
 use std::fmt::Write as _;
 
-type NativeFn = unsafe extern "C" fn(*const Record, *mut Ctx) -> i64;
+type NativeFn = for<'r> unsafe extern "C" fn(*const Record, *mut Ctx<'r>) -> i64;
 
 /// What `--dump clif` and `--dump asm` print for one function.
 #[derive(Clone, Debug)]
@@ -48,6 +48,7 @@ pub struct Jit {
     /// At a stable address: compiled code reaches it through the context.
     shared: Box<Shared>,
     interp: Interpreter,
+    /// The allocation of the helpers' scratch values; empty between runs.
     scratch: Vec<Val<'static>>,
     dumps: Vec<FuncDump>,
 }
@@ -241,24 +242,23 @@ impl Drop for Jit {
 }
 
 impl Backend for Jit {
-    fn run(&mut self, prog: &Program, func: FuncId, rec: &Record, host: &mut dyn Host) -> i64 {
+    fn run(&mut self, prog: &Program, func: FuncId, rec: Sealed<'_>, host: &mut dyn Host) -> i64 {
         let Some(f) = self.funcs.get(func.0 as usize).copied().flatten() else {
             return self.interp.run(prog, func, rec, host);
         };
-        // SAFETY: only the lifetime is erased; the pointer is used during
-        // this call only.
-        let host: *mut (dyn Host + 'static) = unsafe { std::mem::transmute(host as *mut dyn Host) };
+        let mut scratch = recycle(std::mem::take(&mut self.scratch));
         let mut ctx = Ctx {
             consts: self.shared.string_table.as_ptr(),
             ret_len: 0,
             rec,
             shared: &*self.shared,
             host,
-            scratch: &mut self.scratch,
+            scratch: &mut scratch,
         };
         // SAFETY: the code was compiled from this program's IR; it reads
-        // the record at in-bounds offsets and the context's constants.
-        let r = unsafe { f(rec, &mut ctx) };
+        // the sealed record at in-bounds offsets and the context's constants.
+        let r = unsafe { f(rec.as_ptr(), &mut ctx) };
+        self.scratch = recycle(scratch);
         // A helper that panicked returned a default; the panic goes on
         // from here, where it can unwind.
         helpers::resume_panic();

@@ -293,7 +293,7 @@ mod tests {
         assert_eq!(out[3].get(field::ruleset_version), 2);
         assert_eq!(out[3].get(field::domain), 0x192b6c99d);
         assert_eq!(out[4].get(field::process_wide), 1);
-        assert_eq!(out[0].header().walltime, 1_005);
+        assert_eq!(out[0].header().walltime(), 1_005);
         assert_eq!(out[0].comm(), b"test");
         assert_eq!(out[0].get(field::fd), 3);
         assert_eq!(out[1].get(field::ruleset_fd), 3);

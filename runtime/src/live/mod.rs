@@ -19,6 +19,7 @@ pub mod tracepoint;
 
 use crate::engine::Engine;
 use landtrace_event::record::Event;
+use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, SourceKind};
 use landtrace_probes::loader::ProbeError;
 use landtrace_probes::records::{self, Config};
@@ -244,16 +245,19 @@ pub(crate) fn start_event(
     boot_offset_ns: i64,
 ) {
     ev.reset(kind, source);
-    let r = ev.header_mut();
-    r.time = h.time_ns;
-    r.walltime = (h.time_ns as i64).saturating_add(boot_offset_ns);
-    r.pid = h.pid as u64;
-    r.tid = h.tid as u64;
-    r.ppid = h.ppid as u64;
-    r.uid = h.uid as u64;
-    r.gid = h.gid as u64;
-    r.cpu = h.cpu as u64;
-    r.cgroup = h.cgroup;
+    for (b, v) in [
+        (Builtin::Time, h.time_ns),
+        (Builtin::Walltime, (h.time_ns as i64).saturating_add(boot_offset_ns) as u64),
+        (Builtin::Pid, u64::from(h.pid)),
+        (Builtin::Tid, u64::from(h.tid)),
+        (Builtin::Ppid, u64::from(h.ppid)),
+        (Builtin::Uid, u64::from(h.uid)),
+        (Builtin::Gid, u64::from(h.gid)),
+        (Builtin::Cpu, u64::from(h.cpu)),
+        (Builtin::Cgroup, h.cgroup),
+    ] {
+        ev.set_builtin(b, v);
+    }
     ev.set_comm(records::c_str(&h.comm));
 }
 

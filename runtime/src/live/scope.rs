@@ -3,6 +3,7 @@
 
 use super::proc;
 use landtrace_event::record::Event;
+use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, field};
 use landtrace_probes::loader::Tracker;
 use std::collections::HashSet;
@@ -102,7 +103,7 @@ impl Scope {
     pub(super) fn wants(&mut self, ev: &Event) -> bool {
         let Some(root) = self.root else { return true };
         let Some(kind) = ev.kind() else { return false };
-        let pid = ev.header().pid as u32;
+        let pid = ev.builtin(Builtin::Pid) as u32;
         let by_task = pid != 0
             && (self.tracked.contains(&pid)
                 || !self.untracked.contains(&pid) && {
@@ -158,7 +159,7 @@ mod tests {
     fn event(kind: EventKind, pid: u32, id: u64) -> Event {
         let mut e = Event::new();
         e.reset(kind, SourceKind::Replay);
-        e.header_mut().pid = pid as u64;
+        e.set_builtin(Builtin::Pid, pid as u64);
         if kind.field_type(field::domain).is_some() {
             e.set(field::domain, id);
         }

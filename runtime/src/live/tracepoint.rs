@@ -11,6 +11,7 @@
 
 use landtrace_event::kernel::{DEV_TEXT_MAX, Derived, dev_text};
 use landtrace_event::record::Event;
+use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, FieldId, FieldType, KernelField, Loc, SourceKind, field};
 use landtrace_probes::records::{Header, TP_DYNAMIC, TpConfig};
 
@@ -381,7 +382,7 @@ impl FdPairing {
         if !waits && self.held.is_empty() {
             return false;
         }
-        self.held.push_back((ev.clone(), waits.then(|| ev.header().tid)));
+        self.held.push_back((ev.clone(), waits.then(|| ev.builtin(Builtin::Tid))));
         true
     }
 
@@ -396,7 +397,7 @@ impl FdPairing {
     /// The next event that may go on, at record time `now_ns`.
     pub fn ready(&mut self, now_ns: u64, max_wait_ns: u64) -> Option<Event> {
         let (ev, waiting) = self.held.front()?;
-        if waiting.is_some() && now_ns.saturating_sub(ev.header().time) < max_wait_ns {
+        if waiting.is_some() && now_ns.saturating_sub(ev.header().time()) < max_wait_ns {
             return None;
         }
         self.held.pop_front().map(|(ev, _)| ev)
@@ -412,8 +413,8 @@ mod tests {
         let ev = |kind, tid, time| {
             let mut e = Event::new();
             e.reset(kind, SourceKind::Tracepoint);
-            e.header_mut().tid = tid;
-            e.header_mut().time = time;
+            e.set_builtin(Builtin::Tid, tid);
+            e.set_builtin(Builtin::Time, time);
             e
         };
         let mut p = FdPairing::default();

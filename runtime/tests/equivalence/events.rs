@@ -2,6 +2,7 @@
 //! extreme integers.
 
 use landtrace_event::record::Event;
+use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, FieldType, SourceKind};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -88,15 +89,17 @@ pub fn event(kinds: Vec<EventKind>) -> impl Strategy<Value = Event> {
         .prop_map(|(kind, ints, masks, strs, grants, zero_wall)| {
             let mut e = Event::new();
             e.reset(kind, SourceKind::Replay);
-            let h = e.header_mut();
-            h.pid = ints[0] % 5000;
-            h.tid = ints[1];
-            h.ppid = ints[2] % 3;
-            h.uid = ints[3] % 1001;
-            h.gid = ints[4];
-            h.cpu = ints[5] % 4;
-            h.cgroup = ints[6];
-            h.walltime = if zero_wall { 0 } else { 1_795_958_807_045_000_000 + (ints[7] % 1_000_000) as i64 };
+            e.set_builtin(Builtin::Pid, ints[0] % 5000);
+            e.set_builtin(Builtin::Tid, ints[1]);
+            e.set_builtin(Builtin::Ppid, ints[2] % 3);
+            e.set_builtin(Builtin::Uid, ints[3] % 1001);
+            e.set_builtin(Builtin::Gid, ints[4]);
+            e.set_builtin(Builtin::Cpu, ints[5] % 4);
+            e.set_builtin(Builtin::Cgroup, ints[6]);
+            e.set_builtin(
+                Builtin::Walltime,
+                (if zero_wall { 0 } else { 1_795_958_807_045_000_000 + (ints[7] % 1_000_000) as i64 }) as u64,
+            );
             e.set_comm(&strs[7][..strs[7].len().min(15)]);
             for (i, &(id, ty)) in kind.def().fields.iter().enumerate() {
                 match ty {

@@ -6,6 +6,7 @@ use crate::live::audit::AuditSource;
 use crate::live::audit_claim::Release;
 use crate::live::{LiveError, LiveSummary, proc};
 use landtrace_event::record::Event;
+use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, field};
 use landtrace_trace::Pending;
 use std::time::Instant;
@@ -75,8 +76,8 @@ impl LiveSource for AuditLive {
                 continue;
             }
             // Audit stamps wall-clock time; events share the monotonic one.
-            let wall = ev.header().walltime;
-            ev.header_mut().time = wall.saturating_sub(self.boot).max(0) as u64;
+            let wall = ev.header().walltime();
+            ev.set_builtin(Builtin::Time, wall.saturating_sub(self.boot).max(0) as u64);
             feed.offer(ev);
         }
         Ok(())
