@@ -14,6 +14,7 @@
 pub mod ast;
 mod parse;
 mod print;
+pub mod words;
 
 pub use ast::Span;
 pub use parse::{Partial, SyntaxError, parse_expr, parse_program, parse_program_recovering, unescape};

@@ -89,7 +89,7 @@ pub fn parse_program_recovering(src: &str) -> Partial {
                 let lost = &src[lost_from..resume.unwrap_or(src.len())];
                 partial.lost_definitions |= lost.lines().any(|l| {
                     let w = l.trim_start().split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
-                    matches!(w, "macro" | "list")
+                    crate::words::starts_definition(w)
                 });
                 partial.errors.push(e);
                 match resume {
@@ -276,7 +276,7 @@ fn resync_point(src: &str, pos: usize, base: usize) -> Option<usize> {
         let trimmed = line.trim_start_matches([' ', '\t']);
         let indent = line.len() - trimmed.len();
         let word: String = trimmed.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-        if matches!(word.as_str(), "on" | "BEGIN" | "END" | "every" | "list" | "macro") {
+        if crate::words::starts_item(&word) {
             return Some(line_start + indent);
         }
         line_start += line.find('\n')? + 1;
@@ -295,9 +295,7 @@ fn clause_starts(src: &str, pos: usize, base: usize) -> Vec<usize> {
         let trimmed = line.trim_start_matches([' ', '\t']);
         let word: String = trimmed.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         let holds_pos = line.find('\n').is_none_or(|i| line_start + i >= pos);
-        if line_start > base
-            && (holds_pos || matches!(word.as_str(), "on" | "BEGIN" | "END" | "every" | "list" | "macro"))
-        {
+        if line_start > base && (holds_pos || crate::words::starts_item(&word)) {
             out.push(line_start);
         }
         match line.find('\n') {

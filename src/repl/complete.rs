@@ -14,6 +14,7 @@ use super::lex::{Kind, Token, tokens};
 use landtrace_event::schema::{
     BUILTINS, EVENTS, EventKind, Family, FieldType, GROUPS, events_matching, lookup_constant,
 };
+use landtrace_grammar::words::{self, CALLABLES, CallKind, Callable, Role};
 
 /// Meta commands: name, arguments, what they do.
 pub const META: &[(&str, &str, &str)] = &[
@@ -30,25 +31,11 @@ pub const META: &[(&str, &str, &str)] = &[
     (".quit", "", "leave (Ctrl-D too)"),
 ];
 
-const KEYWORDS: &[&str] = &["on", "BEGIN", "END", "every", "list", "macro"];
-const EXPR_KEYWORDS: &[&str] = &["where", "and", "or", "not", "in", "if", "else", "true", "false"];
-const FUNCTIONS: &[&str] = &[
-    "has(",
-    "any(",
-    "starts_with(",
-    "ends_with(",
-    "contains(",
-    "len(",
-    "basename(",
-    "dirname(",
-    "hex(",
-    "rights(",
-    "popcount(",
-];
-const STATEMENTS: &[&str] = &[
-    "print(", "printf(", "clear(", "delete(", "exit()", "count()", "sum(", "min(", "max(", "avg(", "stats(",
-    "hist(", "lhist(",
-];
+/// How a callable is completed: `name(`, or `name()` when it takes
+/// nothing.
+fn call_word(c: &Callable) -> String {
+    format!("{}{}", c.name, if c.nullary { "()" } else { "(" })
+}
 
 /// What the cursor is in.
 #[derive(Debug, PartialEq)]
@@ -88,7 +75,7 @@ pub fn complete(text: &str, session_maps: &[String]) -> (usize, Vec<String>) {
         Context::EventList => event_names(),
         Context::TopLevel if word.starts_with('@') => maps(text, session_maps),
         Context::TopLevel => {
-            let mut v: Vec<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
+            let mut v: Vec<String> = words::keywords(Role::Item).map(String::from).collect();
             // A bare expression is a filter over every event.
             v.extend(expression_words(word, &EventKind::ALL, before, false));
             v
@@ -233,10 +220,12 @@ fn expression_words(word: &str, events: &[EventKind], before: &str, block: bool)
     };
     v.extend(fields.into_iter().map(String::from));
     v.extend(BUILTINS.iter().map(|b| b.name.to_string()));
-    v.extend(FUNCTIONS.iter().map(|f| f.to_string()));
-    v.extend(EXPR_KEYWORDS.iter().map(|k| k.to_string()));
+    v.extend(CALLABLES.iter().filter(|c| c.kind == CallKind::Function).map(call_word));
+    v.extend(words::keywords(Role::Expr).map(String::from));
     if block {
-        v.extend(STATEMENTS.iter().map(|f| f.to_string()));
+        for kind in [CallKind::Statement, CallKind::Aggregation] {
+            v.extend(CALLABLES.iter().filter(|c| c.kind == kind).map(call_word));
+        }
     }
     v
 }

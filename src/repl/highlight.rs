@@ -18,11 +18,6 @@ const ERROR: &str = "\x1b[4;31m";
 const META: &str = "\x1b[1;36m";
 const RESET: &str = "\x1b[0m";
 
-const KEYWORDS: &[&str] = &[
-    "on", "where", "and", "or", "not", "in", "if", "else", "BEGIN", "END", "every", "list", "macro", "true",
-    "false",
-];
-
 /// `line` with colours; `error` is a byte range of `line` to mark.
 pub fn highlight(line: &str, error: Option<Range<usize>>) -> String {
     let mut out = String::with_capacity(line.len() * 2);
@@ -31,7 +26,7 @@ pub fn highlight(line: &str, error: Option<Range<usize>>) -> String {
         let text = &line[t.start..t.end];
         let color = match t.kind {
             _ if meta && t.start == line.len() - line.trim_start().len() => Some(META),
-            Kind::Word if KEYWORDS.contains(&text) => Some(KEYWORD),
+            Kind::Word if landtrace_grammar::words::is_keyword(text) => Some(KEYWORD),
             Kind::Word if lookup_constant(text).is_some() => Some(CONSTANT),
             Kind::Str => Some(STRING),
             Kind::Number => Some(NUMBER),

@@ -8,6 +8,7 @@ use crate::typed::{Arith, Cmp, CmpClass, Expr, ExprKind, Func, MaskFam, Type};
 use landtrace_event::schema::FieldType;
 use landtrace_grammar::Span;
 use landtrace_grammar::ast::{self, BinOp, InRhs, ListElem, UnOp};
+use landtrace_grammar::words::{self, CallKind};
 
 /// A compile-time constant in a list.
 #[derive(Clone, Debug)]
@@ -17,22 +18,16 @@ pub(super) enum ConstElem {
     Str(Vec<u8>),
 }
 
-/// The names of the functions usable in expressions.
-pub(crate) const FUNCTIONS: &[&str] = &[
-    "has",
-    "any",
-    "starts_with",
-    "ends_with",
-    "contains",
-    "len",
-    "basename",
-    "dirname",
-    "hex",
-    "rights",
-    "popcount",
-];
-pub(crate) const AGGREGATIONS: &[&str] = &["count", "sum", "min", "max", "avg", "stats", "hist", "lhist"];
-pub(crate) const STATEMENTS: &[&str] = &["print", "printf", "clear", "delete", "exit"];
+/// Whether the language calls `name` a callable of `kind`
+/// ([`landtrace_grammar::words::CALLABLES`]).
+pub(crate) fn is_call(kind: CallKind, name: &str) -> bool {
+    words::callable(name).is_some_and(|c| c.kind == kind)
+}
+
+/// The names of one kind of callable, for help lines.
+pub(crate) fn call_names(kind: CallKind) -> String {
+    words::callables(kind).collect::<Vec<_>>().join(", ")
+}
 
 pub(super) fn mk(kind: ExprKind, ty: Type, span: Span) -> Expr {
     Expr { kind, ty, span }
@@ -480,23 +475,23 @@ impl<'a> Checker<'a> {
 
     fn call(&mut self, name: &'a ast::Ident, args: &'a [ast::Expr], span: Span) -> Option<Expr> {
         let n = name.name.as_str();
-        if AGGREGATIONS.contains(&n) {
+        if is_call(CallKind::Aggregation, n) {
             let d = self
                 .err(name.span, format!("{n}() is an aggregation, not a value"), "aggregation")
                 .with_help(format!("assign it to a map: `@name[key] = {n}(...)`"));
             self.push(d);
             return None;
         }
-        if STATEMENTS.contains(&n) {
+        if is_call(CallKind::Statement, n) {
             let d = self.err(name.span, format!("{n}() is a statement, not a value"), "statement");
             self.push(d);
             return None;
         }
-        if !FUNCTIONS.contains(&n) {
+        if !is_call(CallKind::Function, n) {
             let mut d = self.err(name.span, format!("unknown function `{n}`"), "not a function");
-            d = match closest(n, FUNCTIONS.iter().chain(AGGREGATIONS).chain(STATEMENTS).copied()) {
+            d = match closest(n, words::CALLABLES.iter().map(|c| c.name)) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(format!("functions: {}", FUNCTIONS.join(", "))),
+                None => d.with_help(format!("functions: {}", call_names(CallKind::Function))),
             };
             self.push(d);
             return None;

@@ -2,12 +2,13 @@
 //! aggregations, scratch variables, if/else.
 
 use super::Checker;
-use super::expr::{AGGREGATIONS, FUNCTIONS, STATEMENTS};
+use super::expr::{call_names, is_call};
 use crate::diag::closest;
 use crate::format::{Conv, Format};
 use crate::typed::{Expr, ExprKind, MapDecl, MapId, MapValue, Stmt, Type, VarId};
 use landtrace_grammar::Span;
 use landtrace_grammar::ast::{self, StmtKind};
+use landtrace_grammar::words::{self, CallKind};
 
 /// Most buckets an lhist may have.
 const MAX_LHIST_BUCKETS: i64 = 10_000;
@@ -111,14 +112,17 @@ impl<'a> Checker<'a> {
                 }
             }
             n => {
-                let help = if AGGREGATIONS.contains(&n) {
+                let help = if is_call(CallKind::Aggregation, n) {
                     format!("{n}() is an aggregation: assign it, e.g. `@name[key] = {n}(...)`")
-                } else if FUNCTIONS.contains(&n) {
+                } else if is_call(CallKind::Function, n) {
                     format!("{n}() returns a value: use it in a condition, printf() or an assignment")
                 } else {
-                    match closest(n, STATEMENTS.iter().copied()) {
+                    match closest(n, words::callables(CallKind::Statement)) {
                         Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("statements are {}, assignments and if/else", STATEMENTS.join(", ")),
+                        None => format!(
+                            "statements are {}, assignments and if/else",
+                            call_names(CallKind::Statement)
+                        ),
                     }
                 };
                 let d = self
@@ -272,7 +276,7 @@ impl<'a> Checker<'a> {
     fn map_assign(&mut self, map: &'a ast::MapRef, value: &'a ast::Expr) -> Option<Stmt> {
         let keys: Vec<Option<Expr>> = map.keys.iter().flatten().map(|k| self.key(k)).collect();
         let (mv, arg) = match &value.kind {
-            ast::ExprKind::Call { name, args } if AGGREGATIONS.contains(&name.name.as_str()) => {
+            ast::ExprKind::Call { name, args } if is_call(CallKind::Aggregation, &name.name) => {
                 match self.aggregation(name, args, value.span) {
                     Some(agg) => agg,
                     None => {
