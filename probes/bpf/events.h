@@ -114,7 +114,7 @@ struct lt_tracepoint {
 	struct lt_header h;
 	__u32 len; /* bytes of data */
 	__u32 id;  /* the tracepoint's id (the attach cookie) */
-	__u8 data[LT_RAW_MAX]; /* the first 8 bytes (common fields) are not kept */
+	__u8 data[LT_RAW_MAX]; /* the record from its start, common fields included */
 };
 
 /* Written by userspace to the lt_config array (one entry). */

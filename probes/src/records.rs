@@ -145,19 +145,44 @@ pub struct TpConfig {
 }
 
 // SAFETY: plain-old-data structs of integers and byte arrays, with no
-// padding the kernel could misread (checked by the layout test).
+// padding the kernel could misread (checked by the layout test), written
+// to BPF maps.
 unsafe impl aya::Pod for Config {}
 // SAFETY: as above.
 unsafe impl aya::Pod for TpConfig {}
 
+/// A type every bit pattern of whose `size_of` bytes is a valid value:
+/// what [`read`] may make from ring-buffer bytes.
+///
+/// # Safety
+/// Implement it only for `repr(C)` structs whose fields are integers and
+/// arrays of integers (or other `Plain` types); a `bool`, `char`, enum,
+/// reference or pointer field would make some bytes an invalid value.
+pub unsafe trait Plain: Copy {}
+
+macro_rules! plain {
+    ($($t:ty),* $(,)?) => {$(
+        // SAFETY: a repr(C) struct of integers, integer arrays and Headers.
+        unsafe impl Plain for $t {}
+    )*};
+}
+
+plain!(Header, CreateRuleset, AddRuleNet, AddRuleFs, RestrictSelf, FreeRuleset, Calibration, Tracepoint);
+
 /// Reads a record of type `T` from ring buffer bytes, if long enough.
-pub fn read<T: Copy>(bytes: &[u8]) -> Option<T> {
+///
+/// Only [`Plain`] types: a type with invalid bit patterns is refused.
+///
+/// ```compile_fail
+/// let _ = landtrace_probes::records::read::<bool>(&[2]);
+/// ```
+pub fn read<T: Plain>(bytes: &[u8]) -> Option<T> {
     if bytes.len() < std::mem::size_of::<T>() {
         return None;
     }
-    // SAFETY: `T` is a repr(C) record of integers and byte arrays (every bit
-    // pattern is valid); the length was checked; read_unaligned copes with
-    // any alignment of the ring buffer bytes.
+    // SAFETY: every bit pattern is a valid `T` (`Plain`); the length was
+    // checked; read_unaligned copes with any alignment of the ring buffer
+    // bytes.
     Some(unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<T>()) })
 }
 
