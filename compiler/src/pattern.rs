@@ -36,14 +36,14 @@ enum Matcher {
 }
 
 impl Pattern {
-    pub fn glob(pat: &[u8]) -> Result<Pattern, String> {
+    pub fn glob(pat: &[u8]) -> Result<Pattern, PatternError> {
         let source = String::from_utf8_lossy(pat).into_owned();
         let matcher = glob_fast_path(pat).map_or_else(|| glob_regex(pat).map(Matcher::Regex), Ok)?;
         Ok(Pattern { source, is_regex: false, matcher })
     }
 
-    pub fn regex(src: &str) -> Result<Pattern, String> {
-        let re = RegexBuilder::new(src).size_limit(1 << 20).build().map_err(|e| regex_error_message(&e))?;
+    pub fn regex(src: &str) -> Result<Pattern, PatternError> {
+        let re = RegexBuilder::new(src).size_limit(1 << 20).build().map_err(PatternError::Regex)?;
         Ok(Pattern { source: src.to_string(), is_regex: true, matcher: Matcher::Regex(re) })
     }
 
@@ -112,7 +112,7 @@ fn glob_fast_path(pat: &[u8]) -> Option<Matcher> {
     None
 }
 
-fn glob_regex(pat: &[u8]) -> Result<Regex, String> {
+fn glob_regex(pat: &[u8]) -> Result<Regex, PatternError> {
     let mut re = String::from("(?s-u)^");
     let mut i = 0;
     let mut in_alt = false;
@@ -140,7 +140,7 @@ fn glob_regex(pat: &[u8]) -> Result<Regex, String> {
                     .enumerate()
                     .position(|(k, &c)| c == b']' && k > 0)
                     .map(|k| i + 1 + k)
-                    .ok_or_else(|| "unclosed `[` in glob".to_string())?;
+                    .ok_or(PatternError::UnclosedBracket)?;
                 let mut class = &pat[i + 1..end];
                 re.push('[');
                 if let Some(rest) = class.strip_prefix(b"!").or_else(|| class.strip_prefix(b"^")) {
@@ -172,10 +172,10 @@ fn glob_regex(pat: &[u8]) -> Result<Regex, String> {
         i += 1;
     }
     if in_alt {
-        return Err("unclosed `{` in glob".to_string());
+        return Err(PatternError::UnclosedBrace);
     }
     re.push('$');
-    RegexBuilder::new(&re).unicode(false).build().map_err(|e| regex_error_message(&e))
+    RegexBuilder::new(&re).unicode(false).build().map_err(PatternError::Regex)
 }
 
 fn push_byte(re: &mut String, b: u8) {
@@ -187,6 +187,19 @@ fn push_byte(re: &mut String, b: u8) {
 }
 
 /// The last line of regex's error, which says what is wrong.
+/// A pattern the regex engine refuses (a glob is compiled to a regex).
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum PatternError {
+    #[error("{}", regex_error_message(.0))]
+    Regex(#[source] regex::Error),
+    #[error("unclosed `{{` in glob")]
+    UnclosedBrace,
+    #[error("unclosed `[` in glob")]
+    UnclosedBracket,
+}
+
+/// The last line of the regex crate's message: what is wrong, without the
+/// pattern drawn again (the diagnostic points at it).
 fn regex_error_message(e: &regex::Error) -> String {
     let text = e.to_string();
     text.lines()
@@ -235,6 +248,6 @@ mod tests {
         assert!(r.is_match(b"/etc/shadow"));
         assert!(!r.is_match(b"/etc/group"));
         let e = Pattern::regex("([").unwrap_err();
-        assert!(e.contains("unclosed"), "{e}");
+        assert!(e.to_string().contains("unclosed"), "{e}");
     }
 }

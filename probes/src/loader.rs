@@ -35,8 +35,23 @@ pub enum ProbeError {
         #[source]
         source: ProgramError,
     },
-    #[error("BPF map {name}: {detail}")]
-    Map { name: &'static str, detail: String },
+    #[error("attaching BPF program {program} to {target}: {source}")]
+    AttachPerf {
+        program: &'static str,
+        target: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("BPF map {name}: {source}")]
+    Map {
+        name: &'static str,
+        #[source]
+        source: aya::maps::MapError,
+    },
+    /// The object lacks a program or map landtrace's code names: the
+    /// prebuilt objects and the loader disagree.
+    #[error("the BPF object has no {what} {name}")]
+    Missing { what: &'static str, name: String },
 }
 
 /// The instruction libbpf-style loaders (aya too) put in place of a CO-RE
@@ -80,8 +95,12 @@ pub fn kernel_btf() -> Result<Btf, ProbeError> {
     Btf::from_sys_fs().map_err(ProbeError::Btf)
 }
 
-fn map_err(name: &'static str, e: impl std::fmt::Display) -> ProbeError {
-    ProbeError::Map { name, detail: e.to_string() }
+fn map_err(name: &'static str) -> impl FnOnce(aya::maps::MapError) -> ProbeError {
+    move |source| ProbeError::Map { name, source }
+}
+
+fn missing(what: &'static str, name: &str) -> ProbeError {
+    ProbeError::Missing { what, name: name.to_string() }
 }
 
 /// Where a program attaches.
@@ -138,8 +157,7 @@ impl ProbeSet {
         // memory peak to one copy.
         let btf = kernel_btf()?;
         for &(name, target) in COMPAT_PROGRAMS {
-            let prog =
-                set.bpf.program_mut(name).ok_or_else(|| map_err("program", format!("{name} missing")))?;
+            let prog = set.bpf.program_mut(name).ok_or_else(|| missing("program", name))?;
             let result = match target {
                 Target::Btf(tp) => <&mut BtfTracePoint>::try_from(prog).and_then(|p| p.load(tp, &btf)),
                 Target::Tracepoint(..) => <&mut TracePoint>::try_from(prog).and_then(|p| p.load()),
@@ -154,7 +172,7 @@ impl ProbeSet {
     pub fn generic(ring_bytes: u32) -> Result<ProbeSet, ProbeError> {
         let mut set = ProbeSet::open_tracepoint("tracepoint.bpf.o", crate::TRACEPOINT_OBJ, ring_bytes)?;
         let btf = kernel_btf()?;
-        let prog = set.bpf.program_mut("lt_fork").ok_or_else(|| map_err("program", "lt_fork missing"))?;
+        let prog = set.bpf.program_mut("lt_fork").ok_or_else(|| missing("program", "lt_fork"))?;
         <&mut BtfTracePoint>::try_from(prog)
             .and_then(|p| p.load("sched_process_fork", &btf))
             .map_err(|source| load_error("lt_fork", source))?;
@@ -164,7 +182,7 @@ impl ProbeSet {
     /// Attaches the generic object's fork tracker, which adds the children
     /// of tracked processes to its set of tracked processes.
     pub fn attach_fork(&mut self) -> Result<(), ProbeError> {
-        let prog = self.bpf.program_mut("lt_fork").ok_or_else(|| map_err("program", "lt_fork missing"))?;
+        let prog = self.bpf.program_mut("lt_fork").ok_or_else(|| missing("program", "lt_fork"))?;
         let target = "tp_btf sched_process_fork".to_string();
         let link = <&mut BtfTracePoint>::try_from(prog)
             .and_then(|p| {
@@ -181,10 +199,7 @@ impl ProbeSet {
     /// tracepoint program.
     fn open_tracepoint(object: &'static str, bytes: &[u8], ring_bytes: u32) -> Result<ProbeSet, ProbeError> {
         let mut set = ProbeSet::open(object, bytes, ring_bytes)?;
-        let prog = set
-            .bpf
-            .program_mut("lt_tracepoint")
-            .ok_or_else(|| map_err("program", "lt_tracepoint missing"))?;
+        let prog = set.bpf.program_mut("lt_tracepoint").ok_or_else(|| missing("program", "lt_tracepoint"))?;
         let tp = <&mut TracePoint>::try_from(prog).map_err(|source| load_error("lt_tracepoint", source))?;
         tp.load().map_err(|source| load_error("lt_tracepoint", source))?;
         Ok(set)
@@ -193,8 +208,7 @@ impl ProbeSet {
     /// Attaches every compat program.
     pub fn attach_compat(&mut self) -> Result<(), ProbeError> {
         for &(name, target) in COMPAT_PROGRAMS {
-            let prog =
-                self.bpf.program_mut(name).ok_or_else(|| map_err("program", format!("{name} missing")))?;
+            let prog = self.bpf.program_mut(name).ok_or_else(|| missing("program", name))?;
             let (where_, result): (String, Result<Link, ProgramError>) = match target {
                 Target::Btf(tp) => (
                     format!("tp_btf {tp}"),
@@ -235,21 +249,20 @@ impl ProbeSet {
         layout: TpConfig,
     ) -> Result<(), ProbeError> {
         let mut configs: HashMap<_, u32, TpConfig> = HashMap::try_from(
-            self.bpf.map_mut("lt_tp_config").ok_or_else(|| map_err("lt_tp_config", "missing"))?,
+            self.bpf.map_mut("lt_tp_config").ok_or_else(|| missing("map", "lt_tp_config"))?,
         )
-        .map_err(|e| map_err("lt_tp_config", e))?;
-        configs.insert(id, layout, 0).map_err(|e| map_err("lt_tp_config", e))?;
-        let prog = self
-            .bpf
-            .program_mut("lt_tracepoint")
-            .ok_or_else(|| map_err("program", "lt_tracepoint missing"))?;
+        .map_err(map_err("lt_tp_config"))?;
+        configs.insert(id, layout, 0).map_err(map_err("lt_tp_config"))?;
+        let prog =
+            self.bpf.program_mut("lt_tracepoint").ok_or_else(|| missing("program", "lt_tracepoint"))?;
         let target = format!("tracepoint {category}:{name}");
         let attach_err =
             |source| ProbeError::Attach { program: "lt_tracepoint", target: target.clone(), source };
         let tp = <&mut TracePoint>::try_from(prog).map_err(attach_err)?;
         let prog_fd = tp.fd().map_err(attach_err)?.as_fd().as_raw_fd();
-        let (perf, link) = attach_with_cookie(prog_fd, id, id as u64)
-            .map_err(|e| ProbeError::Map { name: "attach", detail: format!("{target}: {e}") })?;
+        let (perf, link) = attach_with_cookie(prog_fd, id, id as u64).map_err(|source| {
+            ProbeError::AttachPerf { program: "lt_tracepoint", target: target.clone(), source }
+        })?;
         self.links.push(Box::new(link));
         self.links.push(Box::new(perf));
         self.attached.push(target);
@@ -263,26 +276,25 @@ impl ProbeSet {
 
     pub fn set_config(&mut self, config: Config) -> Result<(), ProbeError> {
         let mut array: Array<_, Config> =
-            Array::try_from(self.bpf.map_mut("lt_config").ok_or_else(|| map_err("lt_config", "missing"))?)
-                .map_err(|e| map_err("lt_config", e))?;
-        array.set(0, config, 0).map_err(|e| map_err("lt_config", e))
+            Array::try_from(self.bpf.map_mut("lt_config").ok_or_else(|| missing("map", "lt_config"))?)
+                .map_err(map_err("lt_config"))?;
+        array.set(0, config, 0).map_err(map_err("lt_config"))
     }
 
     /// Adds a thread-group to the traced set (its children follow).
     pub fn track(&mut self, tgid: u32) -> Result<(), ProbeError> {
-        let mut tracked: HashMap<_, u32, u8> = HashMap::try_from(
-            self.bpf.map_mut("lt_tracked").ok_or_else(|| map_err("lt_tracked", "missing"))?,
-        )
-        .map_err(|e| map_err("lt_tracked", e))?;
-        tracked.insert(tgid, 1, 0).map_err(|e| map_err("lt_tracked", e))
+        let mut tracked: HashMap<_, u32, u8> =
+            HashMap::try_from(self.bpf.map_mut("lt_tracked").ok_or_else(|| missing("map", "lt_tracked"))?)
+                .map_err(map_err("lt_tracked"))?;
+        tracked.insert(tgid, 1, 0).map_err(map_err("lt_tracked"))
     }
 
     /// Takes the set of traced thread-groups out of the object, so that
     /// it can be read while the object's ring buffer is drained. The
     /// programs keep using it; [`ProbeSet::track`] no longer can.
     pub fn take_tracker(&mut self) -> Result<Tracker, ProbeError> {
-        let map = self.bpf.take_map("lt_tracked").ok_or_else(|| map_err("lt_tracked", "missing"))?;
-        let map = HashMap::try_from(map).map_err(|e| map_err("lt_tracked", e))?;
+        let map = self.bpf.take_map("lt_tracked").ok_or_else(|| missing("map", "lt_tracked"))?;
+        let map = HashMap::try_from(map).map_err(map_err("lt_tracked"))?;
         Ok(Tracker { map, _owner: None })
     }
 
@@ -304,8 +316,8 @@ impl ProbeSet {
     /// The ring buffer the programs write to.
     pub fn ring(&mut self) -> Result<&mut RingBuf<MapData>, ProbeError> {
         if self.ring.is_none() {
-            let map = self.bpf.take_map("lt_events").ok_or_else(|| map_err("lt_events", "missing"))?;
-            self.ring = Some(RingBuf::try_from(map).map_err(|e| map_err("lt_events", e))?);
+            let map = self.bpf.take_map("lt_events").ok_or_else(|| missing("map", "lt_events"))?;
+            self.ring = Some(RingBuf::try_from(map).map_err(map_err("lt_events"))?);
         }
         Ok(self.ring.as_mut().expect("just set"))
     }

@@ -278,8 +278,11 @@ impl ReplaySource {
                     let decoder = input.decoder.as_mut().expect("detected");
                     if let Err(reason) = decoder.line(&line, &mut self.pending) {
                         let name = input.name.clone();
-                        let reason =
-                            if terminated { reason } else { format!("truncated last line: {reason}") };
+                        let reason = if terminated {
+                            reason.to_string()
+                        } else {
+                            format!("truncated last line: {reason}")
+                        };
                         self.malformed_line(&name, no, &reason)?;
                     }
                     self.line = line;
@@ -318,7 +321,7 @@ impl Source for ReplaySource {
             return Ok(true);
         }
         if !self.not_traces.is_empty() {
-            return Err(SourceError::Other(std::mem::take(&mut self.not_traces).join("\n")));
+            return Err(SourceError::NotTraces(std::mem::take(&mut self.not_traces)));
         }
         Ok(false)
     }

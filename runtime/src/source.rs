@@ -67,8 +67,9 @@ pub enum SourceError {
     /// With `--strict`, a malformed line ends the run.
     #[error("{path}:{line}: {reason}")]
     Malformed { path: String, line: u64, reason: String },
-    #[error("{0}")]
-    Other(String),
+    /// Inputs that are not traces, each with why (one line each).
+    #[error("{}", .0.join("\n"))]
+    NotTraces(Vec<String>),
 }
 
 #[derive(Debug, thiserror::Error)]

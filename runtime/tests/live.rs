@@ -18,7 +18,7 @@ fn live(test: &str) {
         harness::skip(test, "needs CAP_BPF and CAP_PERFMON (run as root)");
     }
     if let Err(r) = ensure_tracefs() {
-        harness::skip(test, &r);
+        harness::skip(test, &r.to_string());
     }
 }
 

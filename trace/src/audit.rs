@@ -8,7 +8,7 @@
 //! the task's pid, ppid, uid, gid, comm and exe. Untrusted strings are
 //! quoted or bare upper-case hex, and both are read.
 
-use crate::{Decoder, Pending};
+use crate::{DecodeError, Decoder, Pending};
 use landtrace_event::record::Event;
 use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, Family, SourceKind, field};
@@ -55,7 +55,7 @@ pub struct Record {
 }
 
 impl Decoder for AuditDecoder {
-    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String> {
+    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), DecodeError> {
         let Some(rec) = parse_record(line)? else { return Ok(()) };
         self.record(rec, out)
     }
@@ -69,7 +69,7 @@ impl Decoder for AuditDecoder {
 
 impl AuditDecoder {
     /// Adds a parsed record (the netlink source calls this directly).
-    pub fn record(&mut self, rec: Record, out: &mut Pending) -> Result<(), String> {
+    pub fn record(&mut self, rec: Record, out: &mut Pending) -> Result<(), DecodeError> {
         if rec.kind == AUDIT_EOE {
             if let Some(i) = self.open.iter().position(|g| g.serial == rec.serial) {
                 let g = self.open.remove(i).expect("index");
@@ -312,7 +312,7 @@ fn is_untrusted(key: &str) -> bool {
 
 /// Parses `type=T msg=audit(SECS.MS:SERIAL): k=v ...`; `None` for lines
 /// that are not audit records of interest.
-pub fn parse_record(line: &[u8]) -> Result<Option<Record>, String> {
+pub fn parse_record(line: &[u8]) -> Result<Option<Record>, DecodeError> {
     // Enriched logs append interpreted fields after 0x1d.
     let line = match line.iter().position(|b| *b == 0x1d) {
         Some(i) => &line[..i],
@@ -347,7 +347,7 @@ pub fn parse_record(line: &[u8]) -> Result<Option<Record>, String> {
 
 /// Parses `audit(SECS.MS:SERIAL): k=v ...` of a record whose type is known
 /// (the netlink source reads the type from the message header).
-pub fn parse_payload(kind: u16, body: &[u8]) -> Result<Record, String> {
+pub fn parse_payload(kind: u16, body: &[u8]) -> Result<Record, DecodeError> {
     let body = body.strip_prefix(b"audit(").ok_or("expected msg=audit(...)")?;
     let close = body.iter().position(|b| *b == b')').ok_or("unterminated audit(...)")?;
     let stamp = std::str::from_utf8(&body[..close]).map_err(|_| "bad audit timestamp")?;
@@ -355,7 +355,7 @@ pub fn parse_payload(kind: u16, body: &[u8]) -> Result<Record, String> {
     let (secs, frac) = time.split_once('.').unwrap_or((time, "0"));
     let secs: i64 = secs.parse().map_err(|_| format!("bad audit time {time:?}"))?;
     if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("bad audit time {time:?}"));
+        return Err(format!("bad audit time {time:?}").into());
     }
     let frac_ns: i64 = frac.parse::<i64>().map_err(|_| format!("bad audit time {time:?}"))?
         * 10i64.pow(9 - frac.len() as u32);

@@ -10,7 +10,7 @@
 //! as extras. Lines of other events are skipped; `[LOST n EVENTS]` is
 //! counted.
 
-use crate::{Decoder, Pending};
+use crate::{DecodeError, Decoder, Pending};
 use landtrace_event::kernel::Derived;
 use landtrace_event::record::Event;
 use landtrace_event::schema::Builtin;
@@ -25,7 +25,7 @@ pub struct FtraceDecoder {
 }
 
 impl Decoder for FtraceDecoder {
-    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String> {
+    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), DecodeError> {
         if let Some(n) = lost_events(line) {
             self.lost = self.lost.saturating_add(n?);
             return Ok(());
@@ -42,7 +42,7 @@ impl Decoder for FtraceDecoder {
             }
             Err(e) => {
                 out.recycle(ev);
-                Err(e)
+                Err(e.into())
             }
         }
     }
@@ -349,6 +349,6 @@ mod tests {
         );
         assert!(evs.is_empty());
         assert_eq!(errs.len(), 2, "{errs:?}");
-        assert!(errs[0].1.contains("domain"));
+        assert!(errs[0].1.to_string().contains("domain"));
     }
 }

@@ -6,7 +6,7 @@
 //! names; strings from `<field>_hex` when present, so bytes that are not
 //! UTF-8 survive the round trip.
 
-use crate::{Decoder, Pending};
+use crate::{DecodeError, Decoder, Pending};
 use landtrace_event::escape::{hex, json_str_into, unhex};
 use landtrace_event::record::Event;
 use landtrace_event::schema::{
@@ -30,10 +30,10 @@ pub struct JsonlDecoder {
 }
 
 impl Decoder for JsonlDecoder {
-    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String> {
+    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), DecodeError> {
         let mut ev = out.slot();
         let result = match crate::fastjson::decode(line, &mut ev, &mut self.buf) {
-            Some(r) => r,
+            Some(r) => r.map_err(DecodeError::from),
             None => decode_line(line, &mut ev),
         };
         match result {
@@ -61,14 +61,14 @@ impl Decoder for JsonlDecoder {
 }
 
 /// The count of a `{"type":"lost",...}` record (0 for any other line).
-fn lost_record(line: &[u8]) -> Result<u64, String> {
-    let Line(pairs) = serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
+fn lost_record(line: &[u8]) -> Result<u64, DecodeError> {
+    let Line(pairs) = serde_json::from_slice(line).map_err(DecodeError::Json)?;
     let is_lost = pairs.iter().any(|(k, v)| k == "type" && matches!(v, J::Str(t) if t == "lost"));
     if !is_lost {
         return Ok(0);
     }
     match pairs.iter().find(|(k, _)| k == "count") {
-        Some((_, v)) => as_uint(v, "count"),
+        Some((_, v)) => Ok(as_uint(v, "count")?),
         None => Err("lost: no \"count\" member".into()),
     }
 }
@@ -252,14 +252,14 @@ fn names_to_bits(v: &J, what: &str) -> Result<u64, String> {
 
 /// The fast path alone: `None` when the line is not in the shape landtrace
 /// writes (the general decoder, [`decode_line`], then takes it).
-pub fn decode_line_fast(line: &[u8], ev: &mut Event) -> Option<Result<bool, String>> {
-    crate::fastjson::decode(line, ev, &mut Vec::new())
+pub fn decode_line_fast(line: &[u8], ev: &mut Event) -> Option<Result<bool, DecodeError>> {
+    crate::fastjson::decode(line, ev, &mut Vec::new()).map(|r| r.map_err(DecodeError::from))
 }
 
 /// Decodes one line into `ev`. `Ok(false)` for a valid line that is not an
 /// event.
-pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
-    let Line(pairs) = serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
+pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, DecodeError> {
+    let Line(pairs) = serde_json::from_slice(line).map_err(DecodeError::Json)?;
     let mut kind = None;
     for (k, v) in &pairs {
         match k.as_ref() {
@@ -267,9 +267,7 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
             "v" => {
                 let ver = as_uint(v, "v")?;
                 if ver > JSON_VERSION as u64 {
-                    return Err(format!(
-                        "trace format version {ver} is newer than this landtrace reads ({JSON_VERSION})"
-                    ));
+                    return Err(DecodeError::Version { found: ver, reads: JSON_VERSION });
                 }
             }
             "event" => {
@@ -309,10 +307,11 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
                                 _ => {
                                     return Err(format!(
                                         "extra {name}: expected a string or {{\"hex\": ...}}"
-                                    ));
+                                    )
+                                    .into());
                                 }
                             },
-                            _ => return Err(format!("extra {name}: expected a string")),
+                            _ => return Err(format!("extra {name}: expected a string").into()),
                         };
                         ev.push_extra(name, &bytes);
                     }
@@ -353,7 +352,7 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
                         continue;
                     };
                     let Some(ty) = kind.field_type(fid) else {
-                        return Err(format!("{key} is not a field of {kind}"));
+                        return Err(format!("{key} is not a field of {kind}").into());
                     };
                     match (fid.def().loc, suffix) {
                         (Loc::Slot(_), Some("raw")) => ev.set(fid, as_int(v, key)?),
@@ -375,7 +374,7 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, String> {
                             );
                         }
                         (Loc::Str(_), None) => ev.set_str(fid, as_str(v, key)?.as_bytes()),
-                        _ => return Err(format!("{key}: unexpected member")),
+                        _ => return Err(format!("{key}: unexpected member").into()),
                     }
                 }
             }
@@ -559,12 +558,20 @@ mod tests {
     fn non_events_are_skipped_and_errors_named() {
         let mut ev = Event::new();
         assert!(!decode_line(br#"{"type":"map","name":"@","entries":[]}"#, &mut ev).unwrap());
-        assert!(decode_line(br#"{"event":"nope"}"#, &mut ev).unwrap_err().contains("unknown event"));
-        assert!(decode_line(br#"{"event":"free_domain","v":9}"#, &mut ev).unwrap_err().contains("newer"));
-        assert!(decode_line(b"{\"event\":", &mut ev).unwrap_err().contains("invalid JSON"));
+        assert!(
+            decode_line(br#"{"event":"nope"}"#, &mut ev).unwrap_err().to_string().contains("unknown event")
+        );
+        assert!(
+            decode_line(br#"{"event":"free_domain","v":9}"#, &mut ev)
+                .unwrap_err()
+                .to_string()
+                .contains("newer")
+        );
+        assert!(decode_line(b"{\"event\":", &mut ev).unwrap_err().to_string().contains("invalid JSON"));
         assert!(
             decode_line(br#"{"event":"free_domain","path":"x"}"#, &mut ev)
                 .unwrap_err()
+                .to_string()
                 .contains("not a field")
         );
     }

@@ -25,11 +25,36 @@ use std::fmt;
 /// Longest line read; a longer one is reported and skipped.
 pub const MAX_LINE: usize = 1 << 20;
 
+/// Why a line is malformed (reported with `file:line`, the line skipped).
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("invalid JSON: {0}")]
+    Json(#[source] serde_json::Error),
+    #[error("trace format version {found} is newer than this landtrace reads ({reads})")]
+    Version { found: u64, reads: u32 },
+    /// What the line holds is not what its format allows: the reason, in
+    /// words (the input itself is the cause).
+    #[error("{0}")]
+    Malformed(String),
+}
+
+impl From<String> for DecodeError {
+    fn from(reason: String) -> DecodeError {
+        DecodeError::Malformed(reason)
+    }
+}
+
+impl From<&str> for DecodeError {
+    fn from(reason: &str) -> DecodeError {
+        DecodeError::Malformed(reason.to_string())
+    }
+}
+
 /// A line decoder for one file format.
 pub trait Decoder {
     /// Decodes one line (without its newline), queueing any events it
     /// completes. An `Err` is the reason the line is malformed.
-    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), String>;
+    fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), DecodeError>;
 
     /// End of input: queue whatever is still buffered.
     fn finish(&mut self, _out: &mut Pending) {}
@@ -150,7 +175,7 @@ impl fmt::Debug for Pending {
 }
 
 /// Decodes a whole buffer with one decoder (tests and fuzzing).
-pub fn decode_all(format: Format, input: &[u8]) -> (Vec<Event>, Vec<(usize, String)>) {
+pub fn decode_all(format: Format, input: &[u8]) -> (Vec<Event>, Vec<(usize, DecodeError)>) {
     let mut d = format.decoder();
     let mut pending = Pending::default();
     let mut errors = Vec::new();

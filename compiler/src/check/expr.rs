@@ -3,7 +3,7 @@
 
 use super::Checker;
 use crate::diag::closest;
-use crate::pattern::Pattern;
+use crate::pattern::{Pattern, PatternError};
 use crate::typed::{Arith, Cmp, CmpClass, Expr, ExprKind, Func, MaskFam, Type};
 use landtrace_event::schema::FieldType;
 use landtrace_grammar::Span;
@@ -302,7 +302,7 @@ impl<'a> Checker<'a> {
                 Ok(p) => Some(p),
                 Err(msg) => {
                     let d = self
-                        .err(b.span, "invalid regular expression", msg)
+                        .err(b.span, "invalid regular expression", msg.to_string())
                         .with_help("regular expressions use Rust regex syntax (https://docs.rs/regex)");
                     self.push(d);
                     None
@@ -315,7 +315,7 @@ impl<'a> Checker<'a> {
                         Ok(p) => Some(p),
                         Err(msg) => {
                             let d = self
-                                .err(b.span, "invalid glob pattern", msg)
+                                .err(b.span, "invalid glob pattern", msg.to_string())
                                 .with_help("globs use `*`, `**`, `?`, `[abc]` and `{a,b}`");
                             self.push(d);
                             None
@@ -599,7 +599,7 @@ impl<'a> Checker<'a> {
     // --- small helpers --------------------------------------------------
 
     /// Compiles a pattern once per program (checking runs in passes).
-    fn compile_pattern(&mut self, regex: bool, text: &[u8]) -> Result<Pattern, String> {
+    fn compile_pattern(&mut self, regex: bool, text: &[u8]) -> Result<Pattern, PatternError> {
         let key = (regex, text.to_vec());
         if let Some(p) = self.pattern_cache.get(&key) {
             return p.clone();

@@ -14,7 +14,7 @@ mod stmt;
 
 use crate::diag::{Diag, Source, closest};
 use crate::format::Format;
-use crate::pattern::Pattern;
+use crate::pattern::{Pattern, PatternError};
 use crate::typed::{self, Body, Clause, ClauseKind, FormatId, MapDecl, MapId, PatternId, Type};
 use landtrace_event::schema::{EVENTS, EventKind};
 use landtrace_grammar::Span;
@@ -86,7 +86,7 @@ pub(crate) struct Checker<'a> {
     map_ids: HashMap<String, MapId>,
     patterns: Vec<Pattern>,
     /// Compiled patterns by (is regex, text), shared by the passes.
-    pattern_cache: HashMap<(bool, Vec<u8>), Result<Pattern, String>>,
+    pattern_cache: HashMap<(bool, Vec<u8>), Result<Pattern, PatternError>>,
     formats: Vec<Format>,
     scope: Scope,
 }

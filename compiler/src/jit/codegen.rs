@@ -50,11 +50,13 @@ fn sig(module: &dyn Module, params: &[types::Type], ret: Option<types::Type>) ->
 }
 
 impl HelperIds {
-    pub fn declare(module: &mut dyn Module) -> Result<HelperIds, String> {
+    pub fn declare(module: &mut dyn Module) -> Result<HelperIds, super::JitError> {
         use cranelift_module::Linkage::Import;
-        let mut d = |name: &str, params: &[types::Type], ret: Option<types::Type>| {
+        let mut d = |name: &'static str, params: &[types::Type], ret: Option<types::Type>| {
             let s = sig(module, params, ret);
-            module.declare_function(name, Import, &s).map_err(|e| format!("declaring {name}: {e}"))
+            module
+                .declare_function(name, Import, &s)
+                .map_err(|e| super::JitError::Declare { name, source: Box::new(e) })
         };
         Ok(HelperIds {
             mem_eq: d("lt_mem_eq", &[I64, I64, I64], Some(I8))?,

@@ -53,32 +53,57 @@ pub struct Jit {
     dumps: Vec<FuncDump>,
 }
 
+/// Why Cranelift cannot compile for this machine (then the interpreter
+/// runs everything). A single function Cranelift refuses is not an error:
+/// it is left to the interpreter ([`Jit::fallbacks`]).
+#[derive(Debug, thiserror::Error)]
+pub enum JitError {
+    #[error("cranelift setting {name}: {source}")]
+    Setting {
+        name: &'static str,
+        #[source]
+        source: settings::SetError,
+    },
+    #[error("this machine is not supported by Cranelift: {0}")]
+    Unsupported(&'static str),
+    #[error("Cranelift: {0}")]
+    Isa(#[source] cranelift_codegen::CodegenError),
+    #[error("Cranelift: declaring {name}: {source}")]
+    Declare {
+        name: &'static str,
+        #[source]
+        source: Box<cranelift_module::ModuleError>,
+    },
+    #[error("Cranelift: {0}")]
+    Finalize(#[source] Box<cranelift_module::ModuleError>),
+}
+
 impl Jit {
     /// Compiles every function of `prog`. Fails only when Cranelift does
     /// not support this machine (then the interpreter is the backend).
-    pub fn compile(prog: &Program) -> Result<Jit, String> {
+    pub fn compile(prog: &Program) -> Result<Jit, JitError> {
         Jit::compile_with(prog, DumpOptions::default())
     }
 
-    pub fn compile_with(prog: &Program, dump: DumpOptions) -> Result<Jit, String> {
+    pub fn compile_with(prog: &Program, dump: DumpOptions) -> Result<Jit, JitError> {
         let mut flags = settings::builder();
-        let set = |f: &mut settings::Builder, k: &str, v: &str| {
-            f.set(k, v).map_err(|e| format!("cranelift setting {k}: {e}"))
+        let set = |f: &mut settings::Builder, name: &'static str, v: &str| {
+            f.set(name, v).map_err(|source| JitError::Setting { name, source })
         };
         set(&mut flags, "opt_level", "speed")?;
         set(&mut flags, "use_colocated_libcalls", "false")?;
         set(&mut flags, "is_pic", "false")?;
         set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
         let isa = cranelift_native::builder()
-            .map_err(|e| format!("this machine is not supported by Cranelift: {e}"))?
+            .map_err(JitError::Unsupported)?
             .finish(settings::Flags::new(flags))
-            .map_err(|e| format!("Cranelift: {e}"))?;
+            .map_err(JitError::Isa)?;
         let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
         for (name, ptr) in helpers::symbols() {
             builder.symbol(name, ptr);
         }
         let mut module = JITModule::new(builder);
-        let ids = codegen::HelperIds::declare(&mut module).map_err(|e| format!("Cranelift: {e}"))?;
+        let ids = codegen::HelperIds::declare(&mut module)?;
 
         let mut shared = Box::new(Shared::new(prog));
         let mut ctx = module.make_context();
@@ -130,7 +155,7 @@ impl Jit {
             }
             module.clear_context(&mut ctx);
         }
-        module.finalize_definitions().map_err(|e| format!("Cranelift: {e}"))?;
+        module.finalize_definitions().map_err(|e| JitError::Finalize(Box::new(e)))?;
         let funcs = declared
             .into_iter()
             .map(|id| {
@@ -198,7 +223,7 @@ fn annotate(clif: &str, ids: &codegen::HelperIds, shared: &Shared, first_call: u
 /// What `--dump clif` (or, with `asm`, `--dump asm`) prints: each
 /// clause's functions as Cranelift IR or as the machine code Cranelift
 /// generated, then the functions left to the interpreter, if any.
-pub fn listing(prog: &Program, asm: bool) -> Result<String, String> {
+pub fn listing(prog: &Program, asm: bool) -> Result<String, JitError> {
     let jit = Jit::compile_with(prog, DumpOptions { clif: !asm, asm })?;
     let mut out = String::new();
     for (i, c) in prog.clauses.iter().enumerate() {

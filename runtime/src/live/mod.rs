@@ -70,8 +70,42 @@ pub enum LiveError {
     Audit(io::Error),
     #[error("starting the command: {0}")]
     Spawn(io::Error),
-    #[error("{0}")]
-    Other(String),
+    #[error(transparent)]
+    Tracefs(#[from] TracefsError),
+    #[error("{path}: {source}")]
+    ReadFormat {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{path}: {source}")]
+    Format {
+        path: String,
+        #[source]
+        source: tracepoint::FormatError,
+    },
+    #[error("--source tracepoint: this kernel has no landlock:* tracepoints")]
+    NoTracepoints,
+    /// A warning `--strict` makes an error.
+    #[error("--strict: {0}")]
+    Strict(String),
+    #[error("signals: {0}")]
+    Signals(#[source] io::Error),
+    #[error("poll: {0}")]
+    Poll(#[source] io::Error),
+    #[error("-p {pid}: {source}")]
+    Pid {
+        pid: u32,
+        #[source]
+        source: io::Error,
+    },
+    #[error("starting the calibration thread: {0}")]
+    CalibrationThread(#[source] io::Error),
+    /// The calibration thread `died` or `panicked`.
+    #[error("the calibration thread {0}")]
+    CalibrationLost(&'static str),
+    #[error("calibration: restricting a thread failed: {0}")]
+    Calibration(#[source] io::Error),
 }
 
 /// `--source`
@@ -125,18 +159,31 @@ pub struct Plan {
     pub reason: String,
 }
 
+/// Why tracefs cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TracefsError {
+    #[error(
+        "the BPF sources read tracefs ({TRACEFS}, a root-only directory): that needs \
+         CAP_DAC_READ_SEARCH (or root)"
+    )]
+    Unreadable(#[source] io::Error),
+    #[error(
+        "tracefs is not mounted at {TRACEFS}, and mounting it needs CAP_SYS_ADMIN (or root): mount -t tracefs nodev {TRACEFS}"
+    )]
+    MountRefused(#[source] io::Error),
+    #[error(
+        "tracefs is not mounted at {TRACEFS}, and mounting it failed: {0}: mount -t tracefs nodev {TRACEFS}"
+    )]
+    Mount(#[source] io::Error),
+}
+
 /// Mounts tracefs at its usual place if it is not there (root only;
 /// tracepoints cannot be attached without it).
-pub fn ensure_tracefs() -> Result<(), String> {
+pub fn ensure_tracefs() -> Result<(), TracefsError> {
     let events = std::path::Path::new(TRACEFS).join("events");
     match std::fs::metadata(&events) {
         Ok(_) => return Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            return Err(format!(
-                "the BPF sources read tracefs ({TRACEFS}, a root-only directory): that needs \
-                 CAP_DAC_READ_SEARCH (or root)"
-            ));
-        }
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => return Err(TracefsError::Unreadable(e)),
         Err(_) => {}
     }
     let c = |s: &str| std::ffi::CString::new(s).expect("no NUL");
@@ -145,14 +192,11 @@ pub fn ensure_tracefs() -> Result<(), String> {
     let rc = unsafe { libc::mount(src.as_ptr(), target.as_ptr(), fstype.as_ptr(), 0, std::ptr::null()) };
     if rc != 0 {
         let e = io::Error::last_os_error();
-        let how = if e.raw_os_error() == Some(libc::EPERM) {
-            "mounting it needs CAP_SYS_ADMIN (or root)".to_string()
+        return Err(if e.raw_os_error() == Some(libc::EPERM) {
+            TracefsError::MountRefused(e)
         } else {
-            format!("mounting it failed: {e}")
-        };
-        return Err(format!(
-            "tracefs is not mounted at {TRACEFS}, and {how}: mount -t tracefs nodev {TRACEFS}"
-        ));
+            TracefsError::Mount(e)
+        });
     }
     Ok(())
 }
@@ -272,7 +316,7 @@ pub fn run(
 ) -> Result<LiveSummary, LiveError> {
     let uses = |s: SourceKind| plan.sources.contains(&s);
     check_privileges(plan, err)?;
-    let signals = proc::Signals::new().map_err(|e| LiveError::Other(format!("signals: {e}")))?;
+    let signals = proc::Signals::new().map_err(LiveError::Signals)?;
     let boot = proc::boot_offset_ns();
     // Audit first: a task gets its audit context (and so the SYSCALL record
     // that says who was denied) only if audit is on when it is forked.
@@ -402,7 +446,7 @@ fn check_privileges(plan: &Plan, err: &mut dyn Write) -> Result<(), LiveError> {
         })?;
     }
     if needs_bpf {
-        ensure_tracefs().map_err(LiveError::Privileges)?;
+        ensure_tracefs()?;
     }
     if uses(SourceKind::Audit) && landlock_abi() < info::ABI_AUDIT {
         // The audit socket itself is opened (and its absence reported) later.
@@ -453,7 +497,7 @@ fn event_loop(
         }
         let target_fd = target.pidfd().filter(|_| ending.is_none());
         fds.extend(target_fd);
-        let ready = proc::poll(&fds, timeout).map_err(|e| LiveError::Other(format!("poll: {e}")))?;
+        let ready = proc::poll(&fds, timeout).map_err(LiveError::Poll)?;
 
         if ready.contains(&signals.fd())
             && let Some(sig) = signals.take()
@@ -515,7 +559,7 @@ impl Target {
             return Ok(Target { pid: Some(command.pid()), command: Some(command), pidfd: None });
         }
         let pidfd = match opts.pid {
-            Some(pid) => Some(proc::pidfd_open(pid).map_err(|e| LiveError::Other(format!("-p {pid}: {e}")))?),
+            Some(pid) => Some(proc::pidfd_open(pid).map_err(|source| LiveError::Pid { pid, source })?),
             None => None,
         };
         Ok(Target { command: None, pidfd, pid: opts.pid })

@@ -15,6 +15,38 @@ use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, FieldId, FieldType, KernelField, Loc, SourceKind, field};
 use landtrace_probes::records::{Header, TP_DYNAMIC, TpConfig};
 
+/// What is wrong with a tracefs `format` file.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum FormatError {
+    #[error("bad ID {0:?}")]
+    BadId(String),
+    #[error("no name: line")]
+    NoName,
+    #[error("no ID: line")]
+    NoId,
+    #[error("empty field")]
+    EmptyField,
+    #[error("bad field {0:?}")]
+    BadField(String),
+    #[error("{0}: no offset")]
+    NoOffset(String),
+    #[error("{0}: no size")]
+    NoSize(String),
+    #[error("unknown Landlock event {0}")]
+    UnknownEvent(String),
+}
+
+/// What is wrong with a raw tracepoint record.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RecordError {
+    #[error("{field}: record too short ({len} bytes)")]
+    TooShort { field: String, len: usize },
+    #[error("short __data_loc")]
+    ShortDataLoc,
+    #[error("{field}: dynamic data {off}+{len} beyond the record")]
+    Beyond { field: String, off: usize, len: usize },
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct FormatField {
     pub name: String,
@@ -44,7 +76,7 @@ pub enum RawValue {
 
 impl Format {
     /// Parses a tracefs `events/<system>/<event>/format` file.
-    pub fn parse(text: &str) -> Result<Format, String> {
+    pub fn parse(text: &str) -> Result<Format, FormatError> {
         let mut name = None;
         let mut id = None;
         let mut fields = Vec::new();
@@ -53,13 +85,13 @@ impl Format {
             if let Some(n) = line.strip_prefix("name:") {
                 name = Some(n.trim().to_string());
             } else if let Some(i) = line.strip_prefix("ID:") {
-                id = Some(i.trim().parse::<u32>().map_err(|_| format!("bad ID {i:?}"))?);
+                id = Some(i.trim().parse::<u32>().map_err(|_| FormatError::BadId(i.to_string()))?);
             } else if let Some(rest) = line.strip_prefix("field:") {
                 fields.push(parse_field(rest)?);
             }
         }
-        let name = name.ok_or("no name: line")?;
-        let id = id.ok_or("no ID: line")?;
+        let name = name.ok_or(FormatError::NoName)?;
+        let id = id.ok_or(FormatError::NoId)?;
         Ok(Format { name, id, fields })
     }
 
@@ -83,20 +115,22 @@ impl Format {
     }
 
     /// Decodes the event fields of a raw record.
-    pub fn decode(&self, data: &[u8]) -> Result<Vec<(String, RawValue)>, String> {
+    pub fn decode(&self, data: &[u8]) -> Result<Vec<(String, RawValue)>, RecordError> {
         let mut out = Vec::new();
         for f in self.event_fields() {
             let bytes = data
                 .get(f.offset..f.offset + f.size)
-                .ok_or_else(|| format!("{}: record too short ({} bytes)", f.name, data.len()))?;
+                .ok_or_else(|| RecordError::TooShort { field: f.name.clone(), len: data.len() })?;
             let value = if f.data_loc {
                 let loc = u32::from_ne_bytes(
-                    bytes.get(..4).ok_or("short __data_loc")?.try_into().expect("4 bytes"),
+                    bytes.get(..4).ok_or(RecordError::ShortDataLoc)?.try_into().expect("4 bytes"),
                 );
                 let (off, len) = ((loc & 0xffff) as usize, (loc >> 16) as usize);
-                let area = data
-                    .get(off..off + len)
-                    .ok_or_else(|| format!("{}: dynamic data {off}+{len} beyond the record", f.name))?;
+                let area = data.get(off..off + len).ok_or_else(|| RecordError::Beyond {
+                    field: f.name.clone(),
+                    off,
+                    len,
+                })?;
                 let elem = elem_size(&f.ty);
                 if elem == 1 {
                     RawValue::Str(dynamic_str(area).to_vec())
@@ -127,10 +161,10 @@ fn dynamic_str(area: &[u8]) -> &[u8] {
     area.split(|b| *b == 0).next().unwrap_or_default()
 }
 
-fn parse_field(rest: &str) -> Result<FormatField, String> {
+fn parse_field(rest: &str) -> Result<FormatField, FormatError> {
     // "TYPE NAME;\toffset:N;\tsize:N;\tsigned:N;"
     let mut parts = rest.split(';').map(str::trim);
-    let decl = parts.next().ok_or("empty field")?;
+    let decl = parts.next().ok_or(FormatError::EmptyField)?;
     let mut offset = None;
     let mut size = None;
     let mut signed = false;
@@ -143,7 +177,7 @@ fn parse_field(rest: &str) -> Result<FormatField, String> {
             signed = v == "1";
         }
     }
-    let (ty, name) = decl.rsplit_once(' ').ok_or_else(|| format!("bad field {decl:?}"))?;
+    let (ty, name) = decl.rsplit_once(' ').ok_or_else(|| FormatError::BadField(decl.to_string()))?;
     // `char comm[16]`: the brackets belong to the type.
     let (name, array) = match name.split_once('[') {
         Some((n, a)) => (n, format!("[{a}")),
@@ -153,8 +187,8 @@ fn parse_field(rest: &str) -> Result<FormatField, String> {
     Ok(FormatField {
         name: name.to_string(),
         ty: format!("{}{array}", ty.trim()),
-        offset: offset.ok_or_else(|| format!("{name}: no offset"))?,
-        size: size.ok_or_else(|| format!("{name}: no size"))?,
+        offset: offset.ok_or_else(|| FormatError::NoOffset(name.to_string()))?,
+        size: size.ok_or_else(|| FormatError::NoSize(name.to_string()))?,
         signed,
         data_loc,
     })
@@ -235,9 +269,9 @@ pub const CUT_MARK: &[u8] = b"<cut>";
 impl Format {
     /// Resolves this format against the schema's event, by the kernel
     /// names the schema lists for it (`pathname` is `path`, ...).
-    pub fn plan(&self) -> Result<Plan, String> {
+    pub fn plan(&self) -> Result<Plan, FormatError> {
         let kind =
-            EventKind::lookup(&self.name).ok_or_else(|| format!("unknown Landlock event {}", self.name))?;
+            EventKind::lookup(&self.name).ok_or_else(|| FormatError::UnknownEvent(self.name.clone()))?;
         let mut steps = Vec::new();
         let mut unknown = Vec::new();
         let mut provided = Vec::new();
@@ -295,7 +329,7 @@ impl Plan {
         h: &Header,
         boot_offset_ns: i64,
         ev: &mut Event,
-    ) -> Result<Decoded, String> {
+    ) -> Result<Decoded, RecordError> {
         super::start_event(ev, self.kind, SourceKind::Tracepoint, h, boot_offset_ns);
         let mut out = Decoded::default();
         let mut derived = Derived::default();
@@ -303,10 +337,11 @@ impl Plan {
             let f = &step.field;
             let bytes = data
                 .get(f.offset..f.offset + f.size)
-                .ok_or_else(|| format!("{}: record too short ({} bytes)", f.name, data.len()))?;
+                .ok_or_else(|| RecordError::TooShort { field: f.name.clone(), len: data.len() })?;
             if f.data_loc {
-                let loc =
-                    u32::from_ne_bytes(bytes.get(..4).ok_or("short __data_loc")?.try_into().expect("4"));
+                let loc = u32::from_ne_bytes(
+                    bytes.get(..4).ok_or(RecordError::ShortDataLoc)?.try_into().expect("4"),
+                );
                 let (off, len) = ((loc & 0xffff) as usize, (loc >> 16) as usize);
                 let area = data.get(off.min(data.len())..(off + len).min(data.len())).unwrap_or_default();
                 let cut = area.len() < len;
@@ -470,6 +505,6 @@ print fmt: \"filename=%s pid=%d\", __get_str(filename), REC->pid
         assert_eq!(v[1], ("pid".into(), RawValue::Int(-7)));
         assert_eq!(v[2], ("comm".into(), RawValue::Str(b"true".to_vec())));
         rec[8..12].copy_from_slice(&(200u32 << 16 | 32).to_ne_bytes());
-        assert!(f.decode(&rec).unwrap_err().contains("beyond the record"));
+        assert!(f.decode(&rec).unwrap_err().to_string().contains("beyond the record"));
     }
 }

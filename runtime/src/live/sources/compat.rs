@@ -122,15 +122,12 @@ fn calibrate(set: &mut ProbeSet, config: &mut Config) -> Result<i32, LiveError> 
             unsafe { libc::close(fd as i32) };
             if rc != 0 { Err(err) } else { Ok(()) }
         })
-        .map_err(|e| LiveError::Other(format!("starting the calibration thread: {e}")))?;
-    let tid = tid_rx.recv().map_err(|_| LiveError::Other("the calibration thread died".into()))?;
+        .map_err(LiveError::CalibrationThread)?;
+    let tid = tid_rx.recv().map_err(|_| LiveError::CalibrationLost("died"))?;
     config.calibration_tid = tid;
     set.set_config(*config)?;
     let _ = go_tx.send(());
-    thread
-        .join()
-        .map_err(|_| LiveError::Other("the calibration thread panicked".into()))?
-        .map_err(|e| LiveError::Other(format!("calibration: restricting a thread failed: {e}")))?;
+    thread.join().map_err(|_| LiveError::CalibrationLost("panicked"))?.map_err(LiveError::Calibration)?;
     let deadline = Instant::now() + Duration::from_secs(2);
     let mut offset = None;
     while offset.is_none() && Instant::now() < deadline {

@@ -83,8 +83,9 @@ impl TracepointSource {
         let mut events = 0;
         for name in landlock_tracepoints() {
             let path = format!("{TRACEFS}/events/landlock/{name}/format");
-            let bad = |e: String| LiveError::Other(format!("{path}: {e}"));
-            let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| LiveError::ReadFormat { path: path.clone(), source })?;
+            let bad = |source| LiveError::Format { path: path.clone(), source };
             let fmt = Format::parse(&text).map_err(bad)?;
             let mut plan = fmt.plan().map_err(bad)?;
             plan.missing.retain(|f| !paired.contains(f));
@@ -95,9 +96,7 @@ impl TracepointSource {
             events += 1;
         }
         if events == 0 {
-            return Err(LiveError::Other(
-                "--source tracepoint: this kernel has no landlock:* tracepoints".into(),
-            ));
+            return Err(LiveError::NoTracepoints);
         }
         let decoding = Decoding {
             formats,
@@ -258,7 +257,7 @@ fn warn_plan(name: &str, plan: &Plan, strict: bool, err: &mut dyn Write) -> Resu
     }
     for p in problems {
         if strict {
-            return Err(LiveError::Other(format!("--strict: {p}")));
+            return Err(LiveError::Strict(p));
         }
         let _ = writeln!(err, "landtrace: warning: {p}");
     }
