@@ -191,7 +191,7 @@ fn parse_hex(v: &[u8]) -> Result<u64, String> {
 }
 
 /// A mask printed as `name|name`, hex `0x4`, or a mix; empty is 0.
-pub fn parse_mask(family: Family, v: &[u8]) -> Result<u64, String> {
+fn parse_mask(family: Family, v: &[u8]) -> Result<u64, String> {
     let s = std::str::from_utf8(v).map_err(|_| "mask is not text")?;
     let mut bits = 0;
     for part in s.split('|').filter(|p| !p.is_empty()) {
