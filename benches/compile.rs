@@ -28,17 +28,17 @@ fn bench(c: &mut Criterion) {
     assert!((195..=205).contains(&src.lines().count()), "{} lines", src.lines().count());
     assert!(compile(&src, "bench.lt", &CheckOptions::default()).is_ok());
     c.bench_function("parse 200-line script", |b| {
-        b.iter(|| landtrace_grammar::parse_program(black_box(&src)).unwrap())
+        b.iter(|| landtrace_grammar::parse_program(black_box(&src)).unwrap());
     });
     c.bench_function("parse + check 200-line script", |b| {
         b.iter(|| {
             let ast = landtrace_grammar::parse_program(black_box(&src)).unwrap();
             let source = landtrace_compiler::diag::source("bench.lt", &src);
             landtrace_compiler::check(&ast, &source, &CheckOptions::default()).ok().unwrap()
-        })
+        });
     });
     c.bench_function("compile (parse + check + lower) 200-line script", |b| {
-        b.iter(|| compile(black_box(&src), "bench.lt", &CheckOptions::default()).ok().unwrap())
+        b.iter(|| compile(black_box(&src), "bench.lt", &CheckOptions::default()).ok().unwrap());
     });
 }
 

@@ -120,7 +120,7 @@ fn bench_predicates(c: &mut Criterion) {
             ("cranelift", Box::new(Jit::compile(&prog.ir).unwrap())),
         ];
         let mut counts = Vec::new();
-        for (bname, backend) in backends.iter_mut() {
+        for (bname, backend) in &mut backends {
             let mut host = NoHost;
             counts.push(recs.iter().filter(|r| backend.run(&prog.ir, pred, **r, &mut host) != 0).count());
             g.throughput(Throughput::Elements(recs.len() as u64));
@@ -131,7 +131,7 @@ fn bench_predicates(c: &mut Criterion) {
                         n += backend.run(&prog.ir, pred, black_box(*r), &mut host);
                     }
                     n
-                })
+                });
             });
         }
         assert_eq!(counts[0], counts[1], "{name}: the backends disagree");
@@ -159,10 +159,10 @@ fn bench_compile(c: &mut Criterion) {
     for (name, src) in [("1 clause", &one), ("50-clause runbook", &fifty)] {
         let prog = compiled(src);
         g.bench_function(format!("{name}: check + lower"), |b| {
-            b.iter(|| compile(black_box(src), "bench", &CheckOptions::default()).ok().unwrap())
+            b.iter(|| compile(black_box(src), "bench", &CheckOptions::default()).ok().unwrap());
         });
         g.bench_function(format!("{name}: Cranelift only"), |b| {
-            b.iter(|| Jit::compile(black_box(&prog.ir)).unwrap())
+            b.iter(|| Jit::compile(black_box(&prog.ir)).unwrap());
         });
     }
     g.finish();
@@ -202,7 +202,7 @@ fn bench_replay(c: &mut Criterion) {
                 let mut engine = Engine::new(&prog.ir, backend, out, EngineOptions::default());
                 let s = run_source(&mut engine, &mut source, &mut Event::new()).unwrap();
                 assert_eq!(s.events, n as u64);
-            })
+            });
         });
     }
     g.finish();

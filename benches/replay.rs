@@ -50,7 +50,7 @@ fn bench(c: &mut Criterion) {
             );
             let s = run_source(&mut engine, &mut source, &mut Event::new()).unwrap();
             assert_eq!(s.events, n as u64);
-        })
+        });
     });
     g.bench_function("jsonl decode only", |b| {
         b.iter(|| {
@@ -61,7 +61,7 @@ fn bench(c: &mut Criterion) {
                 k += 1;
             }
             assert_eq!(k, n);
-        })
+        });
     });
     g.finish();
 }

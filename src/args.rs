@@ -127,6 +127,7 @@ pub enum SourceArg {
 }
 
 #[derive(ClapArgs, Debug, Default)]
+#[allow(clippy::struct_excessive_bools, reason = "command-line flags are bools")]
 pub struct RunArgs {
     /// Run PROGRAM, given on the command line.
     #[arg(short = 'e', long = "expr", value_name = "PROGRAM")]

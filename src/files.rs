@@ -36,8 +36,8 @@ pub fn create_beside(path: &Path, mode: u32) -> io::Result<(PathBuf, std::fs::Fi
 pub fn write_replacing(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     not_a_link(path)?;
     let (tmp, mut file) = create_beside(path, mode)?;
-    let written = file.write_all(bytes).and_then(|_| file.sync_all());
-    if let Err(e) = written.and_then(|_| std::fs::rename(&tmp, path)) {
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }

@@ -72,7 +72,7 @@ pub fn out(text: &str) {
         return;
     }
     let mut o = std::io::stdout().lock();
-    if let Err(e) = o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
+    if let Err(e) = o.write_all(text.as_bytes()).and_then(|()| o.flush()) {
         write_failed(&e);
     }
 }

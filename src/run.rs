@@ -149,7 +149,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         };
         return match out.write_all(text.as_bytes()) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Success),
-            other => other.map(|_| Outcome::Success).context("writing the dump"),
+            other => other.map(|()| Outcome::Success).context("writing the dump"),
         };
     }
     let format = match args.format {
@@ -285,18 +285,15 @@ pub fn replay_run(engine: &mut Engine, files: &[String], strict: bool, stop: Opt
     }
 }
 
-/// Standard output (coloured on a terminal unless NO_COLOR) or a file.
+/// Standard output (coloured on a terminal unless `NO_COLOR`) or a file.
 pub fn open_output(path: Option<&str>, format: OutFormat) -> Result<Output, String> {
-    match path {
-        Some(p) => {
-            let f = std::fs::File::create(p).map_err(|e| format!("cannot write {p}: {e}"))?;
-            Ok(Output::new(Box::new(io::BufWriter::with_capacity(1 << 16, f)), format, false))
-        }
-        None => {
-            let stdout = io::stdout();
-            let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            Ok(Output::new(Box::new(io::BufWriter::with_capacity(1 << 16, stdout)), format, color))
-        }
+    if let Some(p) = path {
+        let f = std::fs::File::create(p).map_err(|e| format!("cannot write {p}: {e}"))?;
+        Ok(Output::new(Box::new(io::BufWriter::with_capacity(1 << 16, f)), format, false))
+    } else {
+        let stdout = io::stdout();
+        let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Ok(Output::new(Box::new(io::BufWriter::with_capacity(1 << 16, stdout)), format, color))
     }
 }
 
@@ -364,7 +361,7 @@ fn unproduced_diags(compiled: &Compiled, plan: &Plan, strict: bool) -> Vec<Diag>
                 SourceKind::ALL
                     .into_iter()
                     .filter(|s| *s != SourceKind::Replay && landtrace_runtime::source::produces(*s, *k))
-                    .map(|s| s.name())
+                    .map(landtrace_event::schema::SourceKind::name)
                     .collect::<Vec<_>>()
             }) {
                 Some(s) if !s.is_empty() => format!("these events come from --source {}", s.join(" or ")),

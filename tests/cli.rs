@@ -305,7 +305,13 @@ fn run_on_terminal(args: &[&str], no_color: Option<&str>) -> String {
     let (mut master, mut slave) = (0, 0);
     // SAFETY: openpty fills two new file descriptors; the other arguments may be null.
     let rc = unsafe {
-        libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
+        libc::openpty(
+            &raw mut master,
+            &raw mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
     };
     assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
     // SAFETY: both descriptors were just opened and are owned here.

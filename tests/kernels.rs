@@ -4,8 +4,8 @@
 //! source, and then checks here what that kernel yields: the `--info` row,
 //! and exact events and fields per source.
 //!
-//! They run when LANDTRACE_VM=1 or LANDTRACE_REQUIRE_LIVE=1 (as in CI);
-//! under LANDTRACE_REQUIRE_LIVE a kernel that cannot be booted fails.
+//! They run when `LANDTRACE_VM=1` or `LANDTRACE_REQUIRE_LIVE=1` (as in CI);
+//! under `LANDTRACE_REQUIRE_LIVE` a kernel that cannot be booted fails.
 //! Each failure names the kernel and the check.
 
 #[path = "harness/mod.rs"]
@@ -83,7 +83,7 @@ fn boot(suite: &str) -> Guest {
     if !wanted {
         harness::skip(suite, "set LANDTRACE_VM=1 to boot the VM (docs/testing.md)");
     }
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let landtrace = PathBuf::from(env!("CARGO_BIN_EXE_landtrace"));
     let sandboxer = landtrace.parent().unwrap().join("sandboxer");

@@ -1,6 +1,6 @@
 //! Live tests through the real binary: real BPF, real audit, a real
 //! sandboxed workload (examples/sandboxer). They need root; elsewhere they
-//! say why they skip, and with LANDTRACE_REQUIRE_LIVE=1 (as in CI) a test
+//! say why they skip, and with `LANDTRACE_REQUIRE_LIVE=1` (as in CI) a test
 //! that cannot run fails. They run one at a time: they share the kernel's
 //! audit setting.
 
@@ -32,9 +32,9 @@ fn sandboxer() -> PathBuf {
 }
 
 /// Whether this machine can run the live tests; if not, the test is
-/// reported as ignored (a failure with LANDTRACE_REQUIRE_LIVE=1).
+/// reported as ignored (a failure with `LANDTRACE_REQUIRE_LIVE=1`).
 fn live(test: &str) -> std::sync::MutexGuard<'static, ()> {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let guard = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     // SAFETY: landlock_create_ruleset(NULL, 0, VERSION) only queries.
@@ -635,7 +635,7 @@ fn each_source_with_exactly_its_capabilities() {
     for (source, caps) in sets {
         let (code, err) = as_nobody(caps, source);
         assert_eq!(code, Some(0), "{source} with {caps:?}: {err}");
-        for drop in caps.iter() {
+        for drop in caps {
             let fewer: Vec<&str> = caps.iter().copied().filter(|c| c != drop).collect();
             let (code, err) = as_nobody(&fewer, source);
             assert_eq!(code, Some(1), "{source} without {drop}: {err}");

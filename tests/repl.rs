@@ -38,7 +38,9 @@ impl Pty {
         let (mut m, mut s) = (0, 0);
         let size = libc::winsize { ws_row: 50, ws_col: 200, ws_xpixel: 0, ws_ypixel: 0 };
         // SAFETY: openpty fills two new descriptors; the window size is read.
-        let rc = unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), &size) };
+        let rc = unsafe {
+            libc::openpty(&raw mut m, &raw mut s, std::ptr::null_mut(), std::ptr::null(), &raw const size)
+        };
         assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
         // SAFETY: both were just opened and are owned here.
         let (master, slave) = unsafe { (std::fs::File::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
@@ -325,7 +327,7 @@ fn ctrl_c_stops_a_long_replay() {
 }
 
 /// A live query needs root; without it the test is reported as ignored
-/// (a failure with LANDTRACE_REQUIRE_LIVE=1).
+/// (a failure with `LANDTRACE_REQUIRE_LIVE=1`).
 fn live_allowed(test: &str) {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {

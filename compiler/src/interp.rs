@@ -118,9 +118,9 @@ impl<'r> Run<'r> {
                 self.ints[dst.0 as usize] = match op {
                     UnOp::Neg => a.wrapping_neg(),
                     UnOp::Not => !a,
-                    UnOp::IsZero => (a == 0) as i64,
-                    UnOp::NonZero => (a != 0) as i64,
-                    UnOp::Popcount => a.count_ones() as i64,
+                    UnOp::IsZero => i64::from(a == 0),
+                    UnOp::NonZero => i64::from(a != 0),
+                    UnOp::Popcount => i64::from(a.count_ones()),
                 };
             }
             Inst::Binary { dst, op, a, b } => {
@@ -132,35 +132,35 @@ impl<'r> Run<'r> {
             }
             Inst::StrCmp { dst, op, a, b } => {
                 let (a, b) = (self.s(*a), self.s(*b));
-                self.ints[dst.0 as usize] = match op {
+                self.ints[dst.0 as usize] = i64::from(match op {
                     StrCmp::Eq => a == b,
                     StrCmp::Ne => a != b,
                     StrCmp::Lt => a < b,
                     StrCmp::Le => a <= b,
                     StrCmp::Gt => a > b,
                     StrCmp::Ge => a >= b,
-                } as i64;
+                });
             }
             Inst::StrTest { dst, op, a, b } => {
                 let (a, b) = (self.s(*a), self.s(*b));
-                self.ints[dst.0 as usize] = match op {
+                self.ints[dst.0 as usize] = i64::from(match op {
                     StrTest::StartsWith => a.starts_with(b),
                     StrTest::EndsWith => a.ends_with(b),
                     StrTest::Contains => exec::contains(a, b),
-                } as i64;
+                });
             }
             Inst::Match { dst, pattern, s } => {
-                self.ints[dst.0 as usize] = prog.patterns[pattern.0 as usize].is_match(self.s(*s)) as i64;
+                self.ints[dst.0 as usize] = i64::from(prog.patterns[pattern.0 as usize].is_match(self.s(*s)));
             }
             Inst::InRanges { dst, a, set, unsigned } => {
                 let v = self.i(*a);
                 self.ints[dst.0 as usize] =
-                    exec::in_ranges(v, &prog.int_sets[*set as usize], *unsigned) as i64;
+                    i64::from(exec::in_ranges(v, &prog.int_sets[*set as usize], *unsigned));
             }
             Inst::InStrs { dst, s, set } => {
                 let v = self.s(*s);
                 self.ints[dst.0 as usize] =
-                    prog.str_sets[*set as usize].binary_search_by(|x| x.as_slice().cmp(v)).is_ok() as i64;
+                    i64::from(prog.str_sets[*set as usize].binary_search_by(|x| x.as_slice().cmp(v)).is_ok());
             }
             Inst::StrLen { dst, s } => self.ints[dst.0 as usize] = self.s(*s).len() as i64,
             Inst::Basename { dst, s } => {
@@ -277,11 +277,11 @@ pub fn binary(op: BinOp, a: i64, b: i64) -> Option<i64> {
         BinOp::Shl => a.wrapping_shl(b as u32),
         BinOp::Sar => a.wrapping_shr(b as u32),
         BinOp::Shr => (a as u64).wrapping_shr(b as u32) as i64,
-        BinOp::Eq => (a == b) as i64,
-        BinOp::Ne => (a != b) as i64,
-        BinOp::Slt => (a < b) as i64,
-        BinOp::Sle => (a <= b) as i64,
-        BinOp::Ult => ((a as u64) < (b as u64)) as i64,
-        BinOp::Ule => ((a as u64) <= (b as u64)) as i64,
+        BinOp::Eq => i64::from(a == b),
+        BinOp::Ne => i64::from(a != b),
+        BinOp::Slt => i64::from(a < b),
+        BinOp::Sle => i64::from(a <= b),
+        BinOp::Ult => i64::from((a as u64) < (b as u64)),
+        BinOp::Ule => i64::from((a as u64) <= (b as u64)),
     })
 }

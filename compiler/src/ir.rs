@@ -384,7 +384,7 @@ impl fmt::Display for Operand {
 }
 
 fn list(ops: &[Operand]) -> String {
-    ops.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ")
+    ops.iter().map(std::string::ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 impl Program {
@@ -485,7 +485,7 @@ impl Program {
             match b.term {
                 Terminator::Jump(t) => writeln!(f, "    jump {t}")?,
                 Terminator::Branch { cond, then, other } => {
-                    writeln!(f, "    branch {cond}, {then}, {other}")?
+                    writeln!(f, "    branch {cond}, {then}, {other}")?;
                 }
                 Terminator::Return(r) => writeln!(f, "    return {r}")?,
             }

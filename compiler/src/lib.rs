@@ -85,7 +85,7 @@ fn compile_here(text: &str, name: &str, opts: &CheckOptions) -> Result<Compiled,
         {
             diags.extend(more.into_iter().filter(Diag::is_error));
         }
-        diags.sort_by_key(|d| d.span_start());
+        diags.sort_by_key(diag::Diag::span_start);
         return Err(dedup(diags));
     }
     let ast = partial.program;

@@ -240,7 +240,7 @@ impl<'p> FnBuilder<'p> {
     fn value(&mut self, e: &Expr) -> Val {
         match &e.kind {
             ExprKind::Int(v) => Val::I(self.konst(*v)),
-            ExprKind::Bool(b) => Val::I(self.konst(*b as i64)),
+            ExprKind::Bool(b) => Val::I(self.konst(i64::from(*b))),
             ExprKind::Str(s) => {
                 let id = self.intern(s);
                 let dst = self.sreg();

@@ -1,4 +1,4 @@
-//! The language's vocabulary (landtrace_grammar::words) and the checker
+//! The language's vocabulary (`landtrace_grammar::words`) and the checker
 //! agree: every function, aggregation and statement the list names is one
 //! the checker knows, in the place the list says, and nothing else is.
 

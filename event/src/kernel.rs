@@ -20,7 +20,7 @@ pub struct Derived {
 
 impl Derived {
     /// Sets the fields derived from others once a record's fields are all
-    /// read: the change_topology blocker, a denial's one port as `sport`
+    /// read: the `change_topology` blocker, a denial's one port as `sport`
     /// or `dport`, and `logged` from an earlier revision's flags.
     pub fn finish(self, ev: &mut Event, kind: EventKind) {
         if self.request == Some(REQUEST_CHANGE_TOPOLOGY) {
@@ -52,7 +52,7 @@ impl Derived {
 /// Room for the longest [`dev_text`]: `4095:1048575`.
 pub const DEV_TEXT_MAX: usize = 24;
 
-/// A kernel dev_t (major << 20 | minor) as `MAJOR:MINOR`, without
+/// A kernel `dev_t` (major << 20 | minor) as `MAJOR:MINOR`, without
 /// allocating.
 pub fn dev_text(d: u64, buf: &mut [u8; DEV_TEXT_MAX]) -> &[u8] {
     use std::io::Write;

@@ -267,7 +267,7 @@ impl std::fmt::Debug for Event {
                 };
             }
         }
-        d.finish()
+        d.finish_non_exhaustive()
     }
 }
 

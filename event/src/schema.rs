@@ -156,7 +156,7 @@ impl Family {
 
     /// The bit of a right by its upper-case name (`READ_FILE`).
     pub fn bit_of(self, name: &str) -> Option<u64> {
-        self.rights().iter().find(|r| r.name.eq_ignore_ascii_case(name)).map(|r| r.bit())
+        self.rights().iter().find(|r| r.name.eq_ignore_ascii_case(name)).map(Right::bit)
     }
 }
 

@@ -16,12 +16,12 @@ pub enum Val<'a> {
     Str(&'a [u8], bool),
 }
 
-impl<'a> Val<'a> {
+impl Val<'_> {
     /// The 64-bit value of a scalar (0 for strings).
     pub fn as_i64(&self) -> i64 {
         match *self {
             Val::Int(v) => v,
-            Val::Bool(b) => b as i64,
+            Val::Bool(b) => i64::from(b),
             Val::Id(v) | Val::Mask(_, v) => v as i64,
             Val::Str(..) => 0,
         }

@@ -33,7 +33,7 @@ pub fn check_bounds(data: &[u8]) {
     }
     let mut int = || {
         let mut b = [0u8; 8];
-        for x in b.iter_mut() {
+        for x in &mut b {
             *x = it.next().unwrap_or(0);
         }
         i64::from_le_bytes(b)

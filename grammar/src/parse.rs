@@ -5,7 +5,10 @@
 //! resumes at the next line that starts a clause, so one run reports the
 //! syntax errors of every clause.
 
-use crate::ast::*;
+use crate::ast::{
+    BinOp, Block, Every, Expr, ExprKind, Ident, InRhs, Item, ListDef, ListElem, MAX_DEPTH, MacroDef, MapRef,
+    OnClause, Program, Span, Stmt, StmtKind, UnOp,
+};
 use pest::Parser;
 use pest::iterators::{Pair, Pairs};
 use pest::pratt_parser::{Assoc, Op, PrattParser};
@@ -220,7 +223,9 @@ fn shift_expr(mut e: Expr, offset: usize) -> Expr {
             }
             ExprKind::Call { name, args } => {
                 shift(&mut name.span, o);
-                args.iter_mut().for_each(|a| walk(a, o));
+                for a in args.iter_mut() {
+                    walk(a, o);
+                }
             }
             ExprKind::Index { base, index } => {
                 shift(&mut base.span, o);

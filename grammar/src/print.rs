@@ -2,7 +2,7 @@
 //! golden parser tests. Spans are left out: they are checked separately,
 //! and leaving them out keeps the dumps readable.
 
-use crate::ast::*;
+use crate::ast::{Block, Expr, ExprKind, InRhs, Item, ListElem, MapRef, Program, Stmt, StmtKind};
 use std::fmt::{self, Write};
 
 impl fmt::Display for Program {

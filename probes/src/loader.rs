@@ -106,7 +106,7 @@ fn missing(what: &'static str, name: &str) -> ProbeError {
 /// Where a program attaches.
 #[derive(Clone, Copy, Debug)]
 enum Target {
-    /// A BTF tracepoint (tp_btf) by name.
+    /// A BTF tracepoint (`tp_btf`) by name.
     Btf(&'static str),
     /// A tracefs tracepoint, `category:name`.
     Tracepoint(&'static str, &'static str),
@@ -160,7 +160,9 @@ impl ProbeSet {
             let prog = set.bpf.program_mut(name).ok_or_else(|| missing("program", name))?;
             let result = match target {
                 Target::Btf(tp) => <&mut BtfTracePoint>::try_from(prog).and_then(|p| p.load(tp, &btf)),
-                Target::Tracepoint(..) => <&mut TracePoint>::try_from(prog).and_then(|p| p.load()),
+                Target::Tracepoint(..) => {
+                    <&mut TracePoint>::try_from(prog).and_then(aya::programs::TracePoint::load)
+                }
             };
             result.map_err(|source| load_error(name, source))?;
         }
@@ -260,7 +262,7 @@ impl ProbeSet {
             |source| ProbeError::Attach { program: "lt_tracepoint", target: target.clone(), source };
         let tp = <&mut TracePoint>::try_from(prog).map_err(attach_err)?;
         let prog_fd = tp.fd().map_err(attach_err)?.as_fd().as_raw_fd();
-        let (perf, link) = attach_with_cookie(prog_fd, id, id as u64).map_err(|source| {
+        let (perf, link) = attach_with_cookie(prog_fd, id, u64::from(id)).map_err(|source| {
             ProbeError::AttachPerf { program: "lt_tracepoint", target: target.clone(), source }
         })?;
         self.links.push(Box::new(link));
@@ -295,14 +297,14 @@ impl ProbeSet {
     pub fn take_tracker(&mut self) -> Result<Tracker, ProbeError> {
         let map = self.bpf.take_map("lt_tracked").ok_or_else(|| missing("map", "lt_tracked"))?;
         let map = HashMap::try_from(map).map_err(map_err("lt_tracked"))?;
-        Ok(Tracker { map, _owner: None })
+        Ok(Tracker { map, owner: None })
     }
 
     /// The object becomes its set of traced thread-groups: for an object
     /// loaded only to follow forks, kept attached as long as the set is.
     pub fn into_tracker(mut self) -> Result<Tracker, ProbeError> {
         let mut tracker = self.take_tracker()?;
-        tracker._owner = Some(Box::new(self));
+        tracker.owner = Some(Box::new(self));
         Ok(tracker)
     }
 
@@ -310,7 +312,7 @@ impl ProbeSet {
     pub fn lost(&self) -> u64 {
         let Some(map) = self.bpf.map("lt_lost") else { return 0 };
         let Ok(lost) = PerCpuArray::<_, u64>::try_from(map) else { return 0 };
-        lost.get(&0, 0).map(|v| v.iter().sum()).unwrap_or(0)
+        lost.get(&0, 0).map_or(0, |v| v.iter().sum())
     }
 
     /// The ring buffer the programs write to.
@@ -341,11 +343,11 @@ pub struct Tracker {
     map: HashMap<MapData, u32, u8>,
     /// The object whose fork program fills the set, when nothing else
     /// holds it.
-    _owner: Option<Box<ProbeSet>>,
+    owner: Option<Box<ProbeSet>>,
 }
 
 impl Tracker {
-    /// Whether a thread-group is in the traced set (one bpf() call).
+    /// Whether a thread-group is in the traced set (one `bpf()` call).
     pub fn is_tracked(&self, tgid: u32) -> bool {
         self.map.get(&tgid, 0).is_ok()
     }
@@ -358,7 +360,7 @@ impl Drop for ProbeSet {
 }
 
 /// Opens a perf event on tracepoint `tp_id` and links `prog_fd` to it with
-/// a BPF cookie (BPF_LINK_CREATE, BPF_PERF_EVENT). Returns (perf fd, link).
+/// a BPF cookie (`BPF_LINK_CREATE`, `BPF_PERF_EVENT`). Returns (perf fd, link).
 fn attach_with_cookie(prog_fd: RawFd, tp_id: u32, cookie: u64) -> std::io::Result<(OwnedFd, OwnedFd)> {
     const PERF_TYPE_TRACEPOINT: u32 = 2;
     const PERF_SAMPLE_RAW: u64 = 1 << 10;
@@ -369,7 +371,7 @@ fn attach_with_cookie(prog_fd: RawFd, tp_id: u32, cookie: u64) -> std::io::Resul
     let mut attr = [0u8; 128];
     attr[0..4].copy_from_slice(&PERF_TYPE_TRACEPOINT.to_ne_bytes());
     attr[4..8].copy_from_slice(&128u32.to_ne_bytes());
-    attr[8..16].copy_from_slice(&(tp_id as u64).to_ne_bytes());
+    attr[8..16].copy_from_slice(&u64::from(tp_id).to_ne_bytes());
     attr[16..24].copy_from_slice(&1u64.to_ne_bytes());
     attr[24..32].copy_from_slice(&PERF_SAMPLE_RAW.to_ne_bytes());
     // SAFETY: perf_event_open with a zeroed, sized attr. An event on CPU 0
@@ -406,7 +408,7 @@ mod tests {
     static REFUSED_OBJ: &[u8] = aya::include_bytes_aligned!("../prebuilt/refused.bpf.o");
 
     /// A refusal names the program and shows the verifier's reasoning.
-    /// Loading needs root; with LANDTRACE_REQUIRE_LIVE=1 (CI) it must run.
+    /// Loading needs root; with `LANDTRACE_REQUIRE_LIVE=1` (CI) it must run.
     #[test]
     fn a_failed_relocation_names_the_source_line() {
         // As 6.12's verifier printed it for the `hierarchy->id` read.
@@ -430,9 +432,8 @@ mod tests {
             eprintln!("skipping: loading BPF programs needs root");
             return;
         }
-        let err = match ProbeSet::open_tracepoint("refused.bpf.o", REFUSED_OBJ, 4096) {
-            Ok(_) => panic!("the verifier accepted refused.bpf.o"),
-            Err(e) => e,
+        let Err(err) = ProbeSet::open_tracepoint("refused.bpf.o", REFUSED_OBJ, 4096) else {
+            panic!("the verifier accepted refused.bpf.o")
         };
         assert!(matches!(err, ProbeError::Load { program: "lt_tracepoint", .. }), "{err:?}");
         let text = err.to_string();

@@ -13,7 +13,7 @@ fn prebuilt_objects_are_not_stale() {
     let mut sources: Vec<String> = std::fs::read_dir(dir.join("bpf"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".c") || n.ends_with(".h"))
+        .filter(|n| std::path::Path::new(n).extension().is_some_and(|e| e == "c" || e == "h"))
         .collect();
     sources.sort();
     for name in &sources {

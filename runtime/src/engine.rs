@@ -317,7 +317,7 @@ impl<'p> Engine<'p> {
     }
 }
 
-/// Strings made while running one clause (map reads, hex(), rights(),
+/// Strings made while running one clause (map reads, `hex()`, `rights()`,
 /// walltime). Each lives in its own buffer, so a `StrRef` stays valid until
 /// the next reset even as more strings are added.
 #[derive(Default)]
@@ -435,9 +435,10 @@ fn failpoint_panic() {
     #[cfg(debug_assertions)]
     {
         static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        if *ON.get_or_init(|| std::env::var_os("LANDTRACE_FAILPOINT").is_some_and(|v| v == "panic")) {
-            panic!("LANDTRACE_FAILPOINT=panic");
-        }
+        assert!(
+            !*ON.get_or_init(|| std::env::var_os("LANDTRACE_FAILPOINT").is_some_and(|v| v == "panic")),
+            "LANDTRACE_FAILPOINT=panic"
+        );
     }
 }
 

@@ -25,7 +25,7 @@ pub fn encode(out: &mut Vec<u8>, v: &Val) {
             out.push(T_INT);
             out.extend_from_slice(&i.to_le_bytes());
         }
-        Val::Bool(b) => out.extend_from_slice(&[T_BOOL, b as u8]),
+        Val::Bool(b) => out.extend_from_slice(&[T_BOOL, u8::from(b)]),
         Val::Id(i) => {
             out.push(T_ID);
             out.extend_from_slice(&i.to_le_bytes());
@@ -61,7 +61,7 @@ pub fn decode(mut b: &[u8]) -> Vec<Val<'_>> {
             T_INT => (Val::Int(u64_at(b, 1) as i64), 9),
             T_BOOL => (Val::Bool(b[1] != 0), 2),
             T_ID => (Val::Id(u64_at(b, 1)), 9),
-            T_MASK => (Val::Mask(Family::from_code(b[1] as u64), u64_at(b, 2)), 10),
+            T_MASK => (Val::Mask(Family::from_code(u64::from(b[1])), u64_at(b, 2)), 10),
             _ => {
                 let len = u32::from_le_bytes(b[1..5].try_into().expect("4 bytes")) as usize;
                 (Val::Str(&b[5..5 + len], tag == T_TSTR), 5 + len)
@@ -98,12 +98,10 @@ pub const HIST_BUCKETS: usize = 66;
 
 /// The hist bucket of a value.
 pub fn hist_bucket(v: i64) -> usize {
-    if v < 0 {
-        0
-    } else if v == 0 {
-        1
-    } else {
-        2 + (63 - (v as u64).leading_zeros() as usize)
+    match v.cmp(&0) {
+        std::cmp::Ordering::Less => 0,
+        std::cmp::Ordering::Equal => 1,
+        std::cmp::Ordering::Greater => 2 + (63 - (v as u64).leading_zeros() as usize),
     }
 }
 
@@ -115,13 +113,13 @@ pub fn lhist_bucket(v: i64, min: i64, max: i64, step: i64) -> usize {
     } else if v >= max {
         lhist_len(min, max, step) - 1
     } else {
-        1 + ((v as i128 - min as i128) / step as i128) as usize
+        1 + ((i128::from(v) - i128::from(min)) / i128::from(step)) as usize
     }
 }
 
 /// Buckets of an lhist: below min, one per step, at or above max.
 pub fn lhist_len(min: i64, max: i64, step: i64) -> usize {
-    ((max as i128 - min as i128 + step as i128 - 1) / step as i128) as usize + 2
+    ((i128::from(max) - i128::from(min) + i128::from(step) - 1) / i128::from(step)) as usize + 2
 }
 
 pub struct Map {
@@ -239,14 +237,14 @@ enum SortValue<'a> {
 impl<'a> SortValue<'a> {
     fn of(a: &'a Agg) -> SortValue<'a> {
         match a {
-            Agg::Int(n) => SortValue::Num(*n as i128),
-            Agg::Avg { sum, count } => SortValue::Num(avg(*sum, *count) as i128),
-            Agg::Stats { sum, .. } => SortValue::Num(*sum as i128),
-            Agg::Buckets(b) => SortValue::Num(b.iter().map(|n| *n as i128).sum()),
+            Agg::Int(n) => SortValue::Num(i128::from(*n)),
+            Agg::Avg { sum, count } => SortValue::Num(i128::from(avg(*sum, *count))),
+            Agg::Stats { sum, .. } => SortValue::Num(i128::from(*sum)),
+            Agg::Buckets(b) => SortValue::Num(b.iter().map(|n| i128::from(*n)).sum()),
             Agg::Last(enc) => match decode_first(enc) {
                 Some(Val::Str(s, _)) => SortValue::Str(s),
-                Some(Val::Id(v) | Val::Mask(_, v)) => SortValue::Num(v as i128),
-                Some(v) => SortValue::Num(v.as_i64() as i128),
+                Some(Val::Id(v) | Val::Mask(_, v)) => SortValue::Num(i128::from(v)),
+                Some(v) => SortValue::Num(i128::from(v.as_i64())),
                 None => SortValue::Num(0),
             },
         }
@@ -273,7 +271,7 @@ fn key_order(a: &[Val], b: &[Val]) -> std::cmp::Ordering {
 }
 
 pub fn avg(sum: i64, count: u64) -> i64 {
-    if count == 0 { 0 } else { (sum as i128 / count as i128) as i64 }
+    if count == 0 { 0 } else { (i128::from(sum) / i128::from(count)) as i64 }
 }
 
 impl Agg {

@@ -284,8 +284,8 @@ fn bucket_bounds(kind: MapValue, idx: usize, len: usize) -> (Option<i64>, Option
                 (Some(max), None)
             } else {
                 // In i128: min + k * step may pass i64's range before max.
-                let lo = (min as i128 + (idx as i128 - 1) * step as i128).min(max as i128);
-                let hi = (lo + step as i128).min(max as i128);
+                let lo = (i128::from(min) + (idx as i128 - 1) * i128::from(step)).min(i128::from(max));
+                let hi = (lo + i128::from(step)).min(i128::from(max));
                 (Some(lo as i64), Some(hi as i64))
             }
         }
@@ -327,7 +327,7 @@ fn text_buckets(out: &mut Vec<u8>, kind: MapValue, b: &[u64]) {
             (Some(lo), Some(hi)) => format!("[{}, {})", human(lo), human(hi)),
             (None, None) => "[...]".to_string(),
         };
-        let width = (count as u128 * BAR as u128 / max as u128) as usize;
+        let width = (u128::from(count) * BAR as u128 / u128::from(max)) as usize;
         out.extend_from_slice(
             format!("{label:<20}{count:>8} |{}{}|\n", "@".repeat(width), " ".repeat(BAR - width)).as_bytes(),
         );

@@ -307,7 +307,7 @@ impl Input {
             reader,
             line_no: 0,
             decoder: None,
-            backlog: Default::default(),
+            backlog: std::collections::VecDeque::default(),
             skipped: None,
             done: false,
         }

@@ -36,7 +36,10 @@ pub trait Source {
 /// Whether a source of this kind can ever produce `kind` (the schema
 /// says what events are; which source yields which is the runtime's).
 pub fn produces(source: SourceKind, kind: EventKind) -> bool {
-    use EventKind::*;
+    use EventKind::{
+        AddRuleFs, AddRuleNet, CreateDomain, CreateRuleset, DenyAccessFs, DenyAccessNet, DenyPtrace,
+        DenyScopeAbstractUnixSocket, DenyScopeSignal, EnforceDomain, FreeDomain, FreeRuleset,
+    };
     match source {
         SourceKind::Tracepoint | SourceKind::Replay => true,
         SourceKind::Compat => matches!(

@@ -34,7 +34,7 @@ pub enum Repeat {
     Always,
 }
 
-/// Catches [`SIGNALS`]. A blocked read is interrupted (no SA_RESTART):
+/// Catches [`SIGNALS`]. A blocked read is interrupted (no `SA_RESTART)`:
 /// [`Interruptible`] turns that into the end of its input.
 pub fn catch(repeat: Repeat) {
     for sig in SIGNALS {
@@ -43,8 +43,8 @@ pub fn catch(repeat: Repeat) {
             let mut sa: libc::sigaction = std::mem::zeroed();
             sa.sa_sigaction = on_signal as *const () as usize;
             sa.sa_flags = if repeat == Repeat::Once { libc::SA_RESETHAND } else { 0 };
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
+            libc::sigemptyset(&raw mut sa.sa_mask);
+            libc::sigaction(sig, &raw const sa, std::ptr::null_mut());
         }
     }
 }
@@ -86,7 +86,7 @@ impl<R: Read> Read for Interruptible<R> {
                 return Ok(0);
             }
             match self.0.read(buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 r => return r,
             }
         }

@@ -12,7 +12,7 @@ use landtrace_runtime::engine::run_source;
 use landtrace_runtime::source::VecSource;
 use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output, Summary};
 
-/// A denial of READ_FILE on /etc/passwd by curl(4242).
+/// A denial of `READ_FILE` on /etc/passwd by curl(4242).
 fn denial() -> Event {
     let mut e = Event::new();
     e.reset(EventKind::DenyAccessFs, SourceKind::Replay);

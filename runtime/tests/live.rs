@@ -1,6 +1,6 @@
 //! Live tests of the runtime's kernel machinery: real BPF on the running
 //! kernel. They need root; elsewhere they say why they skip, and with
-//! LANDTRACE_REQUIRE_LIVE=1 (as in CI) a test that cannot run fails.
+//! `LANDTRACE_REQUIRE_LIVE=1` (as in CI) a test that cannot run fails.
 
 #[path = "../../tests/harness/mod.rs"]
 mod harness;
@@ -12,7 +12,7 @@ use landtrace_runtime::live::{ensure_tracefs, proc};
 use std::time::{Duration, Instant};
 
 /// Whether this machine can run the test; if not, it is reported as
-/// ignored (a failure with LANDTRACE_REQUIRE_LIVE=1).
+/// ignored (a failure with `LANDTRACE_REQUIRE_LIVE=1`).
 fn live(test: &str) {
     if !proc::can_trace() {
         harness::skip(test, "needs CAP_BPF and CAP_PERFMON (run as root)");
@@ -32,7 +32,7 @@ fn loaded_programs() -> String {
 }
 
 /// The generic tracepoint program, on a tracepoint this kernel does have
-/// (sched:sched_process_exec, with a __data_loc string): attached with the
+/// (`sched:sched_process_exec`, with a __`data_loc` string): attached with the
 /// layout from its format file, it delivers records that decode to the
 /// exec'd file and pid.
 fn generic_tracepoint_machinery_on_a_real_tracepoint() {
@@ -59,7 +59,7 @@ fn generic_tracepoint_machinery_on_a_real_tracepoint() {
             let values = format.decode(data).unwrap();
             eprintln!("record pid {} {:?}", h.pid, values);
             let get = |n: &str| values.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-            if get("pid") == Some(RawValue::Int(pid as i64)) {
+            if get("pid") == Some(RawValue::Int(i64::from(pid))) {
                 found = Some((get("filename"), h.pid, h.comm));
             }
         }

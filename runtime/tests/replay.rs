@@ -1,6 +1,6 @@
 //! Replay of every format: detection, every revision of the ftrace forms,
 //! audit grouping, JSON round trips, and malformed, truncated and hostile
-//! input (reported with file:line, skipped, counted; fatal with --strict).
+//! input (reported with <file:line>, skipped, counted; fatal with --strict).
 
 use landtrace_event::record::Event;
 use landtrace_event::schema::Builtin;

@@ -245,7 +245,7 @@ fn all_fourteen_events() {
             }
             EventKind::AddRuleNet => assert_eq!(ev.get(field::port), 443),
             EventKind::CreateDomain => {
-                assert_eq!((ev.get(field::domain), ev.get(field::parent)), (0x20, 0x10))
+                assert_eq!((ev.get(field::domain), ev.get(field::parent)), (0x20, 0x10));
             }
             EventKind::FreeDomain => assert_eq!(ev.get(field::denials), 9),
             EventKind::CheckRuleFs => assert_eq!(ev.grants(), &[4, 0, 4]),
@@ -260,7 +260,7 @@ fn all_fourteen_events() {
                 assert_eq!(ev.get_str(field::target_comm), b"nginx");
             }
             EventKind::DenyScopeAbstractUnixSocket => {
-                assert_eq!(ev.get_str(field::sun_path), b"\0/tmp/.X11-unix/X0")
+                assert_eq!(ev.get_str(field::sun_path), b"\0/tmp/.X11-unix/X0");
             }
             _ => {}
         }

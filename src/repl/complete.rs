@@ -172,7 +172,7 @@ fn context(before: &str) -> Context {
     if in_list {
         // Right after `on` or a comma: another event.
         let last = toks.last().map(|(_, s)| *s);
-        if matches!(last, Some("on") | Some(",")) {
+        if matches!(last, Some("on" | ",")) {
             return Context::EventList;
         }
     }
@@ -212,7 +212,7 @@ fn expression_words(word: &str, events: &[EventKind], before: &str, block: bool)
     // A bare expression may name any event's fields: it narrows the events.
     let fields: Vec<&str> = if events.len() == EventKind::ALL.len() && !block {
         let mut all: Vec<&str> = EVENTS.iter().flat_map(|e| e.fields.iter().map(|(f, _)| f.name())).collect();
-        all.sort();
+        all.sort_unstable();
         all.dedup();
         all
     } else {

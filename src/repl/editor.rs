@@ -154,7 +154,7 @@ fn save_history(rl: &mut Editor<LtHelper, FileHistory>, p: &std::path::Path) -> 
     crate::files::not_a_link(p)?;
     let (tmp, file) = crate::files::create_beside(p, 0o600)?;
     drop(file);
-    let saved = rl.save_history(&tmp).map_err(std::io::Error::other).and_then(|_| std::fs::rename(&tmp, p));
+    let saved = rl.save_history(&tmp).map_err(std::io::Error::other).and_then(|()| std::fs::rename(&tmp, p));
     if saved.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -210,7 +210,7 @@ pub fn interactive(s: &mut Session) -> Outcome {
                         break Some(entry);
                     }
                     entry.push('\n');
-                    state.borrow_mut().prefix = entry.clone();
+                    state.borrow_mut().prefix.clone_from(&entry);
                     prompt = CONTINUATION;
                 }
                 // Ctrl-C abandons the entry being typed.

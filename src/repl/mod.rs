@@ -160,7 +160,7 @@ impl Session {
             return self.meta(trimmed);
         }
         self.last_entry = Some(trimmed.to_string());
-        let Some((program, compiled)) = self.compile_entry(trimmed) else { return Outcome::Invalid };
+        let Some((program, compiled)) = Self::compile_entry(trimmed) else { return Outcome::Invalid };
         let outcome = self.run_program(&compiled);
         if outcome != Outcome::Invalid {
             self.programs.push(program);
@@ -170,7 +170,7 @@ impl Session {
 
     /// Compiles an entry, reporting its diagnostics. A bare expression is
     /// first made into a clause.
-    fn compile_entry(&self, text: &str) -> Option<(String, Compiled)> {
+    fn compile_entry(text: &str) -> Option<(String, Compiled)> {
         let program = as_program(text);
         match compile(&program, "entry", &CheckOptions::default()) {
             Ok(c) => {
@@ -234,7 +234,7 @@ impl Session {
                     "\nAn entry is a program (`on deny_* {{ @[comm] = count() }}`), or an expression\n\
                      that filters every event having the fields it names (`path =~ \"/etc/**\"`)."
                 )
-                .map(|_| Outcome::Success)
+                .map(|()| Outcome::Success)
             }
             ".quit" | ".q" | ".exit" => {
                 self.quit = true;
@@ -319,7 +319,8 @@ impl Session {
                     return Outcome::RuntimeFailure;
                 }
             }
-            self.source = Some(SourceSpec::Replay(words.iter().map(|s| s.to_string()).collect()));
+            self.source =
+                Some(SourceSpec::Replay(words.iter().map(std::string::ToString::to_string).collect()));
         }
         self.show_source();
         Outcome::Success
@@ -387,7 +388,7 @@ impl Session {
             report::error(".explain needs a program (or a previous entry)");
             return Outcome::Invalid;
         }
-        let Some((program, compiled)) = self.compile_entry(&text) else { return Outcome::Invalid };
+        let Some((program, compiled)) = Self::compile_entry(&text) else { return Outcome::Invalid };
         let mut out = String::new();
         out.push_str(&format!("program:\n  {}\n", program.trim().replace('\n', "\n  ")));
         out.push_str(&format!("checked:\n{}", indent(&compiled.ast.to_string())));
@@ -415,13 +416,13 @@ impl Session {
                 None => format!("  userspace: the block, {backend}\n"),
             });
         }
-        if !self.no_jit {
+        if self.no_jit {
+            out.push_str(&format!("IR (interpreted):\n{}", compiled.ir));
+        } else {
             match landtrace_compiler::jit::listing(&compiled.ir, false) {
                 Ok(code) => out.push_str(&format!("generated code (Cranelift IR):\n{code}")),
                 Err(e) => out.push_str(&format!("generated code: none ({e})\n")),
             }
-        } else {
-            out.push_str(&format!("IR (interpreted):\n{}", compiled.ir));
         }
         report::out(&out);
         Outcome::Success
@@ -535,7 +536,7 @@ fn collect_names(e: &ast::Expr, out: &mut Vec<String>) {
 fn list_events(out: &mut impl Write, glob: &str) -> io::Result<Outcome> {
     let glob = glob.strip_prefix("landlock_").unwrap_or(glob);
     let mut n = 0;
-    for e in EVENTS.iter() {
+    for e in &EVENTS {
         if landtrace_event::schema::glob_name(glob, e.name)
             || e.aliases.iter().any(|a| landtrace_event::schema::glob_name(glob, a))
         {
@@ -568,13 +569,14 @@ fn list_fields(out: &mut impl Write, event: &str) -> io::Result<Outcome> {
 fn list_rights(out: &mut impl Write, family: &str) -> io::Result<Outcome> {
     let fams: Vec<Family> = match family {
         "" => Family::ALL.to_vec(),
-        f => match Family::ALL.into_iter().find(|x| x.short() == f) {
-            Some(x) => vec![x],
-            None => {
+        f => {
+            if let Some(x) = Family::ALL.into_iter().find(|x| x.short() == f) {
+                vec![x]
+            } else {
                 report::error(&format!("no family {f}: fs, net or scope"));
                 return Ok(Outcome::RuntimeFailure);
             }
-        },
+        }
     };
     for fam in fams {
         writeln!(out, "{} rights ({}NAME, {}.name):", fam.noun(), fam.uapi_prefix(), fam.short())?;

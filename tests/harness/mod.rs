@@ -1,7 +1,7 @@
 //! A small test harness for tests that may not be able to run here (live
 //! BPF and audit, the VM kernel matrix). libtest has no way to skip a test
 //! at run time, so such a test would show as passed; under this harness it
-//! is reported as `ignored`, with why. With LANDTRACE_REQUIRE_LIVE=1 (CI),
+//! is reported as `ignored`, with why. With `LANDTRACE_REQUIRE_LIVE=1` (CI),
 //! a test that cannot run fails instead.
 //!
 //! Used by `harness = false` test targets: `fn main() { harness::main(&[...]) }`.
@@ -15,11 +15,9 @@ use std::process::ExitCode;
 struct Skip(String);
 
 /// Ends the running test as not run, with `reason`; with
-/// LANDTRACE_REQUIRE_LIVE=1, as a failure.
+/// `LANDTRACE_REQUIRE_LIVE=1`, as a failure.
 pub fn skip(test: &str, reason: &str) -> ! {
-    if required() {
-        panic!("{test}: cannot run, and LANDTRACE_REQUIRE_LIVE=1: {reason}");
-    }
+    assert!(!required(), "{test}: cannot run, and LANDTRACE_REQUIRE_LIVE=1: {reason}");
     panic::panic_any(Skip(reason.to_string()))
 }
 
@@ -60,16 +58,15 @@ pub fn main(tests: &[(&str, fn())]) -> ExitCode {
                 println!("test {name} ... ok");
                 passed.push(*name);
             }
-            Err(p) => match p.downcast::<Skip>() {
-                Ok(skip) => {
+            Err(p) => {
+                if let Ok(skip) = p.downcast::<Skip>() {
                     println!("test {name} ... ignored, {}", skip.0);
                     ignored += 1;
-                }
-                Err(_) => {
+                } else {
                     println!("test {name} ... FAILED");
                     failed.push(*name);
                 }
-            },
+            }
         }
     }
     if !failed.is_empty() {

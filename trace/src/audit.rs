@@ -2,9 +2,9 @@
 //! netlink audit source, which feeds it lines in the same form).
 //!
 //! Records of one audit event share a serial (`msg=audit(SECS.MS:SERIAL)`)
-//! and are grouped before decoding: LANDLOCK_ACCESS (1423) becomes a deny_*
-//! event, LANDLOCK_DOMAIN (1424) a create_domain ("allocated") or
-//! free_domain ("deallocated") event, and the SYSCALL record (1300) fills
+//! and are grouped before decoding: `LANDLOCK_ACCESS` (1423) becomes a deny_*
+//! event, `LANDLOCK_DOMAIN` (1424) a `create_domain` ("allocated") or
+//! `free_domain` ("deallocated") event, and the SYSCALL record (1300) fills
 //! the task's pid, ppid, uid, gid, comm and exe. Untrusted strings are
 //! quoted or bare upper-case hex, and both are read.
 
@@ -80,23 +80,24 @@ impl AuditDecoder {
         if !matches!(rec.kind, AUDIT_SYSCALL | AUDIT_LANDLOCK_ACCESS | AUDIT_LANDLOCK_DOMAIN) {
             return Ok(());
         }
-        let i = match self.open.iter().position(|g| g.serial == rec.serial && g.time_ns == rec.time_ns) {
-            Some(i) => i,
-            None => {
-                if self.open.len() >= OPEN_GROUPS {
-                    let g = self.open.pop_front().expect("non-empty");
-                    self.emit(g, out);
-                }
-                self.open.push_back(Group {
-                    serial: rec.serial,
-                    time_ns: rec.time_ns,
-                    opened: std::time::Instant::now(),
-                    access: Vec::new(),
-                    domain: Vec::new(),
-                    syscall: None,
-                });
-                self.open.len() - 1
+        let i = if let Some(i) =
+            self.open.iter().position(|g| g.serial == rec.serial && g.time_ns == rec.time_ns)
+        {
+            i
+        } else {
+            if self.open.len() >= OPEN_GROUPS {
+                let g = self.open.pop_front().expect("non-empty");
+                self.emit(g, out);
             }
+            self.open.push_back(Group {
+                serial: rec.serial,
+                time_ns: rec.time_ns,
+                opened: std::time::Instant::now(),
+                access: Vec::new(),
+                domain: Vec::new(),
+                syscall: None,
+            });
+            self.open.len() - 1
         };
         let g = &mut self.open[i];
         match rec.kind {
@@ -258,7 +259,7 @@ impl AuditDecoder {
             // created; a different executable than the creator's means it did.
             let exe = g.syscall.as_ref().and_then(|f| get(f, "exe"));
             let same = matches!((exe, self.creators.get(&domain)), (Some(e), Some(c)) if e == c.as_slice());
-            ev.set(field::same_exec, same as u64);
+            ev.set(field::same_exec, u64::from(same));
             let s = |k: &str| get(a, k);
             match kind {
                 EventKind::DenyAccessFs => {
@@ -413,7 +414,7 @@ fn parse_fields(mut b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         let value = if b.first() == Some(&b'"') {
             let close =
                 b[1..].iter().position(|c| *c == b'"').ok_or_else(|| format!("{key}: unterminated quote"))?;
-            let v = b[1..1 + close].to_vec();
+            let v = b[1..=close].to_vec();
             b = &b[close + 2..];
             v
         } else {
@@ -486,7 +487,7 @@ type=LANDLOCK_DOMAIN msg=audit(1795958807.097:4): domain=1c1407c26 status=deallo
         let mut out = Pending::default();
         let access = parse_record(DENIAL.lines().next().unwrap().as_bytes()).unwrap().unwrap();
         d.record(access, &mut out).unwrap();
-        d.flush_older(std::time::Duration::from_secs(60), &mut out);
+        d.flush_older(std::time::Duration::from_mins(1), &mut out);
         assert!(out.is_empty(), "a young group stays open");
         let syscall = parse_record(DENIAL.lines().nth(2).unwrap().as_bytes()).unwrap().unwrap();
         d.record(syscall, &mut out).unwrap();

@@ -138,7 +138,7 @@ impl<'a> P<'a> {
         let start = self.i;
         let mut v: u64 = 0;
         while let Some(&c @ b'0'..=b'9') = self.b.get(self.i) {
-            v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+            v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
             self.i += 1;
         }
         if self.i == start || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E')) {
@@ -337,7 +337,7 @@ fn field(
             let s = std::str::from_utf8(p.plain_str()?).ok()?;
             ev.set(fid, u64::from_str_radix(s, 16).ok()?);
         }
-        (Loc::Slot(_), FieldType::Bool, None) => ev.set(fid, p.boolean()? as u64),
+        (Loc::Slot(_), FieldType::Bool, None) => ev.set(fid, u64::from(p.boolean()?)),
         (Loc::Slot(_), FieldType::Int, None) => ev.set(fid, p.int()?),
         (Loc::Str(_), _, None) => {
             let s = p.string(buf)?;

@@ -168,7 +168,7 @@ fn parse_timestamp(t: &[u8]) -> Result<u64, String> {
         if !c.is_ascii_digit() {
             return Err(format!("bad timestamp {s:?}"));
         }
-        frac_ns += (c - b'0') as u64 * 10u64.pow(8 - i as u32);
+        frac_ns += u64::from(c - b'0') * 10u64.pow(8 - i as u32);
     }
     Ok(secs.saturating_mul(1_000_000_000).saturating_add(frac_ns))
 }
@@ -179,7 +179,7 @@ fn parse_uint(v: &[u8], what: &str) -> Result<u64, String> {
         return u64::from_str_radix(h, 16).map_err(|_| format!("bad number {s:?}"));
     }
     if let Some(neg) = s.strip_prefix('-') {
-        return neg.parse::<u64>().map(|n| n.wrapping_neg()).map_err(|_| format!("bad number {s:?}"));
+        return neg.parse::<u64>().map(u64::wrapping_neg).map_err(|_| format!("bad number {s:?}"));
     }
     s.parse::<u64>().map_err(|_| format!("bad number {s:?}"))
 }
@@ -227,7 +227,7 @@ fn set_field(ev: &mut Event, kind: EventKind, fid: FieldId, ty: FieldType, v: &[
         }
         (_, FieldType::Id) => ev.set(fid, parse_hex(v)?),
         (_, FieldType::Mask(fam)) => ev.set(fid, parse_mask(fam, v)?),
-        (_, FieldType::Bool) => ev.set(fid, (parse_uint(v, "bool")? != 0) as u64),
+        (_, FieldType::Bool) => ev.set(fid, u64::from(parse_uint(v, "bool")? != 0)),
         (_, FieldType::Int) => ev.set(fid, parse_uint(v, "number")?),
         (loc, t) => return Err(format!("cannot store {t} at {loc:?}")),
     }
@@ -257,10 +257,10 @@ pub fn unescape(v: &[u8]) -> Vec<u8> {
             b'v' => out.push(11),
             b'e' => out.push(27),
             b'0'..=b'7' => {
-                let mut n = (c - b'0') as u32;
+                let mut n = u32::from(c - b'0');
                 let mut k = 0;
                 while k < 2 && i < v.len() && (b'0'..=b'7').contains(&v[i]) {
-                    n = n * 8 + (v[i] - b'0') as u32;
+                    n = n * 8 + u32::from(v[i] - b'0');
                     i += 1;
                     k += 1;
                 }

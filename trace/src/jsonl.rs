@@ -215,7 +215,7 @@ fn as_id(v: &J, what: &str) -> Result<u64, String> {
 
 fn as_bool(v: &J, what: &str) -> Result<u64, String> {
     match v {
-        J::Bool(b) => Ok(*b as u64),
+        J::Bool(b) => Ok(u64::from(*b)),
         _ => Err(format!("{what}: expected true or false, found {}", found(v))),
     }
 }
@@ -266,7 +266,7 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, DecodeError> {
             "type" if as_str(v, "type")? != "event" => return Ok(false),
             "v" => {
                 let ver = as_uint(v, "v")?;
-                if ver > JSON_VERSION as u64 {
+                if ver > u64::from(JSON_VERSION) {
                     return Err(DecodeError::Version { found: ver, reads: JSON_VERSION });
                 }
             }
@@ -536,7 +536,7 @@ mod tests {
         ev.push_extra("exe", b"\xfe");
         ev.push_extra("plain", b"ok");
         json_event(&mut hostile, &ev);
-        let lines = demo.lines().map(|l| l.as_bytes()).chain([hostile.as_slice()]);
+        let lines = demo.lines().map(str::as_bytes).chain([hostile.as_slice()]);
         let mut fast_hits = 0;
         for line in lines {
             let (mut a, mut b) = (Event::new(), Event::new());

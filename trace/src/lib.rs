@@ -170,7 +170,7 @@ impl Pending {
 
 impl fmt::Debug for Pending {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pending").field("queued", &self.queue.len()).finish()
+        f.debug_struct("Pending").field("queued", &self.queue.len()).finish_non_exhaustive()
     }
 }
 

@@ -204,7 +204,7 @@ impl<'a> Checker<'a> {
             (Type::Int, Type::Int) => Some(Type::Int),
             (Type::Mask(f), Type::Int) | (Type::Int, Type::Mask(f)) => Some(Type::Mask(f)),
             (Type::Mask(f), Type::Mask(g)) => self.unify_families(x, f, y, g).map(Type::Mask),
-            (Type::Id, Type::Int) | (Type::Int, Type::Id) | (Type::Id, Type::Id) => Some(Type::Int),
+            (Type::Id, Type::Int | Type::Id) | (Type::Int, Type::Id) => Some(Type::Int),
             _ => {
                 let bad = if matches!(x.ty, Type::Int | Type::Mask(_) | Type::Id) { y } else { x };
                 self.type_error(bad, &format!("`{}` needs ints or masks", op.symbol()));
@@ -264,11 +264,11 @@ impl<'a> Checker<'a> {
     }
 
     fn compare_class(&mut self, x: &Expr, y: &Expr, op: BinOp, op_span: Span) -> Option<CmpClass> {
-        use Type::*;
+        use Type::{Bool, Id, Int, Mask, Str};
         let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
         match (x.ty, y.ty) {
             (Int, Int) => Some(CmpClass::Signed),
-            (Id, Id) | (Id, Int) | (Int, Id) => Some(CmpClass::Unsigned),
+            (Id | Int, Id) | (Id, Int) => Some(CmpClass::Unsigned),
             (Mask(_), Int) | (Int, Mask(_)) => Some(CmpClass::Unsigned),
             (Mask(f), Mask(g)) => self.unify_families(x, f, y, g).map(|_| CmpClass::Unsigned),
             (Bool, Bool) if !ordered => Some(CmpClass::Unsigned),
@@ -297,8 +297,8 @@ impl<'a> Checker<'a> {
 
     fn matches(&mut self, negated: bool, a: &'a ast::Expr, b: &'a ast::Expr, span: Span) -> Option<Expr> {
         let subject = self.expr(a);
-        let pattern = match &b.kind {
-            ast::ExprKind::Regex(re) => match self.compile_pattern(true, re.as_bytes()) {
+        let pattern = if let ast::ExprKind::Regex(re) = &b.kind {
+            match self.compile_pattern(true, re.as_bytes()) {
                 Ok(p) => Some(p),
                 Err(msg) => {
                     let d = self
@@ -307,32 +307,30 @@ impl<'a> Checker<'a> {
                     self.push(d);
                     None
                 }
-            },
-            _ => {
-                let lit = self.expr(b)?;
-                match lit.kind {
-                    ExprKind::Str(s) => match self.compile_pattern(false, &s) {
-                        Ok(p) => Some(p),
-                        Err(msg) => {
-                            let d = self
-                                .err(b.span, "invalid glob pattern", msg.to_string())
-                                .with_help("globs use `*`, `**`, `?`, `[abc]` and `{a,b}`");
-                            self.push(d);
-                            None
-                        }
-                    },
-                    _ => {
+            }
+        } else {
+            let lit = self.expr(b)?;
+            if let ExprKind::Str(s) = lit.kind {
+                match self.compile_pattern(false, &s) {
+                    Ok(p) => Some(p),
+                    Err(msg) => {
                         let d = self
-                            .err(
-                                b.span,
-                                "the right side of `=~` must be a pattern literal",
-                                format!("this is {}", lit.ty),
-                            )
-                            .with_help("write a glob `\"/etc/**\"` or a regular expression `re\"^/etc/\"`");
+                            .err(b.span, "invalid glob pattern", msg.to_string())
+                            .with_help("globs use `*`, `**`, `?`, `[abc]` and `{a,b}`");
                         self.push(d);
                         None
                     }
                 }
+            } else {
+                let d = self
+                    .err(
+                        b.span,
+                        "the right side of `=~` must be a pattern literal",
+                        format!("this is {}", lit.ty),
+                    )
+                    .with_help("write a glob `\"/etc/**\"` or a regular expression `re\"^/etc/\"`");
+                self.push(d);
+                None
             }
         };
         let subject = subject?;
@@ -349,9 +347,10 @@ impl<'a> Checker<'a> {
         let elems: Vec<Option<ConstElem>> = match rhs {
             InRhs::List(elems, _) => elems.iter().map(|e| self.list_elem_const(e)).collect(),
             InRhs::Range(lo, hi, _) => vec![self.range_const(lo, hi)],
-            InRhs::Name(id) => match self.lists.get(id.name.as_str()).copied() {
-                Some(l) => l.elems.iter().map(|e| self.list_elem_const(e)).collect(),
-                None => {
+            InRhs::Name(id) => {
+                if let Some(l) = self.lists.get(id.name.as_str()).copied() {
+                    l.elems.iter().map(|e| self.list_elem_const(e)).collect()
+                } else {
                     let names: Vec<&str> = self.lists.keys().copied().collect();
                     let mut d = self.err(id.span, format!("unknown list `{}`", id.name), "not a list");
                     d = match closest(&id.name, names) {
@@ -364,22 +363,21 @@ impl<'a> Checker<'a> {
                     self.push(d);
                     return None;
                 }
-            },
+            }
         };
         let subject = subject?;
         let elems: Vec<ConstElem> = elems.into_iter().collect::<Option<_>>()?;
         if subject.ty == Type::Str {
             let mut set = Vec::new();
             for e in elems {
-                match e {
-                    ConstElem::Str(s) => set.push(s),
-                    _ => {
-                        let d = self
-                            .err(rhs.span(), "a string can only be in a list of strings", "not all strings")
-                            .with_secondary(subject.span, "str");
-                        self.push(d);
-                        return None;
-                    }
+                if let ConstElem::Str(s) = e {
+                    set.push(s);
+                } else {
+                    let d = self
+                        .err(rhs.span(), "a string can only be in a list of strings", "not all strings")
+                        .with_secondary(subject.span, "str");
+                    self.push(d);
+                    return None;
                 }
             }
             set.sort();
@@ -429,22 +427,19 @@ impl<'a> Checker<'a> {
     fn range_const(&mut self, lo: &'a ast::Expr, hi: &'a ast::Expr) -> Option<ConstElem> {
         let (a, b) = (self.expr(lo), self.expr(hi));
         let (a, b) = (a?, b?);
-        match (&a.kind, &b.kind) {
-            (ExprKind::Int(x), ExprKind::Int(y)) => {
-                if x > y {
-                    let d = self
-                        .err(a.span.to(b.span), "this range is empty", "low end is above the high end")
-                        .with_help(format!("write {y}..{x}"));
-                    self.push(d);
-                    return None;
-                }
-                Some(ConstElem::Range(*x, *y))
-            }
-            _ => {
-                let d = self.err(a.span.to(b.span), "range ends must be integer constants", "not constant");
+        if let (ExprKind::Int(x), ExprKind::Int(y)) = (&a.kind, &b.kind) {
+            if x > y {
+                let d = self
+                    .err(a.span.to(b.span), "this range is empty", "low end is above the high end")
+                    .with_help(format!("write {y}..{x}"));
                 self.push(d);
-                None
+                return None;
             }
+            Some(ConstElem::Range(*x, *y))
+        } else {
+            let d = self.err(a.span.to(b.span), "range ends must be integer constants", "not constant");
+            self.push(d);
+            None
         }
     }
 
@@ -459,7 +454,7 @@ impl<'a> Checker<'a> {
                 let x = x?;
                 match x.kind {
                     ExprKind::Int(v) => Some(ConstElem::Int(v, x.ty)),
-                    ExprKind::Bool(b) => Some(ConstElem::Int(b as i64, Type::Bool)),
+                    ExprKind::Bool(b) => Some(ConstElem::Int(i64::from(b), Type::Bool)),
                     ExprKind::Str(s) => Some(ConstElem::Str(s)),
                     _ => {
                         let d = self
@@ -669,7 +664,7 @@ fn fold(op: Arith, a: i64, b: i64) -> Option<i64> {
 
 /// Sorts and merges inclusive ranges (in unsigned order for ids and masks).
 fn merge_ranges(mut ranges: Vec<(i64, i64)>, unsigned: bool) -> Vec<(i64, i64)> {
-    let key = |v: i64| if unsigned { (v as u64) as i128 } else { v as i128 };
+    let key = |v: i64| if unsigned { i128::from(v as u64) } else { i128::from(v) };
     ranges.sort_by_key(|r| key(r.0));
     let mut out: Vec<(i64, i64)> = Vec::new();
     for (lo, hi) in ranges {

@@ -175,7 +175,7 @@ impl<'a> Checker<'a> {
                 continue;
             }
             seen.insert(&name.name, name.span);
-            if let Some(kind) = self.reserved(&name.name) {
+            if let Some(kind) = Self::reserved(&name.name) {
                 let d = self.err(
                     name.span,
                     format!("{what} `{}` would hide the {kind} of the same name", name.name),
@@ -187,7 +187,7 @@ impl<'a> Checker<'a> {
     }
 
     /// What a macro or list name would shadow.
-    fn reserved(&self, name: &str) -> Option<&'static str> {
+    fn reserved(name: &str) -> Option<&'static str> {
         if landtrace_event::schema::Builtin::lookup(name).is_some() {
             Some("builtin")
         } else if landtrace_event::schema::FieldId::lookup(name).is_some() {
@@ -205,15 +205,15 @@ impl<'a> Checker<'a> {
         for item in &program.items {
             let clause = match item {
                 ast::Item::On(on) => self.on_clause(on),
-                ast::Item::Begin(b) => self.event_free_clause(ClauseKind::Begin, "BEGIN", b, b.span),
-                ast::Item::End(b) => self.event_free_clause(ClauseKind::End, "END", b, b.span),
+                ast::Item::Begin(b) => Some(self.event_free_clause(ClauseKind::Begin, "BEGIN", b, b.span)),
+                ast::Item::End(b) => Some(self.event_free_clause(ClauseKind::End, "END", b, b.span)),
                 ast::Item::Every(e) => {
                     if e.period_ns < 1_000_000 {
                         let d =
                             self.err(e.period_span, "an `every` period must be at least 1ms", "too short");
                         self.push(d);
                     }
-                    self.event_free_clause(ClauseKind::Every(e.period_ns), "every", &e.block, e.span)
+                    Some(self.event_free_clause(ClauseKind::Every(e.period_ns), "every", &e.block, e.span))
                 }
                 ast::Item::List(l) => {
                     self.check_list_def(l);
@@ -251,11 +251,11 @@ impl<'a> Checker<'a> {
         word: &'static str,
         block: &'a ast::Block,
         span: Span,
-    ) -> Option<Clause> {
+    ) -> Clause {
         self.scope = Scope { no_event: Some(word), in_block: true, ..Scope::default() };
         let stmts = self.block(block);
         let vars = std::mem::take(&mut self.scope.vars);
-        Some(Clause { kind, predicate: None, body: Body::Block(stmts), vars, span })
+        Clause { kind, predicate: None, body: Body::Block(stmts), vars, span }
     }
 
     /// Resolves `on` event names and globs, in order, without duplicates.

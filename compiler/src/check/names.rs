@@ -241,40 +241,37 @@ impl<'a> Checker<'a> {
             self.push(d);
             return None;
         }
-        match self.scope.vars.iter().position(|(n, _)| n == v) {
-            Some(i) => Some(mk(ExprKind::Var(crate::typed::VarId(i as u32)), self.scope.vars[i].1, span)),
-            None => {
-                let names: Vec<&str> = self.scope.vars.iter().map(|(n, _)| n.as_str()).collect();
-                let mut d =
-                    self.err(span, format!("`${v}` is used before it is assigned"), "not assigned yet");
-                if let Some(s) = closest(v, names) {
-                    d = d.with_help(format!("did you mean `${s}`?"));
-                } else {
-                    d = d.with_help(format!("assign it first: `${v} = ...`"));
-                }
-                self.push(d);
-                None
+        if let Some(i) = self.scope.vars.iter().position(|(n, _)| n == v) {
+            Some(mk(ExprKind::Var(crate::typed::VarId(i as u32)), self.scope.vars[i].1, span))
+        } else {
+            let names: Vec<&str> = self.scope.vars.iter().map(|(n, _)| n.as_str()).collect();
+            let mut d = self.err(span, format!("`${v}` is used before it is assigned"), "not assigned yet");
+            if let Some(s) = closest(v, names) {
+                d = d.with_help(format!("did you mean `${s}`?"));
+            } else {
+                d = d.with_help(format!("assign it first: `${v} = ...`"));
             }
+            self.push(d);
+            None
         }
     }
 
     pub(super) fn script_arg(&mut self, n: u32, span: Span) -> Option<Expr> {
         self.args_used = self.args_used.max(n);
-        match self.args.get(n as usize - 1) {
-            Some(a) => Some(match parse_int(a) {
+        if let Some(a) = self.args.get(n as usize - 1) {
+            Some(match parse_int(a) {
                 Some(v) => mk(ExprKind::Int(v), Type::Int, span),
                 None => mk(ExprKind::Str(a.as_bytes().to_vec()), Type::Str, span),
-            }),
-            None => {
-                let d = self
-                    .err(span, format!("script argument ${n} is missing"), "no value given")
-                    .with_help(format!(
-                        "this script needs at least {n} argument{}: `landtrace SCRIPT.lt ARG...`",
-                        if n == 1 { "" } else { "s" }
-                    ));
-                self.push(d);
-                None
-            }
+            })
+        } else {
+            let d = self.err(span, format!("script argument ${n} is missing"), "no value given").with_help(
+                format!(
+                    "this script needs at least {n} argument{}: `landtrace SCRIPT.lt ARG...`",
+                    if n == 1 { "" } else { "s" }
+                ),
+            );
+            self.push(d);
+            None
         }
     }
 
@@ -282,42 +279,36 @@ impl<'a> Checker<'a> {
         let id = self.lookup_map(m)?;
         let keys = self.map_keys(m, id)?;
         let decl = &self.maps[id.0 as usize];
-        match decl.value.read_type() {
-            Some(ty) => Some(mk(ExprKind::MapRead { map: id, keys }, ty, m.span)),
-            None => {
-                let d = self
-                    .err(
-                        m.span,
-                        format!(
-                            "{} holds {} and cannot be read in an expression",
-                            decl.name,
-                            decl.value.name()
-                        ),
-                        "not a single value",
-                    )
-                    .with_help(format!("print it with `print({})`", decl.name));
-                self.push(d);
-                None
-            }
+        if let Some(ty) = decl.value.read_type() {
+            Some(mk(ExprKind::MapRead { map: id, keys }, ty, m.span))
+        } else {
+            let d = self
+                .err(
+                    m.span,
+                    format!("{} holds {} and cannot be read in an expression", decl.name, decl.value.name()),
+                    "not a single value",
+                )
+                .with_help(format!("print it with `print({})`", decl.name));
+            self.push(d);
+            None
         }
     }
 
     pub(super) fn index(&mut self, base: &'a ast::Ident, index: &'a ast::Expr, span: Span) -> Option<Expr> {
         let b = self.name(&base.name, base.span)?;
         let i = self.expr(index)?;
-        let fid = match (&b.kind, b.ty) {
-            (ExprKind::Field(f), Type::List(_)) => *f,
-            _ => {
-                let d = self
-                    .err(
-                        base.span,
-                        format!("`{}` is a {}, which cannot be indexed", base.name, b.ty),
-                        "not a list",
-                    )
-                    .with_help("only `grants` is a list");
-                self.push(d);
-                return None;
-            }
+        let fid = if let (ExprKind::Field(f), Type::List(_)) = (&b.kind, b.ty) {
+            *f
+        } else {
+            let d = self
+                .err(
+                    base.span,
+                    format!("`{}` is a {}, which cannot be indexed", base.name, b.ty),
+                    "not a list",
+                )
+                .with_help("only `grants` is a list");
+            self.push(d);
+            return None;
         };
         self.expect_int(&i, "a list index")?;
         let Type::List(fam) = b.ty else { unreachable!() };

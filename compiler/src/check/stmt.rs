@@ -83,15 +83,12 @@ impl<'a> Checker<'a> {
             }
             "clear" | "delete" => {
                 let n = name.name.as_str();
-                let map = match args {
-                    [ast::Expr { kind: ast::ExprKind::Map(m), .. }] => m,
-                    _ => {
-                        let d = self.err(span, format!("{n}() takes one map"), "not a map").with_help(
-                            if n == "clear" { "write `clear(@name)`" } else { "write `delete(@name[key])`" },
-                        );
-                        self.push(d);
-                        return None;
-                    }
+                let [ast::Expr { kind: ast::ExprKind::Map(map), .. }] = args else {
+                    let d = self.err(span, format!("{n}() takes one map"), "not a map").with_help(
+                        if n == "clear" { "write `clear(@name)`" } else { "write `delete(@name[key])`" },
+                    );
+                    self.push(d);
+                    return None;
                 };
                 let id = self.lookup_map(map)?;
                 if n == "clear" {
@@ -277,21 +274,20 @@ impl<'a> Checker<'a> {
         let keys: Vec<Option<Expr>> = map.keys.iter().flatten().map(|k| self.key(k)).collect();
         let (mv, arg) = match &value.kind {
             ast::ExprKind::Call { name, args } if is_call(CallKind::Aggregation, &name.name) => {
-                match self.aggregation(name, args, value.span) {
-                    Some(agg) => agg,
-                    None => {
-                        // While learning what maps hold, the kind of an
-                        // aggregation is known from its name even when its
-                        // argument cannot be typed yet (it may read this very
-                        // map: `@n = sum(len(@n))`).
-                        if !self.report
-                            && let Some(mv) = kind_from_name(&name.name)
-                            && let Some(keys) = keys.into_iter().collect::<Option<Vec<Expr>>>()
-                        {
-                            self.declare_map(map, &keys, mv, value.span);
-                        }
-                        return None;
+                if let Some(agg) = self.aggregation(name, args, value.span) {
+                    agg
+                } else {
+                    // While learning what maps hold, the kind of an
+                    // aggregation is known from its name even when its
+                    // argument cannot be typed yet (it may read this very
+                    // map: `@n = sum(len(@n))`).
+                    if !self.report
+                        && let Some(mv) = kind_from_name(&name.name)
+                        && let Some(keys) = keys.into_iter().collect::<Option<Vec<Expr>>>()
+                    {
+                        self.declare_map(map, &keys, mv, value.span);
                     }
+                    return None;
                 }
             }
             _ => {
@@ -353,57 +349,49 @@ impl<'a> Checker<'a> {
             self.type_error(&v, &format!("{n}() aggregates ints"));
             return None;
         }
-        let mv = match kind_from_name(n) {
-            Some(kind) => kind,
-            None => {
-                let mut ps = [0i64; 3];
-                for (i, a) in args[1..].iter().enumerate() {
-                    let x = self.expr(a)?;
-                    match x.kind {
-                        ExprKind::Int(c) => ps[i] = c,
-                        _ => {
-                            let d = self.err(
-                                a.span,
-                                "lhist() bounds must be integer constants",
-                                "not a constant",
-                            );
-                            self.push(d);
-                            return None;
-                        }
-                    }
-                }
-                let [min, max, step] = ps;
-                if step <= 0 || max <= min {
-                    let d = self
-                        .err(
-                            args[1].span.to(args[3].span),
-                            "lhist() needs min < max and a step > 0",
-                            "invalid buckets",
-                        )
-                        .with_help(format!(
-                            "e.g. lhist(e, 0, 1000, 100); at most {MAX_LHIST_BUCKETS} buckets"
-                        ));
+        let mv = if let Some(kind) = kind_from_name(n) {
+            kind
+        } else {
+            let mut ps = [0i64; 3];
+            for (i, a) in args[1..].iter().enumerate() {
+                let x = self.expr(a)?;
+                if let ExprKind::Int(c) = x.kind {
+                    ps[i] = c;
+                } else {
+                    let d = self.err(a.span, "lhist() bounds must be integer constants", "not a constant");
                     self.push(d);
                     return None;
                 }
-                let buckets = (max as i128 - min as i128 + step as i128 - 1) / step as i128;
-                if buckets > MAX_LHIST_BUCKETS as i128 {
-                    let d = self
-                        .err(
-                            args[1].span.to(args[3].span),
-                            format!("lhist() would have {buckets} buckets, more than {MAX_LHIST_BUCKETS}"),
-                            "too many buckets",
-                        )
-                        .with_help(format!(
-                            "raise the step to at least {}, or narrow min..max",
-                            (max as i128 - min as i128 + MAX_LHIST_BUCKETS as i128 - 1)
-                                / MAX_LHIST_BUCKETS as i128
-                        ));
-                    self.push(d);
-                    return None;
-                }
-                MapValue::Lhist { min, max, step }
             }
+            let [min, max, step] = ps;
+            if step <= 0 || max <= min {
+                let d = self
+                    .err(
+                        args[1].span.to(args[3].span),
+                        "lhist() needs min < max and a step > 0",
+                        "invalid buckets",
+                    )
+                    .with_help(format!("e.g. lhist(e, 0, 1000, 100); at most {MAX_LHIST_BUCKETS} buckets"));
+                self.push(d);
+                return None;
+            }
+            let buckets = (i128::from(max) - i128::from(min) + i128::from(step) - 1) / i128::from(step);
+            if buckets > i128::from(MAX_LHIST_BUCKETS) {
+                let d = self
+                    .err(
+                        args[1].span.to(args[3].span),
+                        format!("lhist() would have {buckets} buckets, more than {MAX_LHIST_BUCKETS}"),
+                        "too many buckets",
+                    )
+                    .with_help(format!(
+                        "raise the step to at least {}, or narrow min..max",
+                        (i128::from(max) - i128::from(min) + i128::from(MAX_LHIST_BUCKETS) - 1)
+                            / i128::from(MAX_LHIST_BUCKETS)
+                    ));
+                self.push(d);
+                return None;
+            }
+            MapValue::Lhist { min, max, step }
         };
         Some((mv, Some(v)))
     }

@@ -415,7 +415,7 @@ impl Gen<'_, '_, '_> {
             }
             Inst::Match { dst, pattern, s } => {
                 let (p, n) = self.s(*s);
-                let idx = self.b.ins().iconst(I64, pattern.0 as i64);
+                let idx = self.b.ins().iconst(I64, i64::from(pattern.0));
                 let ctx = self.ctx;
                 let v = self.call_bool(self.imports.ids.matches, &[ctx, idx, p, n]);
                 self.set_i(*dst, v);
@@ -428,7 +428,7 @@ impl Gen<'_, '_, '_> {
             }
             Inst::InStrs { dst, s, set } => {
                 let (p, n) = self.s(*s);
-                let idx = self.b.ins().iconst(I64, *set as i64);
+                let idx = self.b.ins().iconst(I64, i64::from(*set));
                 let ctx = self.ctx;
                 let v = self.call_bool(self.imports.ids.in_strs, &[ctx, idx, p, n]);
                 self.set_i(*dst, v);

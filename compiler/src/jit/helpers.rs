@@ -187,7 +187,7 @@ static EMPTY: [u8; 1] = [0];
 
 /// Resumes a panic a helper caught during the call that just returned.
 pub fn resume_panic() {
-    if let Some(payload) = PANIC.with(|p| p.take()) {
+    if let Some(payload) = PANIC.with(std::cell::Cell::take) {
         std::panic::resume_unwind(payload);
     }
 }
@@ -198,7 +198,7 @@ pub fn resume_panic() {
 /// Both ranges are live bytes (compiled code passes string registers).
 pub unsafe extern "C" fn lt_mem_eq(a: *const u8, b: *const u8, n: u64) -> i8 {
     // SAFETY: compiled code passes in-bounds ranges of string registers.
-    unsafe { (bytes(a, n) == bytes(b, n)) as i8 }
+    unsafe { i8::from(bytes(a, n) == bytes(b, n)) }
 }
 
 /// Compares two strings bytewise: -1, 0 or 1.
@@ -217,7 +217,7 @@ pub unsafe extern "C" fn lt_str_cmp(a: *const u8, an: u64, b: *const u8, bn: u64
 /// As [`lt_mem_eq`].
 pub unsafe extern "C" fn lt_contains(a: *const u8, an: u64, b: *const u8, bn: u64) -> i8 {
     // SAFETY: string registers.
-    unsafe { exec::contains(bytes(a, an), bytes(b, bn)) as i8 }
+    unsafe { i8::from(exec::contains(bytes(a, an), bytes(b, bn))) }
 }
 
 /// # Safety
@@ -226,7 +226,7 @@ pub unsafe extern "C" fn lt_match(ctx: *mut Ctx, pattern: u64, p: *const u8, n: 
     boundary(0, || {
         // SAFETY: the caller's context; the string is a string register.
         let (shared, s) = unsafe { (&*(*ctx).shared, bytes(p, n)) };
-        shared.patterns.get(pattern as usize).is_some_and(|pat| pat.is_match(s)) as i8
+        i8::from(shared.patterns.get(pattern as usize).is_some_and(|pat| pat.is_match(s)))
     })
 }
 
@@ -236,10 +236,12 @@ pub unsafe extern "C" fn lt_in_strs(ctx: *mut Ctx, set: u64, p: *const u8, n: u6
     boundary(0, || {
         // SAFETY: as above.
         let (shared, s) = unsafe { (&*(*ctx).shared, bytes(p, n)) };
-        shared
-            .str_sets
-            .get(set as usize)
-            .is_some_and(|set| set.binary_search_by(|x| x.as_slice().cmp(s)).is_ok()) as i8
+        i8::from(
+            shared
+                .str_sets
+                .get(set as usize)
+                .is_some_and(|set| set.binary_search_by(|x| x.as_slice().cmp(s)).is_ok()),
+        )
     })
 }
 
@@ -277,7 +279,7 @@ pub unsafe extern "C" fn lt_div_zero(ctx: *mut Ctx) {
     boundary((), || {
         // SAFETY: the caller's context holds the host of this call.
         unsafe { (*(*ctx).host).div_by_zero() }
-    })
+    });
 }
 
 /// Everything that goes through the host: maps, output, and strings made

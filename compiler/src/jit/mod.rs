@@ -276,13 +276,13 @@ impl Backend for Jit {
             consts: self.shared.string_table.as_ptr(),
             ret_len: 0,
             rec,
-            shared: &*self.shared,
+            shared: &raw const *self.shared,
             host,
-            scratch: &mut scratch,
+            scratch: &raw mut scratch,
         };
         // SAFETY: the code was compiled from this program's IR; it reads
         // the sealed record at in-bounds offsets and the context's constants.
-        let r = unsafe { f(rec.as_ptr(), &mut ctx) };
+        let r = unsafe { f(rec.as_ptr(), &raw mut ctx) };
         self.scratch = recycle(scratch);
         // A helper that panicked returned a default; the panic goes on
         // from here, where it can unwind.

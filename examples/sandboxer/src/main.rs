@@ -42,7 +42,7 @@ struct Config {
 fn parse_args() -> Result<Config, String> {
     let mut c = Config {
         layers: 1,
-        ro: DEFAULT_RO.iter().map(|s| s.to_string()).collect(),
+        ro: DEFAULT_RO.iter().map(std::string::ToString::to_string).collect(),
         rw: Vec::new(),
         ports: Vec::new(),
         log_new_exec: false,
@@ -188,7 +188,7 @@ fn run_actions(actions: &[String]) -> Result<(), String> {
                 let tmp = PathFd::new("/tmp").map_err(|e| format!("unused-ruleset: /tmp: {e}"))?;
                 let created = Ruleset::default()
                     .handle_access(access)
-                    .and_then(|r| r.create())
+                    .and_then(landlock::Ruleset::create)
                     .and_then(|r| r.add_rule(PathBeneath::new(tmp, access)))
                     .map_err(|e| format!("unused-ruleset: {e}"))?;
                 drop(created);

@@ -48,7 +48,7 @@ pub(super) fn convert_error(src: &str, base: usize, e: pest::error::Error<Rule>)
     if wanted.is_empty() {
         wanted.push(CLAUSE);
     }
-    wanted.sort();
+    wanted.sort_unstable();
     wanted.dedup();
     let message = match wanted.len() {
         0 => format!("unexpected {found_desc}"),

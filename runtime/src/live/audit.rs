@@ -1,4 +1,4 @@
-//! The audit source: Landlock's audit records, read from NETLINK_AUDIT.
+//! The audit source: Landlock's audit records, read from `NETLINK_AUDIT`.
 //!
 //! landtrace joins the read-log multicast group, so it receives a copy of
 //! every record without displacing a running audit daemon (it never sets
@@ -59,11 +59,7 @@ fn netlink_socket(groups: u32) -> io::Result<OwnedFd> {
     addr.nl_groups = groups;
     // SAFETY: addr is a valid sockaddr_nl of the size given.
     let rc = unsafe {
-        libc::bind(
-            fd.as_raw_fd(),
-            (&addr as *const libc::sockaddr_nl).cast(),
-            std::mem::size_of::<libc::sockaddr_nl>() as u32,
-        )
+        libc::bind(fd.as_raw_fd(), (&raw const addr).cast(), std::mem::size_of::<libc::sockaddr_nl>() as u32)
     };
     if rc < 0 {
         return Err(io::Error::last_os_error());
@@ -76,7 +72,7 @@ fn netlink_socket(groups: u32) -> io::Result<OwnedFd> {
             fd.as_raw_fd(),
             libc::SOL_SOCKET,
             libc::SO_RCVTIMEO,
-            (&tv as *const libc::timeval).cast(),
+            (&raw const tv).cast(),
             std::mem::size_of::<libc::timeval>() as u32,
         )
     };
@@ -149,7 +145,7 @@ impl Control {
         let mut s = AuditStatus::default();
         let n = body.len().min(std::mem::size_of::<AuditStatus>());
         // SAFETY: AuditStatus is plain u32 fields; at most its size is copied.
-        unsafe { std::ptr::copy_nonoverlapping(body.as_ptr(), (&mut s as *mut AuditStatus).cast::<u8>(), n) };
+        unsafe { std::ptr::copy_nonoverlapping(body.as_ptr(), (&raw mut s).cast::<u8>(), n) };
         Ok(s)
     }
 
@@ -157,10 +153,7 @@ impl Control {
         let s = AuditStatus { mask: AUDIT_STATUS_ENABLED, enabled, ..AuditStatus::default() };
         // SAFETY: AuditStatus is plain data; we send its bytes.
         let bytes = unsafe {
-            std::slice::from_raw_parts(
-                (&s as *const AuditStatus).cast::<u8>(),
-                std::mem::size_of::<AuditStatus>(),
-            )
+            std::slice::from_raw_parts((&raw const s).cast::<u8>(), std::mem::size_of::<AuditStatus>())
         };
         self.request(AUDIT_SET, bytes).map(|_| ())
     }
@@ -332,7 +325,7 @@ impl AuditSource {
 
     /// Records the kernel dropped since the start (its `lost` counter).
     pub fn lost(&mut self) -> u64 {
-        self.control.status().map_or(0, |s| s.lost.saturating_sub(self.lost_at_start) as u64)
+        self.control.status().map_or(0, |s| u64::from(s.lost.saturating_sub(self.lost_at_start)))
     }
 }
 
@@ -350,7 +343,7 @@ impl Drop for AuditSource {
 fn socket_drops(fd: RawFd) -> Option<u64> {
     // SAFETY: fstat fills a stat for a descriptor we own.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+    if unsafe { libc::fstat(fd, &raw mut st) } != 0 {
         return None;
     }
     let table = std::fs::read_to_string("/proc/net/netlink").ok()?;
@@ -368,12 +361,12 @@ fn socket_drops(fd: RawFd) -> Option<u64> {
 const READER_BUFFER: i32 = 32 << 20;
 
 /// Raises a socket's receive buffer: past the system's limit as root
-/// (SO_RCVBUFFORCE), else as far as the limit allows.
+/// (`SO_RCVBUFFORCE`), else as far as the limit allows.
 fn grow_receive_buffer(fd: RawFd, bytes: i32) {
     let size = std::mem::size_of::<i32>() as u32;
     for opt in [libc::SO_RCVBUFFORCE, libc::SO_RCVBUF] {
         // SAFETY: a valid int option of the size given.
-        let rc = unsafe { libc::setsockopt(fd, libc::SOL_SOCKET, opt, (&bytes as *const i32).cast(), size) };
+        let rc = unsafe { libc::setsockopt(fd, libc::SOL_SOCKET, opt, (&raw const bytes).cast(), size) };
         if rc == 0 {
             return;
         }

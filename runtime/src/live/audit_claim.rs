@@ -72,7 +72,7 @@ impl Record {
     }
 
     fn render(&self) -> String {
-        let mut out = format!("enabled_by_landtrace {}\n", self.enabled_by_landtrace as u8);
+        let mut out = format!("enabled_by_landtrace {}\n", u8::from(self.enabled_by_landtrace));
         for u in &self.users {
             out.push_str(&format!("user {}:{}\n", u.pid, u.start));
         }
@@ -181,7 +181,7 @@ impl Claim {
     /// Whether a landtrace enabled audit (and so this run needs the right
     /// to disable it again).
     pub fn landtrace_enabled(&self) -> bool {
-        Locked::open(&self.path).map(|l| l.record.enabled_by_landtrace).unwrap_or(false)
+        Locked::open(&self.path).is_ok_and(|l| l.record.enabled_by_landtrace)
     }
 
     /// Leaves: the last user disables audit again if it is still as

@@ -111,7 +111,7 @@ impl CompatDecoder {
                 ev.set(field::handled_fs, r.handled_fs);
                 ev.set(field::handled_net, r.handled_net);
                 ev.set(field::scoped, r.scoped);
-                ev.set(field::fd, r.fd as i64 as u64);
+                ev.set(field::fd, i64::from(r.fd) as u64);
                 emit(ev);
                 Decoded::Events(1)
             }
@@ -125,7 +125,7 @@ impl CompatDecoder {
                 ev.set(field::ruleset_version, self.version(r.ruleset));
                 ev.set(field::access_rights, r.access);
                 ev.set(field::ino, r.ino);
-                ev.set(field::ruleset_fd, r.ruleset_fd as i64 as u64);
+                ev.set(field::ruleset_fd, i64::from(r.ruleset_fd) as u64);
                 let mut buf = [0u8; DEV_TEXT_MAX];
                 ev.set_str(field::dev, dev_text(u64::from(r.dev), &mut buf));
                 ev.set_str(field::path, &rule_path(&r));
@@ -142,7 +142,7 @@ impl CompatDecoder {
                 ev.set(field::ruleset_version, self.version(r.ruleset));
                 ev.set(field::access_rights, r.access);
                 ev.set(field::port, r.port);
-                ev.set(field::ruleset_fd, r.ruleset_fd as i64 as u64);
+                ev.set(field::ruleset_fd, i64::from(r.ruleset_fd) as u64);
                 emit(ev);
                 Decoded::Events(1)
             }
@@ -168,8 +168,8 @@ impl CompatDecoder {
                 // One enforcement per restrict_self: it is also the last.
                 ev.set(field::complete, 1);
                 let process_wide = r.flags & RESTRICT_SELF_TSYNC != 0 || r.nr_threads == 1;
-                ev.set(field::process_wide, process_wide as u64);
-                ev.set(field::no_new_privs, r.no_new_privs as u64);
+                ev.set(field::process_wide, u64::from(process_wide));
+                ev.set(field::no_new_privs, u64::from(r.no_new_privs));
                 emit(ev);
                 Decoded::Events(2)
             }
@@ -227,7 +227,8 @@ mod tests {
 
     fn bytes<T>(r: &T) -> Vec<u8> {
         // SAFETY: records are plain repr(C) data.
-        unsafe { std::slice::from_raw_parts((r as *const T).cast::<u8>(), size_of::<T>()) }.to_vec()
+        unsafe { std::slice::from_raw_parts(std::ptr::from_ref::<T>(r).cast::<u8>(), size_of::<T>()) }
+            .to_vec()
     }
 
     fn header(k: u32) -> Header {

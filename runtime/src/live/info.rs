@@ -16,7 +16,7 @@ pub struct KernelInfo {
     pub release: String,
     /// 0 without Landlock.
     pub abi: i64,
-    /// The kernel has audit (a NETLINK_AUDIT socket opens).
+    /// The kernel has audit (a `NETLINK_AUDIT` socket opens).
     pub audit: bool,
     /// The kernel's BTF (/sys/kernel/btf/vmlinux), which the BPF sources need.
     pub btf: bool,
@@ -115,14 +115,14 @@ fn release() -> String {
     // SAFETY: uname fills the struct it is given.
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: `u` is a valid utsname.
-    if unsafe { libc::uname(&mut u) } != 0 {
+    if unsafe { libc::uname(&raw mut u) } != 0 {
         return "unknown".into();
     }
     let bytes: Vec<u8> = u.release.iter().take_while(|c| **c != 0).map(|c| *c as u8).collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// Whether the kernel has audit: a NETLINK_AUDIT socket can be made (no
+/// Whether the kernel has audit: a `NETLINK_AUDIT` socket can be made (no
 /// privilege is needed for that, only to use it).
 fn audit_socket() -> bool {
     // SAFETY: socket(2) with constant arguments; the descriptor is closed.

@@ -3,7 +3,7 @@
 //!
 //! Sources: `tracepoint` (the `landlock:*` tracepoints, when the kernel has
 //! them), `compat` (syscall tracepoints and CO-RE reads, on any kernel with
-//! Landlock) and `audit` (NETLINK_AUDIT). The loop waits on the ring
+//! Landlock) and `audit` (`NETLINK_AUDIT`). The loop waits on the ring
 //! buffers, the audit socket, Ctrl-C/SIGTERM and the traced process at once,
 //! fires `every` clauses on time, and on the way out detaches every probe
 //! before END runs and restores the audit settings.
@@ -39,7 +39,7 @@ pub const TRACEFS: &str = "/sys/kernel/tracing";
 
 /// How long a scoped run waits, after the traced command exits, for what
 /// the kernel still has to say about it: the audit records of its last
-/// denials, and the release of its domains (free_domain, from a kernel
+/// denials, and the release of its domains (`free_domain`, from a kernel
 /// worker shortly after). The wait ends as soon as every domain the
 /// command made is seen released; only a domain that outlives the command
 /// (inherited by a process still running) costs the whole grace. BPF
@@ -207,7 +207,7 @@ pub fn landlock_tracepoints() -> Vec<String> {
     let dir = format!("{TRACEFS}/events/landlock");
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|d| {
-            d.filter_map(|e| e.ok())
+            d.filter_map(std::result::Result::ok)
                 .filter(|e| e.path().join("format").exists())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .collect()
@@ -332,7 +332,7 @@ pub fn run(
         cred_offset: -1,
         calibration_tid: 0,
         calibration_mask: sources::compat::CALIBRATION_MASK,
-        filter_pids: root.is_some() as u32,
+        filter_pids: u32::from(root.is_some()),
     };
     // In drain order: audit comes last (see LiveSource::collect).
     let mut sources: Vec<Box<dyn LiveSource>> = Vec::new();
@@ -394,7 +394,7 @@ pub fn run(
     // Detach everything before END runs.
     let Feed { engine, scope, mut summary, .. } = feed;
     summary.scope_forgotten = scope.forgotten;
-    for s in sources.iter_mut() {
+    for s in &mut sources {
         s.account(&mut summary);
     }
     drop(sources);
@@ -572,7 +572,7 @@ impl Target {
     fn pidfd(&self) -> Option<RawFd> {
         match &self.command {
             Some(c) => Some(c.pidfd.as_raw_fd()),
-            None => self.pidfd.as_ref().map(|fd| fd.as_raw_fd()),
+            None => self.pidfd.as_ref().map(std::os::fd::AsRawFd::as_raw_fd),
         }
     }
 

@@ -35,13 +35,13 @@ fn capget() -> io::Result<[CapData; 2]> {
     let mut h = CapHeader { version: CAP_V3, pid: 0 };
     let mut d = [CapData::default(); 2];
     // SAFETY: capget with a v3 header fills two CapData.
-    let rc = unsafe { libc::syscall(libc::SYS_capget, &mut h as *mut CapHeader, d.as_mut_ptr()) };
+    let rc = unsafe { libc::syscall(libc::SYS_capget, &raw mut h, d.as_mut_ptr()) };
     if rc < 0 { Err(io::Error::last_os_error()) } else { Ok(d) }
 }
 
 /// The effective capability set, as a 64-bit mask.
 pub fn effective_caps() -> u64 {
-    capget().map_or(0, |d| d[0].effective as u64 | (d[1].effective as u64) << 32)
+    capget().map_or(0, |d| u64::from(d[0].effective) | u64::from(d[1].effective) << 32)
 }
 
 pub fn has_cap(cap: u32) -> bool {
@@ -65,29 +65,29 @@ pub fn drop_caps_except(keep: u64) -> io::Result<()> {
     }
     let mut h = CapHeader { version: CAP_V3, pid: 0 };
     // SAFETY: capset with a v3 header reads two CapData.
-    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut h as *mut CapHeader, d.as_ptr()) };
+    let rc = unsafe { libc::syscall(libc::SYS_capset, &raw mut h, d.as_ptr()) };
     if rc < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
 }
 
-/// CLOCK_REALTIME minus CLOCK_MONOTONIC, in nanoseconds: added to a
+/// `CLOCK_REALTIME` minus `CLOCK_MONOTONIC`, in nanoseconds: added to a
 /// monotonic time, the Unix time.
 pub fn boot_offset_ns() -> i64 {
     fn now(clock: libc::clockid_t) -> i64 {
         // SAFETY: timespec is plain data, filled by clock_gettime.
         let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
         // SAFETY: valid clock and pointer.
-        unsafe { libc::clock_gettime(clock, &mut ts) };
+        unsafe { libc::clock_gettime(clock, &raw mut ts) };
         ts.tv_sec * 1_000_000_000 + ts.tv_nsec
     }
     now(libc::CLOCK_REALTIME) - now(libc::CLOCK_MONOTONIC)
 }
 
-/// CLOCK_MONOTONIC now, in nanoseconds (the time of BPF events).
+/// `CLOCK_MONOTONIC` now, in nanoseconds (the time of BPF events).
 pub fn monotonic_ns() -> u64 {
     // SAFETY: as above.
     let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
     // SAFETY: valid clock and pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &raw mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
@@ -157,8 +157,8 @@ impl TracedCommand {
                 }
                 // The child must not inherit landtrace's blocked signals.
                 let mut none: libc::sigset_t = std::mem::zeroed();
-                libc::sigemptyset(&mut none);
-                libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+                libc::sigemptyset(&raw mut none);
+                libc::sigprocmask(libc::SIG_SETMASK, &raw const none, std::ptr::null_mut());
                 libc::execv(argv[0], argv.as_ptr());
                 libc::_exit(127);
             }
@@ -198,7 +198,7 @@ impl TracedCommand {
         let mut status = 0;
         loop {
             // SAFETY: waiting for our own child.
-            let rc = unsafe { libc::waitpid(self.pid as libc::pid_t, &mut status, 0) };
+            let rc = unsafe { libc::waitpid(self.pid as libc::pid_t, &raw mut status, 0) };
             if rc >= 0 {
                 break;
             }
@@ -235,18 +235,18 @@ impl Signals {
         // SAFETY: sigset operations on local, initialised sets.
         unsafe {
             let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
+            libc::sigemptyset(&raw mut set);
             for sig in crate::stop::SIGNALS {
-                libc::sigaddset(&mut set, sig);
+                libc::sigaddset(&raw mut set, sig);
             }
             let mut old: libc::sigset_t = std::mem::zeroed();
-            if libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old) != 0 {
+            if libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, &raw mut old) != 0 {
                 return Err(io::Error::last_os_error());
             }
-            let fd = libc::signalfd(-1, &set, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK);
+            let fd = libc::signalfd(-1, &raw const set, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK);
             if fd < 0 {
                 let e = io::Error::last_os_error();
-                libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+                libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, std::ptr::null_mut());
                 return Err(e);
             }
             Ok(Signals { fd: OwnedFd::from_raw_fd(fd), old })
@@ -263,9 +263,7 @@ impl Signals {
         let mut info: libc::signalfd_siginfo = unsafe { std::mem::zeroed() };
         let size = std::mem::size_of::<libc::signalfd_siginfo>();
         // SAFETY: info is valid for `size` bytes.
-        let n = unsafe {
-            libc::read(self.fd.as_raw_fd(), (&mut info as *mut libc::signalfd_siginfo).cast(), size)
-        };
+        let n = unsafe { libc::read(self.fd.as_raw_fd(), (&raw mut info).cast(), size) };
         (n as usize == size).then_some(info.ssi_signo as i32)
     }
 }
@@ -273,7 +271,7 @@ impl Signals {
 impl Drop for Signals {
     fn drop(&mut self) {
         // SAFETY: restores the mask saved in `new`.
-        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.old, std::ptr::null_mut()) };
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &raw const self.old, std::ptr::null_mut()) };
     }
 }
 
@@ -282,7 +280,7 @@ impl Drop for Signals {
 pub fn poll(fds: &[RawFd], timeout_ms: Option<i64>) -> io::Result<Vec<RawFd>> {
     let mut pfds: Vec<libc::pollfd> =
         fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
-    let t = timeout_ms.map_or(-1, |t| t.clamp(0, i32::MAX as i64) as i32);
+    let t = timeout_ms.map_or(-1, |t| t.clamp(0, i64::from(i32::MAX)) as i32);
     // SAFETY: pfds is a valid array of its length.
     let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, t) };
     if n < 0 {

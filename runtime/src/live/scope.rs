@@ -31,7 +31,7 @@ pub(super) struct Scope {
     /// Domains and rulesets not remembered because the sets were full.
     pub(super) forgotten: u64,
     /// Tasks the probes' map says are tracked: they stay tracked, so each
-    /// is looked up in the map (a bpf() syscall) once.
+    /// is looked up in the map (a `bpf()` syscall) once.
     tracked: HashSet<u32>,
     /// Tasks found untracked since the last read of the sources (a fork
     /// may track them later).
@@ -159,7 +159,7 @@ mod tests {
     fn event(kind: EventKind, pid: u32, id: u64) -> Event {
         let mut e = Event::new();
         e.reset(kind, SourceKind::Replay);
-        e.set_builtin(Builtin::Pid, pid as u64);
+        e.set_builtin(Builtin::Pid, u64::from(pid));
         if kind.field_type(field::domain).is_some() {
             e.set(field::domain, id);
         }

@@ -225,7 +225,7 @@ fn sint(b: &[u8]) -> i64 {
 enum Target {
     /// A scalar field.
     Slot(FieldId),
-    /// A string field; `dev` from a dev_t is formatted `MAJOR:MINOR`.
+    /// A string field; `dev` from a `dev_t` is formatted `MAJOR:MINOR`.
     Str(FieldId),
     Dev(FieldId),
     Grants,
@@ -378,7 +378,7 @@ impl Plan {
                 Target::LogSameExec => derived.log_same = Some(value != 0),
                 Target::LogNewExec => derived.log_new = Some(value != 0),
                 Target::Extra(name) if is_char_array(f) => {
-                    ev.push_extra(name, bytes.split(|b| *b == 0).next().unwrap_or_default())
+                    ev.push_extra(name, bytes.split(|b| *b == 0).next().unwrap_or_default());
                 }
                 Target::Extra(name) => {
                     let v = if f.signed { (value as i64).to_string() } else { value.to_string() };
@@ -410,7 +410,7 @@ pub struct FdPairing {
 }
 
 impl FdPairing {
-    /// Takes `ev` if it must wait (a create_ruleset, or anything behind
+    /// Takes `ev` if it must wait (a `create_ruleset`, or anything behind
     /// one); false: nothing is held, process it now.
     pub fn hold(&mut self, ev: &Event) -> bool {
         let waits = ev.kind() == Some(EventKind::CreateRuleset);

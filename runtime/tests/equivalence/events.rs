@@ -48,11 +48,11 @@ fn str_value() -> impl Strategy<Value = Vec<u8>> {
             b"nginx-wo",
             b"nginx-worker",
         ])
-        .prop_map(|s| s.to_vec()),
+        .prop_map(<[u8]>::to_vec),
         prop::collection::vec(any::<u8>(), 0..40),
         // Near misses of the program's literals: one byte changed, so a
         // comparison must look at every byte.
-        (select(NEAR).prop_map(|s| s.to_vec()), any::<usize>(), 1u8..=255).prop_map(|(mut s, at, x)| {
+        (select(NEAR).prop_map(<[u8]>::to_vec), any::<usize>(), 1u8..=255).prop_map(|(mut s, at, x)| {
             if !s.is_empty() {
                 let i = at % s.len();
                 s[i] ^= x;

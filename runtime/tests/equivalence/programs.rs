@@ -558,7 +558,7 @@ fn statement(s: &Rc<Scope>, depth: u32) -> BoxedStrategy<String> {
         let name = m.name.clone();
         options.push(Just(format!("print({name})")).boxed());
         options.push(Just(format!("clear({name})")).boxed());
-        options.push(expr(s, Ty::Int, 1).prop_map(move |n| format!("print({}, {n})", name)).boxed());
+        options.push(expr(s, Ty::Int, 1).prop_map(move |n| format!("print({name}, {n})")).boxed());
         if !m.keys.is_empty() {
             let name = m.name.clone();
             options.push(keys(s, &m.keys, 1).prop_map(move |k| format!("delete({name}[{k}])")).boxed());

@@ -56,9 +56,9 @@ impl Gen<'_, '_, '_> {
             word[..w].copy_from_slice(&lit[off..off + w]);
             let expect = match w {
                 8 => i64::from_ne_bytes(word),
-                4 => i32::from_ne_bytes(word[..4].try_into().expect("4 bytes")) as i64,
-                2 => i16::from_ne_bytes(word[..2].try_into().expect("2 bytes")) as i64,
-                _ => word[0] as i8 as i64,
+                4 => i64::from(i32::from_ne_bytes(word[..4].try_into().expect("4 bytes"))),
+                2 => i64::from(i16::from_ne_bytes(word[..2].try_into().expect("2 bytes"))),
+                _ => i64::from(word[0] as i8),
             };
             let v = self.b.ins().load(ty, flags, p, off as i32);
             let eq = self.b.ins().icmp_imm_s(IntCC::Equal, v, expect);
@@ -191,12 +191,12 @@ pub(super) fn read_as_strings(func: &ir::Function, prog: &ir::Program, consts: &
             | Inst::Printf { args: keys, .. }
             | Inst::Print { args: keys } => keys.iter().for_each(|o| {
                 if let Operand::Str(r, _) = o {
-                    mark(r)
+                    mark(r);
                 }
             }),
             Inst::MapSet { keys, value, .. } => keys.iter().chain(std::iter::once(value)).for_each(|o| {
                 if let Operand::Str(r, _) = o {
-                    mark(r)
+                    mark(r);
                 }
             }),
             _ => {}

@@ -90,11 +90,11 @@ impl LiveSource for AuditLive {
         match self.socket.release() {
             Ok(Release::Disabled) => summary.audit_restored = true,
             Ok(Release::StillUsed) => {
-                summary.audit_note = Some("audit stays enabled: another landtrace is using it".into())
+                summary.audit_note = Some("audit stays enabled: another landtrace is using it".into());
             }
             Ok(Release::LeftAsChanged) => {
                 summary.audit_note =
-                    Some("audit settings were changed during the run: left as they are".into())
+                    Some("audit settings were changed during the run: left as they are".into());
             }
             Ok(Release::Untouched) => {}
             Err(e) => summary.audit_note = Some(format!("could not restore the audit setting: {e}")),

@@ -107,7 +107,7 @@ fn calibrate(set: &mut ProbeSet, config: &mut Config) -> Result<i32, LiveError> 
             if go_rx.recv().is_err() {
                 return Ok(());
             }
-            let attr: [u64; 1] = [CALIBRATION_MASK as u64];
+            let attr: [u64; 1] = [u64::from(CALIBRATION_MASK)];
             // SAFETY: landlock_create_ruleset with a valid 8-byte attr.
             let fd = unsafe { libc::syscall(444, attr.as_ptr(), 8usize, 0u32) };
             if fd < 0 {

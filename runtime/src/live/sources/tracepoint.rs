@@ -17,7 +17,7 @@ use std::time::Instant;
 /// How long a tracepoint `create_ruleset` waits for its syscall's exit.
 const FD_WAIT_NS: u64 = 100_000_000;
 
-/// Most threads remembered with a landlock_add_rule in progress.
+/// Most threads remembered with a `landlock_add_rule` in progress.
 const MAX_ADDING: usize = 65_536;
 
 /// What a tracepoint the generic program is attached to is for.
@@ -28,7 +28,7 @@ enum Tp {
     /// ruleset got ([`FdPairing`]), its `ret` at this offset.
     CreateRulesetExit { ret_at: usize },
     /// `syscalls:sys_enter_landlock_add_rule`: the descriptor the rule is
-    /// added with, its `ruleset_fd` at this offset; the add_rule event
+    /// added with, its `ruleset_fd` at this offset; the `add_rule` event
     /// the kernel fires next on the same thread gets it.
     AddRuleEnter { fd_at: usize },
 }
@@ -44,7 +44,7 @@ struct Decoding {
     /// By tracepoint id.
     formats: HashMap<u32, Tp>,
     pairing: FdPairing,
-    /// The descriptor each thread's landlock_add_rule in progress was given.
+    /// The descriptor each thread's `landlock_add_rule` in progress was given.
     adding: HashMap<u32, i64>,
     /// The event records are decoded into, reused.
     ev: Event,
@@ -119,7 +119,7 @@ impl Decoding {
         match self.formats.get(&id) {
             Some(Tp::Landlock(plan)) => match plan.decode(data, &h, self.boot, &mut self.ev) {
                 Ok(d) => {
-                    feed.summary.cut += d.cut as u64;
+                    feed.summary.cut += u64::from(d.cut);
                     if matches!(plan.kind, EventKind::AddRuleFs | EventKind::AddRuleNet)
                         && let Some(fd) = self.adding.remove(&h.tid)
                     {
@@ -133,7 +133,7 @@ impl Decoding {
             },
             Some(Tp::CreateRulesetExit { ret_at }) => {
                 let ret = data.get(*ret_at..ret_at + 8).map(|b| i64::from_ne_bytes(b.try_into().expect("8")));
-                self.pairing.exit(h.tid as u64, ret.unwrap_or(-1));
+                self.pairing.exit(u64::from(h.tid), ret.unwrap_or(-1));
             }
             Some(Tp::AddRuleEnter { fd_at }) => {
                 // ruleset_fd is an int, widened to 8 bytes.
@@ -141,7 +141,7 @@ impl Decoding {
                 if self.adding.len() >= MAX_ADDING {
                     self.adding.clear();
                 }
-                self.adding.insert(h.tid, fd.unwrap_or(-1) as i64);
+                self.adding.insert(h.tid, i64::from(fd.unwrap_or(-1)));
             }
             None => feed.summary.undecoded += 1,
         }
