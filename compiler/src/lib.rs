@@ -1,5 +1,6 @@
-//! landtrace's compiler: the event schema, the checker, the IR, and the
-//! interpreter that executes it.
+//! landtrace's compiler: the checker (names and types against the event
+//! schema of `landtrace-event`), the IR, the reference interpreter and the
+//! Cranelift backend.
 //!
 //! The pipeline, one stage per module:
 //!

@@ -9,7 +9,9 @@
 //! ```
 //!
 //! This crate knows nothing about events, fields or types; the checker in
-//! `landtrace-compiler` resolves names and types.
+//! `landtrace-compiler` resolves names and types. It does own the
+//! language's vocabulary ([`words`]): its keywords and the names of its
+//! functions, aggregations and statements.
 
 pub mod ast;
 mod parse;
