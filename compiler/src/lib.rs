@@ -26,6 +26,7 @@ pub mod ir;
 pub mod jit;
 pub mod lower;
 pub mod pattern;
+pub mod pushdown;
 pub mod typed;
 
 pub use check::{CheckOptions, Checked, check};
