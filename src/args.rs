@@ -206,6 +206,9 @@ pub enum Dump {
     Typed,
     /// The lowered IR that the backends execute.
     Ir,
+    /// Per event kind, what the probes check in the kernel and what runs
+    /// in userspace.
+    Pushdown,
     /// Each clause's functions as Cranelift IR.
     Clif,
     /// Each clause's functions as the machine code Cranelift generated.

@@ -128,6 +128,7 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         let text = match stage {
             Dump::Ast => compiled.ast.to_string(),
             Dump::Typed => format!("{:#?}\n", compiled.typed),
+            Dump::Pushdown => landtrace_compiler::pushdown::describe(&compiled.typed),
             Dump::Ir => {
                 let placement = if args.no_jit {
                     "; every function runs in the interpreter (--no-jit)\n".to_string()
@@ -433,6 +434,7 @@ pub fn live_run(
         strict,
         quiet: report::quiet(),
         watchdog: std::env::current_exe().ok(),
+        pushdown: Some(landtrace_compiler::pushdown::pushdown(&compiled.typed)),
     };
     let mut stderr = io::stderr();
     let result = live::run(engine, &opts, &plan, &mut stderr);
@@ -444,6 +446,12 @@ pub fn live_run(
         }
     };
     let finished = engine.finish();
+    if plan.sources.contains(&SourceKind::Tracepoint) {
+        report::note(&format!(
+            "probes: {} records seen, {} filtered in the kernel, {} delivered, {} lost",
+            summary.probe_seen, summary.probe_filtered, summary.delivered, summary.lost_ring
+        ));
+    }
     if summary.lost_ring > 0 {
         report::warning(&format!("{} events lost: the ring buffer was full", summary.lost_ring));
     }

@@ -552,6 +552,19 @@ fn readme_error_example_is_real() {
     assert_eq!(r.stderr, shown);
 }
 
+/// docs/live.md's `--dump pushdown` example is what the command prints.
+#[test]
+fn live_md_pushdown_example_is_real() {
+    let doc = std::fs::read_to_string(root().join("docs/live.md")).unwrap();
+    let program = "on check_rule_fs where domain == 0x1c1407c26 and len(dev) > 3 { @ = count() }";
+    let cmd = format!("$ landtrace --dump pushdown -e '{program}'\n");
+    let start = doc.find(&cmd).expect("the example is in docs/live.md") + cmd.len();
+    let shown = &doc[start..start + doc[start..].find("```").unwrap()];
+    let r = run(&["--dump", "pushdown", "-e", program]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, shown);
+}
+
 /// A trace's own loss report reaches -f json as a `lost` record.
 #[test]
 fn recorded_losses_are_a_json_record() {

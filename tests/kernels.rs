@@ -319,6 +319,7 @@ fn matrix(e: Expect) {
     }
     if e.tracepoints > 0 {
         check_tracepoints(&g, &e);
+        check_pushdown(&g);
     } else {
         g.exited("record-tracepoint", 1);
         assert!(g.read("record-tracepoint.err").contains("no landlock:* tracepoints"), "{}", g.name);
@@ -339,6 +340,70 @@ fn matrix(e: Expect) {
         assert!(err.contains("compat cannot produce deny_access_fs"), "{}: {err}", g.name);
     }
     check_detached(&g);
+}
+
+/// The JSON lines of a guest step's output.
+fn json_lines(g: &Guest, step: &str) -> Vec<Value> {
+    g.exited(step, 0);
+    g.read(&format!("{step}.out")).lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).collect()
+}
+
+/// The probes' counters a run reported (its `summary` record).
+fn probe_summary(g: &Guest, lines: &[Value], step: &str) -> (i64, i64, i64) {
+    let s = lines
+        .iter()
+        .find(|v| v["type"] == "summary")
+        .unwrap_or_else(|| panic!("{}: {step}: no summary record", g.name));
+    (int(&s["seen"]), int(&s["filtered"]), int(&s["delivered"]))
+}
+
+/// The entries of the map a run printed at the end: (keys, value).
+fn map_entries(lines: &[Value]) -> Vec<(Vec<Value>, i64)> {
+    lines
+        .iter()
+        .filter(|v| v["type"] == "map")
+        .flat_map(|m| m["entries"].as_array().cloned().unwrap_or_default())
+        .map(|e| (e["keys"].as_array().cloned().unwrap_or_default(), int(&e["value"])))
+        .collect()
+}
+
+/// Filters in the kernel, under thousands of `check_rule_fs` from a
+/// sandboxer reading under a rule: a clause no event meets gets none
+/// delivered, and one that keeps one domain gets only that domain's.
+fn check_pushdown(g: &Guest) {
+    let all = json_lines(g, "pushdown-all");
+    let (_, _, delivered_all) = probe_summary(g, &all, "pushdown-all");
+    let counted: i64 = map_entries(&all).iter().map(|(_, v)| v).sum();
+    assert!(counted >= 1000, "{}: pushdown-all: only {counted} check_rule_fs", g.name);
+    assert_eq!(delivered_all, counted, "{}: pushdown-all: every check_rule_fs is delivered", g.name);
+
+    let none = json_lines(g, "pushdown-none");
+    let (seen, filtered, delivered) = probe_summary(g, &none, "pushdown-none");
+    assert_eq!(delivered, 0, "{}: pushdown-none delivered events", g.name);
+    assert!(
+        filtered >= 1000 && filtered <= seen,
+        "{}: pushdown-none: seen {seen}, filtered {filtered}",
+        g.name
+    );
+
+    let d = g.read("pushdown-domain-id.out");
+    let d =
+        u64::from_str_radix(d.trim(), 16).unwrap_or_else(|_| panic!("{}: no domain learnt: {d:?}", g.name));
+    let one = json_lines(g, "pushdown-domain");
+    let entries = map_entries(&one);
+    assert!(!entries.is_empty(), "{}: pushdown-domain: no check_rule_fs of domain {d:x}", g.name);
+    for (keys, n) in &entries {
+        assert_eq!(keys.len(), 1);
+        assert_eq!(id(&keys[0]), d, "{}: pushdown-domain: another domain's events", g.name);
+        assert!(*n >= 1000, "{}: pushdown-domain: only {n} of domain {d:x}", g.name);
+    }
+    let (_, filtered, delivered) = probe_summary(g, &one, "pushdown-domain");
+    assert_eq!(delivered, entries[0].1, "{}: pushdown-domain: delivered only the domain's", g.name);
+    assert!(
+        filtered >= 1000,
+        "{}: pushdown-domain: the other sandboxer's were not dropped in the kernel",
+        g.name
+    );
 }
 
 /// The kernel with the Landlock tracepoints: the tracepoint source is

@@ -428,6 +428,11 @@ fn scripted_without_a_terminal() {
     assert_eq!(code, Some(0));
     assert_eq!(out, "");
     assert!(err.contains("source: replay"), "{err}");
+    // .explain says what the probes check in the kernel (issue 13.1).
+    let (code, out, err) =
+        run(".source live\n.explain on check_rule_fs where comm == \"x\" { @ = count() }\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("check_rule_fs: the tracepoint probes check comm == \"x\""), "{out}");
     // Standard input is the REPL's: it cannot also be replayed.
     let (code, _, err) = run(".source -\n");
     assert_eq!(code, Some(1));

@@ -457,14 +457,27 @@ impl fmt::Display for Condition {
     }
 }
 
-/// The condition of every kind the program names, for `--dump pushdown`.
+/// For `--dump pushdown`: per event kind the program names, what the
+/// probes check in the kernel and what runs in userspace.
 pub fn describe(prog: &Program) -> String {
     let mut out = String::new();
     for (i, c) in pushdown(prog).iter().enumerate() {
         if let Some(c) = c {
             let kind = EventKind::ALL[i];
-            out.push_str(&format!("{kind}: {c}\n"));
+            out.push_str(&format!("{kind}:\n  kernel:    {c}\n"));
+            let filtered = prog.clauses.iter().any(|cl| {
+                matches!(&cl.kind, ClauseKind::On(k) if k.contains(&kind)) && cl.predicate.is_some()
+            });
+            out.push_str(if filtered {
+                "  userspace: every clause's whole filter, then its block\n"
+            } else {
+                "  userspace: the blocks\n"
+            });
         }
     }
+    out.push_str(
+        "(the tracepoint source checks the kernel part before it copies a record; a term a kernel's \
+         record lacks is left out there. compat and audit deliver every event.)\n",
+    );
     out
 }

@@ -129,6 +129,61 @@ struct lt_config {
 /* lt_tp_config.flags */
 #define LT_TP_ANY_TASK 1 /* pass even when the task is not tracked */
 
+/* The condition pushed down from the program (docs/live.md, "Filters in
+ * the kernel"): a disjunction of conjunctions of terms, in order; a term
+ * with LT_TERM_END closes its conjunction. No terms: every event passes.
+ * Userspace still runs the whole predicate; these only drop events no
+ * clause can want. */
+#define LT_FILTER_TERMS 32
+
+/* lt_term.src: what the term reads. */
+#define LT_SRC_FIELD 0  /* the record's bytes at offset, size 1, 2, 4 or 8 */
+#define LT_SRC_PID 1
+#define LT_SRC_TID 2
+#define LT_SRC_UID 3
+#define LT_SRC_GID 4
+#define LT_SRC_CGROUP 5
+#define LT_SRC_COMM 6   /* a, b: 16 bytes; size: how many to compare */
+
+/* lt_term.op */
+#define LT_OP_EQ 0
+#define LT_OP_NE 1
+#define LT_OP_LT 2
+#define LT_OP_LE 3
+#define LT_OP_GT 4
+#define LT_OP_GE 5
+#define LT_OP_ANY 6      /* v & a != 0 */
+#define LT_OP_NONE 7     /* v & a == 0 */
+#define LT_OP_ALL 8      /* v & a == a */
+#define LT_OP_NOT_ALL 9  /* v & a != a */
+#define LT_OP_IN 10      /* a <= v <= b */
+#define LT_OP_NOT_IN 11
+#define LT_OP_COMM_EQ 12
+#define LT_OP_COMM_NE 13
+#define LT_OP_PREFIX 14
+#define LT_OP_NOT_PREFIX 15
+
+/* lt_term.flags */
+#define LT_TERM_END 1    /* the last term of its conjunction */
+#define LT_TERM_SIGNED 2 /* compare as signed 64-bit integers */
+#define LT_TERM_SEXT 4   /* the field is signed: sign-extend it */
+
+struct lt_term {
+	__u8 src;
+	__u8 op;
+	__u8 size;
+	__u8 flags;
+	__u16 offset;
+	__u16 pad;
+	__u64 a;
+	__u64 b;
+};
+
+/* Per-CPU counters of the tracepoint program (lt_stats). */
+#define LT_STAT_SEEN 0     /* records of the scope the filter looked at */
+#define LT_STAT_FILTERED 1 /* of those, records the filter dropped */
+#define LT_STATS 2
+
 /* Per tracepoint id (passed as the attach cookie: the kernel overwrites a
  * record's common fields before a BPF program sees them). */
 struct lt_tp_config {
@@ -137,6 +192,9 @@ struct lt_tp_config {
 	__u32 flags;
 	__u32 pad;
 	__u32 dynamic_offset[LT_TP_DYNAMIC]; /* offsets of __data_loc words */
+	__u32 nterms; /* of the filter; 0: every record passes */
+	__u32 pad2;
+	struct lt_term terms[LT_FILTER_TERMS];
 };
 
 #endif

@@ -25,6 +25,153 @@ struct {
 	__type(value, struct lt_tracepoint);
 } lt_scratch SEC(".maps");
 
+/* LT_STAT_SEEN and LT_STAT_FILTERED, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LT_STATS);
+	__type(key, __u32);
+	__type(value, __u64);
+} lt_stats SEC(".maps");
+
+static __always_inline void lt_stat(__u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(&lt_stats, &which);
+	if (n)
+		*n += 1;
+}
+
+/* The integer a term reads: a builtin, or a field of the raw record. */
+static __always_inline __u64 lt_term_value(void *ctx, const struct lt_term *t)
+{
+	switch (t->src) {
+	case LT_SRC_PID:
+		return bpf_get_current_pid_tgid() >> 32;
+	case LT_SRC_TID:
+		return (__u32)bpf_get_current_pid_tgid();
+	case LT_SRC_UID:
+		return (__u32)bpf_get_current_uid_gid();
+	case LT_SRC_GID:
+		return bpf_get_current_uid_gid() >> 32;
+	case LT_SRC_CGROUP:
+		return bpf_get_current_cgroup_id();
+	}
+	char *p = (char *)ctx + (t->offset & (LT_RAW_MAX - 1));
+	int sign = t->flags & LT_TERM_SEXT;
+	switch (t->size) {
+	case 1: {
+		__u8 v = 0;
+		bpf_probe_read_kernel(&v, sizeof(v), p);
+		return sign ? (__u64)(__s64)(__s8)v : v;
+	}
+	case 2: {
+		__u16 v = 0;
+		bpf_probe_read_kernel(&v, sizeof(v), p);
+		return sign ? (__u64)(__s64)(__s16)v : v;
+	}
+	case 4: {
+		__u32 v = 0;
+		bpf_probe_read_kernel(&v, sizeof(v), p);
+		return sign ? (__u64)(__s64)(__s32)v : v;
+	}
+	default: {
+		__u64 v = 0;
+		bpf_probe_read_kernel(&v, sizeof(v), p);
+		return v;
+	}
+	}
+}
+
+/* A comm term: the first `size` bytes of the name against a and b. */
+static __always_inline int lt_comm_term(const struct lt_term *t, const char *comm)
+{
+	char want[16];
+	__builtin_memcpy(want, &t->a, 8);
+	__builtin_memcpy(want + 8, &t->b, 8);
+	__u32 n = t->size;
+	int same = 1;
+	for (int i = 0; i < 16; i++) {
+		if (i >= n)
+			break;
+		if (comm[i] != want[i]) {
+			same = 0;
+			break;
+		}
+	}
+	/* Equal: the name also ends there. */
+	int whole = same && (n >= 16 || comm[n & 15] == 0);
+	switch (t->op) {
+	case LT_OP_COMM_EQ:
+		return whole;
+	case LT_OP_COMM_NE:
+		return !whole;
+	case LT_OP_PREFIX:
+		return same;
+	default:
+		return !same;
+	}
+}
+
+static __always_inline int lt_term_holds(void *ctx, const struct lt_term *t, const char *comm)
+{
+	if (t->src == LT_SRC_COMM)
+		return lt_comm_term(t, comm);
+	__u64 v = lt_term_value(ctx, t);
+	__u64 a = t->a, b = t->b;
+	int sign = t->flags & LT_TERM_SIGNED;
+	switch (t->op) {
+	case LT_OP_EQ:
+		return v == a;
+	case LT_OP_NE:
+		return v != a;
+	case LT_OP_LT:
+		return sign ? (__s64)v < (__s64)a : v < a;
+	case LT_OP_LE:
+		return sign ? (__s64)v <= (__s64)a : v <= a;
+	case LT_OP_GT:
+		return sign ? (__s64)v > (__s64)a : v > a;
+	case LT_OP_GE:
+		return sign ? (__s64)v >= (__s64)a : v >= a;
+	case LT_OP_ANY:
+		return (v & a) != 0;
+	case LT_OP_NONE:
+		return (v & a) == 0;
+	case LT_OP_ALL:
+		return (v & a) == a;
+	case LT_OP_NOT_ALL:
+		return (v & a) != a;
+	case LT_OP_IN:
+		return sign ? ((__s64)a <= (__s64)v && (__s64)v <= (__s64)b) : (a <= v && v <= b);
+	case LT_OP_NOT_IN:
+		return sign ? !((__s64)a <= (__s64)v && (__s64)v <= (__s64)b) : !(a <= v && v <= b);
+	}
+	/* An operator this program does not know: let the record through. */
+	return 1;
+}
+
+/* Whether the record meets the pushed-down condition. */
+static __always_inline int lt_filter_pass(void *ctx, const struct lt_tp_config *tc)
+{
+	__u32 n = tc->nterms;
+	if (!n)
+		return 1;
+	char comm[16] = {};
+	bpf_get_current_comm(comm, sizeof(comm));
+	int ok = 1;
+	for (int i = 0; i < LT_FILTER_TERMS; i++) {
+		if (i >= n)
+			break;
+		const struct lt_term *t = &tc->terms[i];
+		if (ok)
+			ok = lt_term_holds(ctx, t, comm);
+		if (t->flags & LT_TERM_END) {
+			if (ok)
+				return 1;
+			ok = 1;
+		}
+	}
+	return 0;
+}
+
 SEC("tracepoint/landlock/generic")
 int lt_tracepoint(void *ctx)
 {
@@ -37,6 +184,11 @@ int lt_tracepoint(void *ctx)
 		return 0;
 	if (!(tc->flags & LT_TP_ANY_TASK) && !lt_is_tracked(c))
 		return 0;
+	lt_stat(LT_STAT_SEEN);
+	if (!lt_filter_pass(ctx, tc)) {
+		lt_stat(LT_STAT_FILTERED);
+		return 0;
+	}
 	__u32 end = tc->fixed_size;
 	for (int i = 0; i < LT_TP_DYNAMIC; i++) {
 		if (i >= tc->ndynamic)

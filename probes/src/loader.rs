@@ -315,6 +315,15 @@ impl ProbeSet {
         lost.get(&0, 0).map_or(0, |v| v.iter().sum())
     }
 
+    /// The tracepoint program's counters: records of the scope its filter
+    /// looked at, and those it dropped (0, 0 for an object without them).
+    pub fn filter_stats(&self) -> (u64, u64) {
+        let Some(map) = self.bpf.map("lt_stats") else { return (0, 0) };
+        let Ok(stats) = PerCpuArray::<_, u64>::try_from(map) else { return (0, 0) };
+        let sum = |i| stats.get(&i, 0).map_or(0, |v| v.iter().sum());
+        (sum(crate::records::STAT_SEEN), sum(crate::records::STAT_FILTERED))
+    }
+
     /// The ring buffer the programs write to.
     pub fn ring(&mut self) -> Result<&mut RingBuf<MapData>, ProbeError> {
         if self.ring.is_none() {

@@ -142,7 +142,74 @@ pub struct TpConfig {
     pub flags: u32,
     pub pad: u32,
     pub dynamic_offset: [u32; TP_DYNAMIC],
+    /// Terms of the pushed-down filter in use; 0: every record passes.
+    pub nterms: u32,
+    pub pad2: u32,
+    pub terms: [Term; FILTER_TERMS],
 }
+
+/// Most terms of a tracepoint's filter (`LT_FILTER_TERMS`).
+pub const FILTER_TERMS: usize = 32;
+
+/// One term of a pushed-down filter (`struct lt_term`): what it reads
+/// (`src`), how it tests it (`op`) against `a` (and `b`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Term {
+    pub src: u8,
+    pub op: u8,
+    /// A field's bytes (1, 2, 4 or 8); a comm term's bytes to compare.
+    pub size: u8,
+    pub flags: u8,
+    /// A field's offset in the raw record.
+    pub offset: u16,
+    pub pad: u16,
+    pub a: u64,
+    pub b: u64,
+}
+
+/// `lt_term.src`
+pub mod src {
+    pub const FIELD: u8 = 0;
+    pub const PID: u8 = 1;
+    pub const TID: u8 = 2;
+    pub const UID: u8 = 3;
+    pub const GID: u8 = 4;
+    pub const CGROUP: u8 = 5;
+    pub const COMM: u8 = 6;
+}
+
+/// `lt_term.op`
+pub mod op {
+    pub const EQ: u8 = 0;
+    pub const NE: u8 = 1;
+    pub const LT: u8 = 2;
+    pub const LE: u8 = 3;
+    pub const GT: u8 = 4;
+    pub const GE: u8 = 5;
+    pub const ANY: u8 = 6;
+    pub const NONE: u8 = 7;
+    pub const ALL: u8 = 8;
+    pub const NOT_ALL: u8 = 9;
+    pub const IN: u8 = 10;
+    pub const NOT_IN: u8 = 11;
+    pub const COMM_EQ: u8 = 12;
+    pub const COMM_NE: u8 = 13;
+    pub const PREFIX: u8 = 14;
+    pub const NOT_PREFIX: u8 = 15;
+}
+
+/// `lt_term.flags`: the last term of its conjunction.
+pub const TERM_END: u8 = 1;
+/// `lt_term.flags`: compare as signed 64-bit integers.
+pub const TERM_SIGNED: u8 = 2;
+/// `lt_term.flags`: the field is signed: sign-extend it to 64 bits.
+pub const TERM_SEXT: u8 = 4;
+
+/// `lt_stats` indexes: records of the scope the filter looked at, and
+/// those it dropped.
+pub const STAT_SEEN: u32 = 0;
+pub const STAT_FILTERED: u32 = 1;
 
 // SAFETY: plain-old-data structs of integers and byte arrays, with no
 // padding the kernel could misread (checked by the layout test), written
@@ -255,6 +322,22 @@ mod tests {
             ("sizeof(struct lt_tp_config)", size_of::<TpConfig>()),
             off!("offsetof(struct lt_tp_config, flags)", TpConfig, flags),
             off!("offsetof(struct lt_tp_config, dynamic_offset)", TpConfig, dynamic_offset),
+            off!("offsetof(struct lt_tp_config, nterms)", TpConfig, nterms),
+            off!("offsetof(struct lt_tp_config, terms)", TpConfig, terms),
+            ("sizeof(struct lt_term)", size_of::<Term>()),
+            off!("offsetof(struct lt_term, offset)", Term, offset),
+            off!("offsetof(struct lt_term, a)", Term, a),
+            off!("offsetof(struct lt_term, b)", Term, b),
+            ("LT_FILTER_TERMS", FILTER_TERMS),
+            ("LT_SRC_COMM", src::COMM as usize),
+            ("LT_SRC_CGROUP", src::CGROUP as usize),
+            ("LT_OP_NOT_PREFIX", op::NOT_PREFIX as usize),
+            ("LT_OP_NOT_IN", op::NOT_IN as usize),
+            ("LT_OP_COMM_EQ", op::COMM_EQ as usize),
+            ("LT_TERM_END", TERM_END as usize),
+            ("LT_TERM_SIGNED", TERM_SIGNED as usize),
+            ("LT_TERM_SEXT", TERM_SEXT as usize),
+            ("LT_STAT_FILTERED", STAT_FILTERED as usize),
             ("LT_PATH_STEPS", PATH_STEPS),
             ("LT_NAME_SLOT", NAME_SLOT),
             ("LT_STEP_MOUNT", STEP_MOUNT as usize),

@@ -264,6 +264,23 @@ impl Output {
 
     /// Reports lost events in the JSON stream (text output reports them on
     /// stderr only).
+    /// The tracepoint probes' counters at the end of a live run: records
+    /// of the scope their filter looked at, dropped in the kernel, events
+    /// delivered to the program, and records lost (JSON only: the text
+    /// form goes to stderr with the other notes).
+    pub fn probe_summary(&mut self, seen: u64, filtered: u64, delivered: u64, lost: u64) {
+        if self.format == OutFormat::Json {
+            self.line.extend_from_slice(
+                format!(
+                    "{{\"type\":\"summary\",\"source\":\"bpf\",\"seen\":{seen},\"filtered\":{filtered},\
+                     \"delivered\":{delivered},\"lost\":{lost}}}\n"
+                )
+                .as_bytes(),
+            );
+            self.emit();
+        }
+    }
+
     pub fn lost(&mut self, source: &str, count: u64) {
         if self.format == OutFormat::Json {
             self.line.extend_from_slice(

@@ -74,9 +74,91 @@ fn generic_tracepoint_machinery_on_a_real_tracepoint() {
     assert!(!loaded_programs().contains("lt_tracepoint"), "the program outlived its probe set");
 }
 
+/// A comm term for the probe's filter.
+fn comm_term(op: u8, name: &[u8], flags: u8) -> records::Term {
+    let mut a = [0u8; 16];
+    a[..name.len()].copy_from_slice(name);
+    records::Term {
+        src: records::src::COMM,
+        op,
+        size: name.len() as u8,
+        flags,
+        a: u64::from_ne_bytes(a[..8].try_into().unwrap()),
+        b: u64::from_ne_bytes(a[8..].try_into().unwrap()),
+        ..records::Term::default()
+    }
+}
+
+/// Runs /bin/true and /bin/echo under the generic program on
+/// `sched:sched_process_exec` with `terms` as its filter; returns the
+/// comms of the records delivered for them and the probe's counters.
+fn exec_under_filter(terms: &[records::Term]) -> (Vec<Vec<u8>>, (u64, u64)) {
+    let text = std::fs::read_to_string("/sys/kernel/tracing/events/sched/sched_process_exec/format").unwrap();
+    let format = Format::parse(&text).unwrap();
+    let mut set = ProbeSet::generic(1 << 20).unwrap();
+    set.set_config(Config { cred_offset: -1, ..Config::default() }).unwrap();
+    let mut config = format.tp_config(TP_ANY_TASK);
+    config.nterms = terms.len() as u32;
+    config.terms[..terms.len()].copy_from_slice(terms);
+    set.attach_generic("sched", "sched_process_exec", format.id, config).unwrap();
+    let mut pids = Vec::new();
+    for cmd in ["/bin/true", "/bin/echo"] {
+        let mut child = std::process::Command::new(cmd).stdout(std::process::Stdio::null()).spawn().unwrap();
+        pids.push(child.id());
+        child.wait().unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let mut comms = Vec::new();
+    let ring = set.ring().unwrap();
+    while let Some(item) = ring.next() {
+        let h: records::Header = records::read(&item).unwrap();
+        if pids.contains(&h.pid) {
+            comms.push(records::c_str(&h.comm).to_vec());
+        }
+    }
+    (comms, set.filter_stats())
+}
+
+/// The filter the probes check in the kernel: a record that meets no
+/// conjunction is dropped before it is copied, and counted.
+fn the_probe_filter_drops_what_no_conjunction_meets() {
+    live("the_probe_filter_drops_what_no_conjunction_meets");
+    use records::{TERM_END, TERM_SEXT, TERM_SIGNED, op};
+    // comm == "true"
+    let (comms, (seen, filtered)) = exec_under_filter(&[comm_term(op::COMM_EQ, b"true", TERM_END)]);
+    assert_eq!(comms, vec![b"true".to_vec()], "only /bin/true's exec passes");
+    assert!(seen >= 2 && filtered >= 1 && filtered < seen, "seen {seen}, filtered {filtered}");
+    // (comm == "nothing" ) or (the record's pid field > 0 and starts_with(comm, "ec"))
+    let text = std::fs::read_to_string("/sys/kernel/tracing/events/sched/sched_process_exec/format").unwrap();
+    let pid_field = Format::parse(&text).unwrap().fields.into_iter().find(|f| f.name == "pid").unwrap();
+    let pid_positive = records::Term {
+        src: records::src::FIELD,
+        op: op::GT,
+        size: pid_field.size as u8,
+        offset: pid_field.offset as u16,
+        flags: TERM_SIGNED | TERM_SEXT,
+        a: 0,
+        ..records::Term::default()
+    };
+    let terms =
+        [comm_term(op::COMM_EQ, b"nothing", TERM_END), pid_positive, comm_term(op::PREFIX, b"ec", TERM_END)];
+    let (comms, _) = exec_under_filter(&terms);
+    assert_eq!(comms, vec![b"echo".to_vec()], "only /bin/echo's exec passes");
+    // No term: every record passes.
+    let (comms, (seen, filtered)) = exec_under_filter(&[]);
+    assert_eq!(comms.len(), 2, "{comms:?}");
+    assert_eq!(filtered, 0, "seen {seen}");
+}
+
 fn main() -> std::process::ExitCode {
-    harness::main(&[(
-        "generic_tracepoint_machinery_on_a_real_tracepoint",
-        generic_tracepoint_machinery_on_a_real_tracepoint,
-    )])
+    harness::main(&[
+        (
+            "generic_tracepoint_machinery_on_a_real_tracepoint",
+            generic_tracepoint_machinery_on_a_real_tracepoint,
+        ),
+        (
+            "the_probe_filter_drops_what_no_conjunction_meets",
+            the_probe_filter_drops_what_no_conjunction_meets,
+        ),
+    ])
 }

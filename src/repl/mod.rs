@@ -393,21 +393,25 @@ impl Session {
         out.push_str(&format!("program:\n  {}\n", program.trim().replace('\n', "\n  ")));
         out.push_str(&format!("checked:\n{}", indent(&compiled.ast.to_string())));
         let live = matches!(self.source, Some(SourceSpec::Live(_)));
+        let pushed = landtrace_compiler::pushdown::pushdown(&compiled.typed);
         for (i, c) in compiled.ir.clauses.iter().enumerate() {
             out.push_str(&format!("clause {i}: {}\n", c.title()));
             if let landtrace_compiler::typed::ClauseKind::On(events) = &c.kind {
                 let names: Vec<&str> = events.iter().map(|e| e.name()).collect();
-                out.push_str(&format!(
-                    "  kernel:    {}\n",
-                    if live {
-                        format!(
-                            "the probes and the audit socket deliver every {} event; nothing of the filter runs there",
-                            names.join(", ")
-                        )
-                    } else {
-                        format!("none (replay): every recorded {} event is read", names.join(", "))
+                if live {
+                    for k in events {
+                        let cond = pushed[*k as usize].as_ref().map_or_else(String::new, ToString::to_string);
+                        out.push_str(&format!(
+                            "  kernel:    {k}: the tracepoint probes check {cond} (for every clause of {k}); \
+                             compat and audit deliver every event\n"
+                        ));
                     }
-                ));
+                } else {
+                    out.push_str(&format!(
+                        "  kernel:    none (replay): every recorded {} event is read\n",
+                        names.join(", ")
+                    ));
+                }
             }
             let backend =
                 if self.no_jit { "in the interpreter (--no-jit)" } else { "as native code (Cranelift)" };

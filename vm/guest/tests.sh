@@ -54,6 +54,48 @@ if [ -d "$tracing/events/landlock" ]; then
     sleep 1 # a kworker frees the domains just after the exit
     echo 0 >"$tracing/events/landlock/enable"
     cat "$tracing/trace" >ftrace.txt
+
+    # Filters in the kernel: a sandboxer reading under a rule makes
+    # thousands of check_rule_fs; the probes drop what no clause wants
+    # before copying it. Each tracer runs system-wide while sandboxers
+    # flood (started once it is attached), and SIGINT ends it like Ctrl-C.
+    mkfifo /tmp/ready
+    flood() {
+        sandboxer --layers 1 sleep "$1" flood 2000 /bin/busybox >/dev/null 2>&1
+    }
+    # tracer NAME ARGS...: starts landtrace and returns once it is attached.
+    tracer() {
+        name=$1
+        shift
+        landtrace --ready-fd 3 --source tracepoint "$@" >"$name.out" 2>"$name.err" 3>/tmp/ready &
+        t=$!
+        read -r _ </tmp/ready
+    }
+    stop() {
+        sleep 1
+        kill -INT $t
+        wait $t
+        echo $? >"$1.rc"
+    }
+    tracer pushdown-none -f json -e 'on check_rule_fs where comm == "nothing-matches" { @ = count() }'
+    flood 0
+    stop pushdown-none
+    tracer pushdown-all -f json -e 'on check_rule_fs { @ = count() }'
+    flood 0
+    stop pushdown-all
+    # One domain of two: learn the first sandboxer's, start a second, then
+    # trace only the first's.
+    tracer pushdown-domain-id -e 'on create_domain { printf("%x\n", domain); exit() }'
+    flood 10000 &
+    a=$!
+    wait $t
+    flood 10000 &
+    b=$!
+    d=$(head -n 1 pushdown-domain-id.out)
+    tracer pushdown-domain -f json -e "on check_rule_fs where domain == 0x$d { @[domain] = count() }"
+    wait $a
+    wait $b
+    stop pushdown-domain
 fi
 
 # Nothing of landtrace's left in the kernel (which frees programs shortly

@@ -18,9 +18,10 @@ mod sources;
 pub mod tracepoint;
 
 use crate::engine::Engine;
+use landtrace_compiler::pushdown::Condition;
 use landtrace_event::record::Event;
 use landtrace_event::schema::Builtin;
-use landtrace_event::schema::{EventKind, SourceKind};
+use landtrace_event::schema::{EVENT_COUNT, EventKind, SourceKind};
 use landtrace_probes::loader::ProbeError;
 use landtrace_probes::records::{self, Config};
 use scope::Scope;
@@ -134,6 +135,10 @@ pub struct LiveOptions {
     pub quiet: bool,
     /// The landtrace binary, run as the audit watchdog (None: no watchdog).
     pub watchdog: Option<std::path::PathBuf>,
+    /// The program's condition per event kind
+    /// ([`landtrace_compiler::pushdown::pushdown`]), for the probes to check
+    /// before they copy a record; `None`: every record is delivered.
+    pub pushdown: Option<[Option<Condition>; EVENT_COUNT]>,
 }
 
 impl Default for LiveOptions {
@@ -148,6 +153,7 @@ impl Default for LiveOptions {
             strict: false,
             quiet: false,
             watchdog: None,
+            pushdown: None,
         }
     }
 }
@@ -236,11 +242,33 @@ pub fn unproduced(plan: &Plan, events: impl IntoIterator<Item = EventKind>) -> V
     out
 }
 
+/// The conditions the probes check: the program's, except for the events
+/// scoping itself needs (`-c`, `-p`: the domains and rulesets the scope
+/// makes, whose release is then attributed to it), which all pass.
+fn filters(
+    pushed: Option<&[Option<Condition>; EVENT_COUNT]>,
+    scoped: bool,
+) -> Option<[Option<Condition>; EVENT_COUNT]> {
+    let mut f = pushed?.clone();
+    if scoped {
+        for k in [EventKind::CreateDomain, EventKind::CreateRuleset] {
+            f[k as usize] = Some(Condition::always());
+        }
+    }
+    Some(f)
+}
+
 /// How a live run ended.
 #[derive(Debug, Default)]
 pub struct LiveSummary {
     /// Events the BPF programs could not queue (ring buffer full).
     pub lost_ring: u64,
+    /// Tracepoint records of the scope the probes' filter looked at, and
+    /// those it dropped in the kernel.
+    pub probe_seen: u64,
+    pub probe_filtered: u64,
+    /// Events the sources delivered to the engine.
+    pub delivered: u64,
     /// BPF records that arrived but could not be decoded.
     pub undecoded: u64,
     /// Tracepoint records longer than the copy limit, whose strings (a
@@ -340,7 +368,15 @@ pub fn run(
         sources.push(Box::new(CompatSource::open(opts.ring_bytes, &mut config, root, boot, err)?));
     }
     if uses(SourceKind::Tracepoint) {
-        let tp = TracepointSource::open(opts.ring_bytes, &config, root, boot, opts.strict, err)?;
+        let tp = TracepointSource::open(
+            opts.ring_bytes,
+            &config,
+            root,
+            boot,
+            opts.strict,
+            filters(opts.pushdown.as_ref(), root.is_some()).as_ref(),
+            err,
+        )?;
         sources.push(Box::new(tp));
     }
     // Scoped runs track the traced processes in BPF when they can: with
@@ -403,6 +439,14 @@ pub fn run(
     summary.command_status = target.finish(&summary.ended_by);
     if summary.lost_ring > 0 {
         engine.output().lost("bpf", summary.lost_ring);
+    }
+    if uses(SourceKind::Tracepoint) {
+        engine.output().probe_summary(
+            summary.probe_seen,
+            summary.probe_filtered,
+            summary.delivered,
+            summary.lost_ring,
+        );
     }
     if summary.lost_audit + summary.audit_overflows > 0 {
         engine.output().lost("audit", summary.lost_audit + summary.audit_overflows);

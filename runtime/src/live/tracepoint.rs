@@ -9,11 +9,21 @@
 //! fills an event from a record without looking names up; fields added by
 //! later kernels are kept as extras.
 
+use landtrace_compiler::pushdown::{Condition, Operand, Term as PushTerm, Test};
+use landtrace_compiler::typed::Cmp;
 use landtrace_event::kernel::{DEV_TEXT_MAX, Derived, dev_text};
 use landtrace_event::record::Event;
 use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, FieldId, FieldType, KernelField, Loc, SourceKind, field};
-use landtrace_probes::records::{Header, TP_DYNAMIC, TpConfig};
+use landtrace_probes::records::{
+    FILTER_TERMS, Header, TERM_END, TERM_SEXT, TERM_SIGNED, TP_DYNAMIC, Term, TpConfig, op, src,
+};
+
+/// A term no record meets (`1 <= pid <= 0`): the filter of an event no
+/// clause wants.
+fn never() -> Term {
+    Term { src: src::PID, op: op::IN, flags: TERM_END, a: 1, b: 0, ..Term::default() }
+}
 
 /// What is wrong with a tracefs `format` file.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -112,6 +122,148 @@ impl Format {
             c.ndynamic += 1;
         }
         c
+    }
+
+    /// The kernel-side filter of `cond` for records of this event
+    /// (`lt_tp_config.terms`): each term whose operand the record holds
+    /// (or that is a builtin the probe reads) is kept; any other term is
+    /// left out, which only lets more records through. Empty: no filter,
+    /// every record passes. `None` for `cond` is "no event".
+    pub fn filter(&self, cond: Option<&Condition>) -> Vec<Term> {
+        let Some(cond) = cond else { return vec![never()] };
+        if cond.0.is_empty() {
+            return vec![never()];
+        }
+        let Some(kind) = EventKind::lookup(&self.name) else { return Vec::new() };
+        let mut out = Vec::new();
+        for conj in &cond.0 {
+            // Each term as its kernel alternatives (a positive membership
+            // in several ranges is several); a conjunction with a term of
+            // several alternatives becomes several conjunctions.
+            let mut conjs: Vec<Vec<Term>> = vec![Vec::new()];
+            for t in conj {
+                let Some(alts) = self.kernel_terms(kind, t) else { continue };
+                if conjs.len() * alts.len() > FILTER_TERMS {
+                    continue;
+                }
+                conjs = conjs
+                    .iter()
+                    .flat_map(|c| {
+                        alts.iter().map(move |a| {
+                            let mut c = c.clone();
+                            c.extend_from_slice(a);
+                            c
+                        })
+                    })
+                    .collect();
+            }
+            if conjs.iter().any(Vec::is_empty) {
+                // Nothing of this conjunction is checkable: every record
+                // may be wanted.
+                return Vec::new();
+            }
+            for mut c in conjs {
+                if let Some(last) = c.last_mut() {
+                    last.flags |= TERM_END;
+                }
+                out.extend(c);
+            }
+        }
+        if out.len() > FILTER_TERMS { Vec::new() } else { out }
+    }
+
+    /// A term as alternatives of kernel term conjunctions, or `None` when
+    /// the record does not hold its operand.
+    fn kernel_terms(&self, kind: EventKind, t: &PushTerm) -> Option<Vec<Vec<Term>>> {
+        match t {
+            PushTerm::Comm { bytes, prefix, negated } => {
+                let mut a = [0u8; 16];
+                let n = bytes.len().min(16);
+                a[..n].copy_from_slice(&bytes[..n]);
+                let op = match (prefix, negated) {
+                    (false, false) => op::COMM_EQ,
+                    (false, true) => op::COMM_NE,
+                    (true, false) => op::PREFIX,
+                    (true, true) => op::NOT_PREFIX,
+                };
+                Some(vec![vec![Term {
+                    src: src::COMM,
+                    op,
+                    size: n as u8,
+                    a: u64::from_ne_bytes(a[..8].try_into().expect("8")),
+                    b: u64::from_ne_bytes(a[8..].try_into().expect("8")),
+                    ..Term::default()
+                }]])
+            }
+            PushTerm::Int(operand, test) => {
+                let mut base = Term::default();
+                match operand {
+                    Operand::Builtin(b) => {
+                        base.src = match b {
+                            Builtin::Pid => src::PID,
+                            Builtin::Tid => src::TID,
+                            Builtin::Uid => src::UID,
+                            Builtin::Gid => src::GID,
+                            Builtin::Cgroup => src::CGROUP,
+                            _ => return None,
+                        };
+                    }
+                    Operand::Field(fid) => {
+                        let f = self.event_fields().find(|f| {
+                            !f.data_loc
+                                && matches!(f.size, 1 | 2 | 4 | 8)
+                                && !is_char_array(f)
+                                && kind.kernel_field(&f.name) == Some(KernelField::Is(*fid))
+                        })?;
+                        base.src = src::FIELD;
+                        base.size = f.size as u8;
+                        base.offset = u16::try_from(f.offset).ok()?;
+                        if f.signed {
+                            base.flags |= TERM_SEXT;
+                        }
+                    }
+                }
+                let one = |op, signed: bool, a, b| {
+                    let mut t = base;
+                    t.op = op;
+                    t.a = a;
+                    t.b = b;
+                    if signed {
+                        t.flags |= TERM_SIGNED;
+                    }
+                    t
+                };
+                Some(match test {
+                    Test::Cmp { op: cmp, signed, value } => {
+                        let o = match cmp {
+                            Cmp::Eq => op::EQ,
+                            Cmp::Ne => op::NE,
+                            Cmp::Lt => op::LT,
+                            Cmp::Le => op::LE,
+                            Cmp::Gt => op::GT,
+                            Cmp::Ge => op::GE,
+                        };
+                        vec![vec![one(o, *signed, *value, 0)]]
+                    }
+                    Test::MaskAny(m) => vec![vec![one(op::ANY, false, *m, 0)]],
+                    Test::MaskNone(m) => vec![vec![one(op::NONE, false, *m, 0)]],
+                    Test::MaskAll(m) => vec![vec![one(op::ALL, false, *m, 0)]],
+                    Test::MaskNotAll(m) => vec![vec![one(op::NOT_ALL, false, *m, 0)]],
+                    // Not in any range: not in each, one conjunction.
+                    Test::InRanges { ranges, unsigned, negated: true } => vec![
+                        ranges
+                            .iter()
+                            .map(|&(lo, hi)| one(op::NOT_IN, !unsigned, lo as u64, hi as u64))
+                            .collect(),
+                    ],
+                    // In one of the ranges: one alternative each.
+                    Test::InRanges { ranges, unsigned, negated: false } => ranges
+                        .iter()
+                        .map(|&(lo, hi)| vec![one(op::IN, !unsigned, lo as u64, hi as u64)])
+                        .collect(),
+                })
+            }
+        }
     }
 
     /// Decodes the event fields of a raw record.

@@ -70,6 +70,7 @@ impl Feed<'_, '_> {
         self.note_bpf(ev);
         self.scope.note(ev);
         ev.seal();
+        self.summary.delivered += 1;
         self.engine.process(ev);
     }
 
@@ -83,6 +84,7 @@ impl Feed<'_, '_> {
     pub fn offer(&mut self, ev: &mut Event) {
         if self.scope.wants(ev) {
             ev.seal();
+            self.summary.delivered += 1;
             self.engine.process(ev);
         }
     }

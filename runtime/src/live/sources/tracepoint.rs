@@ -5,7 +5,9 @@
 use super::{Feed, LiveSource};
 use crate::live::tracepoint::{FdPairing, Format, Plan};
 use crate::live::{LiveError, LiveSummary, POLL_INTERVAL, TRACEFS, landlock_tracepoints, proc};
+use landtrace_compiler::pushdown::Condition;
 use landtrace_event::record::Event;
+use landtrace_event::schema::EVENT_COUNT;
 use landtrace_event::schema::{EventKind, field};
 use landtrace_probes::loader::{ProbeError, ProbeSet, Tracker};
 use landtrace_probes::records::{self, Config, TP_ANY_TASK};
@@ -62,6 +64,7 @@ impl TracepointSource {
         root: Option<u32>,
         boot: i64,
         strict: bool,
+        filters: Option<&[Option<Condition>; EVENT_COUNT]>,
         err: &mut dyn Write,
     ) -> Result<TracepointSource, LiveError> {
         let mut set = generic(ring_bytes, config, root)?;
@@ -91,7 +94,17 @@ impl TracepointSource {
             plan.missing.retain(|f| !paired.contains(f));
             warn_plan(&fmt.name, &plan, strict, err)?;
             let flags = if name.starts_with("landlock_free") { TP_ANY_TASK } else { 0 };
-            set.attach_generic("landlock", &name, fmt.id, fmt.tp_config(flags))?;
+            let mut tp_config = fmt.tp_config(flags);
+            if let Some(filters) = filters {
+                let wanted = EventKind::lookup(&fmt.name).map(|k| filters[k as usize].as_ref());
+                // A tracepoint landtrace does not know stays unfiltered.
+                if let Some(cond) = wanted {
+                    let terms = fmt.filter(cond);
+                    tp_config.nterms = terms.len() as u32;
+                    tp_config.terms[..terms.len()].copy_from_slice(&terms);
+                }
+            }
+            set.attach_generic("landlock", &name, fmt.id, tp_config)?;
             formats.insert(fmt.id, Tp::Landlock(plan));
             events += 1;
         }
@@ -198,6 +211,9 @@ impl LiveSource for TracepointSource {
 
     fn account(&mut self, summary: &mut LiveSummary) {
         summary.lost_ring += self.set.lost();
+        let (seen, filtered) = self.set.filter_stats();
+        summary.probe_seen += seen;
+        summary.probe_filtered += filtered;
     }
 }
 
