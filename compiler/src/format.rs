@@ -142,6 +142,30 @@ impl Format {
 }
 
 impl Spec {
+    /// Pads the text already written at `out[start..]` to the spec's
+    /// width, in place.
+    pub fn pad_from(&self, out: &mut Vec<u8>, start: usize, numeric: bool) {
+        let len = out.len() - start;
+        let fill = self.width.saturating_sub(len);
+        if fill == 0 {
+            return;
+        }
+        if self.left {
+            out.resize(out.len() + fill, b' ');
+            return;
+        }
+        // Zeros go after a sign; spaces before everything.
+        let (at, byte) = if self.zero && numeric {
+            (start + usize::from(out.get(start) == Some(&b'-')), b'0')
+        } else {
+            (start, b' ')
+        };
+        let end = out.len();
+        out.resize(end + fill, byte);
+        out.copy_within(at..end, at + fill);
+        out[at..at + fill].fill(byte);
+    }
+
     /// Pads `text` to the spec's width.
     pub fn pad(&self, out: &mut Vec<u8>, text: &[u8], numeric: bool) {
         let fill = self.width.saturating_sub(text.len());

@@ -222,6 +222,9 @@ pub struct Event {
     grants: Vec<u64>,
     /// Fields a decoder kept but the schema does not know (name, value).
     extras: Vec<(String, Vec<u8>)>,
+    /// How many of `extras` are in use; the rest keep their storage for
+    /// the next event.
+    nextras: usize,
     sealed: bool,
 }
 
@@ -242,7 +245,8 @@ impl Clone for Event {
             buf: self.buf.clone(),
             spans: self.spans,
             grants: self.grants.clone(),
-            extras: self.extras.clone(),
+            extras: self.extras[..self.nextras].to_vec(),
+            nextras: self.nextras,
             sealed: false,
         };
         if self.sealed {
@@ -279,6 +283,7 @@ impl Event {
             spans: [(0, 0); NSTRS + 1],
             grants: Vec::new(),
             extras: Vec::new(),
+            nextras: 0,
             sealed: false,
         }
     }
@@ -291,7 +296,7 @@ impl Event {
         self.buf.clear();
         self.spans = [(0, 0); NSTRS + 1];
         self.grants.clear();
-        self.extras.clear();
+        self.nextras = 0;
         self.sealed = false;
     }
 
@@ -405,19 +410,27 @@ impl Event {
     }
 
     pub fn extras(&self) -> &[(String, Vec<u8>)] {
-        &self.extras
+        &self.extras[..self.nextras]
     }
 
     /// Keeps a field the schema does not know. Names are unique: a second
     /// value for the same name replaces the first.
     pub fn push_extra(&mut self, name: &str, value: &[u8]) {
-        match self.extras.iter_mut().find(|(n, _)| n == name) {
-            Some((_, v)) => {
-                v.clear();
-                v.extend_from_slice(value);
-            }
-            None => self.extras.push((name.to_string(), value.to_vec())),
+        let used = &mut self.extras[..self.nextras];
+        if let Some((_, v)) = used.iter_mut().find(|(n, _)| n == name) {
+            v.clear();
+            v.extend_from_slice(value);
+            return;
         }
+        if let Some((n, v)) = self.extras.get_mut(self.nextras) {
+            n.clear();
+            n.push_str(name);
+            v.clear();
+            v.extend_from_slice(value);
+        } else {
+            self.extras.push((name.to_string(), value.to_vec()));
+        }
+        self.nextras += 1;
     }
 
     /// Fixes up the record's string and list pointers and returns the

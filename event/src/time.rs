@@ -16,10 +16,17 @@ pub fn walltime_text(rec: &Record) -> String {
 
 /// RFC 3339 UTC with nanoseconds: `2026-11-29T14:03:07.123456789Z`.
 pub fn rfc3339(unix_ns: i64) -> String {
+    let mut out = Vec::with_capacity(30);
+    write_rfc3339(&mut out, unix_ns);
+    String::from_utf8(out).expect("ASCII")
+}
+
+/// Appends what [`rfc3339`] returns, without allocating.
+pub fn write_rfc3339(out: &mut Vec<u8>, unix_ns: i64) {
     let secs = unix_ns.div_euclid(1_000_000_000);
     let nanos = unix_ns.rem_euclid(1_000_000_000);
     let (y, mo, d, h, mi, s) = civil(secs);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{nanos:09}Z")
+    crate::value::push_fmt(out, format_args!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{nanos:09}Z"));
 }
 
 /// Breaks Unix seconds into (year, month, day, hour, minute, second), UTC.

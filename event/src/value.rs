@@ -3,7 +3,7 @@
 //! symbolic, untrusted strings escaped) and in JSON.
 
 use crate::escape::{escape_into, hex, json_str_into};
-use crate::schema::{EventKind, Family, FieldId, FieldType, mask_names, write_mask};
+use crate::schema::{EventKind, Family, FieldId, FieldType, write_mask};
 
 /// A value passed to the host: a map key, a printed value, a stored value.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
@@ -50,28 +50,42 @@ pub fn scalar_val<'a>(raw: u64, ty: FieldType) -> Val<'a> {
 /// true/false, untrusted strings escaped.
 pub fn text_val(out: &mut Vec<u8>, v: &Val) {
     match *v {
-        Val::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Val::Int(i) => push_fmt(out, format_args!("{i}")),
         Val::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
-        Val::Id(i) => out.extend_from_slice(format!("{i:x}").as_bytes()),
+        Val::Id(i) => push_fmt(out, format_args!("{i:x}")),
         Val::Mask(f, bits) => push_mask(out, f, bits),
         Val::Str(s, true) => out.extend_from_slice(s),
         Val::Str(s, false) => escape_into(out, s),
     }
 }
 
+/// Appends formatted text straight into `out` (no intermediate String).
+pub fn push_fmt(out: &mut Vec<u8>, args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    out.write_fmt(args).expect("writing to a Vec cannot fail");
+}
+
+/// `fmt::Write` into a byte vector.
+struct Bytes<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Bytes<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
 pub fn push_mask(out: &mut Vec<u8>, f: Family, bits: u64) {
-    let mut s = String::new();
-    write_mask(&mut s, f, bits).expect("string write");
-    out.extend_from_slice(s.as_bytes());
+    write_mask(&mut Bytes(out), f, bits).expect("writing to a Vec cannot fail");
 }
 
 /// A value in JSON: masks as name arrays, ids as hex strings, strings that
 /// are not UTF-8 as `{"hex": "..."}`.
 pub fn json_val(out: &mut Vec<u8>, v: &Val) {
     match *v {
-        Val::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Val::Int(i) => push_fmt(out, format_args!("{i}")),
         Val::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
-        Val::Id(i) => out.extend_from_slice(format!("\"{i:x}\"").as_bytes()),
+        Val::Id(i) => push_fmt(out, format_args!("\"{i:x}\"")),
         Val::Mask(f, bits) => json_names(out, f, bits),
         Val::Str(s, _) => {
             if std::str::from_utf8(s).is_ok() {
@@ -85,11 +99,20 @@ pub fn json_val(out: &mut Vec<u8>, v: &Val) {
 
 pub fn json_names(out: &mut Vec<u8>, f: Family, bits: u64) {
     out.push(b'[');
-    for (i, n) in mask_names(f, bits).iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    for r in f.rights().iter().filter(|r| bits & r.bit() != 0) {
+        if !first {
             out.push(b',');
         }
-        json_str_into(out, n.as_bytes());
+        first = false;
+        json_str_into(out, r.name.as_bytes());
+    }
+    let rest = bits & !f.all_bits();
+    if rest != 0 {
+        if !first {
+            out.push(b',');
+        }
+        push_fmt(out, format_args!("\"{rest:#x}\""));
     }
     out.push(b']');
 }

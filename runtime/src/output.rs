@@ -14,7 +14,7 @@ use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{FieldType, Loc};
 use landtrace_event::time;
 use landtrace_event::value::Val;
-use landtrace_event::value::{json_val, push_mask, scalar_val, text_val};
+use landtrace_event::value::{json_val, push_fmt, push_mask, scalar_val, text_val};
 use landtrace_trace::jsonl::json_event;
 use std::io::{self, Write};
 
@@ -29,6 +29,8 @@ pub struct Output {
     pub format: OutFormat,
     color: bool,
     line: Vec<u8>,
+    /// Where a printf is formatted before it is put in a JSON string.
+    scratch: Vec<u8>,
     error: Option<io::Error>,
 }
 
@@ -57,6 +59,7 @@ impl Output {
             format,
             color: color && format == OutFormat::Text,
             line: Vec::with_capacity(512),
+            scratch: Vec::new(),
             error: None,
         }
     }
@@ -143,13 +146,13 @@ impl Output {
 
     /// `printf(fmt, args...)`: text as is; in JSON one object per call.
     pub fn printf(&mut self, fmt: &Format, vals: &[Val]) {
-        let mut text = Vec::new();
-        render_printf(&mut text, fmt, vals);
         match self.format {
-            OutFormat::Text => self.line.extend_from_slice(&text),
+            OutFormat::Text => render_printf(&mut self.line, fmt, vals),
             OutFormat::Json => {
+                self.scratch.clear();
+                render_printf(&mut self.scratch, fmt, vals);
                 self.line.extend_from_slice(b"{\"type\":\"printf\",\"text\":");
-                json_str_into(&mut self.line, &text);
+                json_str_into(&mut self.line, &self.scratch);
                 self.line.extend_from_slice(b"}\n");
             }
         }
@@ -351,7 +354,7 @@ fn text_buckets(out: &mut Vec<u8>, kind: MapValue, b: &[u64]) {
     }
 }
 
-/// Expands a printf format.
+/// Expands a printf format, straight into `out`.
 pub fn render_printf(out: &mut Vec<u8>, fmt: &Format, vals: &[Val]) {
     let mut args = vals.iter();
     for piece in &fmt.pieces {
@@ -363,23 +366,34 @@ pub fn render_printf(out: &mut Vec<u8>, fmt: &Format, vals: &[Val]) {
                     Val::Int(i) => i as u64,
                     ref other => other.as_i64() as u64,
                 };
-                let (text, numeric) = match spec.conv {
-                    Conv::Dec => match *v {
-                        Val::Int(i) => (i.to_string(), true),
-                        Val::Str(..) => (String::new(), true),
-                        ref other => (unsigned(other).to_string(), true),
-                    },
-                    Conv::Unsigned => (unsigned(v).to_string(), true),
-                    Conv::Hex => (format!("{:x}", unsigned(v)), true),
-                    Conv::HexUpper => (format!("{:X}", unsigned(v)), true),
+                let start = out.len();
+                let numeric = match spec.conv {
+                    Conv::Dec => {
+                        match *v {
+                            Val::Int(i) => push_fmt(out, format_args!("{i}")),
+                            Val::Str(..) => {}
+                            ref other => push_fmt(out, format_args!("{}", unsigned(other))),
+                        }
+                        true
+                    }
+                    Conv::Unsigned => {
+                        push_fmt(out, format_args!("{}", unsigned(v)));
+                        true
+                    }
+                    Conv::Hex => {
+                        push_fmt(out, format_args!("{:x}", unsigned(v)));
+                        true
+                    }
+                    Conv::HexUpper => {
+                        push_fmt(out, format_args!("{:X}", unsigned(v)));
+                        true
+                    }
                     Conv::Str | Conv::Rights => {
-                        let mut t = Vec::new();
-                        text_val(&mut t, v);
-                        spec.pad(out, &t, false);
-                        continue;
+                        text_val(out, v);
+                        false
                     }
                 };
-                spec.pad(out, text.as_bytes(), numeric);
+                spec.pad_from(out, start, numeric);
             }
         }
     }
@@ -391,10 +405,11 @@ fn push_time(out: &mut Vec<u8>, ev: &Event) {
         let secs = rec.walltime().div_euclid(1_000_000_000);
         let micros = rec.walltime().rem_euclid(1_000_000_000) / 1000;
         let (_, _, _, h, m, s) = time::civil(secs);
-        out.extend_from_slice(format!("{h:02}:{m:02}:{s:02}.{micros:06}").as_bytes());
+        push_fmt(out, format_args!("{h:02}:{m:02}:{s:02}.{micros:06}"));
     } else {
-        out.extend_from_slice(
-            format!("{}.{:06}", rec.time() / 1_000_000_000, rec.time() % 1_000_000_000 / 1000).as_bytes(),
+        push_fmt(
+            out,
+            format_args!("{}.{:06}", rec.time() / 1_000_000_000, rec.time() % 1_000_000_000 / 1000),
         );
     }
 }
@@ -404,7 +419,7 @@ fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style) {
     push_time(out, ev);
     out.push(b' ');
     style.wrap(out, "32", |o| escape_into(o, ev.comm()));
-    out.extend_from_slice(format!("({}) ", rec.builtin(Builtin::Pid)).as_bytes());
+    push_fmt(out, format_args!("({}) ", rec.builtin(Builtin::Pid)));
     let Some(kind) = ev.kind() else { return };
     style.wrap(out, "1;36", |o| o.extend_from_slice(kind.name().as_bytes()));
     for (fid, ty) in kind.def().fields {

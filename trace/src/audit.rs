@@ -30,6 +30,47 @@ pub struct AuditDecoder {
     /// The executable that created each domain (from its "allocated"
     /// record), to tell whether a denial comes after an exec.
     creators: HashMap<u64, Vec<u8>>,
+    /// Emptied records' fields and groups, reused: decoding allocates
+    /// nothing in the steady state.
+    spare_fields: Vec<Fields>,
+    spare_groups: Vec<Group>,
+}
+
+/// Most spare records and groups kept.
+const SPARE: usize = 64;
+
+/// The `key=value` fields of one record, decoded, in one reusable buffer.
+#[derive(Clone, Debug, Default)]
+pub struct Fields {
+    buf: Vec<u8>,
+    /// (key start, key end, value end) in `buf`; the value follows its key.
+    spans: Vec<(u32, u32, u32)>,
+}
+
+impl Fields {
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.spans.clear();
+    }
+
+    /// The value of the first field named `key`.
+    pub fn get(&self, key: &str) -> Option<&[u8]> {
+        self.iter().find(|(k, _)| *k == key.as_bytes()).map(|(_, v)| v)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.spans
+            .iter()
+            .map(|&(k, v, e)| (&self.buf[k as usize..v as usize], &self.buf[v as usize..e as usize]))
+    }
+
+    fn push(&mut self, key: &[u8], value: impl FnOnce(&mut Vec<u8>)) {
+        let k = self.buf.len() as u32;
+        self.buf.extend_from_slice(key);
+        let v = self.buf.len() as u32;
+        value(&mut self.buf);
+        self.spans.push((k, v, self.buf.len() as u32));
+    }
 }
 
 /// Domains whose creator is remembered; past this the memory is reset.
@@ -41,23 +82,30 @@ struct Group {
     time_ns: i64,
     /// When its first record arrived (the live source flushes by age).
     opened: std::time::Instant,
-    access: Vec<Vec<(String, Vec<u8>)>>,
-    domain: Vec<Vec<(String, Vec<u8>)>>,
-    syscall: Option<Vec<(String, Vec<u8>)>>,
+    access: Vec<Fields>,
+    domain: Vec<Fields>,
+    syscall: Option<Fields>,
 }
 
 /// One parsed record line.
+#[derive(Debug, Default)]
 pub struct Record {
     pub kind: u16,
     pub time_ns: i64,
     pub serial: u64,
-    pub fields: Vec<(String, Vec<u8>)>,
+    pub fields: Fields,
 }
 
 impl Decoder for AuditDecoder {
     fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), DecodeError> {
-        let Some(rec) = parse_record(line)? else { return Ok(()) };
-        self.record(rec, out)
+        let mut rec = self.spare_record();
+        match parse_record_into(line, &mut rec) {
+            Ok(true) => self.record(rec, out),
+            other => {
+                self.recycle(rec.fields);
+                other.map(|_| ())
+            }
+        }
     }
 
     fn finish(&mut self, out: &mut Pending) {
@@ -68,6 +116,18 @@ impl Decoder for AuditDecoder {
 }
 
 impl AuditDecoder {
+    /// An empty record to parse into, reusing a spare one's storage.
+    pub fn spare_record(&mut self) -> Record {
+        Record { fields: self.spare_fields.pop().unwrap_or_default(), ..Record::default() }
+    }
+
+    fn recycle(&mut self, mut f: Fields) {
+        if self.spare_fields.len() < SPARE {
+            f.clear();
+            self.spare_fields.push(f);
+        }
+    }
+
     /// Adds a parsed record (the netlink source calls this directly).
     pub fn record(&mut self, rec: Record, out: &mut Pending) -> Result<(), DecodeError> {
         if rec.kind == AUDIT_EOE {
@@ -75,9 +135,11 @@ impl AuditDecoder {
                 let g = self.open.remove(i).expect("index");
                 self.emit(g, out);
             }
+            self.recycle(rec.fields);
             return Ok(());
         }
         if !matches!(rec.kind, AUDIT_SYSCALL | AUDIT_LANDLOCK_ACCESS | AUDIT_LANDLOCK_DOMAIN) {
+            self.recycle(rec.fields);
             return Ok(());
         }
         let i = if let Some(i) =
@@ -89,27 +151,38 @@ impl AuditDecoder {
                 let g = self.open.pop_front().expect("non-empty");
                 self.emit(g, out);
             }
-            self.open.push_back(Group {
-                serial: rec.serial,
-                time_ns: rec.time_ns,
+            let mut g = self.spare_groups.pop().unwrap_or_else(|| Group {
+                serial: 0,
+                time_ns: 0,
                 opened: std::time::Instant::now(),
                 access: Vec::new(),
                 domain: Vec::new(),
                 syscall: None,
             });
+            g.serial = rec.serial;
+            g.time_ns = rec.time_ns;
+            g.opened = std::time::Instant::now();
+            self.open.push_back(g);
             self.open.len() - 1
         };
+        let checked = match rec.kind {
+            AUDIT_LANDLOCK_ACCESS => check_access(&rec.fields),
+            AUDIT_LANDLOCK_DOMAIN => domain_of(&rec.fields).map(|_| ()),
+            _ => Ok(()),
+        };
+        if let Err(e) = checked {
+            self.recycle(rec.fields);
+            return Err(e.into());
+        }
         let g = &mut self.open[i];
         match rec.kind {
-            AUDIT_SYSCALL => g.syscall = Some(rec.fields),
-            AUDIT_LANDLOCK_ACCESS => {
-                check_access(&rec.fields)?;
-                g.access.push(rec.fields);
+            AUDIT_SYSCALL => {
+                if let Some(old) = g.syscall.replace(rec.fields) {
+                    self.recycle(old);
+                }
             }
-            _ => {
-                domain_of(&rec.fields)?;
-                g.domain.push(rec.fields);
-            }
+            AUDIT_LANDLOCK_ACCESS => g.access.push(rec.fields),
+            _ => g.domain.push(rec.fields),
         }
         Ok(())
     }
@@ -135,22 +208,22 @@ impl AuditDecoder {
     }
 }
 
-fn get<'a>(fields: &'a [(String, Vec<u8>)], key: &str) -> Option<&'a [u8]> {
-    fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_slice())
+fn get<'a>(fields: &'a Fields, key: &str) -> Option<&'a [u8]> {
+    fields.get(key)
 }
 
-fn num(fields: &[(String, Vec<u8>)], key: &str) -> Option<u64> {
+fn num(fields: &Fields, key: &str) -> Option<u64> {
     let v = std::str::from_utf8(get(fields, key)?).ok()?;
     v.parse::<u64>().ok().or_else(|| v.parse::<i64>().ok().map(|x| x as u64))
 }
 
-fn domain_of(fields: &[(String, Vec<u8>)]) -> Result<u64, String> {
+fn domain_of(fields: &Fields) -> Result<u64, String> {
     let v = get(fields, "domain").ok_or("record has no domain=")?;
     let s = std::str::from_utf8(v).map_err(|_| "domain is not text")?;
     u64::from_str_radix(s, 16).map_err(|_| format!("domain: bad hex ID {s:?}"))
 }
 
-fn check_access(fields: &[(String, Vec<u8>)]) -> Result<(), String> {
+fn check_access(fields: &Fields) -> Result<(), String> {
     domain_of(fields)?;
     let b = get(fields, "blockers").ok_or("LANDLOCK_ACCESS has no blockers=")?;
     classify_blockers(b).map(|_| ())
@@ -188,8 +261,18 @@ fn classify_blockers(b: &[u8]) -> Result<(EventKind, u64, Vec<String>), String> 
 }
 
 impl AuditDecoder {
-    fn emit(&mut self, g: Group, out: &mut Pending) {
-        let task = |ev: &mut Event, fields: Option<&Vec<(String, Vec<u8>)>>| {
+    fn emit(&mut self, mut g: Group, out: &mut Pending) {
+        self.emit_events(&g, out);
+        for f in g.access.drain(..).chain(g.domain.drain(..)).chain(g.syscall.take()) {
+            self.recycle(f);
+        }
+        if self.spare_groups.len() < SPARE {
+            self.spare_groups.push(g);
+        }
+    }
+
+    fn emit_events(&mut self, g: &Group, out: &mut Pending) {
+        let task = |ev: &mut Event, fields: Option<&Fields>| {
             ev.set_builtin(Builtin::Walltime, g.time_ns as u64);
             ev.set_builtin(Builtin::Time, g.time_ns.max(0) as u64);
             let Some(f) = fields else { return };
@@ -307,13 +390,23 @@ impl AuditDecoder {
 }
 
 /// Fields whose values audit encodes as hex when they hold unsafe bytes.
-fn is_untrusted(key: &str) -> bool {
-    matches!(key, "path" | "exe" | "comm" | "ocomm" | "dev" | "name" | "cwd" | "proctitle" | "sun_path")
+fn is_untrusted(key: &[u8]) -> bool {
+    matches!(
+        key,
+        b"path" | b"exe" | b"comm" | b"ocomm" | b"dev" | b"name" | b"cwd" | b"proctitle" | b"sun_path"
+    )
 }
 
 /// Parses `type=T msg=audit(SECS.MS:SERIAL): k=v ...`; `None` for lines
 /// that are not audit records of interest.
 pub fn parse_record(line: &[u8]) -> Result<Option<Record>, DecodeError> {
+    let mut rec = Record::default();
+    Ok(parse_record_into(line, &mut rec)?.then_some(rec))
+}
+
+/// As [`parse_record`], into `rec` (whose storage is reused); false for a
+/// line that is not an audit record of interest.
+pub fn parse_record_into(line: &[u8], rec: &mut Record) -> Result<bool, DecodeError> {
     // Enriched logs append interpreted fields after 0x1d.
     let line = match line.iter().position(|b| *b == 0x1d) {
         Some(i) => &line[..i],
@@ -340,15 +433,23 @@ pub fn parse_record(line: &[u8]) -> Result<Option<Record>, DecodeError> {
     let body = rest.strip_prefix(b"msg=").unwrap_or(rest);
     let Some(kind) = kind else {
         // Still name what is wrong with the stamp first, if anything.
-        parse_payload(0, body)?;
+        parse_payload_into(0, body, rec)?;
         return Err("record has no type=".into());
     };
-    parse_payload(kind, body).map(Some)
+    parse_payload_into(kind, body, rec)?;
+    Ok(true)
 }
 
 /// Parses `audit(SECS.MS:SERIAL): k=v ...` of a record whose type is known
 /// (the netlink source reads the type from the message header).
 pub fn parse_payload(kind: u16, body: &[u8]) -> Result<Record, DecodeError> {
+    let mut rec = Record::default();
+    parse_payload_into(kind, body, &mut rec)?;
+    Ok(rec)
+}
+
+/// As [`parse_payload`], into `rec` (whose storage is reused).
+pub fn parse_payload_into(kind: u16, body: &[u8], rec: &mut Record) -> Result<(), DecodeError> {
     let body = body.strip_prefix(b"audit(").ok_or("expected msg=audit(...)")?;
     let close = body.iter().position(|b| *b == b')').ok_or("unterminated audit(...)")?;
     let stamp = std::str::from_utf8(&body[..close]).map_err(|_| "bad audit timestamp")?;
@@ -366,12 +467,12 @@ pub fn parse_payload(kind: u16, body: &[u8]) -> Result<Record, DecodeError> {
         Some(nul) => &after[..nul],
         None => after,
     };
-    Ok(Record {
-        kind,
-        time_ns: secs.saturating_mul(1_000_000_000).saturating_add(frac_ns),
-        serial,
-        fields: parse_fields(after)?,
-    })
+    rec.kind = kind;
+    rec.time_ns = secs.saturating_mul(1_000_000_000).saturating_add(frac_ns);
+    rec.serial = serial;
+    rec.fields.clear();
+    parse_fields(after, &mut rec.fields)?;
+    Ok(())
 }
 
 fn type_code(t: &[u8]) -> Result<u16, String> {
@@ -392,14 +493,13 @@ fn type_code(t: &[u8]) -> Result<u16, String> {
 }
 
 /// `k=v k="quoted" k=48455820` into (key, decoded bytes).
-fn parse_fields(mut b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let mut out = Vec::new();
+fn parse_fields(mut b: &[u8], out: &mut Fields) -> Result<(), String> {
     loop {
         while b.first() == Some(&b' ') {
             b = &b[1..];
         }
         if b.is_empty() {
-            return Ok(out);
+            return Ok(());
         }
         let eq = b.iter().position(|c| *c == b'=' || *c == b' ');
         let Some(eq) = eq.filter(|&i| b[i] == b'=') else {
@@ -409,27 +509,27 @@ fn parse_fields(mut b: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
             b = &b[end..];
             continue;
         };
-        let key = String::from_utf8_lossy(&b[..eq]).into_owned();
+        let key = &b[..eq];
         b = &b[eq + 1..];
-        let value = if b.first() == Some(&b'"') {
-            let close =
-                b[1..].iter().position(|c| *c == b'"').ok_or_else(|| format!("{key}: unterminated quote"))?;
-            let v = b[1..=close].to_vec();
+        if b.first() == Some(&b'"') {
+            let close = b[1..]
+                .iter()
+                .position(|c| *c == b'"')
+                .ok_or_else(|| format!("{}: unterminated quote", String::from_utf8_lossy(key)))?;
+            out.push(key, |v| v.extend_from_slice(&b[1..=close]));
             b = &b[close + 2..];
-            v
         } else {
             let end = b.iter().position(|c| *c == b' ').unwrap_or(b.len());
             let raw = &b[..end];
             b = &b[end..];
             if raw == b"(null)" {
-                Vec::new()
-            } else if is_untrusted(&key) && is_hex(raw) {
-                decode_hex(raw)
+                out.push(key, |_| {});
+            } else if is_untrusted(key) && is_hex(raw) {
+                out.push(key, |v| decode_hex(raw, v));
             } else {
-                raw.to_vec()
+                out.push(key, |v| v.extend_from_slice(raw));
             }
-        };
-        out.push((key, value));
+        }
     }
 }
 
@@ -439,10 +539,10 @@ fn is_hex(v: &[u8]) -> bool {
         && v.iter().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c))
 }
 
-fn decode_hex(v: &[u8]) -> Vec<u8> {
-    v.chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).expect("hex digits"), 16).expect("hex"))
-        .collect()
+/// Appends the bytes of upper-case hex digits (checked by [`is_hex`]).
+fn decode_hex(v: &[u8], out: &mut Vec<u8>) {
+    let digit = |c: u8| if c.is_ascii_digit() { c - b'0' } else { c - b'A' + 10 };
+    out.extend(v.chunks(2).map(|p| digit(p[0]) << 4 | digit(p[1])));
 }
 
 #[cfg(test)]

@@ -128,31 +128,46 @@ fn decode(line: &[u8], start: usize, end: usize, ev: &mut Event) -> Result<(), S
 
 /// `TASK-PID [CPU] FLAGS TIMESTAMP:` (any part may be missing).
 fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
-    let toks: Vec<&[u8]> = prefix.split(|b| *b == b' ').filter(|t| !t.is_empty()).collect();
-    let cpu_at = toks.iter().position(|t| t.starts_with(b"[") && t.ends_with(b"]"));
-    let task_end = cpu_at.unwrap_or(toks.len().min(1));
-    // `(TGID)` may follow the task when the tgid option is on.
-    let task_toks: Vec<&[u8]> = toks[..task_end].iter().copied().filter(|t| !t.starts_with(b"(")).collect();
-    let task = task_toks.join(&b' ');
+    let toks = || prefix.split(|b| *b == b' ').filter(|t| !t.is_empty());
+    let cpu_at = toks().position(|t| t.starts_with(b"[") && t.ends_with(b"]"));
+    let task_end = cpu_at.unwrap_or(toks().count().min(1));
+    // The task's words joined by one space, without `(TGID)`, which may
+    // follow it when the tgid option is on; on the stack unless long.
+    let mut short = [0u8; 64];
+    let mut long = Vec::new();
+    let mut len = 0;
+    for t in toks().take(task_end).filter(|t| !t.starts_with(b"(")) {
+        let sep = usize::from(len > 0);
+        if long.is_empty() && len + sep + t.len() <= short.len() {
+            short[len..len + sep].fill(b' ');
+            short[len + sep..len + sep + t.len()].copy_from_slice(t);
+        } else {
+            if long.is_empty() {
+                long.extend_from_slice(&short[..len]);
+            }
+            long.resize(len + sep, b' ');
+            long.extend_from_slice(t);
+        }
+        len += sep + t.len();
+    }
+    let task = if long.is_empty() { &short[..len] } else { &long[..] };
     if let Some(dash) = task.iter().rposition(|b| *b == b'-') {
         let pid = parse_uint(&task[dash + 1..], "pid")?;
         ev.set_builtin(Builtin::Pid, pid);
         ev.set_builtin(Builtin::Tid, pid);
         ev.set_comm(&task[..dash]);
     } else if !task.is_empty() {
-        ev.set_comm(&task);
+        ev.set_comm(task);
     }
-    if let Some(i) = cpu_at {
-        let inner = &toks[i][1..toks[i].len() - 1];
+    if let Some(t) = cpu_at.and_then(|i| toks().nth(i)) {
+        let inner = &t[1..t.len() - 1];
         if inner.iter().all(u8::is_ascii_digit) && !inner.is_empty() {
             ev.set_builtin(Builtin::Cpu, parse_uint(inner, "cpu")?);
         }
     }
-    if let Some(ts) = toks
-        .iter()
-        .rev()
-        .find(|t| t.contains(&b'.') && t.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b':'))
-    {
+    let stamp =
+        |t: &&[u8]| t.contains(&b'.') && t.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b':');
+    if let Some(ts) = toks().rfind(stamp) {
         ev.set_builtin(Builtin::Time, parse_timestamp(ts.strip_suffix(b":").unwrap_or(ts))?);
     }
     Ok(())
@@ -236,7 +251,10 @@ fn set_field(ev: &mut Event, kind: EventKind, fid: FieldId, ty: FieldType, v: &[
 
 /// Undoes the kernel's string escapes: `\n \t \\ \" \'`, octal `\ooo`,
 /// `\xNN`, and a backslash before any other byte.
-pub fn unescape(v: &[u8]) -> Vec<u8> {
+pub fn unescape(v: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !v.contains(&b'\\') {
+        return std::borrow::Cow::Borrowed(v);
+    }
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
     while i < v.len() {
@@ -276,7 +294,7 @@ pub fn unescape(v: &[u8]) -> Vec<u8> {
             other => out.push(other),
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -7,13 +7,13 @@
 //! UTF-8 survive the round trip.
 
 use crate::{DecodeError, Decoder, Pending};
-use landtrace_event::escape::{hex, json_str_into, unhex};
+use landtrace_event::escape::{json_str_into, unhex};
 use landtrace_event::record::Event;
 use landtrace_event::schema::{
     self, BUILTINS, Builtin, BuiltinLoc, EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant,
 };
 use landtrace_event::time::{self, parse_rfc3339};
-use landtrace_event::value::{Val, json_names, json_val, scalar_val};
+use landtrace_event::value::{Val, json_names, json_val, push_fmt, scalar_val};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
@@ -386,13 +386,27 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, DecodeError> {
 // Writing: the inverse of the decoder above.
 
 fn json_key(out: &mut Vec<u8>, first: &mut bool, key: &str) {
+    json_key_suffixed(out, first, key, "");
+}
+
+/// A member's key with a suffix (`path` + `_hex`), written in place.
+fn json_key_suffixed(out: &mut Vec<u8>, first: &mut bool, key: &str, suffix: &str) {
     if !*first {
         out.push(b',');
     }
     *first = false;
     out.push(b'"');
     out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(suffix.as_bytes());
     out.extend_from_slice(b"\":");
+}
+
+/// Lower-case hex of bytes, appended.
+fn push_hex(out: &mut Vec<u8>, v: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in v {
+        out.extend_from_slice(&[HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+    }
 }
 
 /// A string member, with a `<key>_hex` companion when it is not UTF-8.
@@ -400,8 +414,10 @@ fn json_bytes_member(out: &mut Vec<u8>, first: &mut bool, key: &str, v: &[u8]) {
     json_key(out, first, key);
     json_str_into(out, v);
     if std::str::from_utf8(v).is_err() {
-        json_key(out, first, &format!("{key}_hex"));
-        out.extend_from_slice(format!("\"{}\"", hex(v)).as_bytes());
+        json_key_suffixed(out, first, key, "_hex");
+        out.push(b'"');
+        push_hex(out, v);
+        out.push(b'"');
     }
 }
 
@@ -413,7 +429,7 @@ pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
     json_key(out, &mut first, "type");
     out.extend_from_slice(b"\"event\"");
     json_key(out, &mut first, "v");
-    out.extend_from_slice(JSON_VERSION.to_string().as_bytes());
+    push_fmt(out, format_args!("{JSON_VERSION}"));
     // The builtins, in the schema's order.
     for b in BUILTINS {
         match b.loc {
@@ -427,13 +443,16 @@ pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
             }
             BuiltinLoc::Int(_) => {
                 json_key(out, &mut first, b.name);
-                out.extend_from_slice(rec.builtin(b.builtin).to_string().as_bytes());
+                push_fmt(out, format_args!("{}", rec.builtin(b.builtin)));
             }
             // Only where the source knows the wall-clock time.
             BuiltinLoc::WallText(_) if rec.builtin(b.builtin) == 0 => {}
             BuiltinLoc::WallText(_) => {
                 json_key(out, &mut first, b.name);
-                json_str_into(out, time::rfc3339(rec.builtin(b.builtin) as i64).as_bytes());
+                // RFC 3339 is plain ASCII: no escaping needed.
+                out.push(b'"');
+                time::write_rfc3339(out, rec.builtin(b.builtin) as i64);
+                out.push(b'"');
             }
             BuiltinLoc::Comm => json_bytes_member(out, &mut first, b.name, ev.comm()),
         }
@@ -453,20 +472,26 @@ pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
                         json_names(out, f, *g);
                     }
                     out.push(b']');
-                    json_key(out, &mut first, &format!("{name}_raw"));
-                    let raws: Vec<String> = ev.grants().iter().map(u64::to_string).collect();
-                    out.extend_from_slice(format!("[{}]", raws.join(",")).as_bytes());
+                    json_key_suffixed(out, &mut first, name, "_raw");
+                    out.push(b'[');
+                    for (i, g) in ev.grants().iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        push_fmt(out, format_args!("{g}"));
+                    }
+                    out.push(b']');
                 }
                 (_, FieldType::Mask(f)) => {
                     let bits = ev.get(*fid);
                     json_key(out, &mut first, name);
                     json_names(out, f, bits);
-                    json_key(out, &mut first, &format!("{name}_raw"));
-                    out.extend_from_slice(bits.to_string().as_bytes());
+                    json_key_suffixed(out, &mut first, name, "_raw");
+                    push_fmt(out, format_args!("{bits}"));
                 }
                 (_, FieldType::Int) => {
                     json_key(out, &mut first, name);
-                    out.extend_from_slice((ev.get(*fid) as i64).to_string().as_bytes());
+                    push_fmt(out, format_args!("{}", ev.get(*fid) as i64));
                 }
                 (_, t) => {
                     json_key(out, &mut first, name);
