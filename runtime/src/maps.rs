@@ -6,10 +6,11 @@
 //! the map. Each map holds at most `max_keys` keys: past that, new keys are
 //! counted as dropped and reported, never an out-of-memory.
 
+use hashbrown::HashMap;
+use hashbrown::hash_map::EntryRef;
 use landtrace_compiler::typed::{MapDecl, MapValue};
 use landtrace_event::schema::Family;
 use landtrace_event::value::Val;
-use std::collections::HashMap;
 
 const T_INT: u8 = 0;
 const T_BOOL: u8 = 1;
@@ -90,7 +91,7 @@ pub enum Agg {
     /// with index 1 for the value 0. lhist: index 0 below min, last above.
     Buckets(Vec<u64>),
     /// The last value stored, encoded like a key.
-    Last(Box<[u8]>),
+    Last(Vec<u8>),
 }
 
 /// Number of hist buckets: negatives, 0, then one per power of two.
@@ -124,7 +125,7 @@ pub fn lhist_len(min: i64, max: i64, step: i64) -> usize {
 
 pub struct Map {
     pub decl: MapDecl,
-    entries: HashMap<Box<[u8]>, Agg>,
+    entries: HashMap<Vec<u8>, Agg>,
     pub max_keys: usize,
     /// New keys refused because the map was full.
     pub dropped: u64,
@@ -162,15 +163,18 @@ impl Map {
     }
 
     /// The state at `key`, created if there is room.
+    /// The aggregate at `key`, made with `init` if new and there is room:
+    /// the key is hashed once.
     fn slot(&mut self, key: &[u8], init: impl FnOnce() -> Agg) -> Option<&mut Agg> {
-        if !self.entries.contains_key(key) {
-            if self.entries.len() >= self.max_keys {
+        let full = self.entries.len() >= self.max_keys;
+        match self.entries.entry_ref(key) {
+            EntryRef::Occupied(e) => Some(e.into_mut()),
+            EntryRef::Vacant(_) if full => {
                 self.dropped += 1;
-                return None;
+                None
             }
-            self.entries.insert(key.into(), init());
+            EntryRef::Vacant(e) => Some(e.insert(init())),
         }
-        self.entries.get_mut(key)
     }
 
     /// Folds one value into the aggregate at `key`.
@@ -207,11 +211,19 @@ impl Map {
         }
     }
 
+    /// Stores a plain value; an existing one's storage is reused.
     pub fn set(&mut self, key: &[u8], value: &Val) {
-        let mut enc = Vec::with_capacity(16);
-        encode(&mut enc, value);
-        if let Some(slot) = self.slot(key, || Agg::Int(0)) {
-            *slot = Agg::Last(enc.into_boxed_slice());
+        let Some(slot) = self.slot(key, || Agg::Last(Vec::new())) else { return };
+        match slot {
+            Agg::Last(enc) => {
+                enc.clear();
+                encode(enc, value);
+            }
+            other => {
+                let mut enc = Vec::new();
+                encode(&mut enc, value);
+                *other = Agg::Last(enc);
+            }
         }
     }
 
