@@ -10,8 +10,7 @@
 
 use landtrace_event::escape::unhex;
 use landtrace_event::record::Event;
-use landtrace_event::schema::Builtin;
-use landtrace_event::schema::BuiltinLoc;
+use landtrace_event::schema::{BUILTINS, BuiltinLoc};
 use landtrace_event::schema::{EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant};
 use landtrace_event::time::parse_rfc3339;
 
@@ -245,6 +244,8 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
     let mut next_field = 0usize;
     let mut pending: Option<PendingNames> = None;
     let mut last: Option<(FieldId, FieldType)> = None;
+    // Builtins come in the table's order too (after `event`, read above).
+    let mut next_builtin = 1usize;
     loop {
         match p.peek()? {
             b'}' => break,
@@ -272,26 +273,33 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
             field(&mut p, ev, buf, fid, ty, Some(suffix), &mut pending)?;
             continue;
         }
-        match key {
-            b"source" => {
-                let s = std::str::from_utf8(p.plain_str()?).ok()?;
-                ev.set_source(SourceKind::lookup(s).unwrap_or(SourceKind::Replay));
-            }
-            b"comm" => {
-                let s = p.string(buf)?;
-                ev.set_comm(s);
-            }
-            b"comm_hex" => ev.set_comm(&unhex(std::str::from_utf8(p.plain_str()?).ok()?)?),
-            b"extra" => extra(&mut p, ev, buf)?,
-            _ if let Some(b) = std::str::from_utf8(key).ok().and_then(Builtin::lookup) => match b.loc {
+        if let Some(i) =
+            BUILTINS.get(next_builtin..).and_then(|r| r.iter().position(|b| b.name.as_bytes() == key))
+        {
+            let b = &BUILTINS[next_builtin + i];
+            next_builtin += i + 1;
+            match b.loc {
                 BuiltinLoc::Int(_) => ev.set_builtin(b.builtin, p.uint()?),
                 BuiltinLoc::WallText(_) => {
                     let s = std::str::from_utf8(p.plain_str()?).ok()?;
                     ev.set_builtin(b.builtin, parse_rfc3339(s)? as u64);
                 }
-                // `event` is read first; `source` and `comm` above.
-                BuiltinLoc::EventName | BuiltinLoc::SourceName | BuiltinLoc::Comm => return None,
-            },
+                BuiltinLoc::SourceName => {
+                    let s = std::str::from_utf8(p.plain_str()?).ok()?;
+                    ev.set_source(SourceKind::lookup(s).unwrap_or(SourceKind::Replay));
+                }
+                BuiltinLoc::Comm => {
+                    let s = p.string(buf)?;
+                    ev.set_comm(s);
+                }
+                // A second `event`: not this writer's line.
+                BuiltinLoc::EventName => return None,
+            }
+            continue;
+        }
+        match key {
+            b"comm_hex" => ev.set_comm(&unhex(std::str::from_utf8(p.plain_str()?).ok()?)?),
+            b"extra" => extra(&mut p, ev, buf)?,
             _ => {
                 let k = std::str::from_utf8(key).ok()?;
                 let (base, suffix) = match k.rsplit_once('_') {

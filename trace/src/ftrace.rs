@@ -126,31 +126,46 @@ fn decode(line: &[u8], start: usize, end: usize, ev: &mut Event) -> Result<(), S
     Ok(())
 }
 
+/// Most words of a line's prefix kept on the stack.
+const PREFIX_WORDS: usize = 16;
+
 /// `TASK-PID [CPU] FLAGS TIMESTAMP:` (any part may be missing).
 fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
-    let toks = || prefix.split(|b| *b == b' ').filter(|t| !t.is_empty());
-    let cpu_at = toks().position(|t| t.starts_with(b"[") && t.ends_with(b"]"));
-    let task_end = cpu_at.unwrap_or(toks().count().min(1));
-    // The task's words joined by one space, without `(TGID)`, which may
-    // follow it when the tgid option is on; on the stack unless long.
-    let mut short = [0u8; 64];
-    let mut long = Vec::new();
-    let mut len = 0;
-    for t in toks().take(task_end).filter(|t| !t.starts_with(b"(")) {
-        let sep = usize::from(len > 0);
-        if long.is_empty() && len + sep + t.len() <= short.len() {
-            short[len..len + sep].fill(b' ');
-            short[len + sep..len + sep + t.len()].copy_from_slice(t);
+    // The words, split once (on the stack; a longer prefix, a task name of
+    // many words, in a vector).
+    let mut stack: [&[u8]; PREFIX_WORDS] = [&[]; PREFIX_WORDS];
+    let mut n = 0;
+    let mut heap: Vec<&[u8]> = Vec::new();
+    for t in prefix.split(|b| *b == b' ').filter(|t| !t.is_empty()) {
+        if n < PREFIX_WORDS {
+            stack[n] = t;
         } else {
-            if long.is_empty() {
-                long.extend_from_slice(&short[..len]);
+            if heap.is_empty() {
+                heap.extend_from_slice(&stack);
             }
-            long.resize(len + sep, b' ');
-            long.extend_from_slice(t);
+            heap.push(t);
         }
-        len += sep + t.len();
+        n += 1;
     }
-    let task = if long.is_empty() { &short[..len] } else { &long[..] };
+    let toks: &[&[u8]] = if heap.is_empty() { &stack[..n] } else { &heap };
+    let cpu_at = toks.iter().position(|t| t.starts_with(b"[") && t.ends_with(b"]"));
+    let task_end = cpu_at.unwrap_or(toks.len().min(1));
+    // The task's words joined by one space, without `(TGID)`, which may
+    // follow it when the tgid option is on.
+    let mut words = toks[..task_end].iter().filter(|t| !t.starts_with(b"("));
+    let mut joined = Vec::new();
+    let task: &[u8] = match (words.next(), words.next()) {
+        (None, _) => &[],
+        (Some(one), None) => one,
+        (Some(a), Some(b)) => {
+            joined.extend_from_slice(a);
+            for w in std::iter::once(b).chain(words) {
+                joined.push(b' ');
+                joined.extend_from_slice(w);
+            }
+            &joined
+        }
+    };
     if let Some(dash) = task.iter().rposition(|b| *b == b'-') {
         let pid = parse_uint(&task[dash + 1..], "pid")?;
         ev.set_builtin(Builtin::Pid, pid);
@@ -159,15 +174,17 @@ fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
     } else if !task.is_empty() {
         ev.set_comm(task);
     }
-    if let Some(t) = cpu_at.and_then(|i| toks().nth(i)) {
-        let inner = &t[1..t.len() - 1];
+    if let Some(i) = cpu_at {
+        let inner = &toks[i][1..toks[i].len() - 1];
         if inner.iter().all(u8::is_ascii_digit) && !inner.is_empty() {
             ev.set_builtin(Builtin::Cpu, parse_uint(inner, "cpu")?);
         }
     }
-    let stamp =
-        |t: &&[u8]| t.contains(&b'.') && t.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b':');
-    if let Some(ts) = toks().rfind(stamp) {
+    if let Some(ts) = toks
+        .iter()
+        .rev()
+        .find(|t| t.contains(&b'.') && t.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b':'))
+    {
         ev.set_builtin(Builtin::Time, parse_timestamp(ts.strip_suffix(b":").unwrap_or(ts))?);
     }
     Ok(())
