@@ -10,44 +10,17 @@
 //!   a file, through the binary).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use landtrace_compiler::exec::{Backend, Host, MapValueOut};
+use landtrace_compiler::exec::{Backend, NullHost};
 use landtrace_compiler::interp::Interpreter;
 use landtrace_compiler::jit::Jit;
-use landtrace_compiler::typed::{FormatId, MapId};
 use landtrace_compiler::{CheckOptions, Compiled, compile};
-use landtrace_event::record::{Event, Sealed, StrRef};
+use landtrace_event::record::{Event, Sealed};
 use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{EventKind, SourceKind, field};
-use landtrace_event::value::Val;
 use landtrace_runtime::engine::run_source;
 use landtrace_runtime::replay::ReplaySource;
 use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output};
 use std::hint::black_box;
-
-/// Predicates need nothing from the host.
-struct NoHost;
-
-impl Host for NoHost {
-    fn map_agg(&mut self, _: MapId, _: &[Val], _: i64) {}
-    fn map_set(&mut self, _: MapId, _: &[Val], _: Val) {}
-    fn map_get(&mut self, _: MapId, _: &[Val]) -> MapValueOut {
-        MapValueOut::Int(0)
-    }
-    fn map_len(&mut self, _: MapId) -> i64 {
-        0
-    }
-    fn map_delete(&mut self, _: MapId, _: &[Val]) {}
-    fn clear(&mut self, _: MapId) {}
-    fn printf(&mut self, _: FormatId, _: &[Val], _: Sealed<'_>) {}
-    fn print(&mut self, _: &[Val]) {}
-    fn print_event(&mut self, _: Sealed<'_>) {}
-    fn print_map(&mut self, _: MapId, _: Option<i64>) {}
-    fn exit(&mut self) {}
-    fn div_by_zero(&mut self) {}
-    fn alloc(&mut self, _: &[u8]) -> StrRef {
-        StrRef::EMPTY
-    }
-}
 
 const COMMS: &[&[u8]] = &[b"nginx", b"curl", b"python3", b"sshd", b"node", b"nginx-worker"];
 const PATHS: &[&[u8]] = &[
@@ -121,7 +94,7 @@ fn bench_predicates(c: &mut Criterion) {
         ];
         let mut counts = Vec::new();
         for (bname, backend) in &mut backends {
-            let mut host = NoHost;
+            let mut host = NullHost::default();
             counts.push(recs.iter().filter(|r| backend.run(&prog.ir, pred, **r, &mut host) != 0).count());
             g.throughput(Throughput::Elements(recs.len() as u64));
             g.bench_function(format!("{name} ({bname})"), |b| {

@@ -51,6 +51,37 @@ pub trait Host {
     fn alloc(&mut self, bytes: &[u8]) -> StrRef;
 }
 
+/// A host whose maps are empty and whose output goes nowhere: what running
+/// predicates alone needs (tests, benchmarks). Strings a program makes are
+/// kept until it is dropped.
+#[derive(Default)]
+pub struct NullHost {
+    arena: Vec<Box<[u8]>>,
+}
+
+impl Host for NullHost {
+    fn map_agg(&mut self, _: MapId, _: &[Val], _: i64) {}
+    fn map_set(&mut self, _: MapId, _: &[Val], _: Val) {}
+    fn map_get(&mut self, _: MapId, _: &[Val]) -> MapValueOut {
+        MapValueOut::Int(0)
+    }
+    fn map_len(&mut self, _: MapId) -> i64 {
+        0
+    }
+    fn map_delete(&mut self, _: MapId, _: &[Val]) {}
+    fn clear(&mut self, _: MapId) {}
+    fn printf(&mut self, _: FormatId, _: &[Val], _: Sealed<'_>) {}
+    fn print(&mut self, _: &[Val]) {}
+    fn print_event(&mut self, _: Sealed<'_>) {}
+    fn print_map(&mut self, _: MapId, _: Option<i64>) {}
+    fn exit(&mut self) {}
+    fn div_by_zero(&mut self) {}
+    fn alloc(&mut self, bytes: &[u8]) -> StrRef {
+        self.arena.push(bytes.into());
+        StrRef::from_slice(self.arena.last().expect("pushed"))
+    }
+}
+
 /// Integer binary operations with the language's semantics: wrapping,
 /// and `None` for a division or remainder by zero (result 0, counted).
 pub fn div(a: i64, b: i64) -> Option<i64> {

@@ -4,49 +4,19 @@
 //! the pushed condition of its kind accepts it too. And it is not trivially
 //! true where the program has a pushable term.
 
-use landtrace_compiler::exec::{Host, MapValueOut};
+use landtrace_compiler::exec::NullHost;
 use landtrace_compiler::interp::Interpreter;
 use landtrace_compiler::pushdown::{Condition, pushdown};
-use landtrace_compiler::typed::{ClauseKind, FormatId, MapId};
+use landtrace_compiler::typed::ClauseKind;
 use landtrace_compiler::{CheckOptions, compile};
-use landtrace_event::record::{Event, Sealed, StrRef};
+use landtrace_event::record::Event;
 use landtrace_event::schema::{EventKind, SourceKind, field};
-use landtrace_event::value::Val;
 use proptest::prelude::*;
 
 #[path = "equivalence/events.rs"]
 mod events;
 #[path = "equivalence/programs.rs"]
 mod programs;
-
-/// Maps read as empty; strings the program makes are kept until the end.
-#[derive(Default)]
-struct Host0 {
-    arena: Vec<Box<[u8]>>,
-}
-
-impl Host for Host0 {
-    fn map_agg(&mut self, _: MapId, _: &[Val], _: i64) {}
-    fn map_set(&mut self, _: MapId, _: &[Val], _: Val) {}
-    fn map_get(&mut self, _: MapId, _: &[Val]) -> MapValueOut {
-        MapValueOut::Int(0)
-    }
-    fn map_len(&mut self, _: MapId) -> i64 {
-        0
-    }
-    fn map_delete(&mut self, _: MapId, _: &[Val]) {}
-    fn clear(&mut self, _: MapId) {}
-    fn printf(&mut self, _: FormatId, _: &[Val], _: Sealed<'_>) {}
-    fn print(&mut self, _: &[Val]) {}
-    fn print_event(&mut self, _: Sealed<'_>) {}
-    fn print_map(&mut self, _: MapId, _: Option<i64>) {}
-    fn exit(&mut self) {}
-    fn div_by_zero(&mut self) {}
-    fn alloc(&mut self, bytes: &[u8]) -> StrRef {
-        self.arena.push(bytes.into());
-        StrRef::from_slice(self.arena.last().expect("pushed"))
-    }
-}
 
 fn compiled(text: &str) -> landtrace_compiler::Compiled {
     compile(text, "-e", &CheckOptions::default()).unwrap_or_else(|d| {
@@ -57,7 +27,7 @@ fn compiled(text: &str) -> landtrace_compiler::Compiled {
 /// Whether clause 0's predicate accepts each event.
 fn wanted(prog: &landtrace_compiler::Compiled, events: &mut [Event]) -> Vec<bool> {
     let mut interp = Interpreter::new(&prog.ir);
-    let mut host = Host0::default();
+    let mut host = NullHost::default();
     let p = prog.ir.clauses[0].predicate.expect("a predicate");
     events.iter_mut().map(|ev| interp.run(&prog.ir, p, ev.seal(), &mut host) != 0).collect()
 }
@@ -67,7 +37,7 @@ fn assert_superset(text: &str, events: &mut [Event]) {
     let prog = compiled(text);
     let pushed = pushdown(&prog.typed);
     let mut interp = Interpreter::new(&prog.ir);
-    let mut host = Host0::default();
+    let mut host = NullHost::default();
     for ev in events.iter_mut() {
         let kind = ev.kind().expect("an event");
         ev.seal();
