@@ -2,9 +2,11 @@
 # landtrace next to the tools people would use instead, in one run, as
 # ratios (root, for the live parts):
 #
-#   1. against bpftrace: start-up to attached and exit (`-c /bin/true`),
-#      peak memory, and the cost of an unrelated syscall (getppid) while
-#      each is attached to the Landlock syscalls;
+#   1. against bpftrace: start-up to attached (launch until the traced
+#      command runs: both start it only once attached), to exit (`-c
+#      /bin/true`; detaching takes each tracepoint a grace period), peak
+#      memory, and the cost of an unrelated syscall (getppid) while each
+#      is attached to the Landlock syscalls;
 #   2. against jq: the same count-by-comm over the same JSON lines.
 #
 #   bench/compare.sh [EVENTS]      (default 1,000,000 JSON lines for part 2)
@@ -18,6 +20,7 @@ bin=./target/release/landtrace
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -o "$work/loop" bench/ruleset-loop.c
+cc -O2 -o "$work/stamp" bench/stamp.c
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
@@ -34,7 +37,21 @@ time_mem() {
     echo "$ms $kib"
 }
 
+# attached_ms TOOL ARGS...: median ms of 7 runs from launch until `-c stamp` runs.
+attached_ms() {
+    local i t0 t1
+    for i in 1 2 3 4 5 6 7; do
+        t0=$("$work/stamp")
+        t1=$("$@" -c "$work/stamp" 2>/dev/null | grep -E '^[0-9]{10,}$' | tail -1)
+        echo $(((t1 - t0) / 1000))
+    done | median | awk '{printf "%.1f", $1 / 1000}'
+}
+
 echo "== 1. against bpftrace"
+lt_att=$(attached_ms "$bin" -q -e 'on create_ruleset { @ = count() }')
+bt_att=$(attached_ms bpftrace -e 'tracepoint:syscalls:sys_exit_landlock_create_ruleset { @ = count(); }')
+printf 'start-up to attached:             landtrace %6.1f ms, bpftrace %6.1f ms: %sx faster\n' \
+    "$lt_att" "$bt_att" "$(ratio "$bt_att" "$lt_att")"
 read -r lt_ms lt_kib < <(time_mem "$bin" -e 'on create_ruleset { @ = count() }' -c /bin/true)
 read -r bt_ms bt_kib < <(time_mem bpftrace -e 'tracepoint:syscalls:sys_exit_landlock_create_ruleset { @ = count(); }' -c /bin/true)
 printf 'start-up to exit (-c /bin/true): landtrace %6.0f ms, bpftrace %6.0f ms: %sx faster\n' \

@@ -7,7 +7,9 @@
 #   vm/run.sh SUITE OUTDIR
 #
 # LANDTRACE_BIN and SANDBOXER_BIN name the binaries to test (default:
-# target/release/{landtrace,sandboxer}). docs/testing.md describes the
+# target/release/{landtrace,sandboxer}); LANDTRACE_VM_EXTRA names more
+# binaries to include (with their libraries) and LANDTRACE_VM_GUEST another
+# guest script to run instead of vm/guest/tests.sh (bench/vm-startup.sh). docs/testing.md describes the
 # matrix; tests/kernels.rs runs it and checks what each kernel yields.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,9 +39,11 @@ trap 'rm -rf "$root"' EXIT
 # libraries they load, the guest scripts.
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,out,lib64,usr/lib,usr/bin}
 cp /bin/busybox "$root/bin/busybox"
-for b in "$landtrace" "$sandboxer" "$(command -v bpftool)"; do
+# shellcheck disable=SC2086 # LANDTRACE_VM_EXTRA is a list of paths
+for b in "$landtrace" "$sandboxer" "$(command -v bpftool)" ${LANDTRACE_VM_EXTRA:-}; do
     objcopy --strip-debug "$b" "$root/bin/$(basename "$b")"
-    ldd "$b" | awk '/=>/ { print $3 } /^\t\/lib/ { print $1 }' | while read -r lib; do
+    # (A static binary has none: ldd fails.)
+    { ldd "$b" 2>/dev/null || true; } | awk '/=>/ { print $3 } /^\t\/lib/ { print $1 }' | while read -r lib; do
         [ -e "$lib" ] || continue
         mkdir -p "$root$(dirname "$lib")"
         cp -L "$lib" "$root$lib"
@@ -51,7 +55,7 @@ if [ -d "$root/lib" ] && [ ! -L "$root/lib" ]; then
 fi
 ln -s usr/lib "$root/lib"
 cp "$here/guest/init" "$root/init"
-cp "$here/guest/tests.sh" "$root/tests.sh"
+cp "${LANDTRACE_VM_GUEST:-$here/guest/tests.sh}" "$root/tests.sh"
 chmod +x "$root/init" "$root/tests.sh"
 echo landtrace-vm >"$root/etc/hostname"
 echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
