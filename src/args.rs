@@ -96,10 +96,11 @@ pub struct LiveArgs {
     #[arg(long, value_name = "N")]
     pub ready_fd: Option<i32>,
 
-    /// Size of each BPF ring buffer in bytes (a power of two, at least 4096).
-    /// Records that do not fit are counted and reported as lost.
-    #[arg(long, value_name = "BYTES", default_value_t = 1 << 22, value_parser = ring_size)]
-    pub ring_size: u32,
+    /// Size of each BPF ring buffer in bytes (a power of two, at least 4096;
+    /// default 4 MiB for the tracepoint source, 1 MiB for compat). Records
+    /// that do not fit are counted and reported as lost.
+    #[arg(long, value_name = "BYTES", value_parser = ring_size)]
+    pub ring_size: Option<u32>,
 }
 
 fn max_keys(s: &str) -> Result<usize, String> {

@@ -449,11 +449,20 @@ pub fn live_run(
     if plan.sources.contains(&SourceKind::Tracepoint) {
         report::note(&format!(
             "probes: {} records seen, {} filtered in the kernel, {} delivered, {} lost",
-            summary.probe_seen, summary.probe_filtered, summary.delivered, summary.lost_ring
+            summary.probe_seen,
+            summary.probe_filtered,
+            summary.delivered,
+            summary.lost_ring + summary.missed
         ));
     }
     if summary.lost_ring > 0 {
         report::warning(&format!("{} events lost: the ring buffer was full", summary.lost_ring));
+    }
+    if summary.missed > 0 {
+        report::warning(&format!(
+            "{} events lost: the kernel skipped the probes while another BPF program ran on the same CPU",
+            summary.missed
+        ));
     }
     if summary.cut > 0 {
         report::warning(&format!(

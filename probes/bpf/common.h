@@ -7,10 +7,6 @@
 #define LANDTRACE_COMMON_H
 
 #include "kernel.h"
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
-#include "events.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -34,12 +30,23 @@ struct {
 	__type(value, __u64);
 } lt_lost SEC(".maps");
 
-/* Thread-group ids being traced (when lt_config.filter_pids is set). */
+/*
+ * Thread-group ids being traced (when lt_config.filter_pids is set): a
+ * bitmap, bit tgid % 64 of word tgid / 64, for every tgid up to the
+ * kernel's limit (PID_MAX_LIMIT, 4M on 64-bit). Userspace maps it and reads
+ * it without a system call: a bpf() map operation holds the CPU's
+ * bpf_prog_active count, and a tracepoint program that runs on that CPU
+ * meanwhile (the traced task preempting landtrace) is skipped by the
+ * kernel, its event never seen.
+ */
+#define LT_TRACKED_WORDS ((1 << 22) / 64)
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LT_TRACKED_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u64);
 } lt_tracked SEC(".maps");
 
 static __always_inline struct lt_config *lt_get_config(void)
@@ -51,16 +58,22 @@ static __always_inline struct lt_config *lt_get_config(void)
 /* Scoping: the children of tracked processes are tracked too. They stay
  * tracked after they exit: their audit records may come later. `ctx` is
  * sched_process_fork's (parent, child). */
-static __always_inline int lt_track_fork(__u64 *ctx)
+static __always_inline int lt_tgid_tracked(__u32 tgid)
 {
-	struct task_struct *parent = (struct task_struct *)ctx[0];
-	struct task_struct *child = (struct task_struct *)ctx[1];
-	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	if (!bpf_map_lookup_elem(&lt_tracked, &ptgid))
+	__u32 word = tgid / 64;
+	__u64 *w = bpf_map_lookup_elem(&lt_tracked, &word);
+	return w && ((*w >> (tgid % 64)) & 1);
+}
+
+static __always_inline int lt_track_fork(const __u64 *ctx)
+{
+	if (!lt_tgid_tracked(LT_U32(ctx[0], task_tgid)))
 		return 0;
-	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	__u8 one = 1;
-	bpf_map_update_elem(&lt_tracked, &ctgid, &one, BPF_ANY);
+	__u32 ctgid = LT_U32(ctx[1], task_tgid);
+	__u32 word = ctgid / 64;
+	__u64 *w = bpf_map_lookup_elem(&lt_tracked, &word);
+	if (w)
+		__sync_fetch_and_or(w, 1ULL << (ctgid % 64));
 	return 0;
 }
 
@@ -68,8 +81,7 @@ static __always_inline int lt_is_tracked(const struct lt_config *c)
 {
 	if (!c->filter_pids)
 		return 1;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	return bpf_map_lookup_elem(&lt_tracked, &tgid) != NULL;
+	return lt_tgid_tracked(bpf_get_current_pid_tgid() >> 32);
 }
 
 /* The counter is in events, not records: one record may carry several. */
@@ -126,7 +138,7 @@ static __always_inline void lt_output(void *data, __u64 size)
 
 static __always_inline void lt_fill_header(struct lt_header *h, __u32 kind, __u32 size)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 task = bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 
@@ -135,7 +147,7 @@ static __always_inline void lt_fill_header(struct lt_header *h, __u32 kind, __u3
 	h->time_ns = bpf_ktime_get_ns();
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->ppid = LT_U32(LT_U64(task, task_real_parent), task_tgid);
 	h->uid = (__u32)uid_gid;
 	h->gid = uid_gid >> 32;
 	h->cpu = bpf_get_smp_processor_id();

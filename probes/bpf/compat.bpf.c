@@ -9,8 +9,9 @@
  * succeeded, reading its arguments from the registers the task entered
  * with, reading what the caller passed from user
  * memory and, after landlock_restrict_self, the new domain from the task's
- * credentials (through CO-RE, at the offset of the Landlock credential
- * blob that userspace calibrates at start-up). Unlike the raw sys_enter
+ * credentials (at the offset of the Landlock credential blob that
+ * userspace calibrates at start-up; kernel members at the offsets of
+ * lt_kernel, kernel.h). Unlike the raw sys_enter
  * and sys_exit tracepoints, these cost other syscalls nothing.
  */
 #include "common.h"
@@ -23,6 +24,9 @@ struct lt_args {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	/* Entries allocated as they come: preallocating 65,536 of them
+	 * cost every start about 2 ms. */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, __u8);
 } lt_rulesets SEC(".maps");
@@ -59,11 +63,11 @@ static __always_inline __u32 current_tid(void)
  * entered with: one program per syscall (its exit) instead of two. */
 static __always_inline void syscall_args(struct lt_args *out)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	out->a[0] = BPF_CORE_READ(regs, di);
-	out->a[1] = BPF_CORE_READ(regs, si);
-	out->a[2] = BPF_CORE_READ(regs, dx);
-	out->a[3] = BPF_CORE_READ(regs, r10);
+	__u64 regs = (__u64)bpf_task_pt_regs(bpf_get_current_task_btf());
+	out->a[0] = LT_U64(regs, regs_di);
+	out->a[1] = LT_U64(regs, regs_si);
+	out->a[2] = LT_U64(regs, regs_dx);
+	out->a[3] = LT_U64(regs, regs_r10);
 }
 
 /* The arguments of a traced task's syscall; 0 if the task is not traced. */
@@ -78,27 +82,25 @@ static __always_inline int take_args(struct lt_args *out)
 	return 1;
 }
 
-static __always_inline struct file *fd_file(long fd)
+/* The struct file behind descriptor `fd` of the current task (0: none). */
+static __always_inline __u64 fd_file(long fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	__u64 task = bpf_get_current_task();
+	__u64 fdt = LT_U64(LT_U64(task, task_files), files_fdt);
+	__u32 max = LT_U32(fdt, fdt_max_fds);
 	if (fd < 0 || fd >= max)
-		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
+		return 0;
+	return lt_read_u64(LT_U64(fdt, fdt_fd) + fd * 8);
 }
 
 /* The ruleset behind a file descriptor, as a key that is not its address. */
 static __always_inline __u64 ruleset_key(long fd, const struct lt_config *c)
 {
-	struct file *f = fd_file(fd);
+	__u64 f = fd_file(fd);
 	if (!f)
 		return 0;
-	void *p = BPF_CORE_READ(f, private_data);
-	return p ? ((__u64)p ^ c->key_secret) : 0;
+	__u64 p = LT_U64(f, file_private_data);
+	return p ? (p ^ c->key_secret) : 0;
 }
 
 static __always_inline int exit_create_ruleset(long ret)
@@ -154,26 +156,26 @@ struct {
  * component into slot i (or marks a mount crossed), so every offset is a
  * constant and the verifier's work stays linear in the number of steps.
  */
-static __always_inline void record_path(struct lt_add_rule_fs *r, struct file *f)
+static __always_inline void record_path(struct lt_add_rule_fs *r, __u64 f)
 {
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
-	struct mount *mnt = (struct mount *)((char *)vm - bpf_core_field_offset(struct mount, mnt));
+	__u64 d = LT_U64(f, file_dentry);
+	/* The struct mount around the file's struct vfsmount. */
+	__u64 mnt = LT_U64(f, file_mnt) - lt_kernel.mount_mnt;
 	int done = 0;
 	__u16 steps = 0;
 
 #pragma unroll
 	for (int i = 0; i < LT_PATH_STEPS; i++) {
-		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
-		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+		__u64 root = LT_U64(mnt + lt_kernel.mount_mnt, vfsmount_root);
+		__u64 parent = LT_U64(d, dentry_parent);
 		if (d == root) {
-			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+			__u64 up = LT_U64(mnt, mount_parent);
 			if (up == mnt) {
 				done = 1;
 				break;
 			}
 			r->comp_len[i] = LT_STEP_MOUNT;
-			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			d = LT_U64(mnt, mount_mountpoint);
 			mnt = up;
 		} else if (d == parent) {
 			/* Not under the root: a detached or internal mount. */
@@ -181,8 +183,8 @@ static __always_inline void record_path(struct lt_add_rule_fs *r, struct file *f
 			done = 1;
 			break;
 		} else {
-			const unsigned char *name = BPF_CORE_READ(d, d_name.name);
-			__u32 name_len = BPF_CORE_READ(d, d_name.len);
+			const void *name = (const void *)LT_U64(d, dentry_name);
+			__u32 name_len = LT_U32(d, dentry_name_len);
 			long len = bpf_probe_read_kernel_str(r->names[i], LT_NAME_SLOT, name);
 			if (len <= 0)
 				break;
@@ -244,11 +246,11 @@ static __always_inline int exit_add_rule(long ret)
 	r->dev = 0;
 	r->nsteps = 0;
 	r->flags = 0;
-	struct file *f = fd_file(attr.parent_fd);
+	__u64 f = fd_file(attr.parent_fd);
 	if (f) {
-		struct inode *inode = BPF_CORE_READ(f, f_inode);
-		r->ino = BPF_CORE_READ(inode, i_ino);
-		r->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		__u64 inode = LT_U64(f, file_inode);
+		r->ino = LT_U64(inode, inode_ino);
+		r->dev = LT_U32(LT_U64(inode, inode_sb), sb_dev);
 		record_path(r, f);
 	} else {
 		r->flags = LT_PATH_UNREACHABLE;
@@ -259,41 +261,24 @@ static __always_inline int exit_add_rule(long ret)
 
 /* The Landlock domain pointer in the current credentials (a struct
  * landlock_domain from 7.3, a struct landlock_ruleset before). */
-static __always_inline void *cred_domain(long offset)
+static __always_inline __u64 cred_domain(long offset)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	char *security = BPF_CORE_READ(task, cred, security);
-	void *dom = NULL;
+	__u64 security = LT_U64(LT_U64(bpf_get_current_task(), task_cred), cred_security);
 	if (!security)
-		return NULL;
-	bpf_probe_read_kernel(&dom, sizeof(dom), security + (offset & (LT_CRED_SCAN - 1)));
-	return dom;
+		return 0;
+	return lt_read_u64(security + (offset & (LT_CRED_SCAN - 1)));
 }
 
 /* A domain's hierarchy and layer count, and its first layer's handled fs
- * mask, whichever struct the running kernel has; 0 if none can be read. */
-static __always_inline int domain_layout(void *dom, struct landlock_hierarchy **h, __u32 *layers, __u32 *masks)
+ * mask (the first mask word: filesystem rights in its low bits), whichever
+ * struct the running kernel has; 0 if none can be read. */
+static __always_inline int domain_layout(__u64 dom, __u64 *h, __u32 *layers, __u32 *masks)
 {
-	const char *first;
-	if (bpf_core_type_exists(struct landlock_domain)) {
-		struct landlock_domain *d = dom;
-		*h = BPF_CORE_READ(d, hierarchy);
-		*layers = BPF_CORE_READ(d, num_layers);
-		first = (const char *)dom + bpf_core_field_offset(struct landlock_domain, handled_masks);
-	} else if (bpf_core_field_exists(struct landlock_ruleset, access_masks)) {
-		struct landlock_ruleset *r = dom;
-		*h = BPF_CORE_READ(r, hierarchy);
-		*layers = BPF_CORE_READ(r, num_layers);
-		first = (const char *)dom + bpf_core_field_offset(struct landlock_ruleset, access_masks);
-	} else if (bpf_core_field_exists(struct landlock_ruleset___fs_access_masks, fs_access_masks)) {
-		struct landlock_ruleset___fs_access_masks *r = dom;
-		*h = BPF_CORE_READ(r, hierarchy);
-		*layers = BPF_CORE_READ(r, num_layers);
-		first = (const char *)dom + bpf_core_field_offset(struct landlock_ruleset___fs_access_masks, fs_access_masks);
-	} else {
+	if (!LT_HAS(domain_hierarchy) || !LT_HAS(domain_layers) || !LT_HAS(domain_masks))
 		return 0;
-	}
-	return bpf_probe_read_kernel(masks, sizeof(*masks), first) == 0;
+	*h = LT_U64(dom, domain_hierarchy);
+	*layers = LT_U32(dom, domain_layers);
+	return bpf_probe_read_kernel(masks, sizeof(*masks), (const void *)LT_AT(dom, domain_masks)) == 0;
 }
 
 /* Finds the credential slot whose domain carries the calibration mask. */
@@ -306,10 +291,10 @@ static __always_inline int calibrate(const struct lt_config *c)
 	r->offset = -1;
 	r->pad = 0;
 	for (int off = 0; off < LT_CRED_SCAN; off += 8) {
-		void *dom = cred_domain(off);
+		__u64 dom = cred_domain(off);
 		if (!dom)
 			continue;
-		struct landlock_hierarchy *h = NULL;
+		__u64 h = 0;
 		__u32 masks = 0, layers = 0;
 		if (!domain_layout(dom, &h, &layers, &masks))
 			continue;
@@ -325,13 +310,13 @@ static __always_inline int calibrate(const struct lt_config *c)
 
 /* A domain's ID: the kernel's (6.15+), else its hierarchy's address mixed
  * with the per-run secret, which userspace turns into a small ID. */
-static __always_inline __u64 hierarchy_id(struct landlock_hierarchy *h, const struct lt_config *c)
+static __always_inline __u64 hierarchy_id(__u64 h, const struct lt_config *c)
 {
 	if (!h)
 		return 0;
-	if (bpf_core_field_exists(h->id))
-		return BPF_CORE_READ(h, id);
-	return (__u64)h ^ c->key_secret;
+	if (LT_HAS(hierarchy_id))
+		return LT_U64(h, hierarchy_id);
+	return h ^ c->key_secret;
 }
 
 static __always_inline int exit_restrict_self(long ret)
@@ -349,23 +334,24 @@ static __always_inline int exit_restrict_self(long ret)
 	if (!r)
 		return 0;
 	lt_fill_header(&r->h, LT_RESTRICT_SELF, sizeof(*r));
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 task = bpf_get_current_task();
 	r->ruleset = ruleset_key(a.a[0], c);
 	r->flags = a.a[1];
-	r->nr_threads = BPF_CORE_READ(task, signal, nr_threads);
-	r->no_new_privs = (BPF_CORE_READ(task, atomic_flags) >> LT_PFA_NO_NEW_PRIVS) & 1;
+	r->nr_threads = LT_U32(LT_U64(task, task_signal), signal_nr_threads);
+	r->no_new_privs = (LT_U64(task, task_atomic_flags) >> LT_PFA_NO_NEW_PRIVS) & 1;
 	r->found = 0;
-	r->keys = !bpf_core_field_exists(struct landlock_hierarchy, id);
+	r->keys = !LT_HAS(hierarchy_id);
 	r->domain = 0;
 	r->parent = 0;
 	__builtin_memset(r->pad, 0, sizeof(r->pad));
 	if (c->cred_offset >= 0) {
-		struct landlock_hierarchy *h = NULL;
+		__u64 h = 0;
 		__u32 layers = 0, masks = 0;
-		void *dom = cred_domain(c->cred_offset);
+		__u64 dom = cred_domain(c->cred_offset);
 		if (dom && domain_layout(dom, &h, &layers, &masks) && h) {
 			r->domain = hierarchy_id(h, c);
-			r->parent = hierarchy_id(BPF_CORE_READ(h, parent), c);
+			if (LT_HAS(hierarchy_parent))
+				r->parent = hierarchy_id(LT_U64(h, hierarchy_parent), c);
 			r->found = 1;
 		}
 	}
@@ -378,23 +364,22 @@ static __always_inline int enter_close(long fd)
 	struct lt_config *c = lt_get_config();
 	if (!c)
 		return 0;
-	struct file *f = fd_file(fd);
+	__u64 f = fd_file(fd);
 	if (!f)
 		return 0;
-	void *p = BPF_CORE_READ(f, private_data);
+	__u64 p = LT_U64(f, file_private_data);
 	if (!p)
 		return 0;
-	__u64 key = (__u64)p ^ c->key_secret;
+	__u64 key = p ^ c->key_secret;
 	if (!bpf_map_lookup_elem(&lt_rulesets, &key))
 		return 0;
 	/* Only the close that drops the last reference frees the ruleset:
 	 * file_ref_t counts from 0 (6.13+), f_count from 1. */
-	if (bpf_core_field_exists(f->f_ref)) {
-		if (BPF_CORE_READ(f, f_ref.refcnt.counter) != 0)
+	if (LT_HAS(file_ref)) {
+		if (LT_U64(f, file_ref) != 0)
 			return 0;
-	} else if (bpf_core_field_exists(struct file___f_count, f_count)) {
-		struct file___f_count *old = (void *)f;
-		if (BPF_CORE_READ(old, f_count.counter) != 1)
+	} else if (LT_HAS(file_count)) {
+		if (LT_U64(f, file_count) != 1)
 			return 0;
 	} else {
 		return 0;
@@ -435,8 +420,8 @@ int lt_enter_close(struct lt_syscall_enter *ctx)
 	return enter_close(ctx->args[0]);
 }
 
-SEC("tp_btf/sched_process_fork")
-int lt_fork(__u64 *ctx)
+SEC("raw_tp/sched_process_fork")
+int lt_fork(struct bpf_raw_tracepoint_args *ctx)
 {
-	return lt_track_fork(ctx);
+	return lt_track_fork(ctx->args);
 }

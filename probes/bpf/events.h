@@ -126,6 +126,32 @@ struct lt_config {
 	__u32 filter_pids;      /* 1: only tgids in lt_tracked */
 };
 
+/*
+ * Where the probes read kernel structures, found by userspace in the
+ * running kernel's BTF (probes/src/btf.rs, KernelLayout) and set as a
+ * read-only global before the programs load, so the verifier sees
+ * constants. Byte offsets; -1: this kernel has no such member.
+ */
+struct lt_kernel {
+	__s32 task_tgid, task_real_parent, task_cred, task_files, task_signal, task_atomic_flags;
+	__s32 cred_security;
+	__s32 files_fdt, fdt_max_fds, fdt_fd;
+	__s32 file_private_data, file_inode, file_dentry, file_mnt;
+	__s32 file_ref;   /* f_ref.refcnt.counter: 6.13+, 0 means one reference */
+	__s32 file_count; /* f_count.counter: before 6.13, 1 means one reference */
+	__s32 inode_ino, inode_sb, sb_dev;
+	__s32 dentry_parent, dentry_name, dentry_name_len;
+	__s32 mount_mnt, mount_parent, mount_mountpoint, vfsmount_root;
+	__s32 signal_nr_threads;
+	__s32 regs_di, regs_si, regs_dx, regs_r10;
+	__s32 hierarchy_parent;
+	__s32 hierarchy_id; /* 6.15+ (with audit); before, a domain has no ID */
+	/* A domain's members, in whichever struct this kernel has: struct
+	 * landlock_domain from 7.3 (handled_masks), struct landlock_ruleset
+	 * before (access_masks; 16-bit fs_access_masks before 6.7). */
+	__s32 domain_hierarchy, domain_layers, domain_masks;
+};
+
 /* lt_tp_config.flags */
 #define LT_TP_ANY_TASK 1 /* pass even when the task is not tracked */
 

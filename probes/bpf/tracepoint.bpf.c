@@ -225,8 +225,8 @@ int lt_tracepoint(void *ctx)
 
 /* Scoping (-c, -p) without the compat object: this object's own set of
  * tracked processes follows forks. */
-SEC("tp_btf/sched_process_fork")
-int lt_fork(__u64 *ctx)
+SEC("raw_tp/sched_process_fork")
+int lt_fork(struct bpf_raw_tracepoint_args *ctx)
 {
-	return lt_track_fork(ctx);
+	return lt_track_fork(ctx->args);
 }

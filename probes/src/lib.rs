@@ -3,10 +3,12 @@
 //! and runs landtrace; `build.sh --check` fails when one is stale), the
 //! Rust mirror of their records, and loading them with aya.
 
+pub mod btf;
 pub mod loader;
 pub mod records;
 
-/// The compat source's programs (syscall tracepoints, CO-RE reads).
+/// The compat source's programs (syscall tracepoints, reads of kernel
+/// structures at offsets from the kernel's BTF).
 pub static COMPAT_OBJ: &[u8] = aya::include_bytes_aligned!("../prebuilt/compat.bpf.o");
 
 /// The tracepoint source's generic program.

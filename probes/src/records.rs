@@ -271,6 +271,7 @@ pub fn c_str(b: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::btf::KernelLayout;
     use std::mem::{offset_of, size_of};
     use std::process::Command;
 
@@ -319,6 +320,13 @@ mod tests {
             off!("offsetof(struct lt_config, calibration_tid)", Config, calibration_tid),
             off!("offsetof(struct lt_config, calibration_mask)", Config, calibration_mask),
             off!("offsetof(struct lt_config, filter_pids)", Config, filter_pids),
+            ("sizeof(struct lt_kernel)", size_of::<KernelLayout>()),
+            off!("offsetof(struct lt_kernel, cred_security)", KernelLayout, cred_security),
+            off!("offsetof(struct lt_kernel, file_ref)", KernelLayout, file_ref),
+            off!("offsetof(struct lt_kernel, mount_mnt)", KernelLayout, mount_mnt),
+            off!("offsetof(struct lt_kernel, regs_r10)", KernelLayout, regs_r10),
+            off!("offsetof(struct lt_kernel, hierarchy_id)", KernelLayout, hierarchy_id),
+            off!("offsetof(struct lt_kernel, domain_masks)", KernelLayout, domain_masks),
             ("sizeof(struct lt_tp_config)", size_of::<TpConfig>()),
             off!("offsetof(struct lt_tp_config, flags)", TpConfig, flags),
             off!("offsetof(struct lt_tp_config, dynamic_offset)", TpConfig, dynamic_offset),
@@ -328,6 +336,7 @@ mod tests {
             off!("offsetof(struct lt_term, offset)", Term, offset),
             off!("offsetof(struct lt_term, a)", Term, a),
             off!("offsetof(struct lt_term, b)", Term, b),
+            ("offsetof(struct bpf_prog_info, recursion_misses)", crate::loader::RECURSION_MISSES_OFFSET),
             ("LT_FILTER_TERMS", FILTER_TERMS),
             ("LT_SRC_COMM", src::COMM as usize),
             ("LT_SRC_CGROUP", src::CGROUP as usize),
@@ -358,7 +367,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let header = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bpf/events.h");
         let mut src = format!(
-            "#include <stdio.h>\n#include <stddef.h>\n#include \"{}\"\nint main(void) {{\n",
+            "#include <stdio.h>\n#include <stddef.h>\n#include <linux/bpf.h>\n#include \"{}\"\nint main(void) {{\n",
             header.display()
         );
         for (expr, _) in layout() {

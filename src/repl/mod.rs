@@ -207,7 +207,7 @@ impl Session {
         let outcome = match &source {
             SourceSpec::Replay(files) => run::replay_run(&mut engine, files, false, Some(stop::flag())),
             SourceSpec::Live(sources) => {
-                let args = LiveArgs { source: sources.clone(), ring_size: 1 << 22, ..LiveArgs::default() };
+                let args = LiveArgs { source: sources.clone(), ..LiveArgs::default() };
                 run::live_run(&mut engine, compiled, &args, false, false)
             }
         };

@@ -2,8 +2,8 @@
 //! to the engine.
 //!
 //! Sources: `tracepoint` (the `landlock:*` tracepoints, when the kernel has
-//! them), `compat` (syscall tracepoints and CO-RE reads, on any kernel with
-//! Landlock) and `audit` (`NETLINK_AUDIT`). The loop waits on the ring
+//! them), `compat` (syscall tracepoints and reads of the task's
+//! credentials, on any kernel with Landlock) and `audit` (`NETLINK_AUDIT`). The loop waits on the ring
 //! buffers, the audit socket, Ctrl-C/SIGTERM and the traced process at once,
 //! fires `every` clauses on time, and on the way out detaches every probe
 //! before END runs and restores the audit settings.
@@ -116,6 +116,15 @@ pub enum Choice {
     Sources(Vec<SourceKind>),
 }
 
+/// The compat source's default ring buffer: its records come only from
+/// the Landlock system calls, and 1 MiB holds some 190 of its largest
+/// (`add_rule_fs`, 5.3 KiB with its path) and thousands of the others.
+pub const COMPAT_RING_BYTES: u32 = 1 << 20;
+
+/// The tracepoint source's default ring buffer: `check_rule_*` events come
+/// by the million from a busy sandbox.
+pub const TRACEPOINT_RING_BYTES: u32 = 1 << 22;
+
 #[derive(Clone, Debug)]
 pub struct LiveOptions {
     pub choice: Choice,
@@ -125,8 +134,9 @@ pub struct LiveOptions {
     pub pid: Option<u32>,
     /// `--ready-fd N`
     pub ready_fd: Option<RawFd>,
-    /// Bytes of each ring buffer (a power of two).
-    pub ring_bytes: u32,
+    /// Bytes of each ring buffer (a power of two); `None`: each source's
+    /// default ([`COMPAT_RING_BYTES`], [`TRACEPOINT_RING_BYTES`]).
+    pub ring_bytes: Option<u32>,
     /// Give up the capabilities no longer needed once attached.
     pub drop_caps: bool,
     /// `--strict`: what a source cannot provide is an error, not a warning.
@@ -148,7 +158,7 @@ impl Default for LiveOptions {
             command: None,
             pid: None,
             ready_fd: None,
-            ring_bytes: 1 << 22,
+            ring_bytes: None,
             drop_caps: true,
             strict: false,
             quiet: false,
@@ -263,6 +273,9 @@ fn filters(
 pub struct LiveSummary {
     /// Events the BPF programs could not queue (ring buffer full).
     pub lost_ring: u64,
+    /// Events the kernel did not run the BPF programs for (another BPF
+    /// program was running on that CPU).
+    pub missed: u64,
     /// Tracepoint records of the scope the probes' filter looked at, and
     /// those it dropped in the kernel.
     pub probe_seen: u64,
@@ -365,11 +378,12 @@ pub fn run(
     // In drain order: audit comes last (see LiveSource::collect).
     let mut sources: Vec<Box<dyn LiveSource>> = Vec::new();
     if uses(SourceKind::Compat) {
-        sources.push(Box::new(CompatSource::open(opts.ring_bytes, &mut config, root, boot, err)?));
+        let ring = opts.ring_bytes.unwrap_or(COMPAT_RING_BYTES);
+        sources.push(Box::new(CompatSource::open(ring, &mut config, root, boot, err)?));
     }
     if uses(SourceKind::Tracepoint) {
         let tp = TracepointSource::open(
-            opts.ring_bytes,
+            opts.ring_bytes.unwrap_or(TRACEPOINT_RING_BYTES),
             &config,
             root,
             boot,
@@ -437,15 +451,15 @@ pub fn run(
     drop(scope);
     result?;
     summary.command_status = target.finish(&summary.ended_by);
-    if summary.lost_ring > 0 {
-        engine.output().lost("bpf", summary.lost_ring);
+    if summary.lost_ring + summary.missed > 0 {
+        engine.output().lost("bpf", summary.lost_ring + summary.missed);
     }
     if uses(SourceKind::Tracepoint) {
         engine.output().probe_summary(
             summary.probe_seen,
             summary.probe_filtered,
             summary.delivered,
-            summary.lost_ring,
+            summary.lost_ring + summary.missed,
         );
     }
     if summary.lost_audit + summary.audit_overflows > 0 {

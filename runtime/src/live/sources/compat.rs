@@ -91,6 +91,7 @@ impl LiveSource for CompatSource {
 
     fn account(&mut self, summary: &mut LiveSummary) {
         summary.lost_ring += self.set.lost();
+        summary.missed += self.set.missed();
     }
 }
 

@@ -211,6 +211,7 @@ impl LiveSource for TracepointSource {
 
     fn account(&mut self, summary: &mut LiveSummary) {
         summary.lost_ring += self.set.lost();
+        summary.missed += self.set.missed();
         let (seen, filtered) = self.set.filter_stats();
         summary.probe_seen += seen;
         summary.probe_filtered += filtered;
