@@ -32,6 +32,32 @@ struct Input {
     done: bool,
 }
 
+/// `BufRead::read_until(b'\n')` reading at most `limit` bytes, with a SIMD
+/// search for the newline (std's is a word-at-a-time loop; this is most of
+/// what reading a line costs).
+fn read_until_newline(r: &mut dyn BufRead, out: &mut Vec<u8>, limit: usize) -> io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let available = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let room = limit - read;
+        let window = &available[..available.len().min(room)];
+        let (done, used) = match memchr::memchr(b'\n', window) {
+            Some(i) => (true, i + 1),
+            None => (window.len() == room || window.is_empty(), window.len()),
+        };
+        out.extend_from_slice(&window[..used]);
+        r.consume(used);
+        read += used;
+        if done {
+            return Ok(read);
+        }
+    }
+}
+
 /// Replays one or more files in order.
 pub struct ReplaySource {
     inputs: Vec<Input>,
@@ -151,11 +177,7 @@ impl ReplaySource {
             return Ok(Some((no, true)));
         }
         self.line.clear();
-        let n = input
-            .reader
-            .by_ref()
-            .take(MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut self.line)
+        let n = read_until_newline(&mut input.reader, &mut self.line, MAX_LINE + 1)
             .map_err(|e| SourceError::Io { path: input.name.clone(), source: e })?;
         if n == 0 {
             return Ok(None);
@@ -250,8 +272,9 @@ impl ReplaySource {
         }
     }
 
-    /// Decodes lines until an event is queued or every input is exhausted.
-    fn fill(&mut self) -> Result<(), SourceError> {
+    /// Decodes lines until an event is in `ev` (`true`: decoded there
+    /// directly) or queued, or every input is exhausted.
+    fn fill(&mut self, ev: &mut Event) -> Result<bool, SourceError> {
         while self.pending.is_empty() && self.current < self.inputs.len() {
             if self.inputs[self.current].done {
                 self.current += 1;
@@ -276,7 +299,16 @@ impl ReplaySource {
                     let line = std::mem::take(&mut self.line);
                     let input = &mut self.inputs[self.current];
                     let decoder = input.decoder.as_mut().expect("detected");
-                    if let Err(reason) = decoder.line(&line, &mut self.pending) {
+                    let result = match decoder.line_into(&line, ev) {
+                        Some(Ok(true)) => {
+                            self.line = line;
+                            return Ok(true);
+                        }
+                        Some(Ok(false)) => Ok(()),
+                        Some(Err(e)) => Err(e),
+                        None => decoder.line(&line, &mut self.pending),
+                    };
+                    if let Err(reason) = result {
                         let name = input.name.clone();
                         let reason = if terminated {
                             reason.to_string()
@@ -289,7 +321,7 @@ impl ReplaySource {
                 }
             }
         }
-        Ok(())
+        Ok(false)
     }
 }
 
@@ -316,8 +348,7 @@ impl Input {
 
 impl Source for ReplaySource {
     fn next(&mut self, ev: &mut Event) -> Result<bool, SourceError> {
-        self.fill()?;
-        if self.pending.pop_into(ev) {
+        if self.pending.pop_into(ev) || self.fill(ev)? || self.pending.pop_into(ev) {
             return Ok(true);
         }
         if !self.not_traces.is_empty() {

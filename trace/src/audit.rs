@@ -408,20 +408,20 @@ pub fn parse_record(line: &[u8]) -> Result<Option<Record>, DecodeError> {
 /// line that is not an audit record of interest.
 pub fn parse_record_into(line: &[u8], rec: &mut Record) -> Result<bool, DecodeError> {
     // Enriched logs append interpreted fields after 0x1d.
-    let line = match line.iter().position(|b| *b == 0x1d) {
+    let line = match memchr::memchr(0x1d, line) {
         Some(i) => &line[..i],
         None => line,
     };
     // The kernel's own printk form (dmesg): `[  12.3] audit: type=1423 audit(...)`.
     let mut rest = line;
     if rest.first() == Some(&b'[')
-        && let Some(i) = rest.iter().position(|b| *b == b']')
+        && let Some(i) = memchr::memchr(b']', rest)
     {
         rest = rest[i + 1..].trim_ascii_start();
     }
     rest = rest.strip_prefix(b"audit: ").unwrap_or(rest);
     let mut kind = None;
-    while let Some(tok_end) = rest.iter().position(|b| *b == b' ') {
+    while let Some(tok_end) = memchr::memchr(b' ', rest) {
         let tok = &rest[..tok_end];
         if let Some(t) = tok.strip_prefix(b"type=") {
             kind = Some(type_code(t)?);
@@ -451,7 +451,7 @@ pub fn parse_payload(kind: u16, body: &[u8]) -> Result<Record, DecodeError> {
 /// As [`parse_payload`], into `rec` (whose storage is reused).
 pub fn parse_payload_into(kind: u16, body: &[u8], rec: &mut Record) -> Result<(), DecodeError> {
     let body = body.strip_prefix(b"audit(").ok_or("expected msg=audit(...)")?;
-    let close = body.iter().position(|b| *b == b')').ok_or("unterminated audit(...)")?;
+    let close = memchr::memchr(b')', body).ok_or("unterminated audit(...)")?;
     let stamp = std::str::from_utf8(&body[..close]).map_err(|_| "bad audit timestamp")?;
     let (time, serial) = stamp.split_once(':').ok_or("audit(...) has no serial")?;
     let (secs, frac) = time.split_once('.').unwrap_or((time, "0"));
@@ -463,7 +463,7 @@ pub fn parse_payload_into(kind: u16, body: &[u8], rec: &mut Record) -> Result<()
         * 10i64.pow(9 - frac.len() as u32);
     let serial: u64 = serial.parse().map_err(|_| format!("bad audit serial {serial:?}"))?;
     let after = body[close + 1..].strip_prefix(b":").unwrap_or(&body[close + 1..]);
-    let after = match after.iter().position(|b| *b == 0) {
+    let after = match memchr::memchr(0, after) {
         Some(nul) => &after[..nul],
         None => after,
     };
@@ -501,25 +501,23 @@ fn parse_fields(mut b: &[u8], out: &mut Fields) -> Result<(), String> {
         if b.is_empty() {
             return Ok(());
         }
-        let eq = b.iter().position(|c| *c == b'=' || *c == b' ');
+        let eq = memchr::memchr2(b'=', b' ', b);
         let Some(eq) = eq.filter(|&i| b[i] == b'=') else {
             // A bare word (audit prints some, e.g. "op=..." is fine but
             // free text is not a field): skip it.
-            let end = b.iter().position(|c| *c == b' ').unwrap_or(b.len());
+            let end = memchr::memchr(b' ', b).unwrap_or(b.len());
             b = &b[end..];
             continue;
         };
         let key = &b[..eq];
         b = &b[eq + 1..];
         if b.first() == Some(&b'"') {
-            let close = b[1..]
-                .iter()
-                .position(|c| *c == b'"')
+            let close = memchr::memchr(b'"', &b[1..])
                 .ok_or_else(|| format!("{}: unterminated quote", String::from_utf8_lossy(key)))?;
             out.push(key, |v| v.extend_from_slice(&b[1..=close]));
             b = &b[close + 2..];
         } else {
-            let end = b.iter().position(|c| *c == b' ').unwrap_or(b.len());
+            let end = memchr::memchr(b' ', b).unwrap_or(b.len());
             let raw = &b[..end];
             b = &b[end..];
             if raw == b"(null)" {

@@ -28,6 +28,54 @@ static STOP: [bool; 256] = {
     t
 };
 
+/// Where the first byte at or after `start` that ends a plain string is
+/// (see [`STOP`]), eight bytes at a time.
+fn stop(b: &[u8], start: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut i = start;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        // A quote, a backslash, or a byte below 0x20. Each test's lowest
+        // flagged byte is exact (only bytes above it can be flagged by a
+        // borrow), so the lowest of all is the first stop.
+        let m = zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| STOP[c as usize]).map(|p| i + p)
+}
+
+/// Whether two slices of the same length are equal, compared a word at a
+/// time (keys are short: a call to `memcmp` costs more than comparing).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    debug_assert_eq!(n, b.len());
+    let w8 = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let w4 = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if w8(a, i) != w8(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        // The last eight bytes, overlapping what was compared.
+        w8(a, n - 8) == w8(b, n - 8)
+    } else if n >= 4 {
+        w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4)
+    } else {
+        a == b
+    }
+}
+
 struct P<'a> {
     b: &'a [u8],
     i: usize,
@@ -41,17 +89,29 @@ struct PendingNames {
 }
 
 impl<'a> P<'a> {
+    /// Skips whitespace (landtrace writes none: the first test is the
+    /// common case).
+    #[inline]
     fn ws(&mut self) {
+        if self.b.get(self.i).is_some_and(|&c| c > b' ') {
+            return;
+        }
         while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\r' | b'\n') {
             self.i += 1;
         }
     }
 
+    #[inline]
     fn eat(&mut self, c: u8) -> Option<()> {
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            return Some(());
+        }
         self.ws();
         (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
     }
 
+    #[inline]
     fn peek(&mut self) -> Option<u8> {
         self.ws();
         self.b.get(self.i).copied()
@@ -61,12 +121,45 @@ impl<'a> P<'a> {
     fn plain_str(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.i;
-        let len = self.b[start..].iter().position(|&c| STOP[c as usize])?;
-        if self.b[start + len] != b'"' {
+        let end = stop(self.b, start)?;
+        if self.b[end] != b'"' {
             return None;
         }
-        self.i = start + len + 1;
-        Some(&self.b[start..start + len])
+        self.i = end + 1;
+        Some(&self.b[start..end])
+    }
+
+    /// Whether the next member's key is `name` (then skipped with its
+    /// colon): the key the writer's order says comes next is compared in
+    /// place, without scanning it.
+    fn key_is(&mut self, name: &[u8]) -> bool {
+        let b = self.b;
+        let (i, n) = (self.i, name.len());
+        if b.get(i) == Some(&b'"')
+            && b.get(i + 1..i + 1 + n).is_some_and(|k| same(k, name))
+            && b.get(i + 1 + n) == Some(&b'"')
+            && b.get(i + 2 + n) == Some(&b':')
+        {
+            self.i = i + 3 + n;
+            return true;
+        }
+        false
+    }
+
+    /// Like [`P::key_is`] for `name` followed by `suffix` (`_raw`, `_hex`).
+    fn key_is2(&mut self, name: &[u8], suffix: &[u8]) -> bool {
+        let b = self.b;
+        let (i, n, m) = (self.i, name.len(), suffix.len());
+        if b.get(i) == Some(&b'"')
+            && b.get(i + 1..i + 1 + n).is_some_and(|k| same(k, name))
+            && b.get(i + 1 + n..i + 1 + n + m).is_some_and(|k| same(k, suffix))
+            && b.get(i + 1 + n + m) == Some(&b'"')
+            && b.get(i + 2 + n + m) == Some(&b':')
+        {
+            self.i = i + 3 + n + m;
+            return true;
+        }
+        false
     }
 
     /// A string, with JSON escapes decoded into `buf` when it has any.
@@ -136,8 +229,13 @@ impl<'a> P<'a> {
         }
         let start = self.i;
         let mut v: u64 = 0;
+        // Nineteen digits cannot overflow; longer numbers are checked.
         while let Some(&c @ b'0'..=b'9') = self.b.get(self.i) {
-            v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            if self.i - start >= 19 {
+                v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            } else {
+                v = v * 10 + u64::from(c - b'0');
+            }
             self.i += 1;
         }
         if self.i == start || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E')) {
@@ -214,7 +312,9 @@ fn names_bits(b: &[u8]) -> Option<u64> {
 /// handle it. `Some(Ok(false))`: a valid line that is not an event.
 pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<bool, String>> {
     // JSON text is UTF-8; the general decoder rejects anything else.
-    std::str::from_utf8(line).ok()?;
+    if !line.is_ascii() {
+        std::str::from_utf8(line).ok()?;
+    }
     let mut p = P { b: line, i: 0 };
     p.eat(b'{')?;
     // `type`, `v` and `event` lead in landtrace's own lines.
@@ -252,6 +352,41 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
             b',' => p.i += 1,
             _ => return None,
         }
+        p.ws();
+        // The writer's order: the next field, its companion, the next
+        // builtin, compared in place.
+        if pending.is_none() {
+            if let Some(&(fid, ty)) = fields.get(next_field)
+                && p.key_is(fid.name().as_bytes())
+            {
+                next_field += 1;
+                last = Some((fid, ty));
+                field(&mut p, ev, buf, fid, ty, None, &mut pending)?;
+                continue;
+            }
+            if let Some((fid, ty)) = last {
+                let name = fid.name().as_bytes();
+                if p.key_is2(name, b"_raw") {
+                    field(&mut p, ev, buf, fid, ty, Some("raw"), &mut pending)?;
+                    continue;
+                }
+            }
+            if let Some(b) = BUILTINS.get(next_builtin)
+                && p.key_is(b.name.as_bytes())
+            {
+                next_builtin += 1;
+                builtin(&mut p, ev, buf, b)?;
+                continue;
+            }
+        } else if let Some(pn) = &pending
+            && p.key_is2(pn.field.name().as_bytes(), b"_raw")
+        {
+            // A mask's names, then its raw value: the names need not be read.
+            let (fid, ty) = (pn.field, last.expect("a mask field came first").1);
+            pending = None;
+            field(&mut p, ev, buf, fid, ty, Some("raw"), &mut pending)?;
+            continue;
+        }
         let key = p.plain_str()?;
         p.eat(b':')?;
         if let Some(pn) = pending.take() {
@@ -278,23 +413,7 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
         {
             let b = &BUILTINS[next_builtin + i];
             next_builtin += i + 1;
-            match b.loc {
-                BuiltinLoc::Int(_) => ev.set_builtin(b.builtin, p.uint()?),
-                BuiltinLoc::WallText(_) => {
-                    let s = std::str::from_utf8(p.plain_str()?).ok()?;
-                    ev.set_builtin(b.builtin, parse_rfc3339(s)? as u64);
-                }
-                BuiltinLoc::SourceName => {
-                    let s = std::str::from_utf8(p.plain_str()?).ok()?;
-                    ev.set_source(SourceKind::lookup(s).unwrap_or(SourceKind::Replay));
-                }
-                BuiltinLoc::Comm => {
-                    let s = p.string(buf)?;
-                    ev.set_comm(s);
-                }
-                // A second `event`: not this writer's line.
-                BuiltinLoc::EventName => return None,
-            }
+            builtin(&mut p, ev, buf, b)?;
             continue;
         }
         match key {
@@ -317,6 +436,33 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
     p.i += 1;
     p.ws();
     (p.i == line.len()).then_some(Ok(true))
+}
+
+/// One builtin's value.
+fn builtin(
+    p: &mut P,
+    ev: &mut Event,
+    buf: &mut Vec<u8>,
+    b: &landtrace_event::schema::BuiltinDef,
+) -> Option<()> {
+    match b.loc {
+        BuiltinLoc::Int(_) => ev.set_builtin(b.builtin, p.uint()?),
+        BuiltinLoc::WallText(_) => {
+            let s = std::str::from_utf8(p.plain_str()?).ok()?;
+            ev.set_builtin(b.builtin, parse_rfc3339(s)? as u64);
+        }
+        BuiltinLoc::SourceName => {
+            let s = std::str::from_utf8(p.plain_str()?).ok()?;
+            ev.set_source(SourceKind::lookup(s).unwrap_or(SourceKind::Replay));
+        }
+        BuiltinLoc::Comm => {
+            let s = p.string(buf)?;
+            ev.set_comm(s);
+        }
+        // A second `event`: not this writer's line.
+        BuiltinLoc::EventName => return None,
+    }
+    Some(())
 }
 
 fn is_companion(key: &[u8], name: &str) -> bool {

@@ -22,29 +22,53 @@ use landtrace_event::schema::{
 #[derive(Default)]
 pub struct FtraceDecoder {
     lost: u64,
+    /// Per event kind, the fields in the order the last line of that kind
+    /// had them: the kernel prints them in a fixed order, so a field's
+    /// name is compared once instead of looked up.
+    plans: Vec<Vec<Planned>>,
+}
+
+/// A field name as a kind's lines have it, what it is, and the last mask
+/// text seen there with its value (mask texts repeat).
+struct Planned {
+    key: String,
+    what: Option<(KernelField, Option<FieldType>)>,
+    last_mask: (Vec<u8>, u64),
 }
 
 impl Decoder for FtraceDecoder {
     fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), DecodeError> {
-        if let Some(n) = lost_events(line) {
-            self.lost = self.lost.saturating_add(n?);
-            return Ok(());
-        }
-        let Some((start, end)) = event_token(line) else {
-            // Headers, other events, trace-cmd preamble.
-            return Ok(());
-        };
         let mut ev = out.slot();
-        match decode(line, start, end, &mut ev) {
-            Ok(()) => {
+        match self.line_into(line, &mut ev).expect("one event per line") {
+            Ok(true) => {
                 out.commit(ev);
+                Ok(())
+            }
+            Ok(false) => {
+                out.recycle(ev);
                 Ok(())
             }
             Err(e) => {
                 out.recycle(ev);
-                Err(e.into())
+                Err(e)
             }
         }
+    }
+
+    fn line_into(&mut self, line: &[u8], ev: &mut Event) -> Option<Result<bool, DecodeError>> {
+        if let Some(n) = lost_events(line) {
+            return Some(
+                n.map(|n| self.lost = self.lost.saturating_add(n)).map(|()| false).map_err(Into::into),
+            );
+        }
+        let Some((start, end)) = event_token(line) else {
+            // Headers, other events, trace-cmd preamble.
+            return Some(Ok(false));
+        };
+        if self.plans.is_empty() {
+            self.plans = (0..landtrace_event::schema::EVENT_COUNT).map(|_| Vec::new()).collect();
+        }
+        Some(decode(line, start, end, ev, &mut self.plans).map(|()| true).map_err(Into::into))
     }
 
     fn lost(&self) -> u64 {
@@ -68,26 +92,33 @@ fn lost_events(line: &[u8]) -> Option<Result<u64, String>> {
 
 /// Byte range of the `landlock_NAME:` token (without the colon).
 pub fn event_token(line: &[u8]) -> Option<(usize, usize)> {
-    let mut i = 0;
-    while i < line.len() {
-        while i < line.len() && line[i] == b' ' {
-            i += 1;
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"landlock_"));
+    // The first word that starts with `landlock_`, ends with a colon and
+    // names something: each `landlock_` found, in order, at a word's start.
+    let mut from = 0;
+    while let Some(at) = FINDER.find(&line[from..]) {
+        let start = from + at;
+        let end = memchr::memchr(b' ', &line[start..]).map_or(line.len(), |e| start + e);
+        let tok = &line[start..end];
+        if (start == 0 || line[start - 1] == b' ') && tok.ends_with(b":") && tok.len() > 10 {
+            return Some((start, end - 1));
         }
-        let start = i;
-        while i < line.len() && line[i] != b' ' {
-            i += 1;
-        }
-        let tok = &line[start..i];
-        if tok.starts_with(b"landlock_") && tok.ends_with(b":") && tok.len() > 10 {
-            return Some((start, i - 1));
-        }
+        from = start + 1;
     }
     None
 }
 
-fn decode(line: &[u8], start: usize, end: usize, ev: &mut Event) -> Result<(), String> {
+fn decode(
+    line: &[u8],
+    start: usize,
+    end: usize,
+    ev: &mut Event,
+    plans: &mut [Vec<Planned>],
+) -> Result<(), String> {
     let name = std::str::from_utf8(&line[start..end]).map_err(|_| "event name is not text")?;
     let kind = EventKind::lookup(name).ok_or_else(|| format!("unknown Landlock event {name}"))?;
+    let plan = &mut plans[kind as usize];
     ev.reset(kind, SourceKind::Replay);
     header(&line[..start], ev)?;
     // The kernel's events do not say which descriptors a ruleset had.
@@ -98,19 +129,55 @@ fn decode(line: &[u8], start: usize, end: usize, ev: &mut Event) -> Result<(), S
     }
     let fields = &line[(end + 1).min(line.len())..];
     let mut derived = Derived::default();
-    for tok in fields.split(|b| *b == b' ').filter(|t| !t.is_empty()) {
-        let Some(eq) = tok.iter().position(|b| *b == b'=') else {
+    let words =
+        memchr::memchr_iter(b' ', fields).chain(std::iter::once(fields.len())).scan(0, |from, end| {
+            let word = &fields[*from..end];
+            *from = end + 1;
+            Some(word)
+        });
+    for (n, tok) in words.filter(|t| !t.is_empty()).enumerate() {
+        let Some(eq) = memchr::memchr(b'=', tok) else {
             return Err(format!("expected key=value, found {:?}", String::from_utf8_lossy(tok)));
         };
-        let key = std::str::from_utf8(&tok[..eq]).map_err(|_| "field name is not text")?;
-        let value = &tok[eq + 1..];
+        let (key, value) = (&tok[..eq], &tok[eq + 1..]);
         // The schema says what each of the kernel's names is in this event.
-        match kind.kernel_field(key) {
+        if plan.get(n).is_none_or(|p| p.key.as_bytes() != key) {
+            let name = std::str::from_utf8(key).map_err(|_| "field name is not text")?;
+            let what = kind.kernel_field(name).map(|k| match k {
+                KernelField::Is(fid) => (k, kind.field_type(fid)),
+                _ => (k, None),
+            });
+            // An empty text is the empty mask (0) already.
+            let planned = Planned { key: name.to_string(), what, last_mask: (Vec::new(), 0) };
+            if n < plan.len() {
+                plan[n] = planned;
+            } else {
+                plan.push(planned);
+            }
+        }
+        let planned = &mut plan[n];
+        let key = planned.key.as_str();
+        match planned.what.map(|(k, _)| k) {
             Some(KernelField::Is(fid)) => {
-                let ty = kind.field_type(fid).expect("kernel_field names fields of the event");
+                let ty = planned.what.and_then(|(_, t)| t).expect("kernel_field names fields of the event");
                 // `blockers=change_topology`: a mount change, with no mask.
                 if fid == field::blockers && value == b"change_topology" {
                     derived.request = Some(REQUEST_CHANGE_TOPOLOGY);
+                    continue;
+                }
+                if let (Loc::Slot(_), FieldType::Mask(fam)) = (fid.def().loc, ty) {
+                    let (text, last) = &mut planned.last_mask;
+                    let bits = if *text == value {
+                        *last
+                    } else {
+                        let bits = parse_mask(fam, value).map_err(|e| format!("{}: {e}", planned.key))?;
+                        // The text's storage is reused: no allocation per event.
+                        text.clear();
+                        text.extend_from_slice(value);
+                        *last = bits;
+                        bits
+                    };
+                    ev.set(fid, bits);
                     continue;
                 }
                 set_field(ev, kind, fid, ty, value).map_err(|e| format!("{key}: {e}"))?;
@@ -206,20 +273,41 @@ fn parse_timestamp(t: &[u8]) -> Result<u64, String> {
 }
 
 fn parse_uint(v: &[u8], what: &str) -> Result<u64, String> {
-    let s = std::str::from_utf8(v).map_err(|_| format!("{what} is not a number"))?;
-    if let Some(h) = s.strip_prefix("0x") {
-        return u64::from_str_radix(h, 16).map_err(|_| format!("bad number {s:?}"));
+    let bad = || match std::str::from_utf8(v) {
+        Ok(s) => format!("bad number {s:?}"),
+        Err(_) => format!("{what} is not a number"),
+    };
+    if let Some(h) = v.strip_prefix(b"0x") {
+        return digits(h, 16).ok_or_else(bad);
     }
-    if let Some(neg) = s.strip_prefix('-') {
-        return neg.parse::<u64>().map(u64::wrapping_neg).map_err(|_| format!("bad number {s:?}"));
+    if let Some(neg) = v.strip_prefix(b"-") {
+        return digits(neg, 10).map(u64::wrapping_neg).ok_or_else(bad);
     }
-    s.parse::<u64>().map_err(|_| format!("bad number {s:?}"))
+    digits(v, 10).ok_or_else(bad)
 }
 
 fn parse_hex(v: &[u8]) -> Result<u64, String> {
-    let s = std::str::from_utf8(v).map_err(|_| "not a hex ID")?;
-    let s = s.strip_prefix("0x").unwrap_or(s);
-    u64::from_str_radix(s, 16).map_err(|_| format!("bad hex ID {s:?}"))
+    let h = v.strip_prefix(b"0x").unwrap_or(v);
+    digits(h, 16).ok_or_else(|| match std::str::from_utf8(h) {
+        Ok(s) => format!("bad hex ID {s:?}"),
+        Err(_) => "not a hex ID".to_string(),
+    })
+}
+
+/// An unsigned number in `radix` (10 or 16) from bytes, as
+/// `u64::from_str_radix` reads it (one optional `+`), without checking
+/// the bytes are UTF-8 first.
+fn digits(v: &[u8], radix: u32) -> Option<u64> {
+    let v = v.strip_prefix(b"+").unwrap_or(v);
+    if v.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in v {
+        let d = (c as char).to_digit(radix)?;
+        n = n.checked_mul(u64::from(radix))?.checked_add(u64::from(d))?;
+    }
+    Some(n)
 }
 
 /// A mask printed as `name|name`, hex `0x4`, or a mix; empty is 0.

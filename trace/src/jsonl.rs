@@ -32,20 +32,13 @@ pub struct JsonlDecoder {
 impl Decoder for JsonlDecoder {
     fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), DecodeError> {
         let mut ev = out.slot();
-        let result = match crate::fastjson::decode(line, &mut ev, &mut self.buf) {
-            Some(r) => r.map_err(DecodeError::from),
-            None => decode_line(line, &mut ev),
-        };
-        match result {
+        match self.line_into(line, &mut ev).expect("one event per line") {
             Ok(true) => {
                 out.commit(ev);
                 Ok(())
             }
             Ok(false) => {
                 out.recycle(ev);
-                if crate::find(line, b"\"lost\"").is_some() {
-                    self.lost = self.lost.saturating_add(lost_record(line)?);
-                }
                 Ok(())
             }
             Err(e) => {
@@ -53,6 +46,22 @@ impl Decoder for JsonlDecoder {
                 Err(e)
             }
         }
+    }
+
+    fn line_into(&mut self, line: &[u8], ev: &mut Event) -> Option<Result<bool, DecodeError>> {
+        let result = match crate::fastjson::decode(line, ev, &mut self.buf) {
+            Some(r) => r.map_err(DecodeError::from),
+            None => decode_line(line, ev),
+        };
+        if let Ok(false) = result
+            && crate::find(line, b"\"lost\"").is_some()
+        {
+            match lost_record(line) {
+                Ok(n) => self.lost = self.lost.saturating_add(n),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(result)
     }
 
     fn lost(&self) -> u64 {
