@@ -50,13 +50,59 @@ pub fn scalar_val<'a>(raw: u64, ty: FieldType) -> Val<'a> {
 /// true/false, untrusted strings escaped.
 pub fn text_val(out: &mut Vec<u8>, v: &Val) {
     match *v {
-        Val::Int(i) => push_fmt(out, format_args!("{i}")),
+        Val::Int(i) => push_i64(out, i),
         Val::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
-        Val::Id(i) => push_fmt(out, format_args!("{i:x}")),
+        Val::Id(i) => push_hex(out, i),
         Val::Mask(f, bits) => push_mask(out, f, bits),
         Val::Str(s, true) => out.extend_from_slice(s),
         Val::Str(s, false) => escape_into(out, s),
     }
+}
+
+/// Appends `v` in decimal, at least `width` digits (zero-padded, `width`
+/// at most 20): what `{v:0width$}` writes, without the formatting machinery (printing every
+/// event writes several numbers each).
+pub fn push_u64_padded(out: &mut Vec<u8>, mut v: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let start = at.min(digits.len().saturating_sub(width));
+    out.extend_from_slice(&digits[start..]);
+}
+
+/// Appends `v` in decimal.
+pub fn push_u64(out: &mut Vec<u8>, v: u64) {
+    push_u64_padded(out, v, 1);
+}
+
+/// Appends `v` in decimal, with its sign.
+pub fn push_i64(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    push_u64(out, v.unsigned_abs());
+}
+
+/// Appends `v` in lower-case hex (`{v:x}`).
+pub fn push_hex(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 16];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b"0123456789abcdef"[(v & 15) as usize];
+        v >>= 4;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Appends formatted text straight into `out` (no intermediate String).
@@ -124,4 +170,29 @@ pub fn recycle<'b>(mut v: Vec<Val<'_>>) -> Vec<Val<'b>> {
     v.clear();
     // Collecting an emptied vector's own iterator reuses its allocation.
     v.into_iter().map(|_| unreachable!("the vector was cleared")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The number writers write what `format!` does, at the edges too.
+    #[test]
+    fn numbers_are_written_as_format_would() {
+        let text = |f: &dyn Fn(&mut Vec<u8>)| {
+            let mut out = Vec::new();
+            f(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        for v in [0u64, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            assert_eq!(text(&|o| push_u64(o, v)), v.to_string());
+            assert_eq!(text(&|o| push_hex(o, v)), format!("{v:x}"));
+            for w in [0, 1, 2, 6, 20] {
+                assert_eq!(text(&|o| push_u64_padded(o, v, w)), format!("{v:0w$}"));
+            }
+        }
+        for v in [0i64, -1, 1, i64::MIN, i64::MAX, -1234] {
+            assert_eq!(text(&|o| push_i64(o, v)), v.to_string());
+        }
+    }
 }

@@ -14,7 +14,9 @@ use landtrace_event::schema::Builtin;
 use landtrace_event::schema::{FieldType, Loc};
 use landtrace_event::time;
 use landtrace_event::value::Val;
-use landtrace_event::value::{json_val, push_fmt, push_mask, scalar_val, text_val};
+use landtrace_event::value::{
+    json_val, push_fmt, push_mask, push_u64, push_u64_padded, scalar_val, text_val,
+};
 use landtrace_trace::jsonl::json_event;
 use std::io::{self, Write};
 
@@ -405,12 +407,15 @@ fn push_time(out: &mut Vec<u8>, ev: &Event) {
         let secs = rec.walltime().div_euclid(1_000_000_000);
         let micros = rec.walltime().rem_euclid(1_000_000_000) / 1000;
         let (_, _, _, h, m, s) = time::civil(secs);
-        push_fmt(out, format_args!("{h:02}:{m:02}:{s:02}.{micros:06}"));
+        for (v, sep) in [(h, b':'), (m, b':'), (s, b'.')] {
+            push_u64_padded(out, u64::from(v), 2);
+            out.push(sep);
+        }
+        push_u64_padded(out, micros as u64, 6);
     } else {
-        push_fmt(
-            out,
-            format_args!("{}.{:06}", rec.time() / 1_000_000_000, rec.time() % 1_000_000_000 / 1000),
-        );
+        push_u64(out, rec.time() / 1_000_000_000);
+        out.push(b'.');
+        push_u64_padded(out, rec.time() % 1_000_000_000 / 1000, 6);
     }
 }
 
@@ -419,7 +424,9 @@ fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style) {
     push_time(out, ev);
     out.push(b' ');
     style.wrap(out, "32", |o| escape_into(o, ev.comm()));
-    push_fmt(out, format_args!("({}) ", rec.builtin(Builtin::Pid)));
+    out.push(b'(');
+    push_u64(out, rec.builtin(Builtin::Pid));
+    out.extend_from_slice(b") ");
     let Some(kind) = ev.kind() else { return };
     style.wrap(out, "1;36", |o| o.extend_from_slice(kind.name().as_bytes()));
     for (fid, ty) in kind.def().fields {
