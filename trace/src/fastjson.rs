@@ -292,6 +292,29 @@ impl<'a> P<'a> {
     }
 }
 
+/// A hex number as `u64::from_str_radix(s, 16)` reads it (one optional
+/// `+`), from bytes.
+fn hex(b: &[u8]) -> Option<u64> {
+    let b = b.strip_prefix(b"+").unwrap_or(b);
+    if b.is_empty() {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in b {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        if v >> 60 != 0 {
+            return None;
+        }
+        v = v << 4 | u64::from(d);
+    }
+    Some(v)
+}
+
 fn names_bits(b: &[u8]) -> Option<u64> {
     let mut bits = 0;
     for part in b.split(|c| *c == b',') {
@@ -487,10 +510,7 @@ fn field(
             *pending = Some(PendingNames { field: fid, start, end });
         }
         (Loc::Slot(_), FieldType::Mask(_), Some("raw")) => ev.set(fid, p.int()?),
-        (Loc::Slot(_), FieldType::Id, None) => {
-            let s = std::str::from_utf8(p.plain_str()?).ok()?;
-            ev.set(fid, u64::from_str_radix(s, 16).ok()?);
-        }
+        (Loc::Slot(_), FieldType::Id, None) => ev.set(fid, hex(p.plain_str()?)?),
         (Loc::Slot(_), FieldType::Bool, None) => ev.set(fid, u64::from(p.boolean()?)),
         (Loc::Slot(_), FieldType::Int, None) => ev.set(fid, p.int()?),
         (Loc::Str(_), _, None) => {
@@ -576,6 +596,30 @@ fn extra(p: &mut P, ev: &mut Event, buf: &mut Vec<u8>) -> Option<()> {
                 return Some(());
             }
             _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod hex_tests {
+    /// Reads IDs as `u64::from_str_radix(s, 16)` does.
+    #[test]
+    fn hex_is_from_str_radix() {
+        for s in [
+            "0",
+            "+1f",
+            "1c1400002",
+            "FFFFFFFFFFFFFFFF",
+            "10000000000000000",
+            "00000000000000000001",
+            "",
+            "+",
+            "-1",
+            "0+5",
+            "g",
+            "ab cd",
+        ] {
+            assert_eq!(super::hex(s.as_bytes()), u64::from_str_radix(s, 16).ok(), "{s:?}");
         }
     }
 }
