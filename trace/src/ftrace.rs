@@ -79,7 +79,9 @@ impl Decoder for FtraceDecoder {
 /// `CPU:0 [LOST 123 EVENTS]`
 /// The count of a `[LOST N EVENTS]` line; an error if N is not a count.
 fn lost_events(line: &[u8]) -> Option<Result<u64, String>> {
-    let i = crate::find(line, b"[LOST ")?;
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"[LOST "));
+    let i = FINDER.find(line)?;
     let rest = &line[i + 6..];
     let n = &rest[..rest.iter().position(|b| *b == b' ').unwrap_or(rest.len())];
     Some(
@@ -259,15 +261,20 @@ fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
 
 /// `12345.678901` seconds to nanoseconds.
 fn parse_timestamp(t: &[u8]) -> Result<u64, String> {
-    let s = std::str::from_utf8(t).map_err(|_| "timestamp is not text")?;
-    let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
-    let secs: u64 = secs.parse().map_err(|_| format!("bad timestamp {s:?}"))?;
+    let bad = || format!("bad timestamp {:?}", String::from_utf8_lossy(t));
+    let (secs, frac) = match memchr::memchr(b'.', t) {
+        Some(dot) => (&t[..dot], &t[dot + 1..]),
+        None => (t, &[][..]),
+    };
+    let secs = digits(secs, 10).ok_or_else(bad)?;
     let mut frac_ns: u64 = 0;
-    for (i, c) in frac.bytes().take(9).enumerate() {
+    let mut scale = 100_000_000;
+    for &c in frac.iter().take(9) {
         if !c.is_ascii_digit() {
-            return Err(format!("bad timestamp {s:?}"));
+            return Err(bad());
         }
-        frac_ns += u64::from(c - b'0') * 10u64.pow(8 - i as u32);
+        frac_ns += u64::from(c - b'0') * scale;
+        scale /= 10;
     }
     Ok(secs.saturating_mul(1_000_000_000).saturating_add(frac_ns))
 }
