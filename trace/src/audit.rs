@@ -99,7 +99,7 @@ pub struct Record {
 impl Decoder for AuditDecoder {
     fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), DecodeError> {
         let mut rec = self.spare_record();
-        match parse_record_into(line, &mut rec) {
+        match parse_record_impl(line, &mut rec, true) {
             Ok(true) => self.record(rec, out),
             other => {
                 self.recycle(rec.fields);
@@ -407,6 +407,19 @@ pub fn parse_record(line: &[u8]) -> Result<Option<Record>, DecodeError> {
 /// As [`parse_record`], into `rec` (whose storage is reused); false for a
 /// line that is not an audit record of interest.
 pub fn parse_record_into(line: &[u8], rec: &mut Record) -> Result<bool, DecodeError> {
+    parse_record_impl(line, rec, false)
+}
+
+/// Whether the decoder uses records of this type (the others are only
+/// counted as well-formed records: their stamp is read, their fields not).
+fn used(kind: u16) -> bool {
+    matches!(kind, AUDIT_EOE | AUDIT_SYSCALL | AUDIT_LANDLOCK_ACCESS | AUDIT_LANDLOCK_DOMAIN)
+}
+
+/// [`parse_record_into`]; with `skip_unused`, the fields of a record type
+/// the decoder does not use (PROCTITLE, CWD, PATH, ...: a third of a
+/// denial's records) are not parsed.
+fn parse_record_impl(line: &[u8], rec: &mut Record, skip_unused: bool) -> Result<bool, DecodeError> {
     // Enriched logs append interpreted fields after 0x1d.
     let line = match memchr::memchr(0x1d, line) {
         Some(i) => &line[..i],
@@ -436,7 +449,11 @@ pub fn parse_record_into(line: &[u8], rec: &mut Record) -> Result<bool, DecodeEr
         parse_payload_into(0, body, rec)?;
         return Err("record has no type=".into());
     };
-    parse_payload_into(kind, body, rec)?;
+    if skip_unused && !used(kind) {
+        parse_stamp_into(kind, body, rec)?;
+    } else {
+        parse_payload_into(kind, body, rec)?;
+    }
     Ok(true)
 }
 
@@ -450,6 +467,14 @@ pub fn parse_payload(kind: u16, body: &[u8]) -> Result<Record, DecodeError> {
 
 /// As [`parse_payload`], into `rec` (whose storage is reused).
 pub fn parse_payload_into(kind: u16, body: &[u8], rec: &mut Record) -> Result<(), DecodeError> {
+    let after = parse_stamp_into(kind, body, rec)?;
+    parse_fields(after, &mut rec.fields)?;
+    Ok(())
+}
+
+/// Reads `audit(SECS.MS:SERIAL):` into `rec` (its fields cleared);
+/// returns the fields' text.
+fn parse_stamp_into<'b>(kind: u16, body: &'b [u8], rec: &mut Record) -> Result<&'b [u8], DecodeError> {
     let body = body.strip_prefix(b"audit(").ok_or("expected msg=audit(...)")?;
     let close = memchr::memchr(b')', body).ok_or("unterminated audit(...)")?;
     let stamp = std::str::from_utf8(&body[..close]).map_err(|_| "bad audit timestamp")?;
@@ -471,8 +496,7 @@ pub fn parse_payload_into(kind: u16, body: &[u8], rec: &mut Record) -> Result<()
     rec.time_ns = secs.saturating_mul(1_000_000_000).saturating_add(frac_ns);
     rec.serial = serial;
     rec.fields.clear();
-    parse_fields(after, &mut rec.fields)?;
-    Ok(())
+    Ok(after)
 }
 
 fn type_code(t: &[u8]) -> Result<u16, String> {
@@ -593,6 +617,20 @@ type=LANDLOCK_DOMAIN msg=audit(1795958807.097:4): domain=1c1407c26 status=deallo
         let mut ev = Event::new();
         assert!(out.pop_into(&mut ev));
         assert_eq!((ev.kind(), ev.comm()), (Some(EventKind::DenyAccessFs), &b"python3"[..]));
+    }
+
+    /// A record type the decoder does not use is read only up to its stamp:
+    /// its fields are not parsed (a damaged stamp is still reported).
+    #[test]
+    fn unused_records_are_read_to_their_stamp() {
+        let log = "type=PROCTITLE msg=audit(1.5:9): proctitle=\"unterminated\n\
+                   type=CWD msg=audit(1.5:x): cwd=\"/\"\n";
+        let (evs, errs) = decode_all(Format::Audit, log.as_bytes());
+        assert!(evs.is_empty());
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].0, 2, "the damaged stamp, not the unterminated quote: {errs:?}");
+        // parse_record (the public parser) still reads every field.
+        assert!(parse_record(b"type=PROCTITLE msg=audit(1.5:9): proctitle=\"x").is_err());
     }
 
     #[test]
