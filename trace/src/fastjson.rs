@@ -93,6 +93,7 @@ struct P<'a> {
 /// A mask given by names, resolved only if no `_raw` member follows.
 struct PendingNames {
     field: FieldId,
+    ty: FieldType,
     start: usize,
     end: usize,
 }
@@ -420,7 +421,7 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
             && p.key_is2(pn.field.name().as_bytes(), b"_raw")
         {
             // A mask's names, then its raw value: the names need not be read.
-            let (fid, ty) = (pn.field, last.expect("a mask field came first").1);
+            let (fid, ty) = (pn.field, pn.ty);
             pending = None;
             field(&mut p, ev, buf, fid, ty, Some("raw"), &mut pending)?;
             continue;
@@ -524,7 +525,7 @@ fn field(
     match (fid.def().loc, ty, suffix) {
         (Loc::Slot(_), FieldType::Mask(_), None) => {
             let (start, end) = p.skip_names()?;
-            *pending = Some(PendingNames { field: fid, start, end });
+            *pending = Some(PendingNames { field: fid, ty, start, end });
         }
         (Loc::Slot(_), FieldType::Mask(_), Some("raw")) => ev.set(fid, p.int()?),
         (Loc::Slot(_), FieldType::Id, None) => ev.set(fid, hex(p.plain_str()?)?),
