@@ -11,6 +11,7 @@
 //! C `struct lt_kernel`) before they are loaded, so the verifier sees them
 //! as constants and drops the branches a kernel does not need.
 
+use crate::mapping::Mapping;
 use std::fmt;
 
 const MAGIC: u16 = 0xeb9f;
@@ -58,32 +59,16 @@ pub enum BtfError {
 /// (6.16+ maps /sys/kernel/btf/vmlinux; reading it instead costs a
 /// system call per 4 KiB page, some 1,350 of them), or read into memory.
 enum Bytes {
-    Mapped { addr: *mut libc::c_void, len: usize },
+    Mapped(Mapping),
     Owned(Vec<u8>),
 }
-
-// SAFETY: the mapping is private, read-only and owned by this value.
-unsafe impl Send for Bytes {}
-// SAFETY: as above; nothing writes through it.
-unsafe impl Sync for Bytes {}
 
 impl std::ops::Deref for Bytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         match self {
-            // SAFETY: a live mapping of `len` readable bytes, unmapped only
-            // on drop.
-            Bytes::Mapped { addr, len } => unsafe { std::slice::from_raw_parts(addr.cast::<u8>(), *len) },
+            Bytes::Mapped(m) => m.bytes(),
             Bytes::Owned(v) => v,
-        }
-    }
-}
-
-impl Drop for Bytes {
-    fn drop(&mut self) {
-        if let Bytes::Mapped { addr, len } = *self {
-            // SAFETY: the mapping made in `Bytes::map`, not used after this.
-            unsafe { libc::munmap(addr, len) };
         }
     }
 }
@@ -91,14 +76,9 @@ impl Drop for Bytes {
 impl Bytes {
     /// Maps a file read-only, if its file system allows.
     fn map(file: &std::fs::File) -> Option<Bytes> {
-        use std::os::fd::AsRawFd;
+        use std::os::fd::AsFd;
         let len = usize::try_from(file.metadata().ok()?.len()).ok().filter(|&l| l > 0)?;
-        // SAFETY: a fresh private read-only mapping of an open file; the
-        // result is checked before use.
-        let addr = unsafe {
-            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, file.as_raw_fd(), 0)
-        };
-        (addr != libc::MAP_FAILED).then_some(Bytes::Mapped { addr, len })
+        Mapping::new(file.as_fd(), len, libc::MAP_PRIVATE).ok().map(Bytes::Mapped)
     }
 }
 

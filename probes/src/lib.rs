@@ -5,6 +5,7 @@
 
 pub mod btf;
 pub mod loader;
+mod mapping;
 pub mod records;
 
 /// The compat source's programs (syscall tracepoints, reads of kernel

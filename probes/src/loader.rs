@@ -4,6 +4,7 @@
 //! Dropping a probe set detaches its programs and frees its maps.
 
 use crate::btf::{BtfError, KernelLayout};
+use crate::mapping::Mapping;
 use crate::records::{Config, TpConfig};
 use aya::maps::{Array, HashMap, MapData, PerCpuArray, RingBuf};
 use aya::programs::{ProgramError, RawTracePoint, TracePoint};
@@ -405,55 +406,30 @@ impl Tracker {
 /// thread-groups (bit `tgid % 64` of word `tgid / 64`), mapped into this
 /// process.
 struct Bitmap {
-    words: *const AtomicU64,
-    len: usize,
+    words: Mapping,
     /// The map, kept open as long as it is mapped.
     _map: MapData,
 }
 
-// SAFETY: the mapping is shared memory read only through atomics.
-unsafe impl Send for Bitmap {}
-// SAFETY: as above.
-unsafe impl Sync for Bitmap {}
-
 impl Bitmap {
     fn map(map: MapData) -> std::io::Result<Bitmap> {
         let len = map.info().map_err(std::io::Error::other)?.max_entries() as usize;
-        let bytes = len * 8;
-        // SAFETY: mapping a BPF_F_MMAPABLE array (its value is 8 bytes) of
-        // `len` entries, read-only: the kernel's programs write it.
-        let addr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                bytes,
-                libc::PROT_READ,
-                libc::MAP_SHARED,
-                map.fd().as_fd().as_raw_fd(),
-                0,
-            )
-        };
-        if addr == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(Bitmap { words: addr.cast(), len, _map: map })
+        // A BPF_F_MMAPABLE array whose values are 8 bytes, read-only: the
+        // kernel's programs write it.
+        let words = Mapping::new(map.fd().as_fd(), len * 8, libc::MAP_SHARED)?;
+        Ok(Bitmap { words, _map: map })
     }
 
     fn get(&self, tgid: u32) -> bool {
         let word = tgid as usize / 64;
-        if word >= self.len {
+        if word >= self.words.len() / 8 {
             return false;
         }
-        // SAFETY: `word` is within the mapping, which lives as long as self;
-        // the programs update it with atomic ORs.
-        let w = unsafe { (*self.words.add(word)).load(Ordering::Acquire) };
+        // SAFETY: `word` is within the mapping, which lives as long as self
+        // and is 8-byte aligned (page-aligned); the programs update it with
+        // atomic ORs.
+        let w = unsafe { (*self.words.as_ptr().cast::<AtomicU64>().add(word)).load(Ordering::Acquire) };
         w >> (tgid % 64) & 1 == 1
-    }
-}
-
-impl Drop for Bitmap {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `Bitmap::map`, not used after this.
-        unsafe { libc::munmap(self.words.cast_mut().cast(), self.len * 8) };
     }
 }
 
