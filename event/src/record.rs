@@ -353,6 +353,26 @@ impl Event {
         self.sealed = false;
     }
 
+    /// Sets scalar slot `n` directly, for a decoder that resolved its
+    /// fields' slots from the schema once (`Loc::Slot(n)`).
+    pub fn set_slot(&mut self, n: usize, value: u64) {
+        self.rec.slots[n] = value;
+        self.sealed = false;
+    }
+
+    /// Sets header value `n` directly ([`Builtin::header_slot`], resolved
+    /// once by a decoder).
+    pub fn set_header(&mut self, n: usize, value: u64) {
+        self.rec.header[n] = value;
+        self.sealed = false;
+    }
+
+    /// Sets string `n` directly (`Loc::Str(n)`, resolved once by a decoder).
+    pub fn set_str_slot(&mut self, n: usize, bytes: &[u8]) {
+        assert!(n < NSTRS, "string slot {n} out of range");
+        self.put_str(n, bytes);
+    }
+
     pub fn get(&self, field: FieldId) -> u64 {
         match field.def().loc {
             Loc::Slot(n) => self.rec.slots[n as usize],

@@ -40,7 +40,6 @@ static STOP: [bool; 256] = {
 /// (see [`STOP`]), eight bytes at a time.
 #[inline(always)]
 fn stop(b: &[u8], start: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let mut i = start;
@@ -59,6 +58,8 @@ fn stop(b: &[u8], start: usize) -> Option<usize> {
     }
     b[i..].iter().position(|&c| STOP[c as usize]).map(|p| i + p)
 }
+
+const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// Whether two slices of the same length are equal, compared a word at a
 /// time (keys are short: a call to `memcmp` costs more than comparing).
@@ -347,6 +348,177 @@ fn names_bits(b: &[u8]) -> Option<u64> {
     Some(bits)
 }
 
+/// What one member of a [`Plan`] holds, with where it goes in the record
+/// (resolved from the schema when the plan is built).
+#[derive(Clone, Copy, Debug)]
+enum Val {
+    Source,
+    /// An unsigned builtin, `header[n]`.
+    Header(u8),
+    /// RFC 3339 text, `header[n]`.
+    Wall(u8),
+    Comm,
+    CommHex,
+    Int(u8),
+    Id(u8),
+    Bool(u8),
+    /// A mask's names: checked to be an array of plain strings, not read,
+    /// since its `_raw` member (the next one) is authoritative.
+    Names,
+    /// A mask's `_raw` integer, `slots[n]`.
+    Raw(u8),
+    Str(u8),
+    StrHex(u8),
+    /// `grants`' arrays of names, checked, not read (as [`Val::Names`]).
+    Grants,
+    GrantsRaw,
+}
+
+/// One member as the writer puts it: its key with the comma before it and
+/// the colon after (`,"pid":`), compared as one literal.
+struct Member {
+    key: Box<[u8]>,
+    val: Val,
+    /// Written only sometimes (`walltime`, `_hex` companions).
+    optional: bool,
+}
+
+/// The members of one event kind in the order `json_event` writes them.
+struct Plan {
+    kind: EventKind,
+    name: &'static [u8],
+    members: Box<[Member]>,
+}
+
+/// Everything before the event's name in a line landtrace writes.
+const PREFIX: &[u8] = br#"{"type":"event","v":1,"event":""#;
+
+/// A plan per event kind whose fields this fast path reads (all of them
+/// today; a kind with a field of another shape gets none and takes the
+/// member-by-member path).
+fn plans() -> &'static [Plan] {
+    static PLANS: std::sync::OnceLock<Box<[Plan]>> = std::sync::OnceLock::new();
+    PLANS.get_or_init(|| EventKind::ALL.iter().filter_map(|&k| plan(k)).collect())
+}
+
+fn plan(kind: EventKind) -> Option<Plan> {
+    let mut members = Vec::new();
+    let mut add = |name: &str, suffix: &str, val: Val, optional: bool| {
+        let key = format!(",\"{name}{suffix}\":").into_bytes().into_boxed_slice();
+        members.push(Member { key, val, optional });
+    };
+    for b in BUILTINS {
+        match b.loc {
+            BuiltinLoc::EventName => {}
+            BuiltinLoc::SourceName => add(b.name, "", Val::Source, false),
+            BuiltinLoc::Int(n) => add(b.name, "", Val::Header(n), false),
+            BuiltinLoc::WallText(n) => add(b.name, "", Val::Wall(n), true),
+            BuiltinLoc::Comm => {
+                add(b.name, "", Val::Comm, false);
+                add(b.name, "_hex", Val::CommHex, true);
+            }
+        }
+    }
+    for &(fid, ty) in kind.def().fields {
+        let name = fid.name();
+        match (fid.def().loc, ty) {
+            (Loc::Slot(n), FieldType::Mask(_)) => {
+                add(name, "", Val::Names, false);
+                add(name, "_raw", Val::Raw(n), false);
+            }
+            (Loc::Slot(n), FieldType::Id) => add(name, "", Val::Id(n), false),
+            (Loc::Slot(n), FieldType::Bool) => add(name, "", Val::Bool(n), false),
+            (Loc::Slot(n), FieldType::Int) => add(name, "", Val::Int(n), false),
+            (Loc::Str(n), _) => {
+                add(name, "", Val::Str(n), false);
+                add(name, "_hex", Val::StrHex(n), true);
+            }
+            (Loc::List, FieldType::MaskList(_)) => {
+                add(name, "", Val::Grants, false);
+                add(name, "_raw", Val::GrantsRaw, false);
+            }
+            _ => return None,
+        }
+    }
+    Some(Plan { kind, name: kind.name().as_bytes(), members: members.into_boxed_slice() })
+}
+
+/// Whether `lit` is at `b[i..]`.
+#[inline(always)]
+fn at(b: &[u8], i: usize, lit: &[u8]) -> bool {
+    b.get(i..i + lit.len()).is_some_and(|s| same(s, lit))
+}
+
+/// Decodes a line exactly as landtrace writes it, by its kind's plan:
+/// each member's key is compared as one literal where the writer puts it,
+/// and its value parsed straight into its slot. `None` at the first
+/// difference (the member-by-member path then reads the line again).
+#[inline(always)]
+fn planned(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<()> {
+    if !at(line, 0, PREFIX) {
+        return None;
+    }
+    let start = PREFIX.len();
+    let end = stop(line, start)?;
+    let name = &line[start..end];
+    let plan = plans().iter().find(|p| p.name.len() == name.len() && same(p.name, name))?;
+    if line[end] != b'"' {
+        return None;
+    }
+    ev.reset(plan.kind, SourceKind::Replay);
+    let mut p = P { b: line, i: end + 1 };
+    for m in &plan.members {
+        if !at(line, p.i, &m.key) {
+            if m.optional {
+                continue;
+            }
+            return None;
+        }
+        p.i += m.key.len();
+        match m.val {
+            Val::Source => {
+                let s = p.plain_str()?;
+                let source = if s == b"replay" {
+                    SourceKind::Replay
+                } else {
+                    SourceKind::lookup(std::str::from_utf8(s).ok()?).unwrap_or(SourceKind::Replay)
+                };
+                ev.set_source(source);
+            }
+            Val::Header(n) => ev.set_header(usize::from(n), p.uint()?),
+            Val::Wall(n) => {
+                let s = std::str::from_utf8(p.plain_str()?).ok()?;
+                ev.set_header(usize::from(n), parse_rfc3339(s)? as u64);
+            }
+            Val::Comm => {
+                let s = p.string(buf)?;
+                ev.set_comm(s);
+            }
+            Val::CommHex => ev.set_comm(&unhex(std::str::from_utf8(p.plain_str()?).ok()?)?),
+            Val::Int(n) | Val::Raw(n) => ev.set_slot(usize::from(n), p.int()?),
+            Val::Id(n) => ev.set_slot(usize::from(n), hex(p.plain_str()?)?),
+            Val::Bool(n) => ev.set_slot(usize::from(n), u64::from(p.boolean()?)),
+            Val::Names => {
+                p.skip_names()?;
+            }
+            Val::Str(n) => {
+                let s = p.string(buf)?;
+                ev.set_str_slot(usize::from(n), s);
+            }
+            Val::StrHex(n) => {
+                let s = std::str::from_utf8(p.plain_str()?).ok()?;
+                ev.set_str_slot(usize::from(n), &unhex(s)?);
+            }
+            Val::Grants => array(&mut p, |p| p.skip_names().map(drop))?,
+            Val::GrantsRaw => {
+                ev.set_grants(&[]);
+                int_array(&mut p, ev)?;
+            }
+        }
+    }
+    (line.get(p.i) == Some(&b'}') && p.i + 1 == line.len()).then_some(())
+}
+
 /// Decodes a line written by landtrace. `None`: let the general decoder
 /// handle it. `Some(Ok(false))`: a valid line that is not an event.
 pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<bool, String>> {
@@ -354,6 +526,16 @@ pub fn decode(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<b
     if !line.is_ascii() {
         std::str::from_utf8(line).ok()?;
     }
+    if planned(line, ev, buf).is_some() {
+        return Some(Ok(true));
+    }
+    by_member(line, ev, buf)
+}
+
+/// Member by member, in any order the writer might have used, for lines
+/// that differ from the plan (an `extra` object, whitespace, another key
+/// order).
+fn by_member(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<bool, String>> {
     let mut p = P { b: line, i: 0 };
     p.eat(b'{')?;
     // `type`, `v` and `event` lead in landtrace's own lines.
@@ -638,6 +820,127 @@ mod hex_tests {
             "ab cd",
         ] {
             assert_eq!(super::hex(s.as_bytes()), u64::from_str_radix(s, 16).ok(), "{s:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+    use crate::jsonl::json_event;
+    use landtrace_event::schema::Builtin;
+
+    /// An event of `kind` with every field set to something unusual: big
+    /// and negative integers, masks with unknown bits, strings that need
+    /// escapes or are not UTF-8.
+    fn sample(kind: EventKind, seed: u64) -> Event {
+        let mut ev = Event::new();
+        ev.reset(kind, SourceKind::ALL[seed as usize % SourceKind::ALL.len()]);
+        ev.set_builtin(Builtin::Time, 5_000_000_000_000 + seed);
+        if seed % 2 == 1 {
+            ev.set_builtin(Builtin::Walltime, 1_795_958_807_045_000_000 + seed);
+        }
+        ev.set_builtin(Builtin::Pid, u64::from(u32::MAX) + seed);
+        ev.set_comm(if seed.is_multiple_of(3) { b"cu\xffrl" } else { b"a \"q\"\n" });
+        for (i, &(fid, ty)) in kind.def().fields.iter().enumerate() {
+            let v = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(i as u32);
+            match ty {
+                FieldType::Str => {
+                    ev.set_str(fid, if v.is_multiple_of(2) { b"/etc/\xfe\x01" } else { b"/usr/lib" });
+                }
+                FieldType::MaskList(_) => ev.set_grants(&[v, 0, v >> 7]),
+                FieldType::Bool => ev.set(fid, v & 1),
+                FieldType::Int if v.is_multiple_of(2) => ev.set(fid, (-(v as i64 >> 20)) as u64),
+                _ => ev.set(fid, v),
+            }
+        }
+        ev
+    }
+
+    /// Every kind has a plan, every line the writer produces takes it,
+    /// and it decodes what the member-by-member path decodes.
+    #[test]
+    fn the_writers_lines_take_the_plan() {
+        assert_eq!(plans().len(), EventKind::ALL.len());
+        let mut buf = Vec::new();
+        for kind in EventKind::ALL {
+            for seed in 0..6 {
+                let mut line = Vec::new();
+                json_event(&mut line, &sample(kind, seed));
+                let text = String::from_utf8_lossy(&line).into_owned();
+                let mut a = Event::new();
+                assert!(planned(&line, &mut a, &mut buf).is_some(), "not planned: {text}");
+                let mut b = Event::new();
+                assert_eq!(by_member(&line, &mut b, &mut buf), Some(Ok(true)), "{text}");
+                let (mut ja, mut jb) = (Vec::new(), Vec::new());
+                json_event(&mut ja, &a);
+                json_event(&mut jb, &b);
+                assert_eq!(String::from_utf8_lossy(&ja), text);
+                assert_eq!(String::from_utf8_lossy(&jb), text);
+            }
+        }
+    }
+
+    /// A line that differs from the plan anywhere is declined by it (and
+    /// read member by member).
+    #[test]
+    fn the_plan_declines_what_differs() {
+        let mut line = Vec::new();
+        json_event(&mut line, &sample(EventKind::DenyAccessFs, 2));
+        let text = String::from_utf8(line).unwrap();
+        let mut ev = Event::new();
+        let mut buf = Vec::new();
+        for variant in [
+            text.replacen(",\"pid\":", ", \"pid\":", 1),
+            text.replacen('}', ",\"extra\":{\"exe\":\"x\"}}", 1),
+            text.replacen("\"event\",\"v\":1", "\"event\",\"v\":2", 1),
+            format!("{text} "),
+            text.replacen(",\"blockers_raw\":", ",\"blockerz_raw\":", 1),
+        ] {
+            assert!(planned(variant.as_bytes(), &mut ev, &mut buf).is_none(), "{variant}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod int_tests {
+    use super::P;
+
+    /// Integers agree with `str::parse` at every length, at the end of
+    /// the buffer and away from it, and overflow is refused.
+    #[test]
+    fn integers_match_parse() {
+        let mut cases: Vec<String> = vec!["0".into(), "-0".into(), "007".into(), "-1".into()];
+        let mut x: u64 = 1;
+        for _ in 0..20 {
+            cases.push(x.to_string());
+            cases.push((x - 1).max(1).to_string());
+            cases.push(format!("-{x}"));
+            x = x.saturating_mul(10);
+        }
+        cases.extend(
+            ["18446744073709551615", "18446744073709551616", "99999999999999999999"].map(String::from),
+        );
+        cases.extend(["1234567812345678", "12345678901234567890", "9223372036854775808"].map(String::from));
+        for case in &cases {
+            for tail in ["", "}", ",\"pid\":1}", ".5", "e3"] {
+                let text = format!("{case}{tail}");
+                let mut p = P { b: text.as_bytes(), i: 0 };
+                let got = p.int();
+                let want = if tail.starts_with(['.', 'e']) || case.starts_with("-0") || case.starts_with("00")
+                {
+                    None
+                } else if let Some(neg) = case.strip_prefix('-') {
+                    neg.parse::<u64>().ok().map(u64::wrapping_neg)
+                } else {
+                    case.parse::<u64>().ok()
+                };
+                let want = want.filter(|_| !(case.len() > 1 && case.starts_with('0')));
+                assert_eq!(got, want, "{text:?}");
+                if want.is_some() {
+                    assert_eq!(p.i, case.len(), "{text:?}");
+                }
+            }
         }
     }
 }
