@@ -16,6 +16,7 @@
     reason = "measured: the helpers inlined into decode cut a fifth of its instructions"
 )]
 
+use crate::same;
 use landtrace_event::escape::unhex;
 use landtrace_event::record::Event;
 use landtrace_event::schema::{BUILTINS, BuiltinLoc};
@@ -60,31 +61,6 @@ fn stop(b: &[u8], start: usize) -> Option<usize> {
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
-
-/// Whether two slices of the same length are equal, compared a word at a
-/// time (keys are short: a call to `memcmp` costs more than comparing).
-#[inline(always)]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    debug_assert_eq!(n, b.len());
-    let w8 = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
-    let w4 = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
-    if n >= 8 {
-        let mut i = 0;
-        while i + 8 < n {
-            if w8(a, i) != w8(b, i) {
-                return false;
-            }
-            i += 8;
-        }
-        // The last eight bytes, overlapping what was compared.
-        w8(a, n - 8) == w8(b, n - 8)
-    } else if n >= 4 {
-        w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4)
-    } else {
-        a == b
-    }
-}
 
 struct P<'a> {
     b: &'a [u8],

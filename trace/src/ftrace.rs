@@ -26,14 +26,46 @@ pub struct FtraceDecoder {
     /// had them: the kernel prints them in a fixed order, so a field's
     /// name is compared once instead of looked up.
     plans: Vec<Vec<Planned>>,
+    /// Event tokens seen (`landlock_create_ruleset`) and what they name,
+    /// so a line's event is found by comparing bytes.
+    names: Vec<(Box<[u8]>, Option<EventKind>)>,
 }
 
+/// Distinct texts remembered per mask field (a field's texts repeat:
+/// `blockers=read_file`, `blockers=write_file|truncate`, ...).
+const MASK_MEMO: usize = 4;
+
 /// A field name as a kind's lines have it, what it is, and the last mask
-/// text seen there with its value (mask texts repeat).
+/// texts seen there with their values.
 struct Planned {
     key: String,
     what: Option<(KernelField, Option<FieldType>)>,
-    last_mask: (Vec<u8>, u64),
+    masks: Vec<(Vec<u8>, u64)>,
+    /// The next of `masks` to replace.
+    evict: usize,
+    /// The last `grants={...}` text and its layers.
+    grants: (Vec<u8>, Vec<u64>),
+}
+
+impl Planned {
+    /// The bits of mask text `v`, remembered (texts repeat; their storage
+    /// is reused, no allocation once warm).
+    fn mask(&mut self, fam: Family, v: &[u8]) -> Result<u64, String> {
+        if let Some((_, bits)) = self.masks.iter().find(|(t, _)| crate::eq(t, v)) {
+            return Ok(*bits);
+        }
+        let bits = parse_mask(fam, v).map_err(|e| format!("{}: {e}", self.key))?;
+        if self.masks.len() < MASK_MEMO {
+            self.masks.push((v.to_vec(), bits));
+        } else {
+            let (text, b) = &mut self.masks[self.evict];
+            text.clear();
+            text.extend_from_slice(v);
+            *b = bits;
+            self.evict = (self.evict + 1) % MASK_MEMO;
+        }
+        Ok(bits)
+    }
 }
 
 impl Decoder for FtraceDecoder {
@@ -56,19 +88,48 @@ impl Decoder for FtraceDecoder {
     }
 
     fn line_into(&mut self, line: &[u8], ev: &mut Event) -> Option<Result<bool, DecodeError>> {
-        if let Some(n) = lost_events(line) {
-            return Some(
-                n.map(|n| self.lost = self.lost.saturating_add(n)).map(|()| false).map_err(Into::into),
-            );
-        }
-        let Some((start, end)) = event_token(line) else {
-            // Headers, other events, trace-cmd preamble.
-            return Some(Ok(false));
-        };
         if self.plans.is_empty() {
             self.plans = (0..landtrace_event::schema::EVENT_COUNT).map(|_| Vec::new()).collect();
         }
-        Some(decode(line, start, end, ev, &mut self.plans).map(|()| true).map_err(Into::into))
+        // The common shape, `TASK-PID [CPU] FLAGS TIMESTAMP: landlock_...:`,
+        // read in one pass; anything else is split into words.
+        let (prefix, start, end) = if let Some(p) = fast_prefix(line) {
+            (Some(p), p.token.0, p.token.1)
+        } else {
+            if let Some(n) = lost_events(line) {
+                return Some(
+                    n.map(|n| self.lost = self.lost.saturating_add(n)).map(|()| false).map_err(Into::into),
+                );
+            }
+            // Not an event: headers, other events, trace-cmd preamble.
+            let Some((start, end)) = event_token(line) else { return Some(Ok(false)) };
+            (None, start, end)
+        };
+        let token = &line[start..end];
+        let kind = if let Some((_, kind)) = self.names.iter().find(|(n, _)| crate::eq(n, token)) {
+            *kind
+        } else {
+            let Ok(name) = std::str::from_utf8(token) else {
+                return Some(Err("event name is not text".to_string().into()));
+            };
+            let kind = EventKind::lookup(name);
+            // Only names of events are kept: a stream of garbage tokens
+            // must not grow the list.
+            if kind.is_some() {
+                self.names.push((token.into(), kind));
+            }
+            kind
+        };
+        let Some(kind) = kind else {
+            return Some(Err(format!("unknown Landlock event {}", String::from_utf8_lossy(token)).into()));
+        };
+        ev.reset(kind, SourceKind::Replay);
+        let head = match prefix {
+            Some(p) => p.apply(line, ev),
+            None => header(&line[..start], ev),
+        };
+        let result = head.and_then(|()| decode(line, end, kind, ev, &mut self.plans[kind as usize]));
+        Some(result.map(|()| true).map_err(Into::into))
     }
 
     fn lost(&self) -> u64 {
@@ -111,53 +172,92 @@ pub fn event_token(line: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
+/// Where the first space at or after `from` is (or the end), eight bytes
+/// at a time.
+#[inline]
+fn space(b: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes")) ^ (ONES * u64::from(b' '));
+        let m = w.wrapping_sub(ONES) & !w & (ONES * 0x80);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == b' ').map_or(b.len(), |p| i + p)
+}
+
+/// The fields after the event's name (which ends at `end`).
 fn decode(
     line: &[u8],
-    start: usize,
     end: usize,
+    kind: EventKind,
     ev: &mut Event,
-    plans: &mut [Vec<Planned>],
+    plan: &mut Vec<Planned>,
 ) -> Result<(), String> {
-    let name = std::str::from_utf8(&line[start..end]).map_err(|_| "event name is not text")?;
-    let kind = EventKind::lookup(name).ok_or_else(|| format!("unknown Landlock event {name}"))?;
-    let plan = &mut plans[kind as usize];
-    ev.reset(kind, SourceKind::Replay);
-    header(&line[..start], ev)?;
     // The kernel's events do not say which descriptors a ruleset had.
-    for f in [field::fd, field::ruleset_fd] {
-        if kind.field_type(f).is_some() {
-            ev.set(f, -1i64 as u64);
-        }
+    static FDS: std::sync::LazyLock<Vec<Vec<FieldId>>> = std::sync::LazyLock::new(|| {
+        let fds = |k: EventKind| {
+            [field::fd, field::ruleset_fd].into_iter().filter(move |&f| k.field_type(f).is_some())
+        };
+        EventKind::ALL.iter().map(|&k| fds(k).collect()).collect()
+    });
+    for &f in &FDS[kind as usize] {
+        ev.set(f, -1i64 as u64);
     }
     let fields = &line[(end + 1).min(line.len())..];
     let mut derived = Derived::default();
-    let words =
-        memchr::memchr_iter(b' ', fields).chain(std::iter::once(fields.len())).scan(0, |from, end| {
-            let word = &fields[*from..end];
-            *from = end + 1;
-            Some(word)
-        });
-    for (n, tok) in words.filter(|t| !t.is_empty()).enumerate() {
-        let Some(eq) = memchr::memchr(b'=', tok) else {
-            return Err(format!("expected key=value, found {:?}", String::from_utf8_lossy(tok)));
-        };
-        let (key, value) = (&tok[..eq], &tok[eq + 1..]);
-        // The schema says what each of the kernel's names is in this event.
-        if plan.get(n).is_none_or(|p| p.key.as_bytes() != key) {
-            let name = std::str::from_utf8(key).map_err(|_| "field name is not text")?;
-            let what = kind.kernel_field(name).map(|k| match k {
-                KernelField::Is(fid) => (k, kind.field_type(fid)),
-                _ => (k, None),
-            });
-            // An empty text is the empty mask (0) already.
-            let planned = Planned { key: name.to_string(), what, last_mask: (Vec::new(), 0) };
-            if n < plan.len() {
-                plan[n] = planned;
-            } else {
-                plan.push(planned);
-            }
+    let mut i = 0;
+    let mut n = 0;
+    loop {
+        while fields.get(i) == Some(&b' ') {
+            i += 1;
         }
+        if i >= fields.len() {
+            break;
+        }
+        // The field the last line of this kind had here, compared in
+        // place; else the word is split at its `=` and the plan updated.
+        let value_at = match plan.get(n) {
+            Some(p)
+                if fields.get(i..i + p.key.len()).is_some_and(|k| crate::same(k, p.key.as_bytes()))
+                    && fields.get(i + p.key.len()) == Some(&b'=') =>
+            {
+                i + p.key.len() + 1
+            }
+            _ => {
+                let tok = &fields[i..space(fields, i)];
+                let Some(eq) = memchr::memchr(b'=', tok) else {
+                    return Err(format!("expected key=value, found {:?}", String::from_utf8_lossy(tok)));
+                };
+                let name = std::str::from_utf8(&tok[..eq]).map_err(|_| "field name is not text")?;
+                // The schema says what each of the kernel's names is in this event.
+                let what = kind.kernel_field(name).map(|k| match k {
+                    KernelField::Is(fid) => (k, kind.field_type(fid)),
+                    _ => (k, None),
+                });
+                let planned = Planned {
+                    key: name.to_string(),
+                    what,
+                    masks: Vec::new(),
+                    evict: 0,
+                    grants: Default::default(),
+                };
+                if n < plan.len() {
+                    plan[n] = planned;
+                } else {
+                    plan.push(planned);
+                }
+                i + eq + 1
+            }
+        };
+        let value_end = space(fields, value_at);
+        let value = &fields[value_at..value_end];
+        i = value_end;
         let planned = &mut plan[n];
+        n += 1;
         let key = planned.key.as_str();
         match planned.what.map(|(k, _)| k) {
             Some(KernelField::Is(fid)) => {
@@ -167,22 +267,22 @@ fn decode(
                     derived.request = Some(REQUEST_CHANGE_TOPOLOGY);
                     continue;
                 }
-                if let (Loc::Slot(_), FieldType::Mask(fam)) = (fid.def().loc, ty) {
-                    let (text, last) = &mut planned.last_mask;
-                    let bits = if *text == value {
-                        *last
-                    } else {
-                        let bits = parse_mask(fam, value).map_err(|e| format!("{}: {e}", planned.key))?;
-                        // The text's storage is reused: no allocation per event.
-                        text.clear();
-                        text.extend_from_slice(value);
-                        *last = bits;
-                        bits
-                    };
-                    ev.set(fid, bits);
-                    continue;
+                match (fid.def().loc, ty) {
+                    (Loc::Slot(_), FieldType::Mask(fam)) => ev.set(fid, planned.mask(fam, value)?),
+                    (Loc::List, FieldType::MaskList(fam)) => {
+                        let (text, layers) = &mut planned.grants;
+                        if !crate::eq(text, value) {
+                            layers.clear();
+                            grants(fam, value, layers).map_err(|e| format!("{key}: {e}"))?;
+                            text.clear();
+                            text.extend_from_slice(value);
+                        }
+                        for &g in layers.iter() {
+                            ev.push_grant(g);
+                        }
+                    }
+                    _ => set_field(ev, kind, fid, ty, value).map_err(|e| format!("{key}: {e}"))?,
                 }
-                set_field(ev, kind, fid, ty, value).map_err(|e| format!("{key}: {e}"))?;
             }
             Some(KernelField::DenyPort) => derived.port = Some(parse_uint(value, key)?),
             Some(KernelField::BlockersType) => derived.request = Some(parse_uint(value, key)?),
@@ -192,6 +292,110 @@ fn decode(
         }
     }
     derived.finish(ev, kind);
+    Ok(())
+}
+
+/// `TASK-PID [CPU] FLAGS TIMESTAMP: landlock_NAME:` as tracefs prints it
+/// (FLAGS absent in `trace-cmd report`), found in one pass. Only a prefix
+/// that [`header`] and [`event_token`] would read the same way is taken.
+#[derive(Clone, Copy)]
+struct FastPrefix {
+    /// `TASK-PID`
+    task: (usize, usize),
+    /// Inside the brackets.
+    cpu: (usize, usize),
+    /// Without its colon.
+    ts: (usize, usize),
+    /// `landlock_NAME`, without its colon.
+    token: (usize, usize),
+}
+
+/// `12345.678901:` (digits, dots and colons, a dot among them).
+fn is_timestamp(t: &[u8]) -> bool {
+    t.contains(&b'.') && t.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b':')
+}
+
+fn fast_prefix(line: &[u8]) -> Option<FastPrefix> {
+    let mut words = [(0usize, 0usize); 5];
+    let mut i = 0;
+    let mut n = 0;
+    // Up to five words: task, [cpu], flags, timestamp, event.
+    while n < 5 {
+        while line.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        if i >= line.len() {
+            return None;
+        }
+        let e = space(line, i);
+        words[n] = (i, e);
+        n += 1;
+        i = e;
+        if line[words[n - 1].0..e].starts_with(b"landlock_") {
+            break;
+        }
+    }
+    let w = |k: usize| &line[words[k].0..words[k].1];
+    let (ts, flags) = match n {
+        4 => (2, None),
+        5 => (3, Some(2)),
+        _ => return None,
+    };
+    let token = w(n - 1);
+    let task = w(0);
+    let cpu = w(1);
+    // The event's word as `event_token` finds it; no word before it could
+    // be one (the task's ends in its pid, flags are short, a timestamp is
+    // digits).
+    if token.len() <= 10 || !token.ends_with(b":") || !task.contains(&b'-') || task.ends_with(b":") {
+        return None;
+    }
+    // `header`'s reading: the first bracketed word is the CPU, the words
+    // before it the task (not one in parentheses), the last timestamp-like
+    // word the time.
+    if (task.starts_with(b"[") && task.ends_with(b"]")) || task.starts_with(b"(") {
+        return None;
+    }
+    if !(cpu.len() >= 2 && cpu.starts_with(b"[") && cpu.ends_with(b"]")) {
+        return None;
+    }
+    if flags.is_some_and(|f| w(f).len() > 10) || !is_timestamp(w(ts)) || !w(ts).ends_with(b":") {
+        return None;
+    }
+    Some(FastPrefix {
+        task: words[0],
+        cpu: (words[1].0 + 1, words[1].1 - 1),
+        ts: (words[ts].0, words[ts].1 - 1),
+        token: (words[n - 1].0, words[n - 1].1 - 1),
+    })
+}
+
+impl FastPrefix {
+    /// What [`header`] sets from the same prefix.
+    fn apply(self, line: &[u8], ev: &mut Event) -> Result<(), String> {
+        let task = &line[self.task.0..self.task.1];
+        let dash = task.iter().rposition(|b| *b == b'-').expect("checked");
+        let pid = parse_uint(&task[dash + 1..], "pid")?;
+        ev.set_builtin(Builtin::Pid, pid);
+        ev.set_builtin(Builtin::Tid, pid);
+        ev.set_comm(&task[..dash]);
+        let inner = &line[self.cpu.0..self.cpu.1];
+        if inner.iter().all(u8::is_ascii_digit) && !inner.is_empty() {
+            ev.set_builtin(Builtin::Cpu, parse_uint(inner, "cpu")?);
+        }
+        ev.set_builtin(Builtin::Time, parse_timestamp(&line[self.ts.0..self.ts.1])?);
+        Ok(())
+    }
+}
+
+/// `{read_file,,read_file|execute}`: one group per layer, as the kernel
+/// prints them (`{}` is one layer that grants nothing: a check always has
+/// a layer).
+fn grants(fam: Family, v: &[u8], out: &mut Vec<u64>) -> Result<(), String> {
+    let inner = v.strip_prefix(b"{").and_then(|x| x.strip_suffix(b"}")).ok_or("expected {...}")?;
+    for group in inner.split(|b| *b == b',') {
+        out.push(parse_mask(fam, group)?);
+    }
     Ok(())
 }
 
@@ -310,6 +514,29 @@ fn digits(v: &[u8], radix: u32) -> Option<u64> {
         return None;
     }
     let mut n: u64 = 0;
+    if radix == 10 && v.len() <= 19 {
+        // Nineteen decimal digits cannot overflow.
+        for &c in v {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            n = n * 10 + u64::from(d);
+        }
+        return Some(n);
+    }
+    if radix == 16 && v.len() <= 16 {
+        for &c in v {
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return None,
+            };
+            n = n << 4 | u64::from(d);
+        }
+        return Some(n);
+    }
     for &c in v {
         let d = (c as char).to_digit(radix)?;
         n = n.checked_mul(u64::from(radix))?.checked_add(u64::from(d))?;
@@ -331,14 +558,6 @@ fn parse_mask(family: Family, v: &[u8]) -> Result<u64, String> {
 fn set_field(ev: &mut Event, kind: EventKind, fid: FieldId, ty: FieldType, v: &[u8]) -> Result<(), String> {
     match (fid.def().loc, ty) {
         (Loc::Str(_), _) => ev.set_str(fid, &unescape(v)),
-        (Loc::List, FieldType::MaskList(fam)) => {
-            // One group per layer, as the kernel prints them: `{}` is one
-            // layer that grants nothing (a check always has a layer).
-            let inner = v.strip_prefix(b"{").and_then(|x| x.strip_suffix(b"}")).ok_or("expected {...}")?;
-            for group in inner.split(|b| *b == b',') {
-                ev.push_grant(parse_mask(fam, group)?);
-            }
-        }
         (_, FieldType::Id) if fid == field::ruleset => {
             // `ruleset=%llx.%u`: the ruleset ID and its version.
             let (id, version) = match v.iter().position(|b| *b == b'.') {
@@ -469,6 +688,93 @@ mod tests {
             "x-1 [000] .... 1.5: landlock_check_rule_inode: domain=20 access_request=read_file dev=1:2 ino=3 grants={}",
         );
         assert_eq!(e.grants(), &[0], "one layer that grants nothing");
+    }
+
+    /// The one-pass prefix reads a line as the word-by-word `header` and
+    /// `event_token` do, on prefixes of every shape, and takes the common
+    /// ones.
+    #[test]
+    fn fast_prefix_agrees_with_header() {
+        let tasks = [
+            "nginx-1000",
+            "<...>-4242",
+            "kworker/0:1-11",
+            "a b-7",
+            "(sd-pam)-9",
+            "[x]-3",
+            "x-y",
+            "landlock_x-1",
+            "t-1:",
+            "-5",
+            "x-0x1f",
+            "x-",
+            "landlock_a-b:",
+            "中-1",
+        ];
+        let cpus = ["[001]", "[...]", "[]", "[1", "(2)", "[0]"];
+        let flags = ["", ".....", "d..1.", "landlock_free_domain:", "12.5:", "...:"];
+        let stamps = ["5000.000001:", "1.5:", "12:34.5:", "1234:", "99999999999999999999.1:", "5.0"];
+        let mut fast = 0;
+        for task in tasks {
+            for cpu in cpus {
+                for fl in flags {
+                    for ts in stamps {
+                        let line =
+                            format!("  {task}   {cpu} {fl} {ts} landlock_free_domain: domain=20 denials=1");
+                        let line = line.as_bytes();
+                        let Some(p) = fast_prefix(line) else { continue };
+                        fast += 1;
+                        let text = String::from_utf8_lossy(line);
+                        assert_eq!(event_token(line), Some(p.token), "{text}");
+                        let (mut a, mut b) = (Event::new(), Event::new());
+                        a.reset(EventKind::FreeDomain, SourceKind::Replay);
+                        b.reset(EventKind::FreeDomain, SourceKind::Replay);
+                        let ra = p.apply(line, &mut a);
+                        let rb = header(&line[..p.token.0], &mut b);
+                        assert_eq!(ra, rb, "{text}");
+                        assert_eq!(a.comm(), b.comm(), "{text}");
+                        for bi in [Builtin::Pid, Builtin::Tid, Builtin::Cpu, Builtin::Time] {
+                            assert_eq!(a.builtin(bi), b.builtin(bi), "{bi:?} {text}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(fast > 100, "the common shapes take the fast prefix ({fast})");
+    }
+
+    /// `digits` reads numbers as `u64::from_str_radix` does, on both sides
+    /// of the lengths where it stops checking for overflow.
+    #[test]
+    fn digits_is_from_str_radix() {
+        for s in [
+            "",
+            "+",
+            "0",
+            "+7",
+            "-1",
+            "9999999999999999999",
+            "18446744073709551615",
+            "18446744073709551616",
+            "00000000000000000000001",
+            "12a",
+            "1 2",
+            "ffffffffffffffff",
+            "FFFFFFFFFFFFFFFF",
+            "10000000000000000",
+            "0000000000000000f",
+            "fg",
+            "1c1400002",
+            "٣",
+        ] {
+            for radix in [10, 16] {
+                assert_eq!(
+                    digits(s.as_bytes(), radix),
+                    u64::from_str_radix(s, radix).ok(),
+                    "{s:?} in base {radix}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -135,6 +135,41 @@ pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay, needle)
 }
 
+/// Whether two slices of the same length are equal, compared a word at a
+/// time (keys are short: a call to `memcmp` costs more than comparing).
+#[allow(
+    clippy::inline_always,
+    reason = "measured: inlined into the JSON fast path's plan it saves a call per member"
+)]
+#[inline(always)]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    debug_assert_eq!(n, b.len());
+    let w8 = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let w4 = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if w8(a, i) != w8(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        // The last eight bytes, overlapping what was compared.
+        w8(a, n - 8) == w8(b, n - 8)
+    } else if n >= 4 {
+        w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4)
+    } else {
+        a == b
+    }
+}
+
+/// Whether two slices are equal ([`same`] after comparing lengths).
+#[inline]
+pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && same(a, b)
+}
+
 /// Decoded events waiting to be handed out, with recycled storage.
 #[derive(Default)]
 pub struct Pending {
