@@ -172,21 +172,10 @@ pub fn event_token(line: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
-/// Where the first space at or after `from` is (or the end), eight bytes
-/// at a time.
+/// Where the first space at or after `from` is (or the end).
 #[inline]
 fn space(b: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let mut i = from;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes")) ^ (ONES * u64::from(b' '));
-        let m = w.wrapping_sub(ONES) & !w & (ONES * 0x80);
-        if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    b[i..].iter().position(|&c| c == b' ').map_or(b.len(), |p| i + p)
+    crate::find_byte(b, from, b' ')
 }
 
 /// The fields after the event's name (which ends at `end`).

@@ -164,6 +164,23 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// Where the first `byte` at or after `from` is, or the end: eight bytes at
+/// a time (values are short: a call to `memchr` costs more).
+#[inline]
+pub(crate) fn find_byte(b: &[u8], from: usize, byte: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes")) ^ (ONES * u64::from(byte));
+        let m = w.wrapping_sub(ONES) & !w & (ONES * 0x80);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == byte).map_or(b.len(), |p| i + p)
+}
+
 /// Whether two slices are equal ([`same`] after comparing lengths).
 #[inline]
 pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
