@@ -7,18 +7,32 @@
 /// Bytes printed as themselves: printable ASCII except space, `\`, quotes,
 /// `=` and backtick.
 pub fn is_safe(b: u8) -> bool {
-    (0x21..=0x7e).contains(&b) && !matches!(b, b'\\' | b'"' | b'\'' | b'=' | b'`')
+    SAFE[b as usize]
 }
 
-/// Appends `s` with every unsafe byte as `\xNN`.
+/// [`is_safe`] of every byte.
+static SAFE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c >= 0x21 && c <= 0x7e && !matches!(c, b'\\' | b'"' | b'\'' | b'=' | b'`');
+        b += 1;
+    }
+    t
+};
+
+/// Appends `s` with every unsafe byte as `\xNN`; runs of safe bytes are
+/// copied whole.
 pub fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for &b in s {
-        if is_safe(b) {
-            out.push(b);
-        } else {
-            out.extend_from_slice(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-        }
+    let mut rest = s;
+    loop {
+        let safe = rest.iter().position(|&b| !SAFE[b as usize]).unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..safe]);
+        let Some(&b) = rest.get(safe) else { return };
+        out.extend_from_slice(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+        rest = &rest[safe + 1..];
     }
 }
 
@@ -114,6 +128,23 @@ mod tests {
         assert_eq!(escape(b"/etc/passwd"), "/etc/passwd");
         assert_eq!(escape(b"a b=c\n\x1b[31m\"'\\"), "a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c");
         assert_eq!(escape("é".as_bytes()), "\\xc3\\xa9");
+    }
+
+    /// Every byte, alone and within runs, escapes as the byte-by-byte rule
+    /// says.
+    #[test]
+    fn escapes_byte_by_byte() {
+        for b in 0..=255u8 {
+            let safe = (0x21..=0x7e).contains(&b) && !matches!(b, b'\\' | b'"' | b'\'' | b'=' | b'`');
+            assert_eq!(is_safe(b), safe, "{b:#x}");
+            let want = if safe { vec![b] } else { format!("\\x{b:02x}").into_bytes() };
+            let mut out = Vec::new();
+            escape_into(&mut out, &[b'a', b, b'z', b]);
+            assert_eq!(out, [&b"a"[..], &want, b"z", &want].concat(), "{b:#x}");
+        }
+        let mut out = Vec::new();
+        escape_into(&mut out, b"");
+        assert!(out.is_empty());
     }
 
     #[test]

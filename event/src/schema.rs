@@ -794,7 +794,13 @@ pub fn write_mask(out: &mut impl fmt::Write, family: Family, bits: u64) -> fmt::
     }
     let mut rest = bits;
     let mut first = true;
+    // Every right has its own bit: none is left to print once `rest` has
+    // only bits no right names.
+    let known = family.all_bits();
     for right in family.rights() {
+        if rest & known == 0 {
+            break;
+        }
         if bits & right.bit() != 0 {
             if !first {
                 out.write_char('|')?;
@@ -843,6 +849,19 @@ pub fn parse_right(family: Family, token: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `write_mask` stops at the last right it prints: that needs every
+    /// right of a family to have a bit of its own.
+    #[test]
+    fn rights_have_distinct_bits() {
+        for family in Family::ALL {
+            let mut seen = 0u64;
+            for r in family.rights() {
+                assert_eq!(seen & r.bit(), 0, "{} reuses a bit", r.name);
+                seen |= r.bit();
+            }
+        }
+    }
 
     #[test]
     fn slots_are_dense_and_unique() {

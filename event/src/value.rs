@@ -63,15 +63,31 @@ pub fn text_val(out: &mut Vec<u8>, v: &Val) {
 /// at most 20): what `{v:0width$}` writes, without the formatting machinery (printing every
 /// event writes several numbers each).
 pub fn push_u64_padded(out: &mut Vec<u8>, mut v: u64, width: usize) {
+    // Two digits at a time, from a table of "00" to "99".
+    static PAIRS: [u8; 200] = {
+        let mut t = [0u8; 200];
+        let mut i = 0;
+        while i < 100 {
+            t[2 * i] = b'0' + (i / 10) as u8;
+            t[2 * i + 1] = b'0' + (i % 10) as u8;
+            i += 1;
+        }
+        t
+    };
     let mut digits = [b'0'; 20];
     let mut at = digits.len();
-    loop {
+    while v >= 100 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if v >= 10 {
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[v as usize * 2..v as usize * 2 + 2]);
+    } else {
         at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        digits[at] = b'0' + v as u8;
     }
     let start = at.min(digits.len().saturating_sub(width));
     out.extend_from_slice(&digits[start..]);
@@ -91,18 +107,16 @@ pub fn push_i64(out: &mut Vec<u8>, v: i64) {
 }
 
 /// Appends `v` in lower-case hex (`{v:x}`).
-pub fn push_hex(out: &mut Vec<u8>, mut v: u64) {
+pub fn push_hex(out: &mut Vec<u8>, v: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut digits = [0u8; 16];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b"0123456789abcdef"[(v & 15) as usize];
-        v >>= 4;
-        if v == 0 {
-            break;
-        }
+    // Each nibble to its digit, all sixteen without a loop-carried
+    // dependency; the leading zeros are then left out.
+    for (i, d) in digits.iter_mut().enumerate() {
+        *d = HEX[(v >> (60 - 4 * i) & 15) as usize];
     }
-    out.extend_from_slice(&digits[at..]);
+    let skip = (v.leading_zeros() / 4).min(15) as usize;
+    out.extend_from_slice(&digits[skip..]);
 }
 
 /// Appends formatted text straight into `out` (no intermediate String).

@@ -11,7 +11,7 @@ use landtrace_compiler::typed::MapValue;
 use landtrace_event::escape::{escape_into, json_str_into};
 use landtrace_event::record::Event;
 use landtrace_event::schema::Builtin;
-use landtrace_event::schema::{FieldType, Loc};
+use landtrace_event::schema::{EventKind, FieldId, FieldType, Loc};
 use landtrace_event::time;
 use landtrace_event::value::Val;
 use landtrace_event::value::{
@@ -429,12 +429,18 @@ fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style) {
     out.extend_from_slice(b") ");
     let Some(kind) = ev.kind() else { return };
     style.wrap(out, "1;36", |o| o.extend_from_slice(kind.name().as_bytes()));
-    for (fid, ty) in kind.def().fields {
-        out.push(b' ');
-        style.wrap(out, "2", |o| {
-            o.extend_from_slice(fid.name().as_bytes());
-            o.push(b'=');
-        });
+    // ` name=` of each field of each kind, written as one piece.
+    static LABELS: std::sync::LazyLock<Vec<Vec<Vec<u8>>>> = std::sync::LazyLock::new(|| {
+        let label = |fid: &FieldId| format!(" {}=", fid.name()).into_bytes();
+        EventKind::ALL.iter().map(|k| k.def().fields.iter().map(|(f, _)| label(f)).collect()).collect()
+    });
+    for ((fid, ty), label) in kind.def().fields.iter().zip(&LABELS[kind as usize]) {
+        if style.on {
+            out.push(b' ');
+            style.wrap(out, "2", |o| o.extend_from_slice(&label[1..]));
+        } else {
+            out.extend_from_slice(label);
+        }
         match (fid.def().loc, ty) {
             (Loc::Str(_), _) => escape_into(out, ev.get_str(*fid)),
             (Loc::List, FieldType::MaskList(f)) => {

@@ -215,28 +215,40 @@ impl<'a> P<'a> {
     #[inline(always)]
     fn int(&mut self) -> Option<u64> {
         self.ws();
-        let neg = self.b.get(self.i) == Some(&b'-');
-        if neg {
-            self.i += 1;
+        let b = self.b;
+        let neg = b.get(self.i) == Some(&b'-');
+        let start = self.i + usize::from(neg);
+        let first = b.get(start)?.wrapping_sub(b'0');
+        if first > 9 {
+            return None;
         }
-        let start = self.i;
-        let mut v: u64 = 0;
-        // Nineteen digits cannot overflow; longer numbers are checked.
-        while let Some(&c @ b'0'..=b'9') = self.b.get(self.i) {
-            if self.i - start >= 19 {
-                v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-            } else {
-                v = v * 10 + u64::from(c - b'0');
+        let mut v = u64::from(first);
+        let mut i = start + 1;
+        if first == 0 {
+            // JSON numbers have no leading zeros; serde reads -0 as a float.
+            if neg || b.get(i).is_some_and(u8::is_ascii_digit) {
+                return None;
             }
-            self.i += 1;
+        } else {
+            // Nineteen digits cannot overflow; longer numbers are checked.
+            let unchecked = b.len().min(start + 19);
+            while i < unchecked {
+                let d = b[i].wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                v = v * 10 + u64::from(d);
+                i += 1;
+            }
+            while let Some(&c @ b'0'..=b'9') = b.get(i) {
+                v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+                i += 1;
+            }
         }
-        if self.i == start || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E')) {
+        if matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        // JSON numbers have no leading zeros; serde reads -0 as a float.
-        if self.b[start] == b'0' && (self.i - start > 1 || neg) {
-            return None;
-        }
+        self.i = i;
         Some(if neg { v.wrapping_neg() } else { v })
     }
 
