@@ -336,7 +336,12 @@ fn fast_prefix(line: &[u8]) -> Option<FastPrefix> {
     // The event's word as `event_token` finds it; no word before it could
     // be one (the task's ends in its pid, flags are short, a timestamp is
     // digits).
-    if token.len() <= 10 || !token.ends_with(b":") || !task.contains(&b'-') || task.ends_with(b":") {
+    if token.len() <= 10
+        || !token.starts_with(b"landlock_")
+        || !token.ends_with(b":")
+        || !task.contains(&b'-')
+        || task.ends_with(b":")
+    {
         return None;
     }
     // `header`'s reading: the first bracketed word is the CPU, the words
@@ -708,6 +713,12 @@ mod tests {
             for cpu in cpus {
                 for fl in flags {
                     for ts in stamps {
+                        // Another event's line is not taken for a Landlock one.
+                        let other =
+                            format!("  {task}   {cpu} {fl} {ts} sched_switch: prev_comm=a prev_pid=0");
+                        if let Some(p) = fast_prefix(other.as_bytes()) {
+                            assert_eq!(event_token(other.as_bytes()), Some(p.token), "{other}");
+                        }
                         let line =
                             format!("  {task}   {cpu} {fl} {ts} landlock_free_domain: domain=20 denials=1");
                         let line = line.as_bytes();
