@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Replay throughput of the release binary, side by side on the same files:
 # JSON lines, ftrace text and audit logs through a program with keyed maps
-# and a filter, and every event printed as text to /dev/null. Median of 5
+# and a filter, and every event printed as text to /dev/null. Median of 7
 # runs each, in MB/s and records (lines) per second.
 #
 #   bench/throughput.sh [N] [OTHER_BINARY]
 #
-# With OTHER_BINARY (an older landtrace), it is measured on the same files
-# after this one, for a before/after comparison.
+# With OTHER_BINARY (an older landtrace), it is measured on the same files,
+# its runs interleaved with this one's, and the ratio printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -26,36 +26,57 @@ LT
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-measure() { # BINARY FILE PROGRAM...
-    local bin=$1 file=$2
+seconds() { # BINARY FILE PROGRAM...: one run's wall time
+    local bin=$1 file=$2 start end
     shift 2
-    for _ in 1 2 3 4 5; do
-        local start end
-        start=$(date +%s.%N)
-        "$bin" "$@" --replay "$file" >/dev/null 2>&1 || true
-        end=$(date +%s.%N)
-        echo "$end - $start" | bc -l
-    done | median
+    start=$(date +%s.%N)
+    "$bin" "$@" --replay "$file" >/dev/null 2>&1 || true
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc -l
 }
 
-report() { # LABEL BINARY
-    local label=$1 bin=$2
-    echo "== $label ($bin)"
-    for f in events.jsonl events.ftrace events.audit; do
-        local file=$dir/$f bytes lines t
-        bytes=$(stat -c %s "$file")
-        lines=$(wc -l <"$file")
-        t=$(measure "$bin" "$file" "$prog")
-        printf '%-14s maps:  %6.3f s  %7.1f MB/s  %9.0f lines/s\n' "$f" "$t" \
-            "$(echo "$bytes / $t / 1000000" | bc -l)" "$(echo "$lines / $t" | bc -l)"
+# One case, every binary in turn within each of 7 rounds (so a slower
+# spell of a shared machine falls on both alike), then each one's median.
+case_times() { # FILE PROGRAM...: prints one median per binary
+    local file=$1 r b
+    shift
+    for r in 1 2 3 4 5 6 7; do
+        for b in "${bins[@]}"; do
+            echo "$b $(seconds "$b" "$file" "$@")"
+        done
+    done >"$dir/times"
+    for b in "${bins[@]}"; do
+        awk -v b="$b" '$1 == b {print $2}' "$dir/times" | median
     done
-    local file=$dir/events.jsonl t
-    t=$(measure "$bin" "$file" -e 'on *')
-    printf '%-14s print: %6.3f s  %9.0f events/s (every event as text to /dev/null)\n' events.jsonl "$t" \
-        "$(echo "$n / $t" | bc -l)"
 }
 
-report "this landtrace" ./target/release/landtrace
-if [ -n "$other" ]; then
-    report "other" "$other"
-fi
+bins=(./target/release/landtrace)
+[ -n "$other" ] && bins+=("$other")
+labels=("this landtrace" "other ($other)")
+
+row() { # LABEL FILE SECONDS UNIT
+    local bytes lines
+    bytes=$(stat -c %s "$2")
+    lines=$(wc -l <"$2")
+    printf '  %-22s %6.3f s  %7.1f MB/s  %9.0f %s/s\n' "$1" "$3" \
+        "$(echo "$bytes / $3 / 1000000" | bc -l)" "$(echo "$lines / $3" | bc -l)" "$4"
+}
+
+report() { # TITLE FILE UNIT PROGRAM...
+    local title=$1 file=$2 unit=$3 i=0 t
+    shift 3
+    echo "== $title"
+    mapfile -t times < <(case_times "$file" "$@")
+    for t in "${times[@]}"; do
+        row "${labels[$i]}" "$file" "$t" "$unit"
+        i=$((i + 1))
+    done
+    if [ "${#times[@]}" -eq 2 ]; then
+        printf '  ratio %.2fx\n' "$(echo "${times[1]} / ${times[0]}" | bc -l)"
+    fi
+}
+
+report "events.jsonl, maps" "$dir/events.jsonl" lines "$prog"
+report "events.ftrace, maps" "$dir/events.ftrace" lines "$prog"
+report "events.audit, maps" "$dir/events.audit" records "$prog"
+report "events.jsonl, every event printed as text to /dev/null" "$dir/events.jsonl" events -e 'on *'

@@ -31,41 +31,56 @@ pub struct FtraceDecoder {
     names: Vec<(Box<[u8]>, Option<EventKind>)>,
 }
 
-/// Distinct texts remembered per mask field (a field's texts repeat:
+/// Distinct texts remembered per field (a field's texts repeat:
 /// `blockers=read_file`, `blockers=write_file|truncate`, ...).
-const MASK_MEMO: usize = 4;
+const MEMO: usize = 4;
 
-/// A field name as a kind's lines have it, what it is, and the last mask
-/// texts seen there with their values.
+/// Values of a field's last few texts: their storage is reused, nothing
+/// is allocated once warm.
+struct Memo<T> {
+    entries: Vec<(Vec<u8>, T)>,
+    /// The next entry to replace.
+    evict: usize,
+}
+
+impl<T: Default> Memo<T> {
+    fn new() -> Memo<T> {
+        Memo { entries: Vec::new(), evict: 0 }
+    }
+
+    /// The value of `text`, computed into cleared storage by `compute` the
+    /// first time (an error keeps nothing).
+    fn get(&mut self, text: &[u8], compute: impl FnOnce(&mut T) -> Result<(), String>) -> Result<&T, String> {
+        if let Some(i) = self.entries.iter().position(|(t, _)| crate::eq(t, text)) {
+            return Ok(&self.entries[i].1);
+        }
+        let i = if self.entries.len() < MEMO {
+            self.entries.push((Vec::new(), T::default()));
+            self.entries.len() - 1
+        } else {
+            self.evict = (self.evict + 1) % MEMO;
+            self.evict
+        };
+        let (t, v) = &mut self.entries[i];
+        t.clear();
+        t.extend_from_slice(text);
+        *v = T::default();
+        if let Err(e) = compute(v) {
+            self.entries.swap_remove(i);
+            return Err(e);
+        }
+        Ok(&self.entries[i].1)
+    }
+}
+
+/// A field name as a kind's lines have it, what it is, and the values of
+/// its last mask texts.
 struct Planned {
     key: String,
     what: Option<(KernelField, Option<FieldType>)>,
-    masks: Vec<(Vec<u8>, u64)>,
-    /// The next of `masks` to replace.
-    evict: usize,
-    /// The last `grants={...}` text and its layers.
-    grants: (Vec<u8>, Vec<u64>),
-}
-
-impl Planned {
-    /// The bits of mask text `v`, remembered (texts repeat; their storage
-    /// is reused, no allocation once warm).
-    fn mask(&mut self, fam: Family, v: &[u8]) -> Result<u64, String> {
-        if let Some((_, bits)) = self.masks.iter().find(|(t, _)| crate::eq(t, v)) {
-            return Ok(*bits);
-        }
-        let bits = parse_mask(fam, v).map_err(|e| format!("{}: {e}", self.key))?;
-        if self.masks.len() < MASK_MEMO {
-            self.masks.push((v.to_vec(), bits));
-        } else {
-            let (text, b) = &mut self.masks[self.evict];
-            text.clear();
-            text.extend_from_slice(v);
-            *b = bits;
-            self.evict = (self.evict + 1) % MASK_MEMO;
-        }
-        Ok(bits)
-    }
+    masks: Memo<u64>,
+    /// `grants={...}` texts and their layers.
+    grants: Memo<Vec<u64>>,
 }
 
 impl Decoder for FtraceDecoder {
@@ -227,13 +242,8 @@ fn decode(
                     KernelField::Is(fid) => (k, kind.field_type(fid)),
                     _ => (k, None),
                 });
-                let planned = Planned {
-                    key: name.to_string(),
-                    what,
-                    masks: Vec::new(),
-                    evict: 0,
-                    grants: Default::default(),
-                };
+                let planned =
+                    Planned { key: name.to_string(), what, masks: Memo::new(), grants: Memo::new() };
                 if n < plan.len() {
                     plan[n] = planned;
                 } else {
@@ -257,16 +267,16 @@ fn decode(
                     continue;
                 }
                 match (fid.def().loc, ty) {
-                    (Loc::Slot(_), FieldType::Mask(fam)) => ev.set(fid, planned.mask(fam, value)?),
+                    (Loc::Slot(_), FieldType::Mask(fam)) => {
+                        let bits = planned.masks.get(value, |b| {
+                            *b = parse_mask(fam, value)?;
+                            Ok(())
+                        });
+                        ev.set(fid, *bits.map_err(|e| format!("{key}: {e}"))?);
+                    }
                     (Loc::List, FieldType::MaskList(fam)) => {
-                        let (text, layers) = &mut planned.grants;
-                        if !crate::eq(text, value) {
-                            layers.clear();
-                            grants(fam, value, layers).map_err(|e| format!("{key}: {e}"))?;
-                            text.clear();
-                            text.extend_from_slice(value);
-                        }
-                        for &g in layers.iter() {
+                        let layers = planned.grants.get(value, |l| grants(fam, value, l));
+                        for &g in layers.map_err(|e| format!("{key}: {e}"))? {
                             ev.push_grant(g);
                         }
                     }
@@ -293,15 +303,30 @@ struct FastPrefix {
     task: (usize, usize),
     /// Inside the brackets.
     cpu: (usize, usize),
-    /// Without its colon.
-    ts: (usize, usize),
+    /// The timestamp, in nanoseconds.
+    time: u64,
     /// `landlock_NAME`, without its colon.
     token: (usize, usize),
 }
 
-/// `12345.678901:` (digits, dots and colons, a dot among them).
-fn is_timestamp(t: &[u8]) -> bool {
-    t.contains(&b'.') && t.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b':')
+/// `SECS.FRAC:` (digits only, at most 18 of seconds) in nanoseconds, as
+/// [`parse_timestamp`] reads it; `None` for any other word, which
+/// [`header`] then reads (or names).
+fn plain_timestamp(t: &[u8]) -> Option<u64> {
+    let t = t.strip_suffix(b":")?;
+    let dot = t.iter().position(|&c| c == b'.')?;
+    let (secs, frac) = (&t[..dot], &t[dot + 1..]);
+    if secs.is_empty() || secs.len() > 18 || !secs.iter().chain(frac).all(u8::is_ascii_digit) {
+        return None;
+    }
+    let secs = secs.iter().fold(0u64, |n, &c| n * 10 + u64::from(c - b'0'));
+    let mut frac_ns = 0;
+    let mut scale = 100_000_000;
+    for &c in frac.iter().take(9) {
+        frac_ns += u64::from(c - b'0') * scale;
+        scale /= 10;
+    }
+    Some(secs.saturating_mul(1_000_000_000).saturating_add(frac_ns))
 }
 
 fn fast_prefix(line: &[u8]) -> Option<FastPrefix> {
@@ -353,13 +378,14 @@ fn fast_prefix(line: &[u8]) -> Option<FastPrefix> {
     if !(cpu.len() >= 2 && cpu.starts_with(b"[") && cpu.ends_with(b"]")) {
         return None;
     }
-    if flags.is_some_and(|f| w(f).len() > 10) || !is_timestamp(w(ts)) || !w(ts).ends_with(b":") {
+    if flags.is_some_and(|f| w(f).len() > 10) {
         return None;
     }
+    let time = plain_timestamp(w(ts))?;
     Some(FastPrefix {
         task: words[0],
         cpu: (words[1].0 + 1, words[1].1 - 1),
-        ts: (words[ts].0, words[ts].1 - 1),
+        time,
         token: (words[n - 1].0, words[n - 1].1 - 1),
     })
 }
@@ -377,7 +403,7 @@ impl FastPrefix {
         if inner.iter().all(u8::is_ascii_digit) && !inner.is_empty() {
             ev.set_builtin(Builtin::Cpu, parse_uint(inner, "cpu")?);
         }
-        ev.set_builtin(Builtin::Time, parse_timestamp(&line[self.ts.0..self.ts.1])?);
+        ev.set_builtin(Builtin::Time, self.time);
         Ok(())
     }
 }
@@ -477,7 +503,24 @@ fn parse_timestamp(t: &[u8]) -> Result<u64, String> {
     Ok(secs.saturating_mul(1_000_000_000).saturating_add(frac_ns))
 }
 
+#[inline]
 fn parse_uint(v: &[u8], what: &str) -> Result<u64, String> {
+    // Plain decimal, the usual case, in one pass.
+    if !v.is_empty() && v.len() <= 19 {
+        let mut n = 0u64;
+        let plain = v.iter().all(|&c| {
+            let d = c.wrapping_sub(b'0');
+            n = n * 10 + u64::from(d);
+            d <= 9
+        });
+        if plain {
+            return Ok(n);
+        }
+    }
+    parse_uint_general(v, what)
+}
+
+fn parse_uint_general(v: &[u8], what: &str) -> Result<u64, String> {
     let bad = || match std::str::from_utf8(v) {
         Ok(s) => format!("bad number {s:?}"),
         Err(_) => format!("{what} is not a number"),
@@ -707,7 +750,19 @@ mod tests {
         ];
         let cpus = ["[001]", "[...]", "[]", "[1", "(2)", "[0]"];
         let flags = ["", ".....", "d..1.", "landlock_free_domain:", "12.5:", "...:"];
-        let stamps = ["5000.000001:", "1.5:", "12:34.5:", "1234:", "99999999999999999999.1:", "5.0"];
+        let stamps = [
+            "5000.000001:",
+            "1.5:",
+            "12:34.5:",
+            "1234:",
+            "99999999999999999999.1:",
+            "5.0",
+            "5.:",
+            ".5:",
+            "1.2.3:",
+            "999999999999999999.1234567891:",
+            "1.5::",
+        ];
         let mut fast = 0;
         for task in tasks {
             for cpu in cpus {
@@ -775,6 +830,37 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The memo gives each text its own value, past its capacity too, and
+    /// keeps nothing of a text that failed.
+    #[test]
+    fn memo_values_follow_their_texts() {
+        let mut m: Memo<u64> = Memo::new();
+        let mut computed = 0;
+        for round in 0..3 {
+            for t in ["a", "bb", "", "ccc", "dddd", "e", "a"] {
+                let v = *m
+                    .get(t.as_bytes(), |v| {
+                        computed += 1;
+                        *v = t.len() as u64 * 10 + round;
+                        Ok(())
+                    })
+                    .unwrap();
+                assert_eq!(v / 10, t.len() as u64, "{t:?}");
+            }
+        }
+        assert!(computed < 21, "repeated texts are remembered ({computed} computed)");
+        assert!(m.get(b"bad", |_| Err("no".into())).is_err());
+        assert_eq!(
+            *m.get(b"bad", |v| {
+                *v = 7;
+                Ok(())
+            })
+            .unwrap(),
+            7,
+            "a failure is not kept"
+        );
     }
 
     #[test]
