@@ -73,11 +73,65 @@ impl<T: Default> Memo<T> {
     }
 }
 
+/// What to do with one field's value, resolved from the schema when the
+/// field is first seen in its place.
+#[derive(Clone, Copy)]
+enum Act {
+    /// A mask at `slots[slot]`; `blockers` may also say `change_topology`.
+    Mask {
+        slot: u8,
+        fam: Family,
+        blockers: bool,
+    },
+    Grants(Family),
+    Str(u8),
+    /// `ruleset=ID.VERSION`, the version kept where the event has one.
+    Ruleset {
+        slot: u8,
+        version: Option<u8>,
+    },
+    Id(u8),
+    Bool(u8),
+    Int(u8),
+    /// Anything else the schema names ([`set_field`] says what).
+    Field(FieldId, FieldType),
+    Derived(KernelField),
+    /// A field landtrace does not know: kept as an extra.
+    Extra,
+}
+
+impl Act {
+    fn of(kind: EventKind, name: &str) -> Act {
+        let slot_of = |fid: FieldId| match fid.def().loc {
+            Loc::Slot(n) | Loc::Str(n) => Some(n),
+            Loc::List => None,
+        };
+        let Some(k) = kind.kernel_field(name) else { return Act::Extra };
+        let KernelField::Is(fid) = k else { return Act::Derived(k) };
+        let ty = kind.field_type(fid).expect("kernel_field names fields of the event");
+        match (fid.def().loc, ty, slot_of(fid)) {
+            (Loc::Slot(_), FieldType::Mask(fam), Some(slot)) => {
+                Act::Mask { slot, fam, blockers: fid == field::blockers }
+            }
+            (Loc::List, FieldType::MaskList(fam), _) => Act::Grants(fam),
+            (Loc::Str(_), _, Some(n)) => Act::Str(n),
+            (Loc::Slot(_), FieldType::Id, Some(slot)) if fid == field::ruleset => {
+                let version = kind.field_type(field::ruleset_version).and(slot_of(field::ruleset_version));
+                Act::Ruleset { slot, version }
+            }
+            (Loc::Slot(_), FieldType::Id, Some(n)) if fid != field::blockers => Act::Id(n),
+            (Loc::Slot(_), FieldType::Bool, Some(n)) if fid != field::blockers => Act::Bool(n),
+            (Loc::Slot(_), FieldType::Int, Some(n)) if fid != field::blockers => Act::Int(n),
+            _ => Act::Field(fid, ty),
+        }
+    }
+}
+
 /// A field name as a kind's lines have it, what it is, and the values of
 /// its last mask texts.
 struct Planned {
     key: String,
-    what: Option<(KernelField, Option<FieldType>)>,
+    act: Act,
     masks: Memo<u64>,
     /// `grants={...}` texts and their layers.
     grants: Memo<Vec<u64>>,
@@ -238,12 +292,12 @@ fn decode(
                 };
                 let name = std::str::from_utf8(&tok[..eq]).map_err(|_| "field name is not text")?;
                 // The schema says what each of the kernel's names is in this event.
-                let what = kind.kernel_field(name).map(|k| match k {
-                    KernelField::Is(fid) => (k, kind.field_type(fid)),
-                    _ => (k, None),
-                });
-                let planned =
-                    Planned { key: name.to_string(), what, masks: Memo::new(), grants: Memo::new() };
+                let planned = Planned {
+                    key: name.to_string(),
+                    act: Act::of(kind, name),
+                    masks: Memo::new(),
+                    grants: Memo::new(),
+                };
                 if n < plan.len() {
                     plan[n] = planned;
                 } else {
@@ -258,36 +312,55 @@ fn decode(
         let planned = &mut plan[n];
         n += 1;
         let key = planned.key.as_str();
-        match planned.what.map(|(k, _)| k) {
-            Some(KernelField::Is(fid)) => {
-                let ty = planned.what.and_then(|(_, t)| t).expect("kernel_field names fields of the event");
+        let keyed = |e: String| format!("{key}: {e}");
+        match planned.act {
+            Act::Mask { blockers: true, .. } if value == b"change_topology" => {
                 // `blockers=change_topology`: a mount change, with no mask.
+                derived.request = Some(REQUEST_CHANGE_TOPOLOGY);
+            }
+            Act::Mask { slot, fam, .. } => {
+                let bits = planned.masks.get(value, |b| {
+                    *b = parse_mask(fam, value)?;
+                    Ok(())
+                });
+                ev.set_slot(usize::from(slot), *bits.map_err(keyed)?);
+            }
+            Act::Grants(fam) => {
+                let layers = planned.grants.get(value, |l| grants(fam, value, l));
+                for &g in layers.map_err(keyed)? {
+                    ev.push_grant(g);
+                }
+            }
+            Act::Str(n) => ev.set_str_slot(usize::from(n), &unescape(value)),
+            Act::Ruleset { slot, version } => {
+                // `ruleset=%llx.%u`: the ruleset ID and its version.
+                let (id, ver) = match value.iter().position(|b| *b == b'.') {
+                    Some(dot) => (&value[..dot], Some(&value[dot + 1..])),
+                    None => (value, None),
+                };
+                ev.set_slot(usize::from(slot), parse_hex(id).map_err(keyed)?);
+                if let (Some(v), Some(n)) = (ver, version) {
+                    ev.set_slot(usize::from(n), parse_uint(v, "ruleset version").map_err(keyed)?);
+                }
+            }
+            Act::Id(n) => ev.set_slot(usize::from(n), parse_hex(value).map_err(keyed)?),
+            Act::Bool(n) => {
+                ev.set_slot(usize::from(n), u64::from(parse_uint(value, "bool").map_err(keyed)? != 0));
+            }
+            Act::Int(n) => ev.set_slot(usize::from(n), parse_uint(value, "number").map_err(keyed)?),
+            Act::Field(fid, ty) => {
                 if fid == field::blockers && value == b"change_topology" {
                     derived.request = Some(REQUEST_CHANGE_TOPOLOGY);
                     continue;
                 }
-                match (fid.def().loc, ty) {
-                    (Loc::Slot(_), FieldType::Mask(fam)) => {
-                        let bits = planned.masks.get(value, |b| {
-                            *b = parse_mask(fam, value)?;
-                            Ok(())
-                        });
-                        ev.set(fid, *bits.map_err(|e| format!("{key}: {e}"))?);
-                    }
-                    (Loc::List, FieldType::MaskList(fam)) => {
-                        let layers = planned.grants.get(value, |l| grants(fam, value, l));
-                        for &g in layers.map_err(|e| format!("{key}: {e}"))? {
-                            ev.push_grant(g);
-                        }
-                    }
-                    _ => set_field(ev, kind, fid, ty, value).map_err(|e| format!("{key}: {e}"))?,
-                }
+                set_field(ev, kind, fid, ty, value).map_err(keyed)?;
             }
-            Some(KernelField::DenyPort) => derived.port = Some(parse_uint(value, key)?),
-            Some(KernelField::BlockersType) => derived.request = Some(parse_uint(value, key)?),
-            Some(KernelField::LogSameExec) => derived.log_same = Some(parse_uint(value, key)? != 0),
-            Some(KernelField::LogNewExec) => derived.log_new = Some(parse_uint(value, key)? != 0),
-            None => ev.push_extra(key, &unescape(value)),
+            Act::Derived(KernelField::DenyPort) => derived.port = Some(parse_uint(value, key)?),
+            Act::Derived(KernelField::BlockersType) => derived.request = Some(parse_uint(value, key)?),
+            Act::Derived(KernelField::LogSameExec) => derived.log_same = Some(parse_uint(value, key)? != 0),
+            Act::Derived(KernelField::LogNewExec) => derived.log_new = Some(parse_uint(value, key)? != 0),
+            Act::Derived(KernelField::Is(_)) => unreachable!("Act::of resolves named fields"),
+            Act::Extra => ev.push_extra(key, &unescape(value)),
         }
     }
     derived.finish(ev, kind);
@@ -861,6 +934,43 @@ mod tests {
             7,
             "a failure is not kept"
         );
+    }
+
+    /// Each bad value is named with its field, in whatever place of the
+    /// line's plan it comes.
+    #[test]
+    fn bad_values_are_named() {
+        let lines = r"x-1 [000] .... 1.5: landlock_create_ruleset: ruleset=zz.1 handled_fs=read_file handled_net= scoped=
+x-1 [000] .... 1.5: landlock_create_ruleset: ruleset=1a.q handled_fs=read_file handled_net= scoped=
+x-1 [000] .... 1.5: landlock_create_ruleset: ruleset=1a.2 handled_fs=bogus handled_net= scoped=
+x-1 [000] .... 1.5: landlock_deny_access_fs: domain=20 same_exec=x logged=0 blockers=read_file dev=0:17 ino=5 path=/a
+x-1 [000] .... 1.5: landlock_deny_access_fs: domain=20 same_exec=1 logged=0 blockers=change_topology dev=0:17 ino=z path=/a
+x-1 [000] .... 1.5: landlock_deny_access_fs: domain=20 same_exec=1 logged=0 blockers=read_file dev=0:17 ino=5 path=/a\040b newthing=\x41
+x-1 [000] .... 1.5: landlock_check_rule_inode: domain=20 access_request=read_file dev=1:2 ino=3 grants={read_file,,bogus}
+x-1 [000] .... 1.5: landlock_check_rule_inode: domain=20 access_request=read_file dev=1:2 ino=3 grants=read_file
+x-1 [000] .... 1.5: landlock_free_domain: domain=20 denials=-3
+x-1 [000] .... 1.5: landlock_free_domain: domain=20 denials=0x10
+x-1 [000] .... 1.5: landlock_free_domain: domain=20 denials
+";
+        let (evs, errs) = decode_all(Format::Ftrace, lines.as_bytes());
+        let msgs: Vec<String> = errs.iter().map(|(_, e)| e.to_string()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "ruleset: bad hex ID \"zz\"",
+                "ruleset: bad number \"q\"",
+                "handled_fs: unknown fs right \"bogus\"",
+                "same_exec: bad number \"x\"",
+                "ino: bad number \"z\"",
+                "grants: unknown fs right \"bogus\"",
+                "grants: expected {...}",
+                "expected key=value, found \"denials\"",
+            ]
+        );
+        assert_eq!(evs.len(), 3);
+        assert_eq!(evs[0].get_str(field::path), b"/a b");
+        assert!(evs[0].extras().iter().any(|(k, v)| k == "newthing" && v == b"A"));
+        assert_eq!((evs[1].get(field::denials), evs[2].get(field::denials)), (-3i64 as u64, 16));
     }
 
     #[test]
