@@ -2,7 +2,9 @@
 # Replay throughput of the release binary, side by side on the same files:
 # JSON lines, ftrace text and audit logs through a program with keyed maps
 # and a filter, and every event printed as text to /dev/null. Median of 7
-# runs each, in MB/s and records (lines) per second.
+# runs each, in MB/s and records (lines) per second of wall time, and per
+# second of CPU time (user + system: what a shared machine's stolen time
+# does not inflate).
 #
 #   bench/throughput.sh [N] [OTHER_BINARY]
 #
@@ -26,13 +28,11 @@ LT
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-seconds() { # BINARY FILE PROGRAM...: one run's wall time
-    local bin=$1 file=$2 start end
+seconds() { # BINARY FILE PROGRAM...: one run's wall time and CPU time (user + system)
+    local bin=$1 file=$2
     shift 2
-    start=$(date +%s.%N)
-    "$bin" "$@" --replay "$file" >/dev/null 2>&1 || true
-    end=$(date +%s.%N)
-    echo "$end - $start" | bc -l
+    /usr/bin/time -f '%e %U %S' -o "$dir/time" "$bin" "$@" --replay "$file" >/dev/null 2>&1 || true
+    awk '{printf "%s %.3f\n", $1, $2 + $3}' "$dir/time"
 }
 
 # One case, every binary in turn within each of 7 rounds (so a slower
@@ -46,7 +46,8 @@ case_times() { # FILE PROGRAM...: prints one median per binary
         done
     done >"$dir/times"
     for b in "${bins[@]}"; do
-        awk -v b="$b" '$1 == b {print $2}' "$dir/times" | median
+        echo "$(awk -v b="$b" '$1 == b {print $2}' "$dir/times" | median)" \
+            "$(awk -v b="$b" '$1 == b {print $3}' "$dir/times" | median)"
     done
 }
 
@@ -54,12 +55,13 @@ bins=(./target/release/landtrace)
 [ -n "$other" ] && bins+=("$other")
 labels=("this landtrace" "other ($other)")
 
-row() { # LABEL FILE SECONDS UNIT
+row() { # LABEL FILE WALL CPU UNIT
     local bytes lines
     bytes=$(stat -c %s "$2")
     lines=$(wc -l <"$2")
-    printf '  %-22s %6.3f s  %7.1f MB/s  %9.0f %s/s\n' "$1" "$3" \
-        "$(echo "$bytes / $3 / 1000000" | bc -l)" "$(echo "$lines / $3" | bc -l)" "$4"
+    printf '  %-22s %6.3f s  %7.1f MB/s  %9.0f %s/s   (CPU %.3f s: %9.0f/s)\n' "$1" "$3" \
+        "$(echo "$bytes / $3 / 1000000" | bc -l)" "$(echo "$lines / $3" | bc -l)" "$5" \
+        "$4" "$(echo "$lines / $4" | bc -l)"
 }
 
 report() { # TITLE FILE UNIT PROGRAM...
@@ -68,11 +70,14 @@ report() { # TITLE FILE UNIT PROGRAM...
     echo "== $title"
     mapfile -t times < <(case_times "$file" "$@")
     for t in "${times[@]}"; do
-        row "${labels[$i]}" "$file" "$t" "$unit"
+        # shellcheck disable=SC2086 # wall and CPU time, two words
+        row "${labels[$i]}" "$file" $t "$unit"
         i=$((i + 1))
     done
     if [ "${#times[@]}" -eq 2 ]; then
-        printf '  ratio %.2fx\n' "$(echo "${times[1]} / ${times[0]}" | bc -l)"
+        read -r w0 c0 <<<"${times[0]}"
+        read -r w1 c1 <<<"${times[1]}"
+        printf '  ratio %.2fx (CPU time %.2fx)\n' "$(echo "$w1 / $w0" | bc -l)" "$(echo "$c1 / $c0" | bc -l)"
     fi
 }
 
