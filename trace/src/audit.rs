@@ -206,6 +206,39 @@ impl AuditDecoder {
     }
 }
 
+/// The task fields of a record (SYSCALL, or a domain's creator), found in
+/// one pass: the first of each, as [`Fields::get`] finds it.
+#[derive(Default)]
+struct Task<'a> {
+    pid: Option<&'a [u8]>,
+    ppid: Option<&'a [u8]>,
+    uid: Option<&'a [u8]>,
+    gid: Option<&'a [u8]>,
+    comm: Option<&'a [u8]>,
+    exe: Option<&'a [u8]>,
+    syscall: Option<&'a [u8]>,
+}
+
+impl<'a> Task<'a> {
+    fn of(f: &'a Fields) -> Task<'a> {
+        let mut t = Task::default();
+        for (k, v) in f.iter() {
+            let slot = match k {
+                b"pid" => &mut t.pid,
+                b"ppid" => &mut t.ppid,
+                b"uid" => &mut t.uid,
+                b"gid" => &mut t.gid,
+                b"comm" => &mut t.comm,
+                b"exe" => &mut t.exe,
+                b"syscall" => &mut t.syscall,
+                _ => continue,
+            };
+            slot.get_or_insert(v);
+        }
+        t
+    }
+}
+
 fn get<'a>(fields: &'a Fields, key: &str) -> Option<&'a [u8]> {
     fields.get(key)
 }
@@ -314,23 +347,26 @@ impl AuditDecoder {
     }
 
     fn emit_events(&mut self, g: &Group, out: &mut Pending) {
-        let task = |ev: &mut Event, fields: Option<&Fields>| {
+        let task = |ev: &mut Event, t: Option<&Task>| {
             ev.set_builtin(Builtin::Walltime, g.time_ns as u64);
             ev.set_builtin(Builtin::Time, g.time_ns.max(0) as u64);
-            let Some(f) = fields else { return };
-            let pid = num(f, "pid").unwrap_or(0);
+            let Some(t) = t else { return };
+            let n = |v: Option<&[u8]>| v.and_then(int).unwrap_or(0);
+            let pid = n(t.pid);
             ev.set_builtin(Builtin::Pid, pid);
             ev.set_builtin(Builtin::Tid, pid);
-            ev.set_builtin(Builtin::Ppid, num(f, "ppid").unwrap_or(0));
-            ev.set_builtin(Builtin::Uid, num(f, "uid").unwrap_or(0));
-            ev.set_builtin(Builtin::Gid, num(f, "gid").unwrap_or(0));
-            if let Some(c) = get(f, "comm") {
+            ev.set_builtin(Builtin::Ppid, n(t.ppid));
+            ev.set_builtin(Builtin::Uid, n(t.uid));
+            ev.set_builtin(Builtin::Gid, n(t.gid));
+            if let Some(c) = t.comm {
                 ev.set_comm(c);
             }
-            if let Some(exe) = get(f, "exe") {
+            if let Some(exe) = t.exe {
                 ev.push_extra("exe", exe);
             }
         };
+        // The SYSCALL record's task fields, read once for every event.
+        let syscall = g.syscall.as_ref().map(Task::of);
         // A domain's allocation record comes before the denial that logged it.
         for d in &g.domain {
             let Ok(domain) = domain_of(d) else { continue };
@@ -343,7 +379,7 @@ impl AuditDecoder {
                     // leaves out (ppid, gid) from the SYSCALL record of the
                     // same serial when that is the same task (the creator is
                     // not always the task denied).
-                    task(&mut ev, Some(d));
+                    task(&mut ev, Some(&Task::of(d)));
                     if let Some(sc) = g.syscall.as_ref().filter(|sc| num(sc, "pid") == num(d, "pid")) {
                         ev.set_builtin(Builtin::Ppid, num(sc, "ppid").unwrap_or(0));
                         ev.set_builtin(Builtin::Gid, num(d, "gid").or_else(|| num(sc, "gid")).unwrap_or(0));
@@ -379,10 +415,10 @@ impl AuditDecoder {
             ev.reset(kind, SourceKind::Audit);
             ev.set(field::domain, domain);
             ev.set(field::logged, 1);
-            task(&mut ev, g.syscall.as_ref());
+            task(&mut ev, syscall.as_ref());
             // Audit does not say whether the task exec'd since the domain was
             // created; a different executable than the creator's means it did.
-            let exe = g.syscall.as_ref().and_then(|f| get(f, "exe"));
+            let exe = syscall.as_ref().and_then(|t| t.exe);
             let same = matches!((exe, self.creators.get(&domain)), (Some(e), Some(c)) if e == c.as_slice());
             ev.set(field::same_exec, u64::from(same));
             let s = |k: &str| get(a, k);
@@ -423,7 +459,7 @@ impl AuditDecoder {
                     ev.push_extra(key, v);
                 }
             }
-            if let Some(sc) = g.syscall.as_ref().and_then(|f| get(f, "syscall")) {
+            if let Some(sc) = syscall.as_ref().and_then(|t| t.syscall) {
                 ev.push_extra("syscall", sc);
             }
             out.commit(ev);
@@ -591,6 +627,14 @@ fn type_code(t: &[u8]) -> Result<u16, String> {
         b"PROCTITLE" => AUDIT_PROCTITLE,
         b"LANDLOCK_ACCESS" => AUDIT_LANDLOCK_ACCESS,
         b"LANDLOCK_DOMAIN" => AUDIT_LANDLOCK_DOMAIN,
+        // `UNKNOWN[1423]`: a type this system's audit library has no name for.
+        _ if t.len() == 13
+            && t.starts_with(b"UNKNOWN[")
+            && t[8..12].iter().all(u8::is_ascii_digit)
+            && t[12] == b']' =>
+        {
+            t[8..12].iter().fold(0u16, |n, &c| n * 10 + u16::from(c - b'0'))
+        }
         _ => {
             let s = std::str::from_utf8(t).map_err(|_| "bad record type")?;
             match s.strip_prefix("UNKNOWN[").and_then(|x| x.strip_suffix(']')) {
@@ -616,10 +660,7 @@ fn parse_fields(b: &[u8], out: &mut Fields) -> Result<(), String> {
         if i >= b.len() {
             return Ok(());
         }
-        let mut eq = i;
-        while eq < b.len() && b[eq] != b'=' && b[eq] != b' ' {
-            eq += 1;
-        }
+        let eq = crate::find_either(b, i, b'=', b' ');
         if b.get(eq) != Some(&b'=') {
             // A bare word (audit prints some, e.g. "op=..." is fine but
             // free text is not a field): skip it.

@@ -181,6 +181,25 @@ pub(crate) fn find_byte(b: &[u8], from: usize, byte: u8) -> usize {
     b[i..].iter().position(|&c| c == byte).map_or(b.len(), |p| i + p)
 }
 
+/// Where the first `x` or `y` at or after `from` is, or the end; eight
+/// bytes at a time, like [`find_byte`].
+#[inline]
+pub(crate) fn find_either(b: &[u8], from: usize, x: u8, y: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let zero = |w: u64| w.wrapping_sub(ONES) & !w & (ONES * 0x80);
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        // Each test's lowest flagged byte is exact, so the lowest of both is.
+        let m = zero(w ^ (ONES * u64::from(x))) | zero(w ^ (ONES * u64::from(y)));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == x || c == y).map_or(b.len(), |p| i + p)
+}
+
 /// Whether two slices are equal ([`same`] after comparing lengths).
 #[inline]
 pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
@@ -259,4 +278,34 @@ pub fn decode_all(format: Format, input: &[u8]) -> (Vec<Event>, Vec<(usize, Deco
         events.push(ev.clone());
     }
     (events, errors)
+}
+
+#[cfg(test)]
+mod find_tests {
+    /// The word-at-a-time searches find what a byte-by-byte search finds,
+    /// at every start and length around the word size.
+    #[test]
+    fn searches_agree_with_bytes() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for len in 0..40 {
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    [b' ', b'=', b'a', 0x1f, 0x21, 0x3c, 0xff, 0x00][(x % 8) as usize]
+                })
+                .collect();
+            for from in 0..=len {
+                let naive =
+                    |f: &dyn Fn(u8) -> bool| b[from..].iter().position(|&c| f(c)).map_or(len, |p| from + p);
+                assert_eq!(super::find_byte(&b, from, b' '), naive(&|c| c == b' '), "{b:?} from {from}");
+                assert_eq!(
+                    super::find_either(&b, from, b'=', b' '),
+                    naive(&|c| c == b'=' || c == b' '),
+                    "{b:?} from {from}"
+                );
+            }
+        }
+    }
 }
