@@ -107,16 +107,18 @@ pub fn push_i64(out: &mut Vec<u8>, v: i64) {
 }
 
 /// Appends `v` in lower-case hex (`{v:x}`).
-pub fn push_hex(out: &mut Vec<u8>, v: u64) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+pub fn push_hex(out: &mut Vec<u8>, mut v: u64) {
     let mut digits = [0u8; 16];
-    // Each nibble to its digit, all sixteen without a loop-carried
-    // dependency; the leading zeros are then left out.
-    for (i, d) in digits.iter_mut().enumerate() {
-        *d = HEX[(v >> (60 - 4 * i) & 15) as usize];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b"0123456789abcdef"[(v & 15) as usize];
+        v >>= 4;
+        if v == 0 {
+            break;
+        }
     }
-    let skip = (v.leading_zeros() / 4).min(15) as usize;
-    out.extend_from_slice(&digits[skip..]);
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Appends formatted text straight into `out` (no intermediate String).

@@ -419,6 +419,33 @@ fn push_time(out: &mut Vec<u8>, ev: &Event) {
     }
 }
 
+/// How a field is printed, with where its value is (resolved from the
+/// schema once).
+#[derive(Clone, Copy)]
+enum Text {
+    Str(usize),
+    Grants(landtrace_event::schema::Family),
+    Scalar(usize, FieldType),
+}
+
+/// Each field of a kind: its ` name=` (written as one piece) and how it is
+/// printed.
+type TextPlan = Vec<(Vec<u8>, Text)>;
+
+/// A [`TextPlan`] per event kind.
+static TEXT_PLANS: std::sync::LazyLock<Vec<TextPlan>> = std::sync::LazyLock::new(|| {
+    let field = |(fid, ty): &(FieldId, FieldType)| {
+        let what = match (fid.def().loc, *ty) {
+            (Loc::Str(n), _) => Text::Str(usize::from(n)),
+            (Loc::List, FieldType::MaskList(f)) => Text::Grants(f),
+            (Loc::Slot(n), t) => Text::Scalar(usize::from(n), t),
+            (Loc::List, t) => unreachable!("a list field of type {t}"),
+        };
+        (format!(" {}=", fid.name()).into_bytes(), what)
+    };
+    EventKind::ALL.iter().map(|k| k.def().fields.iter().map(field).collect()).collect()
+});
+
 fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style) {
     let rec = ev.header();
     push_time(out, ev);
@@ -429,33 +456,28 @@ fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style) {
     out.extend_from_slice(b") ");
     let Some(kind) = ev.kind() else { return };
     style.wrap(out, "1;36", |o| o.extend_from_slice(kind.name().as_bytes()));
-    // ` name=` of each field of each kind, written as one piece.
-    static LABELS: std::sync::LazyLock<Vec<Vec<Vec<u8>>>> = std::sync::LazyLock::new(|| {
-        let label = |fid: &FieldId| format!(" {}=", fid.name()).into_bytes();
-        EventKind::ALL.iter().map(|k| k.def().fields.iter().map(|(f, _)| label(f)).collect()).collect()
-    });
-    for ((fid, ty), label) in kind.def().fields.iter().zip(&LABELS[kind as usize]) {
+    for (label, what) in &TEXT_PLANS[kind as usize] {
         if style.on {
             out.push(b' ');
             style.wrap(out, "2", |o| o.extend_from_slice(&label[1..]));
         } else {
             out.extend_from_slice(label);
         }
-        match (fid.def().loc, ty) {
-            (Loc::Str(_), _) => escape_into(out, ev.get_str(*fid)),
-            (Loc::List, FieldType::MaskList(f)) => {
+        match *what {
+            Text::Str(n) => escape_into(out, ev.str_field(n)),
+            Text::Grants(f) => {
                 out.push(b'{');
                 for (i, g) in ev.grants().iter().enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }
                     if *g != 0 {
-                        push_mask(out, *f, *g);
+                        push_mask(out, f, *g);
                     }
                 }
                 out.push(b'}');
             }
-            (_, t) => text_val(out, &scalar_val(ev.get(*fid), *t)),
+            Text::Scalar(n, t) => text_val(out, &scalar_val(rec.slot(n), t)),
         }
     }
     for (name, value) in ev.extras() {
