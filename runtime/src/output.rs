@@ -430,7 +430,46 @@ enum Text {
 
 /// Each field of a kind: its ` name=` (written as one piece) and how it is
 /// printed.
-type TextPlan = Vec<(Vec<u8>, Text)>;
+type TextPlan = Vec<(Label, Text)>;
+
+/// A short constant text kept in a fixed-size array: appended as a copy of
+/// the whole array then cut to length, which compiles to a few stores
+/// instead of a call to `memcpy`.
+struct Label {
+    bytes: [u8; 32],
+    len: usize,
+    /// A text longer than the array.
+    long: Vec<u8>,
+}
+
+impl Label {
+    fn new(text: &str) -> Label {
+        let mut bytes = [0u8; 32];
+        let (len, long) = match bytes.get_mut(..text.len()) {
+            Some(b) => {
+                b.copy_from_slice(text.as_bytes());
+                (text.len(), Vec::new())
+            }
+            None => (0, text.as_bytes().to_vec()),
+        };
+        Label { bytes, len, long }
+    }
+
+    fn text(&self) -> &[u8] {
+        if self.long.is_empty() { &self.bytes[..self.len] } else { &self.long }
+    }
+
+    #[inline]
+    fn push(&self, out: &mut Vec<u8>) {
+        if !self.long.is_empty() {
+            out.extend_from_slice(&self.long);
+            return;
+        }
+        let at = out.len();
+        out.extend_from_slice(&self.bytes);
+        out.truncate(at + self.len);
+    }
+}
 
 /// A [`TextPlan`] per event kind.
 static TEXT_PLANS: std::sync::LazyLock<Vec<TextPlan>> = std::sync::LazyLock::new(|| {
@@ -441,7 +480,7 @@ static TEXT_PLANS: std::sync::LazyLock<Vec<TextPlan>> = std::sync::LazyLock::new
             (Loc::Slot(n), t) => Text::Scalar(usize::from(n), t),
             (Loc::List, t) => unreachable!("a list field of type {t}"),
         };
-        (format!(" {}=", fid.name()).into_bytes(), what)
+        (Label::new(&format!(" {}=", fid.name())), what)
     };
     EventKind::ALL.iter().map(|k| k.def().fields.iter().map(field).collect()).collect()
 });
@@ -459,9 +498,9 @@ fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style) {
     for (label, what) in &TEXT_PLANS[kind as usize] {
         if style.on {
             out.push(b' ');
-            style.wrap(out, "2", |o| o.extend_from_slice(&label[1..]));
+            style.wrap(out, "2", |o| o.extend_from_slice(&label.text()[1..]));
         } else {
-            out.extend_from_slice(label);
+            label.push(out);
         }
         match *what {
             Text::Str(n) => escape_into(out, ev.str_field(n)),
@@ -512,5 +551,23 @@ impl Write for SharedBuf {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Label;
+
+    /// A label appends its text, short, as long as its array, or longer,
+    /// after whatever the line already holds.
+    #[test]
+    fn labels_append_their_text() {
+        for text in ["", " ino=", &"x".repeat(31), &"y".repeat(32), &"z".repeat(33), &"w".repeat(100)] {
+            let label = Label::new(text);
+            let mut out = b"before".to_vec();
+            label.push(&mut out);
+            assert_eq!(out, [b"before", text.as_bytes()].concat(), "{text:?}");
+            assert_eq!(label.text(), text.as_bytes());
+        }
     }
 }
