@@ -558,11 +558,12 @@ fn plain_stamp(stamp: &[u8]) -> Option<(i64, u64)> {
         let mut n = 0u64;
         let mut i = from;
         while let Some(&c) = stamp.get(i).filter(|c| c.is_ascii_digit()) {
-            n = n * 10 + u64::from(c - b'0');
-            i += 1;
-            if i - from > max {
+            // One digit more than `max` is not read (it could overflow).
+            if i - from == max {
                 return None;
             }
+            n = n * 10 + u64::from(c - b'0');
+            i += 1;
         }
         (i > from).then_some((n, i))
     };
@@ -760,7 +761,19 @@ mod tests {
             b.serial = serial.parse().unwrap();
             assert_eq!((a.time_ns, a.serial), (b.time_ns, b.serial), "{stamp}");
         }
-        for odd in ["1.0123456789:1", "1:2", "1.:2", ".5:2", "-1.5:2", "+1.5:2", "1.5:", "1.5:2x", "1.5:+2"] {
+        for odd in [
+            "1.0123456789:1",
+            "1:2",
+            "1.:2",
+            ".5:2",
+            "-1.5:2",
+            "+1.5:2",
+            "1.5:",
+            "1.5:2x",
+            "1.5:+2",
+            "1.5:533333333333333333333333333333",
+            "99999999999999999999999.5:1",
+        ] {
             assert!(plain_stamp(odd.as_bytes()).is_none(), "{odd}");
         }
     }
