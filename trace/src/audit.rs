@@ -273,26 +273,9 @@ fn int(v: &[u8]) -> Option<u64> {
     (n <= 1 << 63).then(|| n.wrapping_neg())
 }
 
-/// Hex digits as `u64::from_str_radix(_, 16)` reads them.
-fn hex_id(v: &[u8]) -> Option<u64> {
-    let digits = v.strip_prefix(b"+").unwrap_or(v);
-    if digits.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &c in digits {
-        let d = (c as char).to_digit(16)?;
-        if n >> 60 != 0 {
-            return None;
-        }
-        n = n << 4 | u64::from(d);
-    }
-    Some(n)
-}
-
 fn domain_of(fields: &Fields) -> Result<u64, String> {
     let v = get(fields, "domain").ok_or("record has no domain=")?;
-    hex_id(v).ok_or_else(|| match std::str::from_utf8(v) {
+    crate::hex_u64(v).ok_or_else(|| match std::str::from_utf8(v) {
         Ok(s) => format!("domain: bad hex ID {s:?}"),
         Err(_) => "domain is not text".to_string(),
     })
@@ -718,6 +701,7 @@ mod tests {
         for v in [
             "",
             "+",
+            "++5",
             "-",
             "0",
             "-0",
@@ -740,7 +724,7 @@ mod tests {
         ] {
             let old = v.parse::<u64>().ok().or_else(|| v.parse::<i64>().ok().map(|x| x as u64));
             assert_eq!(int(v.as_bytes()), old, "{v:?}");
-            assert_eq!(hex_id(v.as_bytes()), u64::from_str_radix(v, 16).ok(), "{v:?}");
+            assert_eq!(crate::hex_u64(v.as_bytes()), u64::from_str_radix(v, 16).ok(), "{v:?}");
         }
         for stamp in
             ["1795958807.045:3", "0.1:0", "1.123456789:9999999999999999999", "999999999999999999.5:7"]

@@ -366,29 +366,6 @@ impl<'a> P<'a> {
     }
 }
 
-/// A hex number as `u64::from_str_radix(s, 16)` reads it (one optional
-/// `+`), from bytes.
-fn hex(b: &[u8]) -> Option<u64> {
-    let b = b.strip_prefix(b"+").unwrap_or(b);
-    if b.is_empty() {
-        return None;
-    }
-    let mut v = 0u64;
-    for &c in b {
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => return None,
-        };
-        if v >> 60 != 0 {
-            return None;
-        }
-        v = v << 4 | u64::from(d);
-    }
-    Some(v)
-}
-
 fn names_bits(b: &[u8]) -> Option<u64> {
     let mut bits = 0;
     for part in b.split(|c| *c == b',') {
@@ -553,7 +530,7 @@ fn planned(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<()> {
             }
             Val::CommHex => ev.set_comm(&unhex(std::str::from_utf8(p.plain_str()?).ok()?)?),
             Val::Int(n) | Val::Raw(n) => ev.set_slot(usize::from(n), p.int_here()?),
-            Val::Id(n) => ev.set_slot(usize::from(n), hex(p.plain_str()?)?),
+            Val::Id(n) => ev.set_slot(usize::from(n), crate::hex_u64(p.plain_str()?)?),
             Val::Bool(n) => ev.set_slot(usize::from(n), u64::from(p.boolean()?)),
             Val::Names => p.names_here()?,
             Val::Str(n) => {
@@ -765,7 +742,7 @@ fn field(
             *pending = Some(PendingNames { field: fid, ty, start, end });
         }
         (Loc::Slot(_), FieldType::Mask(_), Some("raw")) => ev.set(fid, p.int()?),
-        (Loc::Slot(_), FieldType::Id, None) => ev.set(fid, hex(p.plain_str()?)?),
+        (Loc::Slot(_), FieldType::Id, None) => ev.set(fid, crate::hex_u64(p.plain_str()?)?),
         (Loc::Slot(_), FieldType::Bool, None) => ev.set(fid, u64::from(p.boolean()?)),
         (Loc::Slot(_), FieldType::Int, None) => ev.set(fid, p.int()?),
         (Loc::Str(_), _, None) => {
@@ -874,7 +851,7 @@ mod hex_tests {
             "g",
             "ab cd",
         ] {
-            assert_eq!(super::hex(s.as_bytes()), u64::from_str_radix(s, 16).ok(), "{s:?}");
+            assert_eq!(crate::hex_u64(s.as_bytes()), u64::from_str_radix(s, 16).ok(), "{s:?}");
         }
     }
 }

@@ -619,6 +619,9 @@ fn parse_hex(v: &[u8]) -> Result<u64, String> {
 /// `u64::from_str_radix` reads it (one optional `+`), without checking
 /// the bytes are UTF-8 first.
 fn digits(v: &[u8], radix: u32) -> Option<u64> {
+    if radix == 16 {
+        return crate::hex_u64(v);
+    }
     let v = v.strip_prefix(b"+").unwrap_or(v);
     if v.is_empty() {
         return None;
@@ -632,18 +635,6 @@ fn digits(v: &[u8], radix: u32) -> Option<u64> {
                 return None;
             }
             n = n * 10 + u64::from(d);
-        }
-        return Some(n);
-    }
-    if radix == 16 && v.len() <= 16 {
-        for &c in v {
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => return None,
-            };
-            n = n << 4 | u64::from(d);
         }
         return Some(n);
     }
@@ -878,6 +869,7 @@ mod tests {
         for s in [
             "",
             "+",
+            "++5",
             "0",
             "+7",
             "-1",

@@ -181,6 +181,29 @@ pub(crate) fn find_byte(b: &[u8], from: usize, byte: u8) -> usize {
     b[i..].iter().position(|&c| c == byte).map_or(b.len(), |p| i + p)
 }
 
+/// A hex number as `u64::from_str_radix(s, 16)` reads it (one optional
+/// `+`), from bytes: IDs in every format.
+pub(crate) fn hex_u64(b: &[u8]) -> Option<u64> {
+    let b = b.strip_prefix(b"+").unwrap_or(b);
+    if b.is_empty() {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in b {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        if v >> 60 != 0 {
+            return None;
+        }
+        v = v << 4 | u64::from(d);
+    }
+    Some(v)
+}
+
 /// Where the first `x` or `y` at or after `from` is, or the end; eight
 /// bytes at a time, like [`find_byte`].
 #[inline]
