@@ -27,8 +27,10 @@ impl Derived {
             ev.push_extra("blocker", b"fs.change_topology");
         }
         if let Some(p) = self.port {
-            let binds =
-                Family::Net.bit_of("BIND_TCP").unwrap_or(0) | Family::Net.bit_of("BIND_UDP").unwrap_or(0);
+            static BINDS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+                Family::Net.bit_of("BIND_TCP").unwrap_or(0) | Family::Net.bit_of("BIND_UDP").unwrap_or(0)
+            });
+            let binds = *BINDS;
             let to = if ev.get(field::blockers) & binds != 0 { field::sport } else { field::dport };
             ev.set(to, p);
         }

@@ -387,19 +387,37 @@ struct FastPrefix {
 /// [`header`] then reads (or names).
 fn plain_timestamp(t: &[u8]) -> Option<u64> {
     let t = t.strip_suffix(b":")?;
-    let dot = t.iter().position(|&c| c == b'.')?;
-    let (secs, frac) = (&t[..dot], &t[dot + 1..]);
-    if secs.is_empty() || secs.len() > 18 || !secs.iter().chain(frac).all(u8::is_ascii_digit) {
+    // One pass: seconds up to the dot, then the fraction (its first nine
+    // digits count; every byte must be a digit).
+    let mut secs = 0u64;
+    let mut i = 0;
+    while let Some(&c) = t.get(i).filter(|c| c.is_ascii_digit()) {
+        if i == 18 {
+            return None;
+        }
+        secs = secs * 10 + u64::from(c - b'0');
+        i += 1;
+    }
+    if i == 0 || t.get(i) != Some(&b'.') {
         return None;
     }
-    let secs = secs.iter().fold(0u64, |n, &c| n * 10 + u64::from(c - b'0'));
     let mut frac_ns = 0;
     let mut scale = 100_000_000;
-    for &c in frac.iter().take(9) {
+    for &c in &t[i + 1..] {
+        if !c.is_ascii_digit() {
+            return None;
+        }
         frac_ns += u64::from(c - b'0') * scale;
         scale /= 10;
     }
     Some(secs.saturating_mul(1_000_000_000).saturating_add(frac_ns))
+}
+
+/// Whether a word starts with `landlock_` (compared as words, not with a
+/// call to `memcmp`).
+#[inline]
+fn is_landlock(w: &[u8]) -> bool {
+    w.len() >= 9 && crate::same(&w[..9], b"landlock_")
 }
 
 fn fast_prefix(line: &[u8]) -> Option<FastPrefix> {
@@ -418,7 +436,7 @@ fn fast_prefix(line: &[u8]) -> Option<FastPrefix> {
         words[n] = (i, e);
         n += 1;
         i = e;
-        if line[words[n - 1].0..e].starts_with(b"landlock_") {
+        if is_landlock(&line[words[n - 1].0..e]) {
             break;
         }
     }
@@ -435,7 +453,7 @@ fn fast_prefix(line: &[u8]) -> Option<FastPrefix> {
     // be one (the task's ends in its pid, flags are short, a timestamp is
     // digits).
     if token.len() <= 10
-        || !token.starts_with(b"landlock_")
+        || !is_landlock(token)
         || !token.ends_with(b":")
         || !task.contains(&b'-')
         || task.ends_with(b":")
@@ -684,7 +702,7 @@ fn set_field(ev: &mut Event, kind: EventKind, fid: FieldId, ty: FieldType, v: &[
 /// Undoes the kernel's string escapes: `\n \t \\ \" \'`, octal `\ooo`,
 /// `\xNN`, and a backslash before any other byte.
 pub fn unescape(v: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    if !v.contains(&b'\\') {
+    if crate::find_byte(v, 0, b'\\') == v.len() {
         return std::borrow::Cow::Borrowed(v);
     }
     let mut out = Vec::with_capacity(v.len());
