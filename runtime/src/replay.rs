@@ -284,6 +284,12 @@ impl ReplaySource {
                 self.inputs[self.current].done = true;
                 continue;
             }
+            if let Some(event) = self.fill_in_place(ev)? {
+                if event {
+                    return Ok(true);
+                }
+                continue;
+            }
             match self.read_line()? {
                 None => {
                     let input = &mut self.inputs[self.current];
@@ -326,6 +332,46 @@ impl ReplaySource {
 }
 
 impl ReplaySource {
+    /// The common case of [`ReplaySource::fill`]: a whole line already in
+    /// the reader's buffer, decoded where it is (not copied into
+    /// `self.line` first). `None` where it does not apply (detection, a
+    /// backlog, a line across the buffer's end or longer than
+    /// [`MAX_LINE`], a read error): the line is then read the usual way.
+    /// `Some(true)`: `ev` holds an event.
+    fn fill_in_place(&mut self, ev: &mut Event) -> Result<Option<bool>, SourceError> {
+        let ReplaySource { inputs, current, pending, .. } = self;
+        let input = &mut inputs[*current];
+        let Some(decoder) = input.decoder.as_mut() else { return Ok(None) };
+        if !input.backlog.is_empty() {
+            return Ok(None);
+        }
+        let Ok(buf) = input.reader.fill_buf() else { return Ok(None) };
+        let Some(nl) = memchr::memchr(b'\n', &buf[..buf.len().min(MAX_LINE + 1)]) else { return Ok(None) };
+        let line = &buf[..nl];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        input.line_no += 1;
+        let no = input.line_no;
+        let result = if line.is_empty() {
+            Ok(())
+        } else {
+            match decoder.line_into(line, ev) {
+                Some(Ok(true)) => {
+                    input.reader.consume(nl + 1);
+                    return Ok(Some(true));
+                }
+                Some(Ok(false)) => Ok(()),
+                Some(Err(e)) => Err(e),
+                None => decoder.line(line, pending),
+            }
+        };
+        input.reader.consume(nl + 1);
+        if let Err(reason) = result {
+            let name = input.name.clone();
+            self.malformed_line(&name, no, &reason.to_string())?;
+        }
+        Ok(Some(false))
+    }
+
     /// Events the recorded traces say the kernel lost.
     fn recorded_losses(&self) -> u64 {
         self.inputs.iter().filter_map(|i| i.decoder.as_ref()).map(|d| d.lost()).sum()
