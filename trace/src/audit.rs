@@ -80,9 +80,21 @@ struct Group {
     time_ns: i64,
     /// When its first record arrived (the live source flushes by age).
     opened: std::time::Instant,
-    access: Vec<Fields>,
+    /// `LANDLOCK_ACCESS` records, each with what its fields were checked to
+    /// say (read once, when the record arrived).
+    access: Vec<(Fields, Denial)>,
     domain: Vec<Fields>,
     syscall: Option<Fields>,
+}
+
+/// A `LANDLOCK_ACCESS` record's domain and blockers, as read and checked.
+#[derive(Debug)]
+struct Denial {
+    domain: u64,
+    kind: EventKind,
+    bits: u64,
+    /// Blockers this landtrace has no bit for (rarely any).
+    unknown: Vec<String>,
 }
 
 /// One parsed record line.
@@ -164,22 +176,25 @@ impl AuditDecoder {
             self.open.len() - 1
         };
         let checked = match rec.kind {
-            AUDIT_LANDLOCK_ACCESS => check_access(&rec.fields),
-            AUDIT_LANDLOCK_DOMAIN => domain_of(&rec.fields).map(|_| ()),
-            _ => Ok(()),
+            AUDIT_LANDLOCK_ACCESS => check_access(&rec.fields).map(Some),
+            AUDIT_LANDLOCK_DOMAIN => domain_of(&rec.fields).map(|_| None),
+            _ => Ok(None),
         };
-        if let Err(e) = checked {
-            self.recycle(rec.fields);
-            return Err(e.into());
-        }
+        let denial = match checked {
+            Ok(d) => d,
+            Err(e) => {
+                self.recycle(rec.fields);
+                return Err(e.into());
+            }
+        };
         let g = &mut self.open[i];
-        match rec.kind {
-            AUDIT_SYSCALL => {
+        match (rec.kind, denial) {
+            (AUDIT_SYSCALL, _) => {
                 if let Some(old) = g.syscall.replace(rec.fields) {
                     self.recycle(old);
                 }
             }
-            AUDIT_LANDLOCK_ACCESS => g.access.push(rec.fields),
+            (_, Some(d)) => g.access.push((rec.fields, d)),
             _ => g.domain.push(rec.fields),
         }
         Ok(())
@@ -281,10 +296,11 @@ fn domain_of(fields: &Fields) -> Result<u64, String> {
     })
 }
 
-fn check_access(fields: &Fields) -> Result<(), String> {
-    domain_of(fields)?;
+fn check_access(fields: &Fields) -> Result<Denial, String> {
+    let domain = domain_of(fields)?;
     let b = get(fields, "blockers").ok_or("LANDLOCK_ACCESS has no blockers=")?;
-    classify_blockers(b).map(|_| ())
+    let (kind, bits, unknown) = classify_blockers(b)?;
+    Ok(Denial { domain, kind, bits, unknown })
 }
 
 /// The deny event a `blockers=` list belongs to, and its bits.
@@ -321,7 +337,7 @@ fn classify_blockers(b: &[u8]) -> Result<(EventKind, u64, Vec<String>), String> 
 impl AuditDecoder {
     fn emit(&mut self, mut g: Group, out: &mut Pending) {
         self.emit_events(&g, out);
-        for f in g.access.drain(..).chain(g.domain.drain(..)).chain(g.syscall.take()) {
+        for f in g.access.drain(..).map(|(f, _)| f).chain(g.domain.drain(..)).chain(g.syscall.take()) {
             self.recycle(f);
         }
         if self.spare_groups.len() < SPARE {
@@ -388,12 +404,8 @@ impl AuditDecoder {
             }
             out.commit(ev);
         }
-        for a in &g.access {
-            let (Ok(domain), Some(Ok((kind, bits, unknown)))) =
-                (domain_of(a), get(a, "blockers").map(classify_blockers))
-            else {
-                continue;
-            };
+        for (a, d) in &g.access {
+            let &Denial { domain, kind, bits, ref unknown } = d;
             let mut ev = out.slot();
             ev.reset(kind, SourceKind::Audit);
             ev.set(field::domain, domain);
