@@ -732,6 +732,12 @@ mod tests {
             "+1c1407c26",
             "10000000000000000",
             "0000000000000000000ff",
+            "ffffffffffffffff",
+            "0ffffffffffffffff",
+            "1ffffffffffffffff",
+            "FfFfFfFf",
+            "0000000000000000g",
+            "g000000000000000",
             "٣",
         ] {
             let old = v.parse::<u64>().ok().or_else(|| v.parse::<i64>().ok().map(|x| x as u64));

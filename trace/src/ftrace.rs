@@ -306,11 +306,17 @@ fn decode(
                 i + eq + 1
             }
         };
-        let value_end = space(fields, value_at);
-        let value = &fields[value_at..value_end];
-        i = value_end;
         let planned = &mut plan[n];
         n += 1;
+        // A string's end and whether it has escapes, in one scan.
+        let (value_end, plain) = if let Act::Str(_) = planned.act {
+            let at = crate::find_either(fields, value_at, b' ', b'\\');
+            if fields.get(at) == Some(&b'\\') { (space(fields, at), false) } else { (at, true) }
+        } else {
+            (space(fields, value_at), false)
+        };
+        let value = &fields[value_at..value_end];
+        i = value_end;
         let key = planned.key.as_str();
         let keyed = |e: String| format!("{key}: {e}");
         match planned.act {
@@ -331,6 +337,7 @@ fn decode(
                     ev.push_grant(g);
                 }
             }
+            Act::Str(n) if plain => ev.set_str_slot(usize::from(n), value),
             Act::Str(n) => ev.set_str_slot(usize::from(n), &unescape(value)),
             Act::Ruleset { slot, version } => {
                 // `ruleset=%llx.%u`: the ruleset ID and its version.

@@ -184,19 +184,39 @@ pub(crate) fn find_byte(b: &[u8], from: usize, byte: u8) -> usize {
 /// A hex number as `u64::from_str_radix(s, 16)` reads it (one optional
 /// `+`), from bytes: IDs in every format.
 pub(crate) fn hex_u64(b: &[u8]) -> Option<u64> {
+    // Each byte's digit value, or 0xff.
+    static HEX: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            t[b'A' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    };
     let b = b.strip_prefix(b"+").unwrap_or(b);
     if b.is_empty() {
         return None;
     }
     let mut v = 0u64;
-    for &c in b {
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => return None,
-        };
-        if v >> 60 != 0 {
+    // Sixteen digits cannot overflow; past that, each is checked.
+    let (short, long) = b.split_at(b.len().min(16));
+    for &c in short {
+        let d = HEX[usize::from(c)];
+        if d == 0xff {
+            return None;
+        }
+        v = v << 4 | u64::from(d);
+    }
+    for &c in long {
+        let d = HEX[usize::from(c)];
+        if d == 0xff || v >> 60 != 0 {
             return None;
         }
         v = v << 4 | u64::from(d);
