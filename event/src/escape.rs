@@ -141,6 +141,15 @@ mod tests {
             let mut out = Vec::new();
             escape_into(&mut out, &[b'a', b, b'z', b]);
             assert_eq!(out, [&b"a"[..], &want, b"z", &want].concat(), "{b:#x}");
+            // At every place of a run longer than the eight bytes looked
+            // at together.
+            for at in 0..20 {
+                let mut s = b"abcdefghijklmnopqrs".to_vec();
+                s.insert(at, b);
+                let mut out = Vec::new();
+                escape_into(&mut out, &s);
+                assert_eq!(out, [&s[..at], &want, &s[at + 1..]].concat(), "{b:#x} at {at}");
+            }
         }
         let mut out = Vec::new();
         escape_into(&mut out, b"");

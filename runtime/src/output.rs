@@ -11,11 +11,11 @@ use landtrace_compiler::typed::MapValue;
 use landtrace_event::escape::{escape_into, json_str_into};
 use landtrace_event::record::Event;
 use landtrace_event::schema::Builtin;
-use landtrace_event::schema::{EventKind, FieldId, FieldType, Loc};
+use landtrace_event::schema::{EventKind, Family, FieldId, FieldType, Loc};
 use landtrace_event::time;
 use landtrace_event::value::Val;
 use landtrace_event::value::{
-    json_val, push_fmt, push_mask, push_u64, push_u64_padded, scalar_val, text_val,
+    json_val, push_fmt, push_hex, push_i64, push_mask, push_u64, push_u64_padded, scalar_val, text_val,
 };
 use landtrace_trace::jsonl::json_event;
 use std::io::{self, Write};
@@ -33,7 +33,45 @@ pub struct Output {
     line: Vec<u8>,
     /// Where a printf is formatted before it is put in a JSON string.
     scratch: Vec<u8>,
+    /// The text of the last masks printed with events.
+    masks: MaskTexts,
     error: Option<io::Error>,
+}
+
+/// Most mask texts remembered.
+const MASK_TEXTS: usize = 8;
+
+/// The names of the last few masks printed: the same rights are handled,
+/// asked and denied over and over, so a mask's text is mostly a copy.
+/// Their storage is reused (nothing allocated per event once warm).
+#[derive(Default)]
+struct MaskTexts {
+    entries: Vec<(Family, u64, Vec<u8>)>,
+    /// The entry replaced next, once all are in use.
+    next: usize,
+}
+
+impl MaskTexts {
+    /// Appends what [`push_mask`] would.
+    fn push(&mut self, out: &mut Vec<u8>, f: Family, bits: u64) {
+        if let Some((_, _, text)) = self.entries.iter().find(|(ef, eb, _)| *eb == bits && *ef == f) {
+            out.extend_from_slice(text);
+            return;
+        }
+        let at = out.len();
+        push_mask(out, f, bits);
+        let text = &out[at..];
+        if self.entries.len() < MASK_TEXTS {
+            self.entries.push((f, bits, text.to_vec()));
+        } else {
+            let e = &mut self.entries[self.next];
+            e.0 = f;
+            e.1 = bits;
+            e.2.clear();
+            e.2.extend_from_slice(text);
+            self.next = (self.next + 1) % MASK_TEXTS;
+        }
+    }
 }
 
 struct Style {
@@ -62,6 +100,7 @@ impl Output {
             color: color && format == OutFormat::Text,
             line: Vec::with_capacity(512),
             scratch: Vec::new(),
+            masks: MaskTexts::default(),
             error: None,
         }
     }
@@ -109,7 +148,7 @@ impl Output {
     pub fn event(&mut self, ev: &Event) {
         match self.format {
             OutFormat::Text => {
-                text_event(&mut self.line, ev, &Style { on: self.color });
+                text_event(&mut self.line, ev, &Style { on: self.color }, &mut self.masks);
                 self.line.push(b'\n');
             }
             OutFormat::Json => {
@@ -424,7 +463,11 @@ fn push_time(out: &mut Vec<u8>, ev: &Event) {
 #[derive(Clone, Copy)]
 enum Text {
     Str(usize),
-    Grants(landtrace_event::schema::Family),
+    Grants(Family),
+    /// A mask in a slot (its names remembered, [`MaskTexts`]).
+    Mask(usize, Family),
+    Int(usize),
+    Id(usize),
     Scalar(usize, FieldType),
 }
 
@@ -477,6 +520,9 @@ static TEXT_PLANS: std::sync::LazyLock<Vec<TextPlan>> = std::sync::LazyLock::new
         let what = match (fid.def().loc, *ty) {
             (Loc::Str(n), _) => Text::Str(usize::from(n)),
             (Loc::List, FieldType::MaskList(f)) => Text::Grants(f),
+            (Loc::Slot(n), FieldType::Mask(f) | FieldType::MaskList(f)) => Text::Mask(usize::from(n), f),
+            (Loc::Slot(n), FieldType::Int) => Text::Int(usize::from(n)),
+            (Loc::Slot(n), FieldType::Id) => Text::Id(usize::from(n)),
             (Loc::Slot(n), t) => Text::Scalar(usize::from(n), t),
             (Loc::List, t) => unreachable!("a list field of type {t}"),
         };
@@ -485,7 +531,7 @@ static TEXT_PLANS: std::sync::LazyLock<Vec<TextPlan>> = std::sync::LazyLock::new
     EventKind::ALL.iter().map(|k| k.def().fields.iter().map(field).collect()).collect()
 });
 
-fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style) {
+fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style, masks: &mut MaskTexts) {
     let rec = ev.header();
     push_time(out, ev);
     out.push(b' ');
@@ -516,6 +562,10 @@ fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style) {
                 }
                 out.push(b'}');
             }
+            Text::Mask(n, f) => masks.push(out, f, rec.slot(n)),
+            // As `text_val` writes them.
+            Text::Int(n) => push_i64(out, rec.slot(n) as i64),
+            Text::Id(n) => push_hex(out, rec.slot(n)),
             Text::Scalar(n, t) => text_val(out, &scalar_val(rec.slot(n), t)),
         }
     }
@@ -556,7 +606,30 @@ impl Write for SharedBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::Label;
+    use super::{Family, Label, MaskTexts, push_mask};
+
+    /// A remembered mask text is the text of that mask, in each family,
+    /// whether it was just written, is remembered, or was forgotten and
+    /// written again (more masks than entries, in varying order).
+    #[test]
+    fn mask_texts_are_the_masks_names() {
+        let mut memo = MaskTexts::default();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for i in 0..5_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = Family::ALL[(x % 3) as usize];
+            // Few distinct masks at first (hits), then many (misses), with
+            // bits no right names among them.
+            let bits = if i < 2_000 { x % 5 } else { x % 40 } | if i % 97 == 0 { 1 << 40 } else { 0 };
+            let (mut got, mut want) = (b"a=".to_vec(), b"a=".to_vec());
+            memo.push(&mut got, f, bits);
+            push_mask(&mut want, f, bits);
+            assert_eq!(got, want, "{f:?} {bits:#x}");
+        }
+        assert_eq!(memo.entries.len(), super::MASK_TEXTS);
+    }
 
     /// A label appends its text, short, as long as its array, or longer,
     /// after whatever the line already holds.
