@@ -195,15 +195,24 @@ mod tests {
     /// The number writers write what `format!` does, at the edges too.
     #[test]
     fn numbers_are_written_as_format_would() {
+        // After what the line already holds.
         let text = |f: &dyn Fn(&mut Vec<u8>)| {
-            let mut out = Vec::new();
+            let mut out = b"x=".to_vec();
             f(&mut out);
-            String::from_utf8(out).unwrap()
+            String::from_utf8(out).unwrap().strip_prefix("x=").unwrap().to_string()
         };
-        for v in [0u64, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+        let mut values = vec![0u64, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX, u64::MAX - 1];
+        // Each side of every change in the number of digits.
+        for k in 1..20 {
+            values.extend([10u64.pow(k) - 1, 10u64.pow(k)]);
+        }
+        for k in 1..16 {
+            values.extend([16u64.pow(k) - 1, 16u64.pow(k)]);
+        }
+        for v in values {
             assert_eq!(text(&|o| push_u64(o, v)), v.to_string());
             assert_eq!(text(&|o| push_hex(o, v)), format!("{v:x}"));
-            for w in [0, 1, 2, 6, 20] {
+            for w in [0, 1, 2, 6, 19, 20] {
                 assert_eq!(text(&|o| push_u64_padded(o, v, w)), format!("{v:0w$}"));
             }
         }
