@@ -2,6 +2,8 @@
 //! runbooks on the shipped traces, exit codes, `check`, `-l`, `--dump`,
 //! JSON output, stdin, scripts run by their `#!` line, and a closed pipe.
 
+mod schema;
+
 use assert_cmd::Command;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -25,9 +27,13 @@ struct Run {
 
 fn run(args: &[&str]) -> Run {
     let out = landtrace().args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if schema::asks_json(args) {
+        schema::check(&stdout);
+    }
     Run {
         code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
@@ -89,6 +95,63 @@ fn replay_without_a_program_prints_every_event() {
     let r = run(&["--replay", AUDIT]);
     assert_eq!(r.code, 0);
     insta::assert_snapshot!(r.stdout);
+}
+
+/// Every record type `-f json` writes, from every shipped trace (real
+/// kernels' ftrace and audit, the demo's JSON lines) and from hostile
+/// bytes, is described by docs/schema (`run` checks each JSON run); and the
+/// check does refuse lines the schema does not describe.
+#[test]
+fn json_records_are_described_by_the_schema() {
+    let dir = tempdir();
+    let hostile = dir.join("hostile.jsonl");
+    std::fs::write(
+        &hostile,
+        concat!(
+            r#"{"type":"event","v":1,"event":"deny_access_fs","source":"audit","time":1,"comm":"a\u001b[31m","comm_hex":"611b5b33316dff","#,
+            r#""domain":"ff","blockers_raw":1048577,"path":"/tmp/\n x","extra":{"exe_hex":"x","weird":{"hex":"ff00"}}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let lost = dir.join("lost.ftrace");
+    std::fs::write(
+        &lost,
+        "x-1 [000] 1.0: landlock_free_domain: domain=1 denials=2\nCPU:1 [LOST 12 EVENTS]\n",
+    )
+    .unwrap();
+    let program = "on * { @n[event, comm] = count(); @s = sum(pid); @mn = min(pid); @mx = max(pid); @a = avg(pid); \
+                   @st = stats(pid); @h = hist(pid); @l = lhist(pid, 0, 3000, 500); @last[comm] = event; \
+                   print(comm, pid, event); printf(\"%s %d\\n\", comm, pid) } \
+                   on deny_access_fs { @p[domain, blockers] = count(); print(domain, blockers, path) }";
+    let mut files: Vec<String> = ["demo.ftrace", "demo.jsonl", "sandboxer-7.3.ftrace", "sandboxer.audit.log"]
+        .iter()
+        .map(|f| format!("examples/traces/{f}"))
+        .collect();
+    files.extend([hostile, lost].iter().map(|p| p.to_str().unwrap().to_string()));
+    let mut types = std::collections::BTreeSet::new();
+    for f in &files {
+        for args in [&["-f", "json", "--replay", f][..], &["-f", "json", "-e", program, "--replay", f]] {
+            let r = run(args);
+            assert_eq!(r.code, 0, "{f}: {}", r.stderr);
+            for line in r.stdout.lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                types.insert(v["type"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    // `summary` comes from the tracepoint probes: checked in the VM (tests/kernels.rs).
+    assert_eq!(types.into_iter().collect::<Vec<_>>(), ["event", "lost", "map", "print", "printf"]);
+    for bad in [
+        r#"{"type":"event","v":1,"event":"deny_access_fs"}"#,
+        r#"{"type":"lost","source":"bpf","count":-1}"#,
+        r#"{"type":"map","name":"@","entries":[],"surprise":1}"#,
+        r#"{"type":"mystery"}"#,
+        "{not json",
+    ] {
+        let refused = std::panic::catch_unwind(|| schema::check(bad)).is_err();
+        assert!(refused, "the schema check took {bad}");
+    }
 }
 
 #[test]

@@ -10,6 +10,7 @@
 
 #[path = "harness/mod.rs"]
 mod harness;
+mod schema;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -56,8 +57,9 @@ impl Guest {
     /// The events `landtrace record --source SOURCE` wrote.
     fn events(&self, source: &str) -> Vec<Value> {
         self.exited(&format!("record-{source}"), 0);
-        self.read(&format!("record-{source}.jsonl"))
-            .lines()
+        let text = self.read(&format!("record-{source}.jsonl"));
+        schema::check(&text);
+        text.lines()
             .map(|l| serde_json::from_str::<Value>(l).unwrap())
             .filter(|v| v["type"] == "event")
             .collect()
@@ -345,7 +347,9 @@ fn matrix(e: Expect) {
 /// The JSON lines of a guest step's output.
 fn json_lines(g: &Guest, step: &str) -> Vec<Value> {
     g.exited(step, 0);
-    g.read(&format!("{step}.out")).lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).collect()
+    let text = g.read(&format!("{step}.out"));
+    schema::check(&text);
+    text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).collect()
 }
 
 /// The probes' counters a run reported (its `summary` record).
@@ -439,7 +443,9 @@ fn check_tracepoints(g: &Guest, e: &Expect) {
         g.name,
         String::from_utf8_lossy(&out.stderr)
     );
-    let replayed: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+    let text = String::from_utf8_lossy(&out.stdout);
+    schema::check(&text);
+    let replayed: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|v| v["type"] == "event")

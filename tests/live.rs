@@ -6,6 +6,7 @@
 
 #[path = "harness/mod.rs"]
 mod harness;
+mod schema;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
@@ -110,6 +111,9 @@ struct Run {
 fn run(args: &[&str]) -> Run {
     let out = Command::new(landtrace()).args(args).env("NO_COLOR", "1").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if schema::asks_json(args) {
+        schema::check(&stdout);
+    }
     let events = stdout.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).collect();
     Run { code: out.status.code(), events, stdout, stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
 }

@@ -17,6 +17,7 @@ pub mod audit;
 mod fastjson;
 pub mod ftrace;
 pub mod jsonl;
+pub mod jsonschema;
 
 use landtrace_event::record::Event;
 use std::collections::VecDeque;
