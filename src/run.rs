@@ -255,7 +255,10 @@ fn unused_arguments(program: &ProgramText, compiled: &Compiled, args: &RunArgs) 
 /// Ctrl-C does in the REPL): END runs and the maps print either way.
 pub fn replay_run(engine: &mut Engine, files: &[String], strict: bool, stop: Option<&AtomicBool>) -> Outcome {
     let mut source = match ReplaySource::open(files, strict) {
-        Ok(s) => s,
+        Ok(s) => match engine.output().stream() {
+            Some(w) => s.records_to(w),
+            None => s,
+        },
         Err(e) => {
             report::error(&e.to_string());
             return Outcome::RuntimeFailure;
@@ -290,11 +293,20 @@ pub fn replay_run(engine: &mut Engine, files: &[String], strict: bool, stop: Opt
 pub fn open_output(path: Option<&str>, format: OutFormat) -> Result<Output, String> {
     if let Some(p) = path {
         let f = std::fs::File::create(p).map_err(|e| format!("cannot write {p}: {e}"))?;
-        Ok(Output::new(Box::new(io::BufWriter::with_capacity(1 << 16, f)), format, false))
+        Ok(output(Box::new(io::BufWriter::with_capacity(1 << 16, f)), format, false))
     } else {
         let stdout = io::stdout();
         let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Ok(Output::new(Box::new(io::BufWriter::with_capacity(1 << 16, stdout)), format, color))
+        Ok(output(Box::new(io::BufWriter::with_capacity(1 << 16, stdout)), format, color))
+    }
+}
+
+/// JSON output is shared with the replay, which writes its error records
+/// into the same stream.
+fn output(w: Box<dyn Write + Send>, format: OutFormat, color: bool) -> Output {
+    match format {
+        OutFormat::Json => Output::shared(w, format, color),
+        OutFormat::Text => Output::new(w, format, color),
     }
 }
 

@@ -114,6 +114,24 @@ fn json_records_are_described_by_the_schema() {
         ),
     )
     .unwrap();
+    let bad = dir.join("bad.ftrace");
+    std::fs::write(
+        &bad,
+        "x-1 [000] 1.0: landlock_free_domain: domain=1 denials=2\n\
+         a-1 [001] 1.5: landlock_create_ruleset: ruleset=zz handled_fs=bogus\n\
+         x-1 [000] 2.0: landlock_free_domain: domain=2 denials=0\n",
+    )
+    .unwrap();
+    // A malformed line's error record comes where the line was, between
+    // the events around it.
+    let r = run(&["-f", "json", "--replay", bad.to_str().unwrap()]);
+    let order: Vec<serde_json::Value> = r.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        order.iter().map(|v| v["type"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["event", "error", "event"]
+    );
+    assert_eq!(order[1]["line"], 2);
+    assert_eq!(order[1]["message"], "ruleset: bad hex ID \"zz\"");
     let lost = dir.join("lost.ftrace");
     std::fs::write(
         &lost,
@@ -128,7 +146,7 @@ fn json_records_are_described_by_the_schema() {
         .iter()
         .map(|f| format!("examples/traces/{f}"))
         .collect();
-    files.extend([hostile, lost].iter().map(|p| p.to_str().unwrap().to_string()));
+    files.extend([hostile, lost, bad].iter().map(|p| p.to_str().unwrap().to_string()));
     let mut types = std::collections::BTreeSet::new();
     for f in &files {
         for args in [&["-f", "json", "--replay", f][..], &["-f", "json", "-e", program, "--replay", f]] {
@@ -141,7 +159,7 @@ fn json_records_are_described_by_the_schema() {
         }
     }
     // `summary` comes from the tracepoint probes: checked in the VM (tests/kernels.rs).
-    assert_eq!(types.into_iter().collect::<Vec<_>>(), ["event", "lost", "map", "print", "printf"]);
+    assert_eq!(types.into_iter().collect::<Vec<_>>(), ["error", "event", "lost", "map", "print", "printf"]);
     for bad in [
         r#"{"type":"event","v":1,"event":"deny_access_fs"}"#,
         r#"{"type":"lost","source":"bpf","count":-1}"#,

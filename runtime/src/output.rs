@@ -35,6 +35,8 @@ pub struct Output {
     scratch: Vec<u8>,
     /// The text of the last masks printed with events.
     masks: MaskTexts,
+    /// The writer, when sources write error records into it too.
+    stream: Option<SharedWriter>,
     error: Option<io::Error>,
 }
 
@@ -101,8 +103,24 @@ impl Output {
             line: Vec::with_capacity(512),
             scratch: Vec::new(),
             masks: MaskTexts::default(),
+            stream: None,
             error: None,
         }
+    }
+
+    /// JSON output whose writer is shared with the sources, for their
+    /// error records ([`Output::stream`]): each record goes into the stream
+    /// where it happened, between the events.
+    pub fn shared(w: Box<dyn Write + Send>, format: OutFormat, color: bool) -> Output {
+        let shared = SharedWriter(std::sync::Arc::new(std::sync::Mutex::new(w)));
+        let mut out = Output::new(Box::new(shared.clone()), format, color);
+        out.stream = Some(shared);
+        out
+    }
+
+    /// Another handle on the output stream, when it is shared (JSON).
+    pub fn stream(&self) -> Option<Box<dyn Write + Send>> {
+        self.stream.clone().map(|s| Box::new(s) as Box<dyn Write + Send>)
     }
 
     /// Text output to a buffer, for tests.
@@ -577,6 +595,36 @@ fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style, masks: &mut MaskText
         });
         escape_into(out, value);
     }
+}
+
+/// One writer for several writers, in the order they write.
+#[derive(Clone)]
+struct SharedWriter(std::sync::Arc<std::sync::Mutex<Box<dyn Write + Send>>>);
+
+impl Write for SharedWriter {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0.lock().map_err(|_| io::Error::other("output lock poisoned"))?.write(b)
+    }
+
+    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
+        self.0.lock().map_err(|_| io::Error::other("output lock poisoned"))?.write_all(b)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.lock().map_err(|_| io::Error::other("output lock poisoned"))?.flush()
+    }
+}
+
+/// The `{"type":"error",...}` record of a malformed input line
+/// (docs/trace-format.md).
+pub fn json_error_record(out: &mut Vec<u8>, source: &str, file: &str, line: u64, count: u64, message: &str) {
+    out.extend_from_slice(b"{\"type\":\"error\",\"source\":");
+    json_str_into(out, source.as_bytes());
+    out.extend_from_slice(b",\"file\":");
+    json_str_into(out, file.as_bytes());
+    out.extend_from_slice(format!(",\"line\":{line},\"count\":{count},\"message\":").as_bytes());
+    json_str_into(out, message.as_bytes());
+    out.extend_from_slice(b"}\n");
 }
 
 /// A cloneable in-memory writer, for tests and the REPL.

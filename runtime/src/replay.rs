@@ -69,6 +69,9 @@ pub struct ReplaySource {
     pub malformed: u64,
     /// Where malformed-line reports go (stderr by default).
     report: Box<dyn Write + Send>,
+    /// Where malformed lines are also written as JSON error records (the
+    /// JSON output stream), if anywhere.
+    records: Option<Box<dyn Write + Send>>,
     /// Reports written; past [`MAX_REPORTS`] lines are only counted.
     reported: u64,
     formats: Vec<(String, &'static str)>,
@@ -109,6 +112,7 @@ impl ReplaySource {
             line: Vec::with_capacity(1024),
             malformed: 0,
             report: Box::new(io::stderr()),
+            records: None,
             reported: 0,
             formats: Vec::new(),
             not_traces: Vec::new(),
@@ -118,6 +122,13 @@ impl ReplaySource {
     /// Sends malformed-line reports somewhere other than stderr.
     pub fn report_to(mut self, w: Box<dyn Write + Send>) -> ReplaySource {
         self.report = w;
+        self
+    }
+
+    /// Also writes each malformed line reported as a JSON error record
+    /// into `w` (the `-f json` stream).
+    pub fn records_to(mut self, w: Box<dyn Write + Send>) -> ReplaySource {
+        self.records = Some(w);
         self
     }
 
@@ -148,6 +159,11 @@ impl ReplaySource {
         self.malformed += count;
         if self.reported < MAX_REPORTS {
             self.reported += 1;
+            if let Some(w) = self.records.as_mut() {
+                let mut rec = Vec::new();
+                crate::output::json_error_record(&mut rec, "replay", name, line_no, count, reason);
+                let _ = w.write_all(&rec);
+            }
             let what = if count == 1 { "line" } else { "lines" };
             let (name, reason) = (escape::message(name, false), escape::message(reason, false));
             let _ = writeln!(self.report, "landtrace: {name}:{line_no}: {reason} ({what} skipped)");

@@ -119,7 +119,16 @@ pub fn json_schema() -> Value {
             &["source", "seen", "filtered", "delivered", "lost"],
         ),
     );
-    let types = ["event", "print", "printf", "map", "lost", "summary"];
+    defs.insert(
+        "error".into(),
+        record(
+            "error",
+            json!({ "source": { "const": "replay" }, "file": { "type": "string" }, "line": uint, "count": uint,
+                    "message": { "type": "string" } }),
+            &["source", "file", "line", "count", "message"],
+        ),
+    );
+    let types = ["event", "print", "printf", "map", "lost", "summary", "error"];
     let records: Vec<Value> = types.iter().map(|t| when("type", t, (*t).to_string())).collect();
     defs.insert(
         "event".into(),
