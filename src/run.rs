@@ -279,6 +279,14 @@ pub fn replay_run(engine: &mut Engine, files: &[String], strict: bool, stop: Opt
         Err(RunError::Source(e)) => {
             // END still runs and the maps print: the run ends, its data is not lost.
             let _ = engine.finish();
+            let at = match &e {
+                landtrace_runtime::SourceError::Malformed { path, line, .. } => {
+                    Some((path.as_str(), Some(*line)))
+                }
+                landtrace_runtime::SourceError::Io { path, .. } => Some((path.as_str(), None)),
+                landtrace_runtime::SourceError::NotTraces(_) => None,
+            };
+            engine.output().fatal("replay", at, &e.to_string());
             report::error(&e.to_string());
             Outcome::RuntimeFailure
         }

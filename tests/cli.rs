@@ -132,6 +132,18 @@ fn json_records_are_described_by_the_schema() {
     );
     assert_eq!(order[1]["line"], 2);
     assert_eq!(order[1]["message"], "ruleset: bad hex ID \"zz\"");
+    // With --strict the line ends the run: the maps print, then the error
+    // that ended it, as the stream's last record.
+    let r =
+        run(&["--strict", "-f", "json", "-e", "on * { @n = count() }", "--replay", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let last: serde_json::Value = serde_json::from_str(r.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (&last["type"], &last["fatal"], &last["line"]),
+        (&"error".into(), &true.into(), &2.into()),
+        "{last}"
+    );
+    assert!(r.stdout.contains(r#""type":"map""#), "{}", r.stdout);
     let lost = dir.join("lost.ftrace");
     std::fs::write(
         &lost,

@@ -123,6 +123,30 @@ impl Output {
         self.stream.clone().map(|s| Box::new(s) as Box<dyn Write + Send>)
     }
 
+    /// The error that ended a run, as the stream's last record (JSON
+    /// only: text output has it on stderr alone), with the file and line
+    /// it is about where there is one.
+    pub fn fatal(&mut self, source: &str, at: Option<(&str, Option<u64>)>, message: &str) {
+        if self.format != OutFormat::Json {
+            return;
+        }
+        let out = &mut self.line;
+        out.extend_from_slice(b"{\"type\":\"error\",\"source\":");
+        json_str_into(out, source.as_bytes());
+        if let Some((file, line)) = at {
+            out.extend_from_slice(b",\"file\":");
+            json_str_into(out, file.as_bytes());
+            if let Some(line) = line {
+                out.extend_from_slice(format!(",\"line\":{line}").as_bytes());
+            }
+        }
+        out.extend_from_slice(b",\"fatal\":true,\"message\":");
+        json_str_into(out, message.as_bytes());
+        out.extend_from_slice(b"}\n");
+        self.emit();
+        self.flush();
+    }
+
     /// Text output to a buffer, for tests.
     pub fn to_vec(format: OutFormat) -> (Output, SharedBuf) {
         let buf = SharedBuf::default();

@@ -124,8 +124,8 @@ pub fn json_schema() -> Value {
         record(
             "error",
             json!({ "source": { "const": "replay" }, "file": { "type": "string" }, "line": uint, "count": uint,
-                    "message": { "type": "string" } }),
-            &["source", "file", "line", "count", "message"],
+                    "fatal": { "const": true }, "message": { "type": "string" } }),
+            &["source", "message"],
         ),
     );
     let types = ["event", "print", "printf", "map", "lost", "summary", "error"];
