@@ -6,6 +6,8 @@
 //!
 //! Within a version, records only gain keys: a change that removes,
 //! renames or retypes one needs a new [`JSON_VERSION`] (and a new file).
+//! The test that keeps docs/ current refuses such a change to the
+//! documented version ([`breaking_changes`]).
 
 use crate::jsonl::JSON_VERSION;
 use landtrace_event::schema::{BUILTINS, BuiltinLoc, EventKind, Family, FieldType, Loc, SourceKind};
@@ -223,6 +225,52 @@ fn event_schema(k: EventKind) -> Value {
     })
 }
 
+/// What `new` takes away from `old`, two versions of this schema (empty
+/// when `new` only adds): a definition or property gone, a required key
+/// no longer required, an `enum` value dropped, any other keyword changed.
+/// A record may gain keys, an enum values (events, rights), a list of
+/// alternatives entries; a change that does more needs a new version.
+pub fn breaking_changes(old: &Value, new: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    compare(old, new, "", &mut out);
+    out
+}
+
+fn compare(old: &Value, new: &Value, at: &str, out: &mut Vec<String>) {
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => {
+            for (k, ov) in o {
+                let here = format!("{at}/{k}");
+                let Some(nv) = n.get(k) else {
+                    out.push(format!("{here} removed"));
+                    continue;
+                };
+                match k.as_str() {
+                    // Docs may change.
+                    "description" | "title" => {}
+                    "enum" | "required" => {
+                        let nv: Vec<&Value> = nv.as_array().map(|a| a.iter().collect()).unwrap_or_default();
+                        for v in ov.as_array().into_iter().flatten() {
+                            if !nv.contains(&v) {
+                                out.push(format!("{here}: {v} dropped"));
+                            }
+                        }
+                    }
+                    _ => compare(ov, nv, &here, out),
+                }
+            }
+        }
+        // Lists of alternatives (`anyOf`, `allOf` of if/then) may grow.
+        (Value::Array(o), Value::Array(n)) if o.len() <= n.len() => {
+            for (i, (ov, nv)) in o.iter().zip(n).enumerate() {
+                compare(ov, nv, &format!("{at}/{i}"), out);
+            }
+        }
+        _ if old != new => out.push(format!("{at}: {old} became {new}")),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +283,16 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(format!("../docs/schema/landtrace-v{JSON_VERSION}.schema.json"));
         let text = serde_json::to_string_pretty(&json_schema()).expect("a schema serializes") + "\n";
+        let docs = std::fs::read_to_string(&path).unwrap_or_default();
+        // Within a version the schema only grows: what the documented one
+        // promises, this one keeps (else: a new JSON_VERSION, a new file).
+        if let Ok(old) = serde_json::from_str::<Value>(&docs) {
+            let broken = breaking_changes(&old, &json_schema());
+            assert!(
+                broken.is_empty(),
+                "the JSON output breaks version {JSON_VERSION} of its schema (bump JSON_VERSION): {broken:#?}"
+            );
+        }
         if std::env::var_os("LANDTRACE_UPDATE_DOCS").is_some() {
             std::fs::write(&path, &text).expect("writing the schema");
         }
@@ -257,5 +315,29 @@ mod tests {
             let names = &s["$defs"][format!("names_{}", f.short())]["items"]["anyOf"][0]["enum"];
             assert_eq!(names.as_array().map(Vec::len), Some(f.rights().len()), "{f:?}");
         }
+    }
+    /// Additions pass; what takes away from the schema is named.
+    #[test]
+    fn breaking_changes_are_told_from_additions() {
+        let old = json_schema();
+        let mut grown = old.clone();
+        grown["$defs"]["event_free_domain"]["properties"]["new_field"] = json!({ "type": "integer" });
+        grown["$defs"]["names_fs"]["items"]["anyOf"][0]["enum"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("NEW_RIGHT"));
+        grown["$defs"]["event_free_domain"]["description"] = json!("reworded");
+        assert_eq!(breaking_changes(&old, &grown), Vec::<String>::new());
+        let mut cut = old.clone();
+        cut["$defs"]["event_free_domain"]["properties"].as_object_mut().unwrap().remove("denials");
+        cut["$defs"]["event_free_domain"]["required"].as_array_mut().unwrap().retain(|v| v != "denials");
+        cut["$defs"]["names_fs"]["items"]["anyOf"][0]["enum"].as_array_mut().unwrap().remove(0);
+        cut["$defs"]["lost"]["properties"]["count"] = json!({ "type": "string" });
+        let broken = breaking_changes(&old, &cut);
+        assert_eq!(broken.len(), 4, "{broken:#?}");
+        assert!(
+            broken.iter().any(|b| b.contains("event_free_domain/properties/denials removed")),
+            "{broken:#?}"
+        );
     }
 }
