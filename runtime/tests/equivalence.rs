@@ -26,6 +26,8 @@ use proptest::prelude::*;
 mod events;
 #[path = "equivalence/programs.rs"]
 mod programs;
+#[path = "../../tests/schema/mod.rs"]
+mod schema;
 
 use events::event;
 use programs::program;
@@ -92,6 +94,26 @@ proptest! {
         let (events, json) = events;
         assert_equivalent(&text, &events, json);
     }
+}
+
+/// The JSON that random programs print over random events (hostile
+/// strings, unknown mask bits, extreme integers; every aggregation, print
+/// and printf) is described by docs/schema: one check over all of it.
+#[test]
+fn random_programs_json_is_described_by_the_schema() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy =
+        program().prop_flat_map(|(text, kinds)| (Just(text), prop::collection::vec(event(kinds), 0..8)));
+    let mut all = String::new();
+    for _ in 0..300 {
+        let (text, events) = strategy.new_tree(&mut runner).expect("a case").current();
+        let prog = compile_or_panic(&text);
+        all.push_str(&run(&prog, &events, false, OutFormat::Json).0);
+    }
+    assert!(all.lines().count() > 300, "{} lines", all.lines().count());
+    schema::check(&all);
 }
 
 /// Cases that once disagreed or broke the generator, spelled out.

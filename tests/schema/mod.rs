@@ -10,8 +10,10 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+/// The workspace root (this module is also used by the runtime crate's tests).
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors().find(|p| p.join("docs/schema").is_dir()).map(PathBuf::from).unwrap_or(here)
 }
 
 /// The first Python found that has `jsonschema`.
