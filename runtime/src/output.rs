@@ -130,19 +130,8 @@ impl Output {
         if self.format != OutFormat::Json {
             return;
         }
-        let out = &mut self.line;
-        out.extend_from_slice(b"{\"type\":\"error\",\"source\":");
-        json_str_into(out, source.as_bytes());
-        if let Some((file, line)) = at {
-            out.extend_from_slice(b",\"file\":");
-            json_str_into(out, file.as_bytes());
-            if let Some(line) = line {
-                out.extend_from_slice(format!(",\"line\":{line}").as_bytes());
-            }
-        }
-        out.extend_from_slice(b",\"fatal\":true,\"message\":");
-        json_str_into(out, message.as_bytes());
-        out.extend_from_slice(b"}\n");
+        let (file, line) = at.map_or((None, None), |(f, l)| (Some(f), l));
+        json_error_record(&mut self.line, source, file, line, None, true, message);
         self.emit();
         self.flush();
     }
@@ -639,14 +628,32 @@ impl Write for SharedWriter {
     }
 }
 
-/// The `{"type":"error",...}` record of a malformed input line
-/// (docs/trace-format.md).
-pub fn json_error_record(out: &mut Vec<u8>, source: &str, file: &str, line: u64, count: u64, message: &str) {
+/// A `{"type":"error",...}` record (docs/trace-format.md): a malformed
+/// input line (file, line, count), or the error that ended a run (`fatal`).
+pub fn json_error_record(
+    out: &mut Vec<u8>,
+    source: &str,
+    file: Option<&str>,
+    line: Option<u64>,
+    count: Option<u64>,
+    fatal: bool,
+    message: &str,
+) {
     out.extend_from_slice(b"{\"type\":\"error\",\"source\":");
     json_str_into(out, source.as_bytes());
-    out.extend_from_slice(b",\"file\":");
-    json_str_into(out, file.as_bytes());
-    out.extend_from_slice(format!(",\"line\":{line},\"count\":{count},\"message\":").as_bytes());
+    if let Some(file) = file {
+        out.extend_from_slice(b",\"file\":");
+        json_str_into(out, file.as_bytes());
+    }
+    for (key, n) in [("line", line), ("count", count)] {
+        if let Some(n) = n {
+            out.extend_from_slice(format!(",\"{key}\":{n}").as_bytes());
+        }
+    }
+    if fatal {
+        out.extend_from_slice(b",\"fatal\":true");
+    }
+    out.extend_from_slice(b",\"message\":");
     json_str_into(out, message.as_bytes());
     out.extend_from_slice(b"}\n");
 }

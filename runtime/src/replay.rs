@@ -161,7 +161,15 @@ impl ReplaySource {
             self.reported += 1;
             if let Some(w) = self.records.as_mut() {
                 let mut rec = Vec::new();
-                crate::output::json_error_record(&mut rec, "replay", name, line_no, count, reason);
+                crate::output::json_error_record(
+                    &mut rec,
+                    "replay",
+                    Some(name),
+                    Some(line_no),
+                    Some(count),
+                    false,
+                    reason,
+                );
                 let _ = w.write_all(&rec);
             }
             let what = if count == 1 { "line" } else { "lines" };
