@@ -70,6 +70,11 @@ pub struct RecordArgs {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<String>,
 
+    /// Serve the program's maps and landtrace's own counters as Prometheus
+    /// metrics at http://ADDR:PORT/metrics while tracing (docs/operations.md).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<String>,
+
     #[command(flatten)]
     pub live: LiveArgs,
 }
@@ -187,6 +192,11 @@ pub struct RunArgs {
     /// Write the output to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<String>,
+
+    /// Serve the program's maps and landtrace's own counters as Prometheus
+    /// metrics at http://ADDR:PORT/metrics while tracing (docs/operations.md).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<String>,
 
     #[command(flatten)]
     pub live: LiveArgs,

@@ -14,6 +14,7 @@ use landtrace_event::schema::{SourceKind, events_matching};
 use landtrace_grammar::ast::Item;
 use landtrace_runtime::engine::run_source_until;
 use landtrace_runtime::live::{self, Choice, LiveOptions, Plan};
+use landtrace_runtime::metrics::serve::MetricsServer;
 use landtrace_runtime::replay::ReplaySource;
 use landtrace_runtime::stop;
 use landtrace_runtime::{Clock, Engine, EngineOptions, Event, OutFormat, Output, RunError};
@@ -164,8 +165,16 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
             return Ok(Outcome::RuntimeFailure);
         }
     };
+    let metrics = match start_metrics(args.metrics.as_deref(), &compiled) {
+        Ok(m) => m,
+        Err((e, outcome)) => {
+            report::error(&e);
+            return Ok(outcome);
+        }
+    };
     if args.replay.is_empty() {
-        return Ok(run_live(&compiled, &args.live, args.strict, args.max_keys, args.no_jit, output));
+        let live = LiveRun { strict: args.strict, max_keys: args.max_keys, no_jit: args.no_jit, metrics };
+        return Ok(run_live(&compiled, &args.live, &live, output));
     }
     let backend = backend(&compiled.ir, args.no_jit);
     let mut engine = Engine::new(
@@ -174,6 +183,9 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         output,
         EngineOptions { max_keys: args.max_keys, ..Default::default() },
     );
+    if let Some(m) = &metrics {
+        engine.set_scrapes(std::sync::Arc::clone(&m.scrapes));
+    }
     // Ctrl-C and SIGTERM stop reading: END runs and the maps print.
     stop::catch(stop::Repeat::Once);
     let outcome = replay_run(&mut engine, &args.replay, args.strict, Some(stop::flag()));
@@ -410,18 +422,37 @@ pub fn backend(ir: &landtrace_compiler::ir::Program, no_jit: bool) -> Box<dyn Ba
     }
 }
 
-fn run_live(
-    compiled: &Compiled,
-    args: &LiveArgs,
+/// How a live run is made, besides its sources.
+struct LiveRun {
     strict: bool,
     max_keys: usize,
     no_jit: bool,
-    output: Output,
-) -> Outcome {
-    let backend = backend(&compiled.ir, no_jit);
-    let mut engine =
-        Engine::new(&compiled.ir, backend, output, EngineOptions { max_keys, clock: Clock::Wall });
-    live_run(&mut engine, compiled, args, strict, true)
+    metrics: Option<MetricsServer>,
+}
+
+fn run_live(compiled: &Compiled, args: &LiveArgs, run: &LiveRun, output: Output) -> Outcome {
+    let backend = backend(&compiled.ir, run.no_jit);
+    let opts = EngineOptions { max_keys: run.max_keys, clock: Clock::Wall };
+    let mut engine = Engine::new(&compiled.ir, backend, output, opts);
+    if let Some(m) = &run.metrics {
+        engine.set_scrapes(std::sync::Arc::clone(&m.scrapes));
+    }
+    live_run(&mut engine, compiled, args, run.strict, true)
+}
+
+/// Starts the metrics server of `--metrics ADDR:PORT`, before tracing:
+/// the error and how the run ends if it cannot (a map that cannot be
+/// exported is a wrong program; an address in use, a runtime failure).
+fn start_metrics(
+    addr: Option<&str>,
+    compiled: &Compiled,
+) -> Result<Option<MetricsServer>, (String, Outcome)> {
+    let Some(addr) = addr else { return Ok(None) };
+    let names: Vec<&str> = compiled.typed.maps.iter().map(|m| m.name.as_str()).collect();
+    landtrace_runtime::metrics::check_names(&names).map_err(|e| (e, Outcome::Invalid))?;
+    let server = MetricsServer::start(addr).map_err(|e| (e, Outcome::RuntimeFailure))?;
+    report::note(&format!("metrics at http://{}/metrics", server.addr));
+    Ok(Some(server))
 }
 
 /// Traces the live kernel with `engine` until the run ends (the command
@@ -553,5 +584,17 @@ pub fn record(args: crate::args::RecordArgs) -> Outcome {
             return Outcome::RuntimeFailure;
         }
     };
-    run_live(&compiled, &args.live, false, 100_000, false, output)
+    let metrics = match start_metrics(args.metrics.as_deref(), &compiled) {
+        Ok(m) => m,
+        Err((e, outcome)) => {
+            report::error(&e);
+            return outcome;
+        }
+    };
+    run_live(
+        &compiled,
+        &args.live,
+        &LiveRun { strict: false, max_keys: 100_000, no_jit: false, metrics },
+        output,
+    )
 }

@@ -165,6 +165,20 @@ pub struct MapDecl {
     pub keys: Vec<Type>,
     pub value: MapValue,
     pub span: Span,
+    /// Each key's name where the map is exported as metrics: given
+    /// (`@m[prog: comm]`, with where it was given) or derived from the
+    /// key expression ([`crate::check::derived_labels`]).
+    pub labels: Vec<KeyLabel>,
+    /// `clear()` or `delete()` is applied to it somewhere: its counts can
+    /// go down.
+    pub cleared: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyLabel {
+    pub name: String,
+    /// Where the label was written, if it was.
+    pub given: Option<Span>,
 }
 
 #[derive(Clone, Debug)]

@@ -160,6 +160,9 @@ pub struct MapRef {
     pub name: Ident,
     /// `None` for a map written without brackets.
     pub keys: Option<Vec<Expr>>,
+    /// The label each key is given (`@m[prog: comm]`), by position:
+    /// its name where the map is exported as metrics.
+    pub labels: Vec<Option<Ident>>,
     pub span: Span,
 }
 

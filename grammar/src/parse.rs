@@ -486,11 +486,21 @@ impl Builder {
         let span = self.span(&p);
         let mut inner = p.into_inner();
         let name = self.ident(inner.next().expect("map name"));
-        let keys = match inner.next() {
-            Some(k) => Some(self.args(k)?),
-            None => None,
-        };
-        Ok(MapRef { name, keys, span })
+        let (mut keys, mut labels) = (None, Vec::new());
+        if let Some(k) = inner.next() {
+            let mut exprs = Vec::new();
+            for key in k.into_inner() {
+                let mut parts = key.into_inner().peekable();
+                let label = match parts.peek() {
+                    Some(l) if l.as_rule() == Rule::key_label => parts.next().map(|l| self.ident(l)),
+                    _ => None,
+                };
+                labels.push(label);
+                exprs.push(self.expr(parts.next().expect("key expression"))?);
+            }
+            keys = Some(exprs);
+        }
+        Ok(MapRef { name, keys, labels, span })
     }
 
     fn expr(&self, p: Pair<Rule>) -> Result<Expr, SyntaxError> {

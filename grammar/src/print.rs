@@ -130,6 +130,9 @@ fn write_map(f: &mut fmt::Formatter<'_>, m: &MapRef) -> fmt::Result {
             if i > 0 {
                 f.write_char(' ')?;
             }
+            if let Some(Some(label)) = m.labels.get(i) {
+                write!(f, "{}: ", label.name)?;
+            }
             write_expr(f, k)?;
         }
         f.write_char(']')?;

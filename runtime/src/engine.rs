@@ -7,6 +7,7 @@
 //! output, and is the [`Host`] that executing code calls.
 
 use crate::maps::{self, Map};
+use crate::metrics::{Scrapes, Snapshot, Telemetry};
 use crate::output::Output;
 use landtrace_compiler::exec::{Backend, Host, MapValueOut};
 use landtrace_compiler::ir;
@@ -15,6 +16,7 @@ use landtrace_event::record::{Event, Sealed, StrRef};
 use landtrace_event::schema::EVENT_COUNT;
 use landtrace_event::value::Val;
 use std::io;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where `every` takes its time from.
@@ -75,6 +77,8 @@ pub struct Engine<'p> {
     ended: bool,
     events: u64,
     matched: u64,
+    /// Scrapes waiting for a copy of the maps (`--metrics`).
+    scrapes: Option<Arc<Scrapes>>,
 }
 
 struct State<'p> {
@@ -130,6 +134,7 @@ impl<'p> Engine<'p> {
             ended: false,
             events: 0,
             matched: 0,
+            scrapes: None,
         }
     }
 
@@ -307,6 +312,36 @@ impl<'p> Engine<'p> {
         std::mem::take(&mut self.state.maps)
     }
 
+    /// Answers the scrapes queued in `scrapes` (`--metrics`), between
+    /// events.
+    pub fn set_scrapes(&mut self, scrapes: Arc<Scrapes>) {
+        self.scrapes = Some(scrapes);
+    }
+
+    /// The scrape queue, if metrics are served.
+    pub fn scrapes(&self) -> Option<&Arc<Scrapes>> {
+        self.scrapes.as_ref()
+    }
+
+    /// Hands every waiting scrape a copy of the maps and `tel`.
+    pub fn serve_scrapes(&mut self, tel: &Telemetry) {
+        let Some(s) = &self.scrapes else { return };
+        let requests = s.take();
+        if requests.is_empty() {
+            return;
+        }
+        let snapshot = Snapshot::take(&self.state.maps, tel, s.uptime());
+        for r in requests {
+            // A scrape that gave up waiting has dropped its receiver.
+            let _ = r.reply.try_send(snapshot.clone());
+        }
+    }
+
+    /// Events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
     pub fn output(&mut self) -> &mut Output {
         &mut self.state.out
     }
@@ -460,9 +495,22 @@ pub fn run_source_until(
     stop: &AtomicBool,
 ) -> Result<Summary, crate::source::RunError> {
     engine.begin(0);
+    let scrapes = engine.scrapes.clone();
     loop {
         if engine.done() || stop.load(Ordering::Relaxed) {
             break;
+        }
+        if let Some(s) = &scrapes {
+            if s.pending() {
+                let tel = replay_telemetry(engine, source);
+                engine.serve_scrapes(&tel);
+            }
+            // A pipe with nothing to read: wait for it or for a scrape.
+            if let Some(fd) = source.wait_fd()
+                && crate::live::proc::poll(&[fd, s.fd()], None).is_ok_and(|ready| !ready.contains(&fd))
+            {
+                continue;
+            }
         }
         match source.next(ev) {
             Ok(true) => {
@@ -473,9 +521,27 @@ pub fn run_source_until(
             Err(e) => return Err(crate::source::RunError::Source(e)),
         }
     }
+    if let Some(s) = &scrapes
+        && s.pending()
+    {
+        let tel = replay_telemetry(engine, source);
+        engine.serve_scrapes(&tel);
+    }
     // What the trace says was lost is part of the output (a JSON record).
     for (what, n) in source.lost() {
         engine.output().lost(what, n);
     }
     engine.finish().map_err(crate::source::RunError::Output)
+}
+
+/// landtrace's own counters over a replayed trace: every event read is
+/// delivered.
+fn replay_telemetry(engine: &Engine<'_>, source: &dyn crate::source::Source) -> Telemetry {
+    Telemetry {
+        seen: engine.events,
+        filtered: 0,
+        delivered: engine.events,
+        lost: source.lost().iter().map(|(_, n)| n).sum(),
+        malformed: source.malformed(),
+    }
 }

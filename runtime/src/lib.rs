@@ -6,6 +6,7 @@
 pub mod engine;
 pub mod live;
 pub mod maps;
+pub mod metrics;
 pub mod output;
 pub mod replay;
 pub mod source;

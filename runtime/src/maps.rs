@@ -89,7 +89,11 @@ pub enum Agg {
     },
     /// hist: index 0 counts negatives, index i+1 counts [2^(i-1), 2^i)
     /// with index 1 for the value 0. lhist: index 0 below min, last above.
-    Buckets(Vec<u64>),
+    /// With the sum of the values (a metric histogram's `_sum`).
+    Buckets {
+        counts: Vec<u64>,
+        sum: i64,
+    },
     /// The last value stored, encoded like a key.
     Last(Vec<u8>),
 }
@@ -186,8 +190,10 @@ impl Map {
             MapValue::Max => Agg::Int(i64::MIN),
             MapValue::Avg => Agg::Avg { sum: 0, count: 0 },
             MapValue::Stats => Agg::Stats { count: 0, sum: 0 },
-            MapValue::Hist => Agg::Buckets(vec![0; HIST_BUCKETS]),
-            MapValue::Lhist { min, max, step } => Agg::Buckets(vec![0; lhist_len(min, max, step)]),
+            MapValue::Hist => Agg::Buckets { counts: vec![0; HIST_BUCKETS], sum: 0 },
+            MapValue::Lhist { min, max, step } => {
+                Agg::Buckets { counts: vec![0; lhist_len(min, max, step)], sum: 0 }
+            }
             MapValue::Last(_) => unreachable!("plain values are stored with set"),
         };
         let Some(slot) = self.slot(key, init) else { return };
@@ -205,8 +211,14 @@ impl Map {
                 *sum = sum.saturating_add(v);
                 *count += 1;
             }
-            (MapValue::Hist, Agg::Buckets(b)) => b[hist_bucket(v)] += 1,
-            (MapValue::Lhist { min, max, step }, Agg::Buckets(b)) => b[lhist_bucket(v, min, max, step)] += 1,
+            (MapValue::Hist, Agg::Buckets { counts, sum }) => {
+                counts[hist_bucket(v)] += 1;
+                *sum = sum.saturating_add(v);
+            }
+            (MapValue::Lhist { min, max, step }, Agg::Buckets { counts, sum }) => {
+                counts[lhist_bucket(v, min, max, step)] += 1;
+                *sum = sum.saturating_add(v);
+            }
             (k, s) => unreachable!("map kind {k:?} with state {s:?}"),
         }
     }
@@ -252,7 +264,7 @@ impl<'a> SortValue<'a> {
             Agg::Int(n) => SortValue::Num(i128::from(*n)),
             Agg::Avg { sum, count } => SortValue::Num(i128::from(avg(*sum, *count))),
             Agg::Stats { sum, .. } => SortValue::Num(i128::from(*sum)),
-            Agg::Buckets(b) => SortValue::Num(b.iter().map(|n| i128::from(*n)).sum()),
+            Agg::Buckets { counts, .. } => SortValue::Num(counts.iter().map(|n| i128::from(*n)).sum()),
             Agg::Last(enc) => match decode_first(enc) {
                 Some(Val::Str(s, _)) => SortValue::Str(s),
                 Some(Val::Id(v) | Val::Mask(_, v)) => SortValue::Num(i128::from(v)),
@@ -293,7 +305,7 @@ impl Agg {
             Agg::Int(n) => *n,
             Agg::Avg { sum, count } => avg(*sum, *count),
             Agg::Stats { sum, .. } => *sum,
-            Agg::Buckets(_) => 0,
+            Agg::Buckets { .. } => 0,
             Agg::Last(enc) => decode(enc).first().map_or(0, Val::as_i64),
         }
     }
@@ -305,7 +317,17 @@ mod tests {
     use landtrace_grammar::Span;
 
     fn map(value: MapValue, max_keys: usize) -> Map {
-        Map::new(MapDecl { name: "@m".into(), keys: vec![], value, span: Span::default() }, max_keys)
+        Map::new(
+            MapDecl {
+                name: "@m".into(),
+                keys: vec![],
+                value,
+                span: Span::default(),
+                labels: vec![],
+                cleared: false,
+            },
+            max_keys,
+        )
     }
 
     #[test]

@@ -264,11 +264,11 @@ impl Output {
                 out.push(b']');
             }
             out.push(b':');
-            if !matches!(agg, Agg::Buckets(_)) {
+            if !matches!(agg, Agg::Buckets { .. }) {
                 out.push(b' ');
             }
             match agg {
-                Agg::Buckets(b) => {
+                Agg::Buckets { counts: b, .. } => {
                     out.push(b'\n');
                     text_buckets(out, map.decl.value, b);
                 }
@@ -305,7 +305,7 @@ impl Output {
             }
             out.extend_from_slice(b"],\"value\":");
             match agg {
-                Agg::Buckets(b) => {
+                Agg::Buckets { counts: b, .. } => {
                     out.extend_from_slice(b"{\"buckets\":[");
                     let mut first = true;
                     for (idx, count) in b.iter().enumerate().filter(|(_, c)| **c > 0) {
@@ -367,7 +367,7 @@ impl Output {
 }
 
 /// `[lo, hi)` of a bucket; `None` for an open end.
-fn bucket_bounds(kind: MapValue, idx: usize, len: usize) -> (Option<i64>, Option<i64>) {
+pub(crate) fn bucket_bounds(kind: MapValue, idx: usize, len: usize) -> (Option<i64>, Option<i64>) {
     match kind {
         MapValue::Lhist { min, max, step } => {
             if idx == 0 {

@@ -15,13 +15,17 @@ use landtrace_event::schema::SourceKind;
 use landtrace_trace::{Decoder, Format, MAX_LINE, Pending, classify, trim};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
 
 /// Lines looked at to detect a file's format.
 const DETECT_LINES: usize = 64;
 
 struct Input {
     name: String,
-    reader: Box<dyn BufRead + Send>,
+    reader: BufReader<Box<dyn Read + Send>>,
+    /// The descriptor of a pipe, socket or terminal (not of a regular
+    /// file): what a reader waits on while nothing comes.
+    fd: Option<RawFd>,
     line_no: u64,
     decoder: Option<Box<dyn Decoder>>,
     /// Lines read while detecting, replayed once the format is known.
@@ -86,20 +90,23 @@ impl ReplaySource {
     pub fn open(paths: &[String], strict: bool) -> Result<ReplaySource, SourceError> {
         let mut inputs = Vec::new();
         for p in paths {
-            let reader: Box<dyn BufRead + Send> = if p == "-" {
-                Box::new(BufReader::with_capacity(1 << 16, crate::stop::Interruptible(io::stdin())))
+            let (reader, fd): (Box<dyn Read + Send>, RawFd) = if p == "-" {
+                (Box::new(crate::stop::Interruptible(io::stdin())), 0)
             } else {
                 let f = File::open(p).map_err(|e| SourceError::Io { path: p.clone(), source: e })?;
-                Box::new(BufReader::with_capacity(1 << 16, crate::stop::Interruptible(f)))
+                let fd = f.as_raw_fd();
+                (Box::new(crate::stop::Interruptible(f)), fd)
             };
-            inputs.push(Input::new(if p == "-" { "<stdin>" } else { p }, reader));
+            let mut input = Input::new(if p == "-" { "<stdin>" } else { p }, reader);
+            input.fd = (!regular_file(fd)).then_some(fd);
+            inputs.push(input);
         }
         Ok(ReplaySource::from_inputs(inputs, strict))
     }
 
     /// Replays bytes held in memory (tests, the embedded demo trace).
     pub fn from_bytes(name: &str, bytes: Vec<u8>, strict: bool) -> ReplaySource {
-        let reader: Box<dyn BufRead + Send> = Box::new(io::Cursor::new(bytes));
+        let reader: Box<dyn Read + Send> = Box::new(io::Cursor::new(bytes));
         ReplaySource::from_inputs(vec![Input::new(name, reader)], strict)
     }
 
@@ -403,10 +410,11 @@ impl ReplaySource {
 }
 
 impl Input {
-    fn new(name: &str, reader: Box<dyn BufRead + Send>) -> Input {
+    fn new(name: &str, reader: Box<dyn Read + Send>) -> Input {
         Input {
             name: name.to_string(),
-            reader,
+            reader: BufReader::with_capacity(1 << 16, reader),
+            fd: None,
             line_no: 0,
             decoder: None,
             backlog: std::collections::VecDeque::default(),
@@ -453,4 +461,25 @@ impl Source for ReplaySource {
         }
         out
     }
+
+    fn malformed(&self) -> u64 {
+        self.malformed
+    }
+
+    fn wait_fd(&self) -> Option<RawFd> {
+        if !self.pending.is_empty() {
+            return None;
+        }
+        let input = self.inputs.get(self.current)?;
+        let fd = input.fd?;
+        let line_buffered = memchr::memchr(b'\n', input.reader.buffer()).is_some();
+        (!input.done && input.backlog.is_empty() && !line_buffered).then_some(fd)
+    }
+}
+
+/// Whether `fd` is a regular file (which never keeps a reader waiting).
+fn regular_file(fd: RawFd) -> bool {
+    // SAFETY: fstat writes into a zeroed stat of the right size.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    (unsafe { libc::fstat(fd, &raw mut st) } == 0) && (st.st_mode & libc::S_IFMT) == libc::S_IFREG
 }

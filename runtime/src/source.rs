@@ -31,6 +31,18 @@ pub trait Source {
     fn summary(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// Lines or records skipped as malformed so far.
+    fn malformed(&self) -> u64 {
+        0
+    }
+
+    /// The descriptor to wait on when the next call to [`Source::next`]
+    /// would block (a pipe with no whole line buffered), so the loop can
+    /// answer a scrape meanwhile (`--metrics`); `None` when it would not.
+    fn wait_fd(&self) -> Option<std::os::fd::RawFd> {
+        None
+    }
 }
 
 /// Whether a source of this kind can ever produce `kind` (the schema

@@ -9,8 +9,11 @@
 //! last reports.
 
 mod expr;
+mod labels;
 mod names;
 mod stmt;
+
+pub use labels::derived_labels;
 
 use crate::diag::{Diag, Source, closest};
 use crate::format::Format;

@@ -91,6 +91,7 @@ impl<'a> Checker<'a> {
                     return None;
                 };
                 let id = self.lookup_map(map)?;
+                self.maps[id.0 as usize].cleared = true;
                 if n == "clear" {
                     if map.keys.is_some() {
                         let d = self.err(map.span, "clear() empties a whole map", "no keys here").with_help(
@@ -424,6 +425,7 @@ impl<'a> Checker<'a> {
     }
 
     fn check_keys(&mut self, m: &ast::MapRef, id: MapId, keys: &[Expr]) -> Option<()> {
+        self.more_labels(m, id);
         let decl = self.maps[id.0 as usize].clone();
         if decl.keys.len() != keys.len() {
             let d = self
@@ -494,11 +496,14 @@ impl<'a> Checker<'a> {
             return Some(id);
         }
         let id = MapId(self.maps.len() as u32);
+        let labels = self.new_labels(m, value);
         self.maps.push(MapDecl {
             name: m.name.name.clone(),
             keys: keys.iter().map(|k| k.ty).collect(),
             value,
             span: m.span.to(value_span),
+            labels,
+            cleared: false,
         });
         self.map_ids.insert(m.name.name.clone(), id);
         Some(id)

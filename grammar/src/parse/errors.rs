@@ -249,6 +249,8 @@ fn is_expr_start(r: Rule) -> bool {
             | Rule::name_expr
             | Rule::call_args
             | Rule::map_ref
+            | Rule::map_key
+            | Rule::key_label
             | Rule::var
             | Rule::script_arg
             | Rule::dotted

@@ -555,6 +555,8 @@ fn event_loop(
         }
         let target_fd = target.pidfd().filter(|_| ending.is_none());
         fds.extend(target_fd);
+        let scrapes = feed.engine.scrapes().map(|s| s.fd());
+        fds.extend(scrapes);
         let ready = proc::poll(&fds, timeout).map_err(LiveError::Poll)?;
 
         if ready.contains(&signals.fd())
@@ -584,6 +586,17 @@ fn event_loop(
         }
         feed.engine.tick(proc::monotonic_ns());
         feed.engine.flush_output();
+        if feed.engine.scrapes().is_some_and(|s| s.pending()) {
+            let mut t = crate::metrics::Telemetry { delivered: feed.summary.delivered, ..Default::default() };
+            t.malformed = feed.summary.undecoded;
+            for s in sources.iter_mut() {
+                s.telemetry(&mut t);
+            }
+            // Without the tracepoint source's counters, what was seen is
+            // what was delivered.
+            t.seen = t.seen.max(t.delivered);
+            feed.engine.serve_scrapes(&t);
+        }
         if feed.engine.done() {
             feed.summary.ended_by = "exit()".into();
             return Ok(());

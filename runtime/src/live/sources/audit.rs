@@ -83,6 +83,11 @@ impl LiveSource for AuditLive {
         Ok(())
     }
 
+    fn telemetry(&mut self, t: &mut crate::metrics::Telemetry) {
+        t.lost += self.socket.lost() + self.socket.socket_lost();
+        t.malformed += self.socket.malformed;
+    }
+
     fn account(&mut self, summary: &mut LiveSummary) {
         summary.lost_audit += self.socket.lost();
         summary.audit_malformed += self.socket.malformed;

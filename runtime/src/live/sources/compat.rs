@@ -93,6 +93,10 @@ impl LiveSource for CompatSource {
         summary.lost_ring += self.set.lost();
         summary.missed += self.set.missed();
     }
+
+    fn telemetry(&mut self, t: &mut crate::metrics::Telemetry) {
+        t.lost += self.set.lost() + self.set.missed();
+    }
 }
 
 /// Finds the offset of the Landlock blob in `cred->security`: a thread

@@ -49,6 +49,8 @@ pub(super) trait LiveSource {
     fn drain(&mut self, feed: &mut Feed) -> Result<(), LiveError>;
     /// Adds its losses to the summary, just before it is dropped.
     fn account(&mut self, summary: &mut LiveSummary);
+    /// Adds what it counted so far to `t` (a scrape's own metrics).
+    fn telemetry(&mut self, _t: &mut crate::metrics::Telemetry) {}
 }
 
 /// Where the sources' events go: scoping, then the engine.

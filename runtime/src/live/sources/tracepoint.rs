@@ -216,6 +216,13 @@ impl LiveSource for TracepointSource {
         summary.probe_seen += seen;
         summary.probe_filtered += filtered;
     }
+
+    fn telemetry(&mut self, t: &mut crate::metrics::Telemetry) {
+        t.lost += self.set.lost() + self.set.missed();
+        let (seen, filtered) = self.set.filter_stats();
+        t.seen += seen;
+        t.filtered += filtered;
+    }
 }
 
 /// The generic object, configured, tracking `root` and its children if
