@@ -295,6 +295,55 @@ fn record_then_replay() {
     let _ = std::fs::remove_file(file);
 }
 
+/// `--metrics` on a live run: the live loop answers scrapes while the
+/// command runs, with the denial it just caused.
+fn live_metrics_are_scraped_while_tracing() {
+    let _serial = live("live_metrics_are_scraped_while_tracing");
+    let cmd = format!("{} read /etc/passwd; sleep 4", sandboxer().display());
+    let mut child = Command::new(landtrace())
+        .args(["--metrics", "127.0.0.1:0", "-e", "on deny_access_fs { @d[comm] = count() }", "-c", &cmd])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "landtrace ended before serving metrics");
+        if let Some(rest) = line.trim().strip_prefix("landtrace: metrics at http://") {
+            break rest.trim_end_matches("/metrics").to_string();
+        }
+    };
+    let drain = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = stderr.read_to_string(&mut rest);
+        rest
+    });
+    let want = "landtrace_d_total{comm=\"sandboxer\"} 1\n";
+    let start = Instant::now();
+    let mut slowest = Duration::ZERO;
+    let body = loop {
+        let asked = Instant::now();
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        std::io::Write::write_all(&mut s, b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).unwrap();
+        slowest = slowest.max(asked.elapsed());
+        if reply.contains(want) || start.elapsed() > Duration::from_secs(4) {
+            break reply;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let status = child.wait().unwrap();
+    let rest = drain.join().unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(body.contains(want), "{want} not in:\n{body}\nstderr:\n{rest}");
+    assert!(body.contains("landtrace_tracer_events_delivered_total "), "{body}");
+    // Answered while the command sleeps, not once it ends.
+    assert!(slowest < Duration::from_secs(1), "a scrape took {slowest:?}");
+}
+
 /// Without -c: a ready line on --ready-fd, then SIGTERM ends the run
 /// cleanly: END runs, maps print, probes detach, audit is restored.
 fn ready_fd_then_sigterm() {
@@ -678,6 +727,7 @@ fn main() -> std::process::ExitCode {
         ("sandboxed_workload_under_c", sandboxed_workload_under_c),
         ("c_scoping_excludes_unrelated_processes", c_scoping_excludes_unrelated_processes),
         ("record_then_replay", record_then_replay),
+        ("live_metrics_are_scraped_while_tracing", live_metrics_are_scraped_while_tracing),
         ("ready_fd_then_sigterm", ready_fd_then_sigterm),
         ("p_follows_a_running_process", p_follows_a_running_process),
         ("source_choice_and_warnings", source_choice_and_warnings),
