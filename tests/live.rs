@@ -344,6 +344,81 @@ fn live_metrics_are_scraped_while_tracing() {
     assert!(slowest < Duration::from_secs(1), "a scrape took {slowest:?}");
 }
 
+/// The soak test: a live run of `SOAK` seconds with `every` clearing a
+/// map and a scrape every 100 ms stays bounded: RSS flat from the first
+/// seconds to the last, no descriptor left behind, every scrape answered.
+/// (bench/metrics.sh runs it longer.)
+fn a_long_run_with_metrics_stays_bounded() {
+    let _serial = live("a_long_run_with_metrics_stays_bounded");
+    let secs: u64 = std::env::var("LANDTRACE_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(15);
+    let cmd = format!(
+        "end=$(($(date +%s) + {secs})); while [ $(date +%s) -lt $end ]; do {} read /etc/passwd; sleep 0.02; done",
+        sandboxer().display()
+    );
+    let program = "on deny_access_fs { @d[comm, pid] = count(); @h = hist(pid) } every 1s { clear(@d) }";
+    let mut child = Command::new(landtrace())
+        .args(["--metrics", "127.0.0.1:0", "-e", program, "-c", &cmd])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "landtrace ended before serving metrics");
+        if let Some(rest) = line.trim().strip_prefix("landtrace: metrics at http://") {
+            break rest.trim_end_matches("/metrics").to_string();
+        }
+    };
+    let drain = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = stderr.read_to_string(&mut rest);
+        rest
+    });
+    let rss = || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status.lines().find_map(|l| l.strip_prefix("VmRSS:")?.trim().strip_suffix(" kB")?.parse::<u64>().ok())
+    };
+    let fds = || std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count);
+    let start = Instant::now();
+    let (mut scrapes, mut slowest) = (0u32, Duration::ZERO);
+    let (mut early, mut late) = (None, None);
+    let mut last = String::new();
+    while start.elapsed() < Duration::from_secs(secs - 1) {
+        let asked = Instant::now();
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        std::io::Write::write_all(&mut s, b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
+        last.clear();
+        s.read_to_string(&mut last).unwrap();
+        drop(s);
+        assert!(last.lines().next().is_some_and(|l| l.ends_with(" 200 OK")), "scrape {scrapes}: {last}");
+        slowest = slowest.max(asked.elapsed());
+        scrapes += 1;
+        std::thread::sleep(Duration::from_millis(100));
+        let t = start.elapsed().as_secs();
+        if t >= 3 && early.is_none() {
+            early = Some((rss().unwrap(), fds()));
+        }
+        if t + 2 >= secs {
+            late = Some((rss().unwrap(), fds()));
+        }
+    }
+    let status = child.wait().unwrap();
+    let rest = drain.join().unwrap();
+    assert!(status.success(), "{rest}");
+    let ((rss0, fd0), (rss1, fd1)) = (early.unwrap(), late.unwrap());
+    eprintln!(
+        "soak {secs} s: {scrapes} scrapes, slowest {slowest:?}; RSS {rss0} -> {rss1} kB; fds {fd0} -> {fd1}"
+    );
+    assert!(last.contains("landtrace_tracer_events_delivered_total "), "{last}");
+    assert!(u64::from(scrapes) >= secs * 5, "only {scrapes} scrapes");
+    assert!(slowest < Duration::from_secs(1), "a scrape took {slowest:?}");
+    assert_eq!(fd0, fd1, "descriptors at 3 s and at the end");
+    assert!(rss1 <= rss0 + 1024, "RSS grew from {rss0} to {rss1} kB");
+}
+
 /// Without -c: a ready line on --ready-fd, then SIGTERM ends the run
 /// cleanly: END runs, maps print, probes detach, audit is restored.
 fn ready_fd_then_sigterm() {
@@ -728,6 +803,7 @@ fn main() -> std::process::ExitCode {
         ("c_scoping_excludes_unrelated_processes", c_scoping_excludes_unrelated_processes),
         ("record_then_replay", record_then_replay),
         ("live_metrics_are_scraped_while_tracing", live_metrics_are_scraped_while_tracing),
+        ("a_long_run_with_metrics_stays_bounded", a_long_run_with_metrics_stays_bounded),
         ("ready_fd_then_sigterm", ready_fd_then_sigterm),
         ("p_follows_a_running_process", p_follows_a_running_process),
         ("source_choice_and_warnings", source_choice_and_warnings),

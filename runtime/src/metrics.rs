@@ -267,7 +267,7 @@ fn map_families(m: &Map, out: &mut Vec<Family>) {
         // count() of a map that is cleared, sum, min, max, avg: values
         // that can go down.
         v => {
-            let mut f = family(name, help(&format!("{}()", v.name())), MetricType::Gauge);
+            let mut f = family(name, help(v.name()), MetricType::Gauge);
             for (k, a) in &rows {
                 f.series.push((labels(m, k), Value::Gauge(a.read())));
             }
