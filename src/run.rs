@@ -173,8 +173,14 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         }
     };
     if args.replay.is_empty() {
-        let live = LiveRun { strict: args.strict, max_keys: args.max_keys, no_jit: args.no_jit, metrics };
-        return Ok(run_live(&compiled, &args.live, &live, output));
+        // A script (not -e) of an unscoped run is read again on SIGHUP.
+        let script = args.script.as_deref().filter(|s| *s != "-" && args.expr.is_none());
+        let reload = script.filter(|_| args.live.command.is_none() && args.live.pid.is_none()).map(|path| {
+            ProgramText { name: path.to_string(), text: String::new(), args: program.args.clone() }
+        });
+        let live =
+            LiveRun { strict: args.strict, max_keys: args.max_keys, no_jit: args.no_jit, metrics, reload };
+        return Ok(run_live(compiled, &args.live, &live, output));
     }
     let backend = backend(&compiled.ir, args.no_jit);
     let mut engine = Engine::new(
@@ -428,16 +434,59 @@ struct LiveRun {
     max_keys: usize,
     no_jit: bool,
     metrics: Option<MetricsServer>,
+    /// The script SIGHUP reads again (its path and arguments), if any.
+    reload: Option<ProgramText>,
 }
 
-fn run_live(compiled: &Compiled, args: &LiveArgs, run: &LiveRun, output: Output) -> Outcome {
-    let backend = backend(&compiled.ir, run.no_jit);
-    let opts = EngineOptions { max_keys: run.max_keys, clock: Clock::Wall };
-    let mut engine = Engine::new(&compiled.ir, backend, output, opts);
-    if let Some(m) = &run.metrics {
-        engine.set_scrapes(std::sync::Arc::clone(&m.scrapes));
+fn run_live(mut compiled: Compiled, args: &LiveArgs, run: &LiveRun, mut output: Output) -> Outcome {
+    let mut args = args.clone();
+    loop {
+        let next: std::cell::RefCell<Option<Compiled>> = std::cell::RefCell::new(None);
+        let mut reload = || run.reload.as_ref().is_some_and(|p| reread(p, run.metrics.is_some(), &next));
+        let backend = backend(&compiled.ir, run.no_jit);
+        let opts = EngineOptions { max_keys: run.max_keys, clock: Clock::Wall };
+        let mut engine = Engine::new(&compiled.ir, backend, output, opts);
+        if let Some(m) = &run.metrics {
+            engine.set_scrapes(std::sync::Arc::clone(&m.scrapes));
+        }
+        // A run that can reload keeps the capabilities it attaches with.
+        let hup = run.reload.is_some().then_some(&mut reload as &mut dyn FnMut() -> bool);
+        let (outcome, reloading) = live_run(&mut engine, &compiled, &args, run.strict, hup.is_none(), hup);
+        output = engine.into_output();
+        let Some(new) = next.into_inner().filter(|_| reloading) else { return outcome };
+        compiled = new;
+        args.ready_fd = None;
+        if let Some(p) = &run.reload {
+            report::note(&format!("SIGHUP: tracing with the new {}", p.name));
+        }
     }
-    live_run(&mut engine, compiled, args, run.strict, true)
+}
+
+/// SIGHUP: reads and checks the script again; a valid one goes into
+/// `next` (true), an invalid one is reported and the running program
+/// stays (false).
+fn reread(script: &ProgramText, metrics: bool, next: &std::cell::RefCell<Option<Compiled>>) -> bool {
+    let text = match std::fs::read_to_string(&script.name) {
+        Ok(t) => t,
+        Err(e) => {
+            report::error(&format!("SIGHUP: cannot read {}: {e}; the running program stays", script.name));
+            return false;
+        }
+    };
+    let p = ProgramText { name: script.name.clone(), text, args: script.args.clone() };
+    let Some(c) = compile_reporting(&p) else {
+        report::error(&format!("SIGHUP: {} has errors; the running program stays", script.name));
+        return false;
+    };
+    if metrics {
+        let names: Vec<&str> = c.typed.maps.iter().map(|m| m.name.as_str()).collect();
+        if let Err(e) = landtrace_runtime::metrics::check_names(&names) {
+            report::error(&format!("SIGHUP: {e}; the running program stays"));
+            return false;
+        }
+    }
+    next.replace(Some(c));
+    true
 }
 
 /// Starts the metrics server of `--metrics ADDR:PORT`, before tracing:
@@ -456,16 +505,18 @@ fn start_metrics(
 }
 
 /// Traces the live kernel with `engine` until the run ends (the command
-/// or process exits, Ctrl-C, SIGTERM, `exit()`), then runs END and reports
-/// losses. `drop_caps`: give up the capabilities no longer needed once
-/// attached (not in the REPL, whose next query attaches again).
+/// or process exits, Ctrl-C, SIGTERM, `exit()`, or SIGHUP when `reload`
+/// accepts a new program: then the second value is true), then runs END
+/// and reports losses. `drop_caps`: give up the capabilities no longer
+/// needed once attached (not in the REPL, whose next query attaches again).
 pub fn live_run(
     engine: &mut Engine,
     compiled: &Compiled,
     args: &LiveArgs,
     strict: bool,
     drop_caps: bool,
-) -> Outcome {
+    reload: Option<&mut dyn FnMut() -> bool>,
+) -> (Outcome, bool) {
     let plan = live::choose(&choice(&args.source));
     if matches!(choice(&args.source), Choice::Auto) {
         report::note(&format!("source auto: {} ({})", plan_name(&plan), plan.reason));
@@ -473,7 +524,7 @@ pub fn live_run(
     let diags = unproduced_diags(compiled, &plan, strict);
     report::diagnostics(&diags);
     if diags.iter().any(Diag::is_error) {
-        return Outcome::Invalid;
+        return (Outcome::Invalid, false);
     }
     let opts = LiveOptions {
         choice: Choice::Sources(plan.sources.clone()),
@@ -488,12 +539,12 @@ pub fn live_run(
         pushdown: Some(landtrace_compiler::pushdown::pushdown(&compiled.typed)),
     };
     let mut stderr = io::stderr();
-    let result = live::run(engine, &opts, &plan, &mut stderr);
+    let result = live::run(engine, &opts, &plan, &mut stderr, reload);
     let summary = match result {
         Ok(s) => s,
         Err(e) => {
             report::error(&e.to_string());
-            return Outcome::RuntimeFailure;
+            return (Outcome::RuntimeFailure, false);
         }
     };
     let finished = engine.finish();
@@ -554,17 +605,18 @@ pub fn live_run(
             None => report::note(&format!("command ended: {status}")),
         }
     }
-    match finished {
+    let outcome = match finished {
         Ok(s) => {
             report_summary(&s);
             Outcome::Success
         }
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => report::write_failed(&e),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return (report::write_failed(&e), false),
         Err(e) => {
             report::error(&format!("writing output: {e}"));
-            Outcome::RuntimeFailure
+            return (Outcome::RuntimeFailure, false);
         }
-    }
+    };
+    (outcome, summary.reload)
 }
 
 /// `landtrace record`: every live event as JSON lines.
@@ -591,10 +643,6 @@ pub fn record(args: crate::args::RecordArgs) -> Outcome {
             return outcome;
         }
     };
-    run_live(
-        &compiled,
-        &args.live,
-        &LiveRun { strict: false, max_keys: 100_000, no_jit: false, metrics },
-        output,
-    )
+    let run = LiveRun { strict: false, max_keys: 100_000, no_jit: false, metrics, reload: None };
+    run_live(compiled, &args.live, &run, output)
 }

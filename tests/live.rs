@@ -419,6 +419,96 @@ fn a_long_run_with_metrics_stays_bounded() {
     assert!(rss1 <= rss0 + 1024, "RSS grew from {rss0} to {rss1} kB");
 }
 
+/// SIGHUP re-reads the script: an invalid one is reported and the
+/// running program goes on; a valid one replaces it (the old one's END
+/// and maps first), and the metrics follow the new program.
+fn sighup_reloads_the_script() {
+    let _serial = live("sighup_reloads_the_script");
+    let dir = std::env::temp_dir().join(format!("landtrace-hup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("runbook.lt");
+    std::fs::write(&script, "on deny_access_fs { @old[comm] = count() }\n").unwrap();
+    let mut child = Command::new(landtrace())
+        .args([script.to_str().unwrap(), "--metrics", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for l in stderr.lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    let mut seen = Vec::new();
+    let mut wait_for = |what: &str| -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let l = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("no stderr line with {what:?} in:\n{}", seen.join("\n")));
+            seen.push(l.clone());
+            if l.contains(what) {
+                return l;
+            }
+        }
+    };
+    let addr = wait_for("metrics at http://")
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches("/metrics")
+        .to_string();
+    wait_for("tracing with");
+    let scrape = || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        std::io::Write::write_all(&mut s, b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).unwrap();
+        reply
+    };
+    // One denial each time.
+    let deny = || {
+        let _ = Command::new(sandboxer()).args(["read", "/etc/passwd"]).stderr(Stdio::null()).status();
+    };
+    deny();
+    std::fs::write(&script, "on deny_access_fs { @new[comm] = count( }\n").unwrap();
+    // SAFETY: signals our own child.
+    unsafe { libc::kill(pid, libc::SIGHUP) };
+    wait_for("the running program stays");
+    deny();
+    let body = scrape();
+    assert!(body.contains("landtrace_old_total{comm=\"sandboxer\"} 2"), "{body}");
+    std::fs::write(&script, "on deny_access_fs { @new[prog: comm] = count() }\n").unwrap();
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGHUP) };
+    wait_for("tracing with the new");
+    wait_for("tracing with");
+    deny();
+    let start = Instant::now();
+    let body = loop {
+        let b = scrape();
+        if b.contains("landtrace_new_total{prog=\"sandboxer\"} 1") || start.elapsed() > Duration::from_secs(5)
+        {
+            break b;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(body.contains("landtrace_new_total{prog=\"sandboxer\"} 1"), "{body}");
+    assert!(!body.contains("landtrace_old"), "{body}");
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The old program's maps printed when it ended, then the new one's.
+    assert!(stdout.contains("@old[sandboxer]: 2"), "{stdout}");
+    assert!(stdout.contains("@new[sandboxer]: 1"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Without -c: a ready line on --ready-fd, then SIGTERM ends the run
 /// cleanly: END runs, maps print, probes detach, audit is restored.
 fn ready_fd_then_sigterm() {
@@ -804,6 +894,7 @@ fn main() -> std::process::ExitCode {
         ("record_then_replay", record_then_replay),
         ("live_metrics_are_scraped_while_tracing", live_metrics_are_scraped_while_tracing),
         ("a_long_run_with_metrics_stays_bounded", a_long_run_with_metrics_stays_bounded),
+        ("sighup_reloads_the_script", sighup_reloads_the_script),
         ("ready_fd_then_sigterm", ready_fd_then_sigterm),
         ("p_follows_a_running_process", p_follows_a_running_process),
         ("source_choice_and_warnings", source_choice_and_warnings),

@@ -16,6 +16,7 @@ fn main() -> std::process::ExitCode {
         ("openmetrics_is_served_when_asked_for", openmetrics_is_served_when_asked_for),
         ("metrics_refuse_what_cannot_work", metrics_refuse_what_cannot_work),
         ("prometheus_scrapes_landtrace", prometheus_scrapes_landtrace),
+        ("the_systemd_units_are_valid", the_systemd_units_are_valid),
     ])
 }
 
@@ -261,4 +262,33 @@ fn prometheus_scrapes_landtrace() {
         eprintln!("prometheus log:\n{log}");
         std::panic::resume_unwind(e);
     }
+}
+
+/// examples/systemd's units pass `systemd-analyze verify` (with the binary
+/// built here in place of /usr/bin/landtrace).
+fn the_systemd_units_are_valid() {
+    let analyze = "/usr/bin/systemd-analyze";
+    if !std::path::Path::new(analyze).exists() {
+        harness::skip("the_systemd_units_are_valid", "no systemd-analyze (Debian package `systemd`)");
+    }
+    let dir = std::env::temp_dir().join(format!("landtrace-units-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let env = dir.join("runbook.env");
+    std::fs::write(&env, "LANDTRACE_METRICS=127.0.0.1:9465\n").unwrap();
+    for unit in ["landtrace.service", "landtrace@.service"] {
+        let text = std::fs::read_to_string(format!("{}/examples/systemd/{unit}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+        assert!(text.contains("ExecReload=/bin/kill -HUP $MAINPID"), "{unit}");
+        assert!(text.contains("AmbientCapabilities=") && text.contains("DynamicUser=yes"), "{unit}");
+        let text = text
+            .replace("/usr/bin/landtrace", env!("CARGO_BIN_EXE_landtrace"))
+            .replace("/etc/landtrace/%i.env", env.to_str().unwrap());
+        std::fs::write(dir.join(unit), text).unwrap();
+    }
+    for unit in ["landtrace.service", "landtrace@runbook.service"] {
+        let out = Command::new(analyze).args(["verify", "--man=no"]).arg(dir.join(unit)).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && err.trim().is_empty(), "{unit}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -337,6 +337,11 @@ impl<'p> Engine<'p> {
         }
     }
 
+    /// The output, once the run is over (a reloaded program writes on).
+    pub fn into_output(self) -> Output {
+        self.state.out
+    }
+
     /// Events processed so far.
     pub fn events(&self) -> u64 {
         self.events

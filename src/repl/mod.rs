@@ -208,7 +208,7 @@ impl Session {
             SourceSpec::Replay(files) => run::replay_run(&mut engine, files, false, Some(stop::flag())),
             SourceSpec::Live(sources) => {
                 let args = LiveArgs { source: sources.clone(), ..LiveArgs::default() };
-                run::live_run(&mut engine, compiled, &args, false, false)
+                run::live_run(&mut engine, compiled, &args, false, false, None).0
             }
         };
         if stop::take().is_some() {

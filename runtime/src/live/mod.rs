@@ -299,6 +299,8 @@ pub struct LiveSummary {
     pub command_status: Option<ExitStatus>,
     /// Why the run ended.
     pub ended_by: String,
+    /// SIGHUP brought a valid new program: the caller starts it.
+    pub reload: bool,
     /// Whether audit settings were changed and restored.
     pub audit_restored: bool,
     /// What became of audit otherwise (still used by another landtrace,
@@ -354,6 +356,7 @@ pub fn run(
     opts: &LiveOptions,
     plan: &Plan,
     err: &mut dyn Write,
+    reload: Option<&mut dyn FnMut() -> bool>,
 ) -> Result<LiveSummary, LiveError> {
     let uses = |s: SourceKind| plan.sources.contains(&s);
     check_privileges(plan, err)?;
@@ -439,7 +442,7 @@ pub fn run(
         ending: false,
         bpf_domains: HashSet::new(),
     };
-    let result = event_loop(&mut feed, &mut sources, &signals, &target);
+    let result = event_loop(&mut feed, &mut sources, &signals, &target, reload);
 
     // Detach everything before END runs.
     let Feed { engine, scope, mut summary, .. } = feed;
@@ -526,6 +529,7 @@ fn event_loop(
     sources: &mut [Box<dyn LiveSource>],
     signals: &proc::Signals,
     target: &Target,
+    mut reload: Option<&mut dyn FnMut() -> bool>,
 ) -> Result<(), LiveError> {
     let trails = sources.iter().any(|s| s.trails());
     // With audit alone, whether the command made a domain is known only
@@ -562,8 +566,21 @@ fn event_loop(
         if ready.contains(&signals.fd())
             && let Some(sig) = signals.take()
         {
-            feed.summary.ended_by = crate::stop::name(sig).into();
-            ending = Some(Instant::now());
+            match reload.as_mut() {
+                // SIGHUP with a script: the new one is checked first; the
+                // run ends for it only if it is valid.
+                Some(r) if sig == libc::SIGHUP => {
+                    if ending.is_none() && r() {
+                        feed.summary.ended_by = "SIGHUP".into();
+                        feed.summary.reload = true;
+                        ending = Some(Instant::now());
+                    }
+                }
+                _ => {
+                    feed.summary.ended_by = crate::stop::name(sig).into();
+                    ending = Some(Instant::now());
+                }
+            }
         }
         if target_fd.is_some_and(|fd| ready.contains(&fd)) && ending.is_none() {
             feed.summary.ended_by = target.exit_reason().into();

@@ -35,18 +35,23 @@ impl MetricsServer {
     /// Listens on `addr` (`HOST:PORT`).
     pub fn start(addr: &str) -> Result<MetricsServer, String> {
         let scrapes = Scrapes::new().map_err(|e| format!("--metrics: cannot make an eventfd: {e}"))?;
-        let server = Server::http(addr).map_err(|e| format!("--metrics {addr}: cannot listen: {e}"))?;
-        let server = Arc::new(server);
+        // The server's threads (tiny_http's and ours) never take the
+        // signals that end a run: those are the main thread's to handle.
+        let (server, thread) = with_signals_blocked(|| {
+            let server = Server::http(addr).map_err(|e| format!("--metrics {addr}: cannot listen: {e}"))?;
+            let server = Arc::new(server);
+            let (s, q) = (Arc::clone(&server), Arc::clone(&scrapes));
+            let thread = std::thread::Builder::new()
+                .name("landtrace-metrics".into())
+                .spawn(move || {
+                    for request in s.incoming_requests() {
+                        answer(request, &q);
+                    }
+                })
+                .map_err(|e| format!("--metrics: cannot start the server thread: {e}"))?;
+            Ok::<_, String>((server, thread))
+        })?;
         let bound = server.server_addr().to_ip().map_or_else(|| addr.to_string(), |a| a.to_string());
-        let (s, q) = (Arc::clone(&server), Arc::clone(&scrapes));
-        let thread = std::thread::Builder::new()
-            .name("landtrace-metrics".into())
-            .spawn(move || {
-                for request in s.incoming_requests() {
-                    answer(request, &q);
-                }
-            })
-            .map_err(|e| format!("--metrics: cannot start the server thread: {e}"))?;
         Ok(MetricsServer { server, thread: Some(thread), scrapes, addr: bound })
     }
 }
@@ -57,6 +62,25 @@ impl Drop for MetricsServer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// Runs `f` with the run-ending signals ([`crate::stop::SIGNALS`])
+/// blocked, so that the threads it starts inherit the block.
+fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: sigset operations on local, initialised sets; the old mask
+    // is restored.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&raw mut set);
+        for sig in crate::stop::SIGNALS {
+            libc::sigaddset(&raw mut set, sig);
+        }
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, &raw mut old);
+        let r = f();
+        libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, std::ptr::null_mut());
+        r
     }
 }
 
