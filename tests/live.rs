@@ -509,6 +509,84 @@ fn sighup_reloads_the_script() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// examples/systemd's privilege model: as an unprivileged user (nobody)
+/// with exactly the unit's ambient capabilities, landtrace traces a
+/// sandboxed workload, serves metrics, and re-attaches on SIGHUP (a run
+/// that can reload keeps its capabilities).
+fn the_units_capabilities_are_enough() {
+    let _serial = live("the_units_capabilities_are_enough");
+    let audit_before = audit_enabled();
+    let unit =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/systemd/landtrace.service"))
+            .unwrap();
+    let caps: Vec<String> = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("AmbientCapabilities="))
+        .expect("AmbientCapabilities in the unit")
+        .split_whitespace()
+        .map(|c| format!("+{}", c.trim_start_matches("CAP_").to_lowercase()))
+        .collect();
+    let caps = caps.join(",");
+    let dir = std::env::temp_dir().join(format!("landtrace-unit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("runbook.lt");
+    std::fs::write(&script, "on deny_access_fs { @old[comm] = count() }\n").unwrap();
+    let mut perms = std::fs::metadata(&dir).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&dir, perms).unwrap();
+    let mut child = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(format!("--inh-caps={caps}"))
+        .arg(format!("--ambient-caps={caps}"))
+        .arg(format!("--bounding-set=-all,{caps}"))
+        .arg(landtrace())
+        .args([script.to_str().unwrap(), "--metrics", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("setpriv (util-linux)");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for l in stderr.lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    let mut seen = Vec::new();
+    let mut wait_for = |what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let l = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("no stderr line with {what:?} in:\n{}", seen.join("\n")));
+            seen.push(l.clone());
+            if l.contains(what) {
+                return;
+            }
+        }
+    };
+    wait_for("tracing with");
+    let _ = Command::new(sandboxer()).args(["read", "/etc/passwd"]).stderr(Stdio::null()).status();
+    std::fs::write(&script, "on deny_access_fs { @new[comm] = count() }\n").unwrap();
+    // setpriv execs landtrace: the child is landtrace itself.
+    // SAFETY: signals our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGHUP) };
+    wait_for("tracing with the new");
+    wait_for("tracing with");
+    let _ = Command::new(sandboxer()).args(["read", "/etc/passwd"]).stderr(Stdio::null()).status();
+    // Let audit's record arrive before the end.
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: as above.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("@old[sandboxer]: 1"), "{stdout}");
+    assert!(stdout.contains("@new[sandboxer]: 1"), "{stdout}");
+    assert_eq!(audit_enabled(), audit_before, "audit restored by the unprivileged landtrace");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Without -c: a ready line on --ready-fd, then SIGTERM ends the run
 /// cleanly: END runs, maps print, probes detach, audit is restored.
 fn ready_fd_then_sigterm() {
@@ -895,6 +973,7 @@ fn main() -> std::process::ExitCode {
         ("live_metrics_are_scraped_while_tracing", live_metrics_are_scraped_while_tracing),
         ("a_long_run_with_metrics_stays_bounded", a_long_run_with_metrics_stays_bounded),
         ("sighup_reloads_the_script", sighup_reloads_the_script),
+        ("the_units_capabilities_are_enough", the_units_capabilities_are_enough),
         ("ready_fd_then_sigterm", ready_fd_then_sigterm),
         ("p_follows_a_running_process", p_follows_a_running_process),
         ("source_choice_and_warnings", source_choice_and_warnings),
