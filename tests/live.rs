@@ -347,7 +347,7 @@ fn live_metrics_are_scraped_while_tracing() {
 /// The soak test: a live run of `SOAK` seconds with `every` clearing a
 /// map and a scrape every 100 ms stays bounded: RSS flat from the first
 /// seconds to the last, no descriptor left behind, every scrape answered.
-/// (bench/metrics.sh runs it longer.)
+/// (bench/soak.sh runs it longer.)
 fn a_long_run_with_metrics_stays_bounded() {
     let _serial = live("a_long_run_with_metrics_stays_bounded");
     let secs: u64 = std::env::var("LANDTRACE_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(15);
