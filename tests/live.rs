@@ -295,6 +295,70 @@ fn record_then_replay() {
     let _ = std::fs::remove_file(file);
 }
 
+/// A landtrace's stderr, read line by line on a thread so that it never
+/// blocks on it.
+struct StderrLines {
+    rx: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl StderrLines {
+    fn of(child: &mut std::process::Child) -> StderrLines {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stderr = BufReader::new(child.stderr.take().expect("stderr piped"));
+        std::thread::spawn(move || {
+            for l in stderr.lines().map_while(Result::ok) {
+                let _ = tx.send(l);
+            }
+        });
+        StderrLines { rx, seen: Vec::new() }
+    }
+
+    /// The next line that contains `what`, within 20 s.
+    fn wait_for(&mut self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let l = self
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("no stderr line with {what:?} in:\n{}", self.seen.join("\n")));
+            self.seen.push(l.clone());
+            if l.contains(what) {
+                return l;
+            }
+        }
+    }
+
+    /// Where `--metrics` serves, from its note.
+    fn metrics_addr(&mut self) -> String {
+        let note = self.wait_for("landtrace: metrics at http://");
+        note.split("http://").nth(1).unwrap().trim_end_matches("/metrics").to_string()
+    }
+
+    /// Everything landtrace wrote, once it has ended.
+    fn all(mut self) -> String {
+        while let Ok(l) = self.rx.recv() {
+            self.seen.push(l);
+        }
+        self.seen.join("\n")
+    }
+}
+
+/// GET /metrics: the whole reply, and how long it took.
+fn scrape(addr: &str) -> (String, Duration) {
+    let asked = Instant::now();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    std::io::Write::write_all(&mut s, b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    (reply, asked.elapsed())
+}
+
+/// One denial (the sandboxer reading /etc/passwd).
+fn deny() {
+    let _ = Command::new(sandboxer()).args(["read", "/etc/passwd"]).stderr(Stdio::null()).status();
+}
+
 /// `--metrics` on a live run: the live loop answers scrapes while the
 /// command runs, with the denial it just caused.
 fn live_metrics_are_scraped_while_tracing() {
@@ -306,37 +370,21 @@ fn live_metrics_are_scraped_while_tracing() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "landtrace ended before serving metrics");
-        if let Some(rest) = line.trim().strip_prefix("landtrace: metrics at http://") {
-            break rest.trim_end_matches("/metrics").to_string();
-        }
-    };
-    let drain = std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = stderr.read_to_string(&mut rest);
-        rest
-    });
+    let mut stderr = StderrLines::of(&mut child);
+    let addr = stderr.metrics_addr();
     let want = "landtrace_d_total{comm=\"sandboxer\"} 1\n";
     let start = Instant::now();
     let mut slowest = Duration::ZERO;
     let body = loop {
-        let asked = Instant::now();
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        std::io::Write::write_all(&mut s, b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
-        let mut reply = String::new();
-        s.read_to_string(&mut reply).unwrap();
-        slowest = slowest.max(asked.elapsed());
+        let (reply, took) = scrape(&addr);
+        slowest = slowest.max(took);
         if reply.contains(want) || start.elapsed() > Duration::from_secs(4) {
             break reply;
         }
         std::thread::sleep(Duration::from_millis(100));
     };
     let status = child.wait().unwrap();
-    let rest = drain.join().unwrap();
+    let rest = stderr.all();
     assert!(status.success(), "{rest}");
     assert!(body.contains(want), "{want} not in:\n{body}\nstderr:\n{rest}");
     assert!(body.contains("landtrace_tracer_events_delivered_total "), "{body}");
@@ -344,10 +392,10 @@ fn live_metrics_are_scraped_while_tracing() {
     assert!(slowest < Duration::from_secs(1), "a scrape took {slowest:?}");
 }
 
-/// The soak test: a live run of `SOAK` seconds with `every` clearing a
-/// map and a scrape every 100 ms stays bounded: RSS flat from the first
-/// seconds to the last, no descriptor left behind, every scrape answered.
-/// (bench/soak.sh runs it longer.)
+/// The soak test: a live run of `LANDTRACE_SOAK_SECS` seconds (15) with
+/// `every` clearing a map and a scrape every 100 ms stays bounded: RSS
+/// flat from the first seconds to the last, no descriptor left behind,
+/// every scrape answered. (bench/soak.sh runs it longer.)
 fn a_long_run_with_metrics_stays_bounded() {
     let _serial = live("a_long_run_with_metrics_stays_bounded");
     let secs: u64 = std::env::var("LANDTRACE_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(15);
@@ -363,20 +411,8 @@ fn a_long_run_with_metrics_stays_bounded() {
         .spawn()
         .unwrap();
     let pid = child.id();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "landtrace ended before serving metrics");
-        if let Some(rest) = line.trim().strip_prefix("landtrace: metrics at http://") {
-            break rest.trim_end_matches("/metrics").to_string();
-        }
-    };
-    let drain = std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = stderr.read_to_string(&mut rest);
-        rest
-    });
+    let mut stderr = StderrLines::of(&mut child);
+    let addr = stderr.metrics_addr();
     let rss = || {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         status.lines().find_map(|l| l.strip_prefix("VmRSS:")?.trim().strip_suffix(" kB")?.parse::<u64>().ok())
@@ -387,14 +423,10 @@ fn a_long_run_with_metrics_stays_bounded() {
     let (mut early, mut late) = (None, None);
     let mut last = String::new();
     while start.elapsed() < Duration::from_secs(secs - 1) {
-        let asked = Instant::now();
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        std::io::Write::write_all(&mut s, b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
-        last.clear();
-        s.read_to_string(&mut last).unwrap();
-        drop(s);
+        let (reply, took) = scrape(&addr);
+        last = reply;
         assert!(last.lines().next().is_some_and(|l| l.ends_with(" 200 OK")), "scrape {scrapes}: {last}");
-        slowest = slowest.max(asked.elapsed());
+        slowest = slowest.max(took);
         scrapes += 1;
         std::thread::sleep(Duration::from_millis(100));
         let t = start.elapsed().as_secs();
@@ -406,7 +438,7 @@ fn a_long_run_with_metrics_stays_bounded() {
         }
     }
     let status = child.wait().unwrap();
-    let rest = drain.join().unwrap();
+    let rest = stderr.all();
     assert!(status.success(), "{rest}");
     let ((rss0, fd0), (rss1, fd1)) = (early.unwrap(), late.unwrap());
     eprintln!(
@@ -435,68 +467,33 @@ fn sighup_reloads_the_script() {
         .spawn()
         .unwrap();
     let pid = child.id() as libc::pid_t;
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    std::thread::spawn(move || {
-        for l in stderr.lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    let mut seen = Vec::new();
-    let mut wait_for = |what: &str| -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let l = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("no stderr line with {what:?} in:\n{}", seen.join("\n")));
-            seen.push(l.clone());
-            if l.contains(what) {
-                return l;
-            }
-        }
-    };
-    let addr = wait_for("metrics at http://")
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .trim_end_matches("/metrics")
-        .to_string();
-    wait_for("tracing with");
-    let scrape = || {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        std::io::Write::write_all(&mut s, b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
-        let mut reply = String::new();
-        s.read_to_string(&mut reply).unwrap();
-        reply
-    };
-    // One denial each time.
-    let deny = || {
-        let _ = Command::new(sandboxer()).args(["read", "/etc/passwd"]).stderr(Stdio::null()).status();
-    };
+    let mut stderr = StderrLines::of(&mut child);
+    let addr = stderr.metrics_addr();
+    stderr.wait_for("tracing with");
     deny();
     std::fs::write(&script, "on deny_access_fs { @new[comm] = count( }\n").unwrap();
     // SAFETY: signals our own child.
     unsafe { libc::kill(pid, libc::SIGHUP) };
-    wait_for("the running program stays");
+    stderr.wait_for("the running program stays");
     deny();
-    let body = scrape();
+    let (body, _) = scrape(&addr);
     assert!(body.contains("landtrace_old_total{comm=\"sandboxer\"} 2"), "{body}");
     std::fs::write(&script, "on deny_access_fs { @new[prog: comm] = count() }\n").unwrap();
     // SAFETY: as above.
     unsafe { libc::kill(pid, libc::SIGHUP) };
-    wait_for("tracing with the new");
-    wait_for("tracing with");
+    stderr.wait_for("tracing with the new");
+    stderr.wait_for("tracing with");
     deny();
+    let want = "landtrace_new_total{prog=\"sandboxer\"} 1";
     let start = Instant::now();
     let body = loop {
-        let b = scrape();
-        if b.contains("landtrace_new_total{prog=\"sandboxer\"} 1") || start.elapsed() > Duration::from_secs(5)
-        {
+        let (b, _) = scrape(&addr);
+        if b.contains(want) || start.elapsed() > Duration::from_secs(5) {
             break b;
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    assert!(body.contains("landtrace_new_total{prog=\"sandboxer\"} 1"), "{body}");
+    assert!(body.contains(want), "{body}");
     assert!(!body.contains("landtrace_old"), "{body}");
     // SAFETY: as above.
     unsafe { libc::kill(pid, libc::SIGTERM) };
@@ -545,39 +542,26 @@ fn the_units_capabilities_are_enough() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("setpriv (util-linux)");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    std::thread::spawn(move || {
-        for l in stderr.lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
-    let mut seen = Vec::new();
-    let mut wait_for = |what: &str| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let l = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("no stderr line with {what:?} in:\n{}", seen.join("\n")));
-            seen.push(l.clone());
-            if l.contains(what) {
-                return;
-            }
-        }
-    };
-    wait_for("tracing with");
-    let _ = Command::new(sandboxer()).args(["read", "/etc/passwd"]).stderr(Stdio::null()).status();
-    std::fs::write(&script, "on deny_access_fs { @new[comm] = count() }\n").unwrap();
     // setpriv execs landtrace: the child is landtrace itself.
+    let pid = child.id() as libc::pid_t;
+    let mut stderr = StderrLines::of(&mut child);
+    let addr = stderr.metrics_addr();
+    stderr.wait_for("tracing with");
+    deny();
+    std::fs::write(&script, "on deny_access_fs { @new[comm] = count() }\n").unwrap();
     // SAFETY: signals our own child.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGHUP) };
-    wait_for("tracing with the new");
-    wait_for("tracing with");
-    let _ = Command::new(sandboxer()).args(["read", "/etc/passwd"]).stderr(Stdio::null()).status();
-    // Let audit's record arrive before the end.
-    std::thread::sleep(Duration::from_millis(500));
+    unsafe { libc::kill(pid, libc::SIGHUP) };
+    stderr.wait_for("tracing with the new");
+    stderr.wait_for("tracing with");
+    deny();
+    let want = "landtrace_new_total{comm=\"sandboxer\"} 1";
+    let start = Instant::now();
+    while !scrape(&addr).0.contains(want) {
+        assert!(start.elapsed() < Duration::from_secs(5), "{want} never scraped");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     // SAFETY: as above.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    unsafe { libc::kill(pid, libc::SIGTERM) };
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");

@@ -16,6 +16,20 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 pub const SIGNALS: [libc::c_int; 7] =
     [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM];
 
+/// [`SIGNALS`] as a signal set (to block them, or read them from a
+/// signalfd).
+pub fn signal_set() -> libc::sigset_t {
+    // SAFETY: sigset operations on a local, initialised set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&raw mut set);
+        for sig in SIGNALS {
+            libc::sigaddset(&raw mut set, sig);
+        }
+        set
+    }
+}
+
 static STOP: AtomicBool = AtomicBool::new(false);
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
 

@@ -232,13 +232,9 @@ pub struct Signals {
 
 impl Signals {
     pub fn new() -> io::Result<Signals> {
-        // SAFETY: sigset operations on local, initialised sets.
+        let set = crate::stop::signal_set();
+        // SAFETY: masks and a signalfd of initialised sets.
         unsafe {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&raw mut set);
-            for sig in crate::stop::SIGNALS {
-                libc::sigaddset(&raw mut set, sig);
-            }
             let mut old: libc::sigset_t = std::mem::zeroed();
             if libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, &raw mut old) != 0 {
                 return Err(io::Error::last_os_error());

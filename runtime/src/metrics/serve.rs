@@ -68,14 +68,9 @@ impl Drop for MetricsServer {
 /// Runs `f` with the run-ending signals ([`crate::stop::SIGNALS`])
 /// blocked, so that the threads it starts inherit the block.
 fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
-    // SAFETY: sigset operations on local, initialised sets; the old mask
-    // is restored.
+    let set = crate::stop::signal_set();
+    // SAFETY: masks of initialised sets; the old mask is restored.
     unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&raw mut set);
-        for sig in crate::stop::SIGNALS {
-            libc::sigaddset(&raw mut set, sig);
-        }
         let mut old: libc::sigset_t = std::mem::zeroed();
         libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, &raw mut old);
         let r = f();
