@@ -40,6 +40,15 @@ pub enum Command {
     },
     /// Record live events as landtrace JSON lines (replay them with --replay).
     Record(RecordArgs),
+    /// Format scripts in landtrace's canonical layout, comments kept.
+    Fmt {
+        /// Change nothing: list the scripts that are not formatted (exit 1 if any).
+        #[arg(long)]
+        check: bool,
+        /// Scripts to format in place (none, or `-`: standard input to standard output).
+        #[arg(value_name = "SCRIPT")]
+        files: Vec<String>,
+    },
     /// Explore events interactively (also what `landtrace` alone starts).
     Repl(ReplArgs),
 }

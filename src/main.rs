@@ -3,6 +3,7 @@
 
 mod args;
 mod files;
+mod fmt;
 mod list;
 mod repl;
 mod report;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Some(args::Command::Check { expr, script, args }) => check(expr, script, args),
         Some(args::Command::Record(args)) => run::record(args),
+        Some(args::Command::Fmt { check, files }) => fmt::run(check, &files),
         Some(args::Command::Repl(args)) => repl::run(repl::ReplOptions {
             source: if args.replay.is_empty() {
                 repl::SourceSpec::live(args.source)

@@ -14,6 +14,7 @@
 //! functions, aggregations and statements.
 
 pub mod ast;
+pub mod format;
 mod parse;
 mod print;
 pub mod words;
