@@ -1,7 +1,8 @@
 //! Command-line flags, parsed into a plain struct with no side effects.
 //! `run.rs` turns them into sources, an engine and an output.
 
-use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum, ValueHint};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -33,7 +34,7 @@ pub enum Command {
         #[arg(short = 'e', long = "expr", value_name = "PROGRAM", conflicts_with = "script")]
         expr: Option<String>,
         /// The script to check (`-` reads it from standard input).
-        #[arg(required_unless_present = "expr")]
+        #[arg(required_unless_present = "expr", value_hint = ValueHint::FilePath)]
         script: Option<String>,
         /// Script arguments ($1 ... $9).
         args: Vec<String>,
@@ -46,18 +47,25 @@ pub enum Command {
         #[arg(long)]
         check: bool,
         /// Scripts to format in place (none, or `-`: standard input to standard output).
-        #[arg(value_name = "SCRIPT")]
+        #[arg(value_name = "SCRIPT", value_hint = ValueHint::FilePath)]
         files: Vec<String>,
     },
     /// Explore events interactively (also what `landtrace` alone starts).
     Repl(ReplArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `landtrace man | man -l -`.
+    Man,
 }
 
 #[derive(ClapArgs, Debug, Default)]
 pub struct ReplArgs {
     /// Replay this recorded file for every query instead of tracing live
     /// (repeat it for several files).
-    #[arg(long, value_name = "FILE", action = clap::ArgAction::Append, conflicts_with = "source")]
+    #[arg(long, value_name = "FILE", action = clap::ArgAction::Append, conflicts_with = "source", value_hint = ValueHint::FilePath)]
     pub replay: Vec<String>,
 
     /// Where live events come from: auto, or any of tracepoint, compat, audit.
@@ -76,7 +84,7 @@ pub struct ReplArgs {
 #[derive(ClapArgs, Debug, Default)]
 pub struct RecordArgs {
     /// Write to FILE instead of standard output.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'o', long = "output", value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub output: Option<String>,
 
     /// Serve the program's maps and landtrace's own counters as Prometheus
@@ -98,7 +106,7 @@ pub struct LiveArgs {
     pub source: Vec<SourceArg>,
 
     /// Run CMD (with sh -c) and trace it and its descendants until it exits.
-    #[arg(short = 'c', long = "command", value_name = "CMD", conflicts_with = "pid")]
+    #[arg(short = 'c', long = "command", value_name = "CMD", conflicts_with = "pid", value_hint = ValueHint::CommandString)]
     pub command: Option<String>,
 
     /// Trace process PID and its descendants until it exits.
@@ -115,6 +123,29 @@ pub struct LiveArgs {
     /// that do not fit are counted and reported as lost.
     #[arg(long, value_name = "BYTES", value_parser = ring_size)]
     pub ring_size: Option<u32>,
+}
+
+/// `-l GLOB`: any pattern, with the event names as the values shell
+/// completion offers.
+#[derive(Clone, Copy, Debug)]
+struct EventGlob;
+
+impl TypedValueParser for EventGlob {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        let events = landtrace_event::schema::EventKind::ALL.iter().map(|k| PossibleValue::new(k.name()));
+        Some(Box::new(events))
+    }
 }
 
 fn max_keys(s: &str) -> Result<usize, String> {
@@ -150,7 +181,7 @@ pub struct RunArgs {
 
     /// A script file (`*.lt`; `-` reads it from standard input), then its
     /// arguments ($1 ... $9).
-    #[arg(value_name = "SCRIPT")]
+    #[arg(value_name = "SCRIPT", value_hint = ValueHint::FilePath)]
     pub script: Option<String>,
 
     /// Script arguments; with -e, all positional arguments. Positional
@@ -161,7 +192,7 @@ pub struct RunArgs {
     /// Replay the events recorded in FILE instead of tracing live (`-`
     /// reads stdin); repeat it for several files, replayed in order. The
     /// format (landtrace JSON lines, ftrace text, audit log) is detected.
-    #[arg(long, value_name = "FILE", action = clap::ArgAction::Append)]
+    #[arg(long, value_name = "FILE", action = clap::ArgAction::Append, value_hint = ValueHint::FilePath)]
     pub replay: Vec<String>,
 
     /// Output format.
@@ -169,7 +200,15 @@ pub struct RunArgs {
     pub format: OutputFormat,
 
     /// List events and their fields (optionally those matching GLOB), then exit.
-    #[arg(short = 'l', long = "list", value_name = "GLOB", num_args = 0..=1, default_missing_value = "*")]
+    #[arg(
+        short = 'l',
+        long = "list",
+        value_name = "GLOB",
+        num_args = 0..=1,
+        default_missing_value = "*",
+        value_parser = EventGlob,
+        hide_possible_values = true
+    )]
     pub list: Option<String>,
 
     /// Print what this kernel offers (Landlock ABI, audit, tracepoints, the
@@ -199,7 +238,7 @@ pub struct RunArgs {
     pub no_jit: bool,
 
     /// Write the output to FILE instead of standard output.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'o', long = "output", value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub output: Option<String>,
 
     /// Serve the program's maps and landtrace's own counters as Prometheus

@@ -5,6 +5,7 @@ mod args;
 mod files;
 mod fmt;
 mod list;
+mod man;
 mod repl;
 mod report;
 mod run;
@@ -34,6 +35,8 @@ fn main() -> ExitCode {
         Some(args::Command::Check { expr, script, args }) => check(expr, script, args),
         Some(args::Command::Record(args)) => run::record(args),
         Some(args::Command::Fmt { check, files }) => fmt::run(check, &files),
+        Some(args::Command::Completions { shell }) => man::completions(shell),
+        Some(args::Command::Man) => man::page(),
         Some(args::Command::Repl(args)) => repl::run(repl::ReplOptions {
             source: if args.replay.is_empty() {
                 repl::SourceSpec::live(args.source)

@@ -1,5 +1,6 @@
 //! The tools for people who write runbooks, run as the real binary:
-//! `landtrace fmt`.
+//! `landtrace fmt`, shell completions (loaded into real bash, zsh and fish)
+//! and the manual page (rendered by groff and man).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -102,4 +103,124 @@ fn the_example_runbooks_pass_fmt_check() {
     assert!(args.len() > 8);
     let out = landtrace().args(&args).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = landtrace().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// A shell the completion tests load the scripts into (`.ci/run` installs them).
+fn shell(name: &str) -> Command {
+    let found =
+        Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().unwrap().status.success();
+    assert!(found, "{name} is needed for the completion tests: apt-get install {name}");
+    Command::new(name)
+}
+
+/// The bash script loads, and completes an option, a subcommand's option,
+/// an option's values and an event name after `-l`.
+#[test]
+fn bash_completion_completes_options_and_event_names() {
+    let dir = tempdir();
+    let script = dir.join("landtrace.bash");
+    std::fs::write(&script, stdout_of(&["completions", "bash"])).unwrap();
+    let driver = format!(
+        r#"set -e
+source {}
+complete -p landtrace
+words() {{
+    COMP_WORDS=("$@"); COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+    COMP_LINE="$*"; COMP_POINT=${{#COMP_LINE}}; COMPREPLY=()
+    _landtrace landtrace "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+    echo "$* => ${{COMPREPLY[*]}}"
+}}
+words landtrace --rep
+words landtrace -l deny_a
+words landtrace --list create_
+words landtrace fmt --ch
+words landtrace --source tr
+words landtrace comp
+"#,
+        script.display()
+    );
+    let out = shell("bash").arg("-c").arg(driver).output().unwrap();
+    let got = text(&out.stdout);
+    assert!(out.status.success(), "{got}{}", text(&out.stderr));
+    for want in [
+        "-F _landtrace landtrace\n",
+        "landtrace --rep => --replay\n",
+        "landtrace -l deny_a => deny_access_fs deny_access_net\n",
+        "landtrace --list create_ => create_ruleset create_domain\n",
+        "landtrace fmt --ch => --check\n",
+        "landtrace --source tr => tracepoint\n",
+        "landtrace comp => completions\n",
+    ] {
+        assert!(got.contains(want), "missing {want:?} in:\n{got}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn zsh_and_fish_completions_load() {
+    let dir = tempdir();
+    let zsh = dir.join("_landtrace");
+    std::fs::write(&zsh, stdout_of(&["completions", "zsh"])).unwrap();
+    let out = shell("zsh").arg("-n").arg(&zsh).output().unwrap();
+    assert!(out.status.success(), "zsh -n: {}", text(&out.stderr));
+    assert!(std::fs::read_to_string(&zsh).unwrap().contains("deny_scope_signal"));
+
+    let fish = dir.join("landtrace.fish");
+    std::fs::write(&fish, stdout_of(&["completions", "fish"])).unwrap();
+    let driver =
+        format!("source {}; complete -C 'landtrace --rep'; complete -C 'landtrace fmt --ch'", fish.display());
+    let out = shell("fish").arg("-c").arg(driver).output().unwrap();
+    let got = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(got.starts_with("--replay\t") && got.contains("\n--check\t"), "{got}");
+    std::fs::remove_dir_all(dir).unwrap();
+
+    let out = landtrace().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The page renders without a warning from groff, and man reads it.
+#[test]
+fn the_man_page_renders() {
+    let page = stdout_of(&["man"]);
+    assert!(page.starts_with(".ie") || page.starts_with(".TH"), "{}", &page[..80.min(page.len())]);
+    let dir = tempdir();
+    let file = dir.join("landtrace.1");
+    std::fs::write(&file, &page).unwrap();
+    let out = Command::new("groff").args(["-man", "-Tutf8", "-ww", "-z"]).arg(&file).output().unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "groff: {}", text(&out.stderr));
+    let out = Command::new("man")
+        .arg("-l")
+        .arg(&file)
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "100")
+        .output()
+        .unwrap();
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "man: {}", text(&out.stderr));
+    for want in [
+        "SYNOPSIS",
+        "--replay <FILE>",
+        "--metrics <ADDR:PORT>",
+        "landtrace fmt [--check] [SCRIPT]",
+        "landtrace record",
+        "LANGUAGE",
+        "deny_scope_abstract_unix_socket",
+        "EXIT STATUS",
+        "ENVIRONMENT",
+        "NO_COLOR",
+        "XDG_STATE_HOME",
+        "FILES",
+        "EXAMPLES",
+        "landtrace fmt --check runbooks/*.lt",
+    ] {
+        assert!(shown.contains(want), "the page lacks {want:?}:\n{shown}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
 }
