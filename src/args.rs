@@ -59,6 +59,9 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `landtrace man | man -l -`.
     Man,
+    /// A Language Server Protocol server on stdin/stdout, for editors
+    /// (diagnostics, completion, hover, go to definition, formatting).
+    Lsp,
 }
 
 #[derive(ClapArgs, Debug, Default)]

@@ -5,6 +5,7 @@ mod args;
 mod files;
 mod fmt;
 mod list;
+mod lsp;
 mod man;
 mod repl;
 mod report;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         Some(args::Command::Fmt { check, files }) => fmt::run(check, &files),
         Some(args::Command::Completions { shell }) => man::completions(shell),
         Some(args::Command::Man) => man::page(),
+        Some(args::Command::Lsp) => lsp::run(),
         Some(args::Command::Repl(args)) => repl::run(repl::ReplOptions {
             source: if args.replay.is_empty() {
                 repl::SourceSpec::live(args.source)

@@ -55,6 +55,17 @@ enum Context {
 /// Completes the word that ends at the end of `text` (the entry so far, up
 /// to the cursor). Returns where the word starts and the candidates.
 pub fn complete(text: &str, session_maps: &[String]) -> (usize, Vec<String>) {
+    complete_in(text, session_maps, false)
+}
+
+/// The same for a script (`landtrace lsp`): no meta commands, and only
+/// clauses and definitions at the top level (a REPL entry may be a bare
+/// filter); `maps` are those of the whole script.
+pub fn complete_script(before_cursor: &str, whole: &str) -> (usize, Vec<String>) {
+    complete_in(before_cursor, &maps(whole, &[]), true)
+}
+
+fn complete_in(text: &str, session_maps: &[String], script: bool) -> (usize, Vec<String>) {
     let start = text
         .char_indices()
         .rev()
@@ -63,7 +74,22 @@ pub fn complete(text: &str, session_maps: &[String]) -> (usize, Vec<String>) {
         .map_or(text.len(), |(i, _)| i);
     let word = &text[start..];
     let before = &text[..start];
-    let ctx = if word.starts_with('.') && before.trim().is_empty() { Context::Meta } else { context(before) };
+    let ctx = if word.starts_with('.') && before.trim().is_empty() && !script {
+        Context::Meta
+    } else {
+        match context(before) {
+            // A script's top level holds clauses and definitions only.
+            Context::Expr { events, block: false } if script && events.len() == EventKind::ALL.len() => {
+                if defining(before) {
+                    Context::Expr { events, block: false }
+                } else {
+                    Context::TopLevel
+                }
+            }
+            Context::Meta | Context::MetaArg(_) if script => Context::TopLevel,
+            c => c,
+        }
+    };
     let mut out: Vec<String> = match ctx {
         Context::Meta => META.iter().map(|(m, _, _)| m.to_string()).collect(),
         Context::MetaArg(cmd) => match cmd.as_str() {
@@ -74,6 +100,7 @@ pub fn complete(text: &str, session_maps: &[String]) -> (usize, Vec<String>) {
         },
         Context::EventList => event_names(),
         Context::TopLevel if word.starts_with('@') => maps(text, session_maps),
+        Context::TopLevel if script => words::keywords(Role::Item).map(String::from).collect(),
         Context::TopLevel => {
             let mut v: Vec<String> = words::keywords(Role::Item).map(String::from).collect();
             // A bare expression is a filter over every event.
@@ -88,6 +115,23 @@ pub fn complete(text: &str, session_maps: &[String]) -> (usize, Vec<String>) {
     out.sort();
     out.dedup();
     (start, out)
+}
+
+/// Whether the cursor is in the body of a `macro` (after its `=`): the last
+/// top-level word that starts an item is `macro`.
+fn defining(before: &str) -> bool {
+    let toks = significant(before);
+    let mut depth = 0i32;
+    let mut last = None;
+    for (t, s) in &toks {
+        match (t.kind, *s) {
+            (Kind::Punct, "{") => depth += 1,
+            (Kind::Punct, "}") => depth -= 1,
+            (Kind::Word, w) if depth == 0 && words::starts_item(w) => last = Some(w),
+            _ => {}
+        }
+    }
+    last == Some("macro") && toks.last().is_some_and(|(_, s)| *s != "macro")
 }
 
 fn event_names() -> Vec<String> {
@@ -135,6 +179,10 @@ fn context(before: &str) -> Context {
             (Kind::Word, "on") if depth == 0 => {
                 clause = Some(i);
                 top_level = false;
+            }
+            (Kind::Word, "list" | "macro") if depth == 0 => {
+                clause = None;
+                top_level = true;
             }
             (Kind::Word, "BEGIN" | "END" | "every") if depth == 0 => {
                 clause = None;

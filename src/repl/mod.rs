@@ -10,7 +10,7 @@
 //! is open; otherwise entries are read line by line without prompts and the
 //! exit status says whether any failed.
 
-mod complete;
+pub mod complete;
 mod editor;
 mod highlight;
 mod lex;
