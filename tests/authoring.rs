@@ -1,6 +1,6 @@
 //! The tools for people who write runbooks, run as the real binary:
-//! `landtrace fmt`, shell completions (loaded into real bash, zsh and fish)
-//! and the manual page (rendered by groff and man).
+//! `landtrace fmt`, shell completions (loaded into real bash, zsh and fish),
+//! the manual page (rendered by groff and man) and the Debian package.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -222,5 +222,83 @@ fn the_man_page_renders() {
     ] {
         assert!(shown.contains(want), "the page lacks {want:?}:\n{shown}");
     }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// packaging/deb.sh builds a package apt accepts, holding a working
+/// binary, its man page, completions, runbooks and units.
+#[test]
+fn the_debian_package() {
+    let dir = tempdir();
+    let out = Command::new("packaging/deb.sh")
+        .arg(env!("CARGO_BIN_EXE_landtrace"))
+        .arg(&dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DEB_COMPRESSION", "gzip")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "deb.sh: {}", text(&out.stderr));
+    let deb = text(&out.stdout).trim().to_string();
+    let arch =
+        text(&Command::new("dpkg").arg("--print-architecture").output().unwrap().stdout).trim().to_string();
+    assert!(deb.ends_with(&format!("/landtrace_{}_{arch}.deb", env!("CARGO_PKG_VERSION"))), "{deb}");
+    let field = |f: &str| {
+        text(&Command::new("dpkg-deb").args(["-f", &deb, f]).output().unwrap().stdout).trim().to_string()
+    };
+    assert_eq!(field("Package"), "landtrace");
+    assert_eq!(field("Version"), env!("CARGO_PKG_VERSION"));
+    assert!(field("Depends").contains("libc6 (>="), "{}", field("Depends"));
+    let listing = text(&Command::new("dpkg-deb").args(["-c", &deb]).output().unwrap().stdout);
+    for path in [
+        "./usr/bin/landtrace",
+        "./usr/share/man/man1/landtrace.1.gz",
+        "./usr/share/bash-completion/completions/landtrace",
+        "./usr/share/zsh/vendor-completions/_landtrace",
+        "./usr/share/fish/vendor_completions.d/landtrace.fish",
+        "./usr/share/doc/landtrace/copyright",
+        "./usr/share/doc/landtrace/examples/top-denials.lt",
+        "./lib/systemd/system/landtrace.service",
+        "./lib/systemd/system/landtrace@.service",
+        "./etc/landtrace/runbook.lt",
+    ] {
+        assert!(listing.lines().any(|l| l.ends_with(path)), "{path} is not in the package:\n{listing}");
+    }
+    assert!(listing.lines().all(|l| l.contains(" root/root ")), "{listing}");
+
+    // What it installs works: the binary runs its runbook, man reads the page.
+    let root = dir.join("root");
+    assert!(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&root).status().unwrap().success());
+    let lt = root.join("usr/bin/landtrace");
+    let run = Command::new(&lt)
+        .arg(root.join("etc/landtrace/runbook.lt"))
+        .args(["--replay", "examples/traces/demo.ftrace"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success() && text(&run.stdout).contains("== denials by program =="),
+        "{}",
+        text(&run.stderr)
+    );
+    let man = Command::new("man")
+        .arg("-l")
+        .arg(root.join("usr/share/man/man1/landtrace.1.gz"))
+        .env("MANPAGER", "cat")
+        .output()
+        .unwrap();
+    assert!(man.status.success() && text(&man.stdout).contains("EXIT STATUS"));
+
+    // apt resolves its dependencies on this system (a simulation: nothing is installed).
+    let sim = Command::new("apt-get")
+        .args(["install", "-s", "--no-install-recommends"])
+        .arg(&deb)
+        .output()
+        .unwrap();
+    let said = text(&sim.stdout);
+    assert!(
+        sim.status.success() && said.contains("Inst landtrace"),
+        "apt-get -s: {said}{}",
+        text(&sim.stderr)
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
