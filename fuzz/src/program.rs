@@ -10,10 +10,22 @@ use landtrace_runtime::source::VecSource;
 use landtrace_runtime::{Engine, EngineOptions, OutFormat, Output, Summary};
 use landtrace_trace::{Format, decode_all};
 
-/// Parsing and checking never panic, on any text.
+/// Parsing, checking and formatting never panic, on any text; a program
+/// that parses formats stably (a second pass changes nothing), to the same
+/// tree, with its comments.
 pub fn parse(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = landtrace_grammar::parse_program(text);
+    if let Ok(tree) = landtrace_grammar::parse_program(text) {
+        use landtrace_grammar::format::{comments, format};
+        let once = format(text).expect("a program that parses formats");
+        assert_eq!(format(&once).as_deref(), Ok(once.as_str()), "formatting twice differs:\n{once}");
+        let again = landtrace_grammar::parse_program(&once).expect("the formatted program parses");
+        assert_eq!(again.to_string(), tree.to_string(), "formatting changed the tree:\n{once}");
+        let texts = |s: &str| {
+            comments(s).iter().map(|c| s[c.start..c.end].trim_end().to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(texts(&once), texts(text), "formatting lost a comment:\n{once}");
+    }
     let _ = landtrace_grammar::parse_expr(text);
     let _ = compile(text, "fuzz", &CheckOptions { args: vec!["1".into(), "x".into()] });
 }

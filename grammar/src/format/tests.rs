@@ -139,3 +139,18 @@ fn deep_chains_do_not_recurse() {
     let src = format!("on * where pid == {}", vec!["1"; 3000].join(" + "));
     std::thread::Builder::new().stack_size(8 << 20).spawn(move || holds(&src)).unwrap().join().unwrap();
 }
+
+/// A string may hold newlines, and a `#` at the start of one of its lines
+/// is no comment: the literal's span (once cut there) and its text are kept.
+#[test]
+fn strings_across_lines_keep_their_hashes() {
+    let src = "BEGIN { printf(\"denials\n# not a comment\") } # one\non deny_* { @[comm] = count() }\n";
+    // A literal with a newline does not go on a one-line block.
+    let want =
+        "BEGIN {\n    printf(\"denials\n# not a comment\")\n} # one\non deny_* { @[comm] = count() }\n";
+    assert_eq!(holds(src), want);
+    let program = parse_program(src).unwrap();
+    let crate::ast::Item::Begin(b) = &program.items[0] else { panic!() };
+    let crate::ast::StmtKind::Call { args, .. } = &b.stmts[0].kind else { panic!() };
+    assert_eq!(&src[args[0].span.start..args[0].span.end], "\"denials\n# not a comment\"");
+}

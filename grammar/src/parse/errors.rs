@@ -350,7 +350,7 @@ fn previous_token(src: &str, pos: usize) -> Option<Span> {
         let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
         let line = &trimmed[line_start..];
         if trimmed.len() < before.len()
-            && let Some(ci) = comment_start(line)
+            && let Some(ci) = comment_start(line, in_string(src, line_start))
         {
             if ci == 0 {
                 end = line_start;
@@ -376,17 +376,46 @@ pub(super) fn trimmed_len(text: &str) -> usize {
     let mut t = text.trim_end();
     loop {
         let line_start = t.rfind('\n').map_or(0, |i| i + 1);
-        match comment_start(&t[line_start..]) {
+        let line = &t[line_start..];
+        if !line.contains(['#', '/']) {
+            return t.len();
+        }
+        // The last line may start inside a string begun on an earlier one
+        // (a string may hold newlines): where it does, its `#` is no comment.
+        let open = line_start > 0 && in_string(text, line_start);
+        match comment_start(line, open) {
             Some(c) => t = t[..line_start + c].trim_end(),
             None => return t.len(),
         }
     }
 }
 
-/// Where a `#` or `//` comment starts in a line, outside strings.
-fn comment_start(line: &str) -> Option<usize> {
+/// Whether byte `at` of `text` (which starts outside any literal) is
+/// inside a string or regex literal.
+fn in_string(text: &str, at: usize) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut open = false;
+    while i < at {
+        match b[i] {
+            b'\\' if open => i += 1,
+            b'"' => open = !open,
+            b'#' if !open => i = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n),
+            b'/' if !open && b.get(i + 1) == Some(&b'/') => {
+                i = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open
+}
+
+/// Where a `#` or `//` comment starts in a line, outside strings (`in_str`:
+/// the line starts inside one).
+fn comment_start(line: &str, in_str: bool) -> Option<usize> {
     let b = line.as_bytes();
-    let mut in_str = false;
+    let mut in_str = in_str;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
