@@ -213,6 +213,24 @@ fn an_editor_session() {
         "{edit}"
     );
 
+    // The script's maps after `@`, functions in a block.
+    let typing = format!("{good}on deny_ptrace {{ @by_comm[comm] = count() }}\nEND {{ print(@b\n");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 55 }, "contentChanges": [{ "text": typing }] }),
+    );
+    c.diagnostics(URI);
+    assert_eq!(labels(&c.request("textDocument/completion", at(URI, 4, 14))), ["@by_comm"]);
+    let typing = format!("{good}on deny_access_fs {{ @n[basen\n");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": URI, "version": 56 }, "contentChanges": [{ "text": typing }] }),
+    );
+    c.diagnostics(URI);
+    let reply = c.request("textDocument/completion", at(URI, 3, 28));
+    assert_eq!(labels(&reply), ["basename("], "{reply}");
+    assert_eq!(reply[0]["kind"], 3, "a function: {reply}");
+
     // Hover: a field with its type here, an access right, an event's sources.
     c.notify(
         "textDocument/didChange",
