@@ -16,6 +16,7 @@ struct Client {
     next_id: i64,
     /// Notifications that arrived while waiting for something else.
     pending: Vec<Value>,
+    version: i64,
 }
 
 fn read_message(r: &mut impl BufRead) -> Option<Value> {
@@ -57,7 +58,7 @@ impl Client {
                 }
             }
         });
-        Client { child, stdin, incoming, next_id: 1, pending: Vec::new() }
+        Client { child, stdin, incoming, next_id: 1, pending: Vec::new(), version: 1 }
     }
 
     fn send(&mut self, msg: &Value) {
@@ -86,6 +87,15 @@ impl Client {
 
     fn notify(&mut self, method: &str, params: Value) {
         self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Replaces the whole text of `uri` (full sync) and returns the
+    /// diagnostics published for it.
+    fn change(&mut self, uri: &str, text: &str) -> Vec<Value> {
+        self.version += 1;
+        let params = json!({ "textDocument": { "uri": uri, "version": self.version }, "contentChanges": [{ "text": text }] });
+        self.notify("textDocument/didChange", params);
+        self.diagnostics(uri)
     }
 
     /// The next `publishDiagnostics` for `uri`.
@@ -168,19 +178,11 @@ fn an_editor_session() {
 
     // Fixed: no diagnostics. Then a syntax error, which is reported too.
     let good = "macro secrets = path =~ \"/etc/**\"\nlist web = [\"nginx\", \"caddy\"]\non deny_access_fs where secrets and comm in web { @[comm, path] = count() }\n";
-    c.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": URI, "version": 2 }, "contentChanges": [{ "text": good }] }),
-    );
-    assert_eq!(c.diagnostics(URI), Vec::<Value>::new());
+    assert_eq!(c.change(URI, good), Vec::<Value>::new());
 
     // Completion: events after `on`, the clause's fields, a mask family's constants.
     let typing = format!("{good}on deny_\n");
-    c.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": URI, "version": 3 }, "contentChanges": [{ "text": typing }] }),
-    );
-    c.diagnostics(URI);
+    c.change(URI, &typing);
     let got = labels(&c.request("textDocument/completion", at(URI, 3, 8)));
     assert!(
         got.contains(&"deny_access_fs".to_string()) && got.contains(&"deny_ptrace".to_string()),
@@ -189,20 +191,12 @@ fn an_editor_session() {
     assert!(!got.iter().any(|l| l.starts_with("create")), "{got:?}");
 
     let typing = format!("{good}on add_rule_net where access_rights & \n");
-    c.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": URI, "version": 4 }, "contentChanges": [{ "text": typing }] }),
-    );
-    c.diagnostics(URI);
+    c.change(URI, &typing);
     let got = labels(&c.request("textDocument/completion", at(URI, 3, 38)));
     assert!(got.contains(&"CONNECT_TCP".to_string()), "{got:?}");
     assert!(!got.contains(&"READ_FILE".to_string()), "{got:?}");
     let typing = format!("{good}on create_ruleset {{ @r[handl] = count() }}\n");
-    c.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": URI, "version": 5 }, "contentChanges": [{ "text": typing }] }),
-    );
-    c.diagnostics(URI);
+    c.change(URI, &typing);
     let reply = c.request("textDocument/completion", at(URI, 3, 28));
     let got = labels(&reply);
     assert_eq!(got, ["handled_fs", "handled_net"], "{reply}");
@@ -215,28 +209,16 @@ fn an_editor_session() {
 
     // The script's maps after `@`, functions in a block.
     let typing = format!("{good}on deny_ptrace {{ @by_comm[comm] = count() }}\nEND {{ print(@b\n");
-    c.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": URI, "version": 55 }, "contentChanges": [{ "text": typing }] }),
-    );
-    c.diagnostics(URI);
+    c.change(URI, &typing);
     assert_eq!(labels(&c.request("textDocument/completion", at(URI, 4, 14))), ["@by_comm"]);
     let typing = format!("{good}on deny_access_fs {{ @n[basen\n");
-    c.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": URI, "version": 56 }, "contentChanges": [{ "text": typing }] }),
-    );
-    c.diagnostics(URI);
+    c.change(URI, &typing);
     let reply = c.request("textDocument/completion", at(URI, 3, 28));
     assert_eq!(labels(&reply), ["basename("], "{reply}");
     assert_eq!(reply[0]["kind"], 3, "a function: {reply}");
 
     // Hover: a field with its type here, an access right, an event's sources.
-    c.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": URI, "version": 6 }, "contentChanges": [{ "text": good }] }),
-    );
-    c.diagnostics(URI);
+    c.change(URI, good);
     let hover = |c: &mut Client, line, ch| {
         c.request("textDocument/hover", at(URI, line, ch))["contents"]["value"]
             .as_str()
@@ -253,22 +235,14 @@ fn an_editor_session() {
     let h = hover(&mut c, 2, 26);
     assert!(h.starts_with("macro defined in this script") && h.contains("macro secrets = path =~"), "{h}");
 
-    c.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": URI, "version": 7 }, "contentChanges": [{ "text": "on create_ruleset where has(handled_fs, fs.read_file)\n" }] }),
-    );
-    c.diagnostics(URI);
+    c.change(URI, "on create_ruleset where has(handled_fs, fs.read_file)\n");
     let h = hover(&mut c, 0, 44);
     assert!(h.starts_with("filesystem right `READ_FILE`: bit 2 (0x4), Landlock ABI 1"), "{h}");
     let h = hover(&mut c, 0, 25);
     assert!(h.starts_with("`has(mask, RIGHTS)`"), "{h}");
 
     // Go to definition of a macro and a list used in a clause.
-    c.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": URI, "version": 8 }, "contentChanges": [{ "text": good }] }),
-    );
-    c.diagnostics(URI);
+    c.change(URI, good);
     let def = c.request("textDocument/definition", at(URI, 2, 26));
     assert_eq!(def["uri"], URI);
     assert_eq!(
@@ -281,11 +255,7 @@ fn an_editor_session() {
 
     // Formatting: one edit to the canonical layout; none when formatted.
     let messy = "on deny_*{@[comm]=count()} # c\n";
-    c.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": URI, "version": 9 }, "contentChanges": [{ "text": messy }] }),
-    );
-    c.diagnostics(URI);
+    c.change(URI, messy);
     let opts = json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 4, "insertSpaces": true } });
     let edits = c.request("textDocument/formatting", opts.clone());
     assert_eq!(edits[0]["newText"], "on deny_* { @[comm] = count() } # c\n", "{edits}");

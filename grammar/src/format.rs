@@ -699,20 +699,14 @@ fn prec_of(op: BinOp) -> u8 {
     match op {
         BinOp::Or => 1,
         BinOp::And => 2,
-        BinOp::Eq
-        | BinOp::Ne
-        | BinOp::Lt
-        | BinOp::Le
-        | BinOp::Gt
-        | BinOp::Ge
-        | BinOp::Match
-        | BinOp::NoMatch => CMP,
+        op if op.is_comparison() => CMP,
         BinOp::BitOr => 5,
         BinOp::BitXor => 6,
         BinOp::BitAnd => 7,
         BinOp::Shl | BinOp::Shr => 8,
         BinOp::Add | BinOp::Sub => 9,
         BinOp::Mul | BinOp::Div | BinOp::Rem => 10,
+        _ => unreachable!("comparisons are matched above"),
     }
 }
 
