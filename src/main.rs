@@ -60,6 +60,12 @@ fn main() -> ExitCode {
     })
 }
 
+/// A file named like a script.
+fn is_script(arg: &str) -> bool {
+    let path = std::path::Path::new(arg);
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("lt")) && path.is_file()
+}
+
 /// `landtrace check SCRIPT` (or `-e PROGRAM`): parse and check only.
 fn check(expr: Option<String>, script: Option<String>, args: Vec<String>) -> Outcome {
     let run_args = args::RunArgs { expr, script, args, ..Default::default() };
@@ -72,6 +78,24 @@ fn check(expr: Option<String>, script: Option<String>, args: Vec<String>) -> Out
         }
     };
     match run::compile_reporting(&program) {
+        // A second script where an argument is expected is checked by
+        // nobody: say so. (Other arguments a script does not read are
+        // left alone, so one argument list can serve a directory of them.)
+        Some(c) if program.args.get(c.args_used as usize).is_some_and(|a| is_script(a)) => {
+            let extra = &program.args[c.args_used as usize];
+            report::error(&format!(
+                "`{}` is not checked: {} reads {}, and check takes one script (then its arguments): \
+                 check each script on its own",
+                landtrace_event::escape::escape(extra.as_bytes()),
+                program.name,
+                if c.args_used == 0 {
+                    "no script argument".to_string()
+                } else {
+                    format!("only up to ${}", c.args_used)
+                }
+            ));
+            Outcome::Invalid
+        }
         Some(c) => {
             report::out(&format!(
                 "{}: ok ({} clause{})\n",

@@ -233,7 +233,11 @@ fn examples(roff: &mut Roff) {
     para(roff, "Check and format runbooks in CI; list the fields of the denial events:");
     literal(
         roff,
-        &["landtrace fmt --check runbooks/*.lt && landtrace check runbooks/*.lt", "landtrace -l 'deny_*'"],
+        &[
+            "landtrace fmt --check runbooks/*.lt",
+            "for f in runbooks/*.lt; do landtrace check \"$f\" || exit 1; done",
+            "landtrace -l 'deny_*'",
+        ],
     );
     para(roff, "Shell completion and this page:");
     literal(

@@ -285,6 +285,14 @@ fn check_subcommand() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("script argument $1 is missing"));
     assert_eq!(run(&["check", "examples/port-watch.lt", "443"]).code, 0);
+    // A second script is not silently left unchecked.
+    let r = run(&["check", "examples/top-denials.lt", "examples/web-servers.lt"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("`examples/web-servers.lt` is not checked"), "{}", r.stderr);
+    assert!(r.stderr.contains("check each script on its own"), "{}", r.stderr);
+    let r = run(&["check", "examples/port-watch.lt", "443", "examples/web-servers.lt"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("reads only up to $1"), "{}", r.stderr);
 }
 
 #[test]
