@@ -10,7 +10,7 @@ use landtrace_compiler::exec::Backend;
 use landtrace_compiler::interp::Interpreter;
 use landtrace_compiler::jit::{self, Jit};
 use landtrace_compiler::{CheckOptions, Compiled, compile};
-use landtrace_event::schema::{SourceKind, events_matching};
+use landtrace_event::schema::{EventKind, SourceKind, events_matching};
 use landtrace_grammar::ast::Item;
 use landtrace_runtime::engine::run_source_until;
 use landtrace_runtime::live::{self, Choice, LiveOptions, Plan};
@@ -375,6 +375,20 @@ fn plan_name(plan: &Plan) -> String {
     plan.sources.iter().map(|s| s.name()).collect::<Vec<_>>().join(" + ")
 }
 
+/// The events the program's clauses name (globs expanded).
+fn program_events(compiled: &Compiled) -> Vec<EventKind> {
+    let mut out: Vec<EventKind> = compiled
+        .ast
+        .items
+        .iter()
+        .filter_map(|item| if let Item::On(c) = item { Some(c) } else { None })
+        .flat_map(|c| c.events.iter().flat_map(|e| events_matching(&e.name)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Warnings (errors with --strict) for events a clause names that the
 /// chosen sources cannot produce.
 fn unproduced_diags(compiled: &Compiled, plan: &Plan, strict: bool) -> Vec<Diag> {
@@ -517,8 +531,9 @@ pub fn live_run(
     drop_caps: bool,
     reload: Option<&mut dyn FnMut() -> bool>,
 ) -> (Outcome, bool) {
-    let plan = live::choose(&choice(&args.source));
+    let mut plan = live::choose(&choice(&args.source));
     if matches!(choice(&args.source), Choice::Auto) {
+        plan = plan.narrowed(&program_events(compiled));
         report::note(&format!("source auto: {} ({})", plan_name(&plan), plan.reason));
     }
     let diags = unproduced_diags(compiled, &plan, strict);

@@ -657,8 +657,12 @@ fn source_choice_and_warnings() {
     let _serial = live("source_choice_and_warnings");
     let r = run(&["-e", "on check_rule_fs, create_ruleset { print(event) }", "-c", "true"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert!(r.stderr.contains("source auto: compat + audit"), "{}", r.stderr);
-    assert!(r.stderr.contains("compat + audit cannot produce check_rule_fs"), "{}", r.stderr);
+    // Audit produces neither event: auto leaves it out.
+    assert!(r.stderr.contains("source auto: compat ("), "{}", r.stderr);
+    assert!(r.stderr.contains("audit left out: the program needs none of its events"), "{}", r.stderr);
+    assert!(r.stderr.contains("compat cannot produce check_rule_fs"), "{}", r.stderr);
+    let r = run(&["-e", "on create_ruleset, deny_access_fs { print(event) }", "-c", "true"]);
+    assert!(r.stderr.contains("source auto: compat + audit ("), "{}", r.stderr);
     let r = run(&["--strict", "-e", "on check_rule_fs", "-c", "true"]);
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     let before = audit_enabled();
@@ -728,6 +732,34 @@ fn losses_are_reported() {
     assert!(n > 0 && lost["source"] == "bpf", "{lost}");
     assert!(stderr.contains(&format!("{n} events lost")), "{stderr}");
     assert_eq!(counted + n, all, "every record is either delivered or counted lost");
+}
+
+/// Under `--source auto`, a program that needs none of audit's events
+/// leaves audit alone: while it is attached, audit is as it was.
+fn auto_leaves_audit_alone_when_not_needed() {
+    let _serial = live("auto_leaves_audit_alone_when_not_needed");
+    let before = audit_enabled();
+    let mut fds = [0; 2];
+    // SAFETY: pipe fills two descriptors.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let child = Command::new(landtrace())
+        .args(["--ready-fd", &fds[1].to_string(), "-e", "on create_ruleset { @ = count() }", "-c", "sleep 1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // SAFETY: the write end belongs to the child now; the read end is ours.
+    unsafe { libc::close(fds[1]) };
+    let mut ready = BufReader::new(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fds[0]) });
+    let mut line = String::new();
+    ready.read_line(&mut line).unwrap();
+    let during = audit_enabled();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(line.trim_end(), "ready compat (5 probes)", "{stderr}");
+    assert_eq!(during, before, "audit was changed while attached: {stderr}");
+    assert!(stderr.contains("audit left out"), "{stderr}");
 }
 
 /// Once attached, landtrace keeps only the capabilities it still needs.
@@ -961,6 +993,7 @@ fn main() -> std::process::ExitCode {
         ("ready_fd_then_sigterm", ready_fd_then_sigterm),
         ("p_follows_a_running_process", p_follows_a_running_process),
         ("source_choice_and_warnings", source_choice_and_warnings),
+        ("auto_leaves_audit_alone_when_not_needed", auto_leaves_audit_alone_when_not_needed),
         ("unprivileged_users_are_told_what_is_missing", unprivileged_users_are_told_what_is_missing),
         ("losses_are_reported", losses_are_reported),
         ("capabilities_are_dropped_after_attaching", capabilities_are_dropped_after_attaching),

@@ -175,6 +175,28 @@ pub struct Plan {
     pub reason: String,
 }
 
+impl Plan {
+    /// `auto` for a program that wants only `wanted`: without the sources
+    /// that produce none of them (so `on create_ruleset` leaves audit alone:
+    /// not enabled, no socket, no watchdog), unless that would leave none.
+    /// A program that names no event keeps the plan whole.
+    pub fn narrowed(mut self, wanted: &[EventKind]) -> Plan {
+        if wanted.is_empty() {
+            return self;
+        }
+        let (keep, left): (Vec<SourceKind>, Vec<SourceKind>) =
+            self.sources.iter().partition(|&&s| wanted.iter().any(|&k| crate::source::produces(s, k)));
+        if keep.is_empty() || left.is_empty() {
+            return self;
+        }
+        let names: Vec<&str> = left.iter().map(|s| s.name()).collect();
+        self.reason
+            .push_str(&format!("; {} left out: the program needs none of its events", names.join(", ")));
+        self.sources = keep;
+        self
+    }
+}
+
 /// Why tracefs cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TracefsError {
