@@ -734,18 +734,18 @@ fn losses_are_reported() {
     assert_eq!(counted + n, all, "every record is either delivered or counted lost");
 }
 
-/// Under `--source auto`, a program that needs none of audit's events
-/// leaves audit alone: while it is attached, audit is as it was.
-fn auto_leaves_audit_alone_when_not_needed() {
-    let _serial = live("auto_leaves_audit_alone_when_not_needed");
-    let before = audit_enabled();
+/// Starts landtrace with `args` and a `--ready-fd` pipe; returns once it
+/// is attached, with the ready line.
+fn start_attached(args: &[&str], stderr: Stdio) -> (std::process::Child, String) {
     let mut fds = [0; 2];
     // SAFETY: pipe fills two descriptors.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     let child = Command::new(landtrace())
-        .args(["--ready-fd", &fds[1].to_string(), "-e", "on create_ruleset { @ = count() }", "-c", "sleep 1"])
+        .arg("--ready-fd")
+        .arg(fds[1].to_string())
+        .args(args)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     // SAFETY: the write end belongs to the child now; the read end is ours.
@@ -753,6 +753,16 @@ fn auto_leaves_audit_alone_when_not_needed() {
     let mut ready = BufReader::new(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fds[0]) });
     let mut line = String::new();
     ready.read_line(&mut line).unwrap();
+    (child, line)
+}
+
+/// Under `--source auto`, a program that needs none of audit's events
+/// leaves audit alone: while it is attached, audit is as it was.
+fn auto_leaves_audit_alone_when_not_needed() {
+    let _serial = live("auto_leaves_audit_alone_when_not_needed");
+    let before = audit_enabled();
+    let (child, line) =
+        start_attached(&["-e", "on create_ruleset { @ = count() }", "-c", "sleep 1"], Stdio::piped());
     let during = audit_enabled();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -765,20 +775,7 @@ fn auto_leaves_audit_alone_when_not_needed() {
 /// Once attached, landtrace keeps only the capabilities it still needs.
 fn capabilities_are_dropped_after_attaching() {
     let _serial = live("capabilities_are_dropped_after_attaching");
-    let mut fds = [0; 2];
-    // SAFETY: pipe fills two descriptors.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    let mut child = Command::new(landtrace())
-        .args(["--ready-fd", &fds[1].to_string(), "-e", "on create_ruleset"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // SAFETY: the write end belongs to the child now; the read end is ours.
-    unsafe { libc::close(fds[1]) };
-    let mut ready = BufReader::new(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fds[0]) });
-    let mut line = String::new();
-    ready.read_line(&mut line).unwrap();
+    let (mut child, _) = start_attached(&["-e", "on create_ruleset"], Stdio::null());
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
     let eff = status.lines().find_map(|l| l.strip_prefix("CapEff:")).unwrap().trim();
     let caps = u64::from_str_radix(eff, 16).unwrap();

@@ -377,7 +377,7 @@ pub(super) fn trimmed_len(text: &str) -> usize {
     loop {
         let line_start = t.rfind('\n').map_or(0, |i| i + 1);
         let line = &t[line_start..];
-        if !line.contains(['#', '/']) {
+        if !line.contains('#') && !line.contains("//") {
             return t.len();
         }
         // The last line may start inside a string begun on an earlier one
