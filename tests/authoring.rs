@@ -6,6 +6,23 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+mod harness;
+
+fn main() -> std::process::ExitCode {
+    harness::main(&[
+        ("fmt_reads_standard_input", fmt_reads_standard_input),
+        ("fmt_rewrites_files_and_check_changes_nothing", fmt_rewrites_files_and_check_changes_nothing),
+        ("the_example_runbooks_pass_fmt_check", the_example_runbooks_pass_fmt_check),
+        (
+            "bash_completion_completes_options_and_event_names",
+            bash_completion_completes_options_and_event_names,
+        ),
+        ("zsh_and_fish_completions_load", zsh_and_fish_completions_load),
+        ("the_man_page_renders", the_man_page_renders),
+        ("the_debian_package", the_debian_package),
+    ])
+}
+
 fn landtrace() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_landtrace"));
     c.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
@@ -42,7 +59,6 @@ const MESSY: &str = "# keep me\non deny_*{@[comm]=count()}   # and me\nevery 5s 
 const TIDY: &str =
     "# keep me\non deny_* { @[comm] = count() } # and me\nevery 5s {\n    print(@)\n    clear(@)\n}\n";
 
-#[test]
 fn fmt_reads_standard_input() {
     let out = with_stdin(&["fmt"], MESSY);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -51,7 +67,6 @@ fn fmt_reads_standard_input() {
     assert_eq!(text(&out.stdout), TIDY);
 }
 
-#[test]
 fn fmt_rewrites_files_and_check_changes_nothing() {
     let dir = tempdir();
     let (messy, tidy, broken) = (dir.join("messy.lt"), dir.join("tidy.lt"), dir.join("broken.lt"));
@@ -91,7 +106,6 @@ fn fmt_rewrites_files_and_check_changes_nothing() {
 }
 
 /// The runbooks shipped with landtrace are kept formatted.
-#[test]
 fn the_example_runbooks_pass_fmt_check() {
     let mut args = vec!["fmt".to_string(), "--check".to_string()];
     for e in std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")).unwrap() {
@@ -111,17 +125,15 @@ fn stdout_of(args: &[&str]) -> String {
     text(&out.stdout)
 }
 
-/// A shell the completion tests load the scripts into (`.ci/run` installs them).
-fn shell(name: &str) -> Command {
-    let found =
-        Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().unwrap().status.success();
-    assert!(found, "{name} is needed for the completion tests: apt-get install {name}");
+/// A shell the completion tests load the scripts into (`.ci/run` installs
+/// them); without it, `test` is reported ignored.
+fn shell(test: &str, name: &str) -> Command {
+    harness::need(test, name, name);
     Command::new(name)
 }
 
 /// The bash script loads, and completes an option, a subcommand's option,
 /// an option's values and an event name after `-l`.
-#[test]
 fn bash_completion_completes_options_and_event_names() {
     let dir = tempdir();
     let script = dir.join("landtrace.bash");
@@ -145,7 +157,11 @@ words landtrace comp
 "#,
         script.display()
     );
-    let out = shell("bash").arg("-c").arg(driver).output().unwrap();
+    let out = shell("bash_completion_completes_options_and_event_names", "bash")
+        .arg("-c")
+        .arg(driver)
+        .output()
+        .unwrap();
     let got = text(&out.stdout);
     assert!(out.status.success(), "{got}{}", text(&out.stderr));
     for want in [
@@ -162,12 +178,13 @@ words landtrace comp
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[test]
 fn zsh_and_fish_completions_load() {
+    harness::need("zsh_and_fish_completions_load", "zsh", "zsh");
+    harness::need("zsh_and_fish_completions_load", "fish", "fish");
     let dir = tempdir();
     let zsh = dir.join("_landtrace");
     std::fs::write(&zsh, stdout_of(&["completions", "zsh"])).unwrap();
-    let out = shell("zsh").arg("-n").arg(&zsh).output().unwrap();
+    let out = shell("zsh_and_fish_completions_load", "zsh").arg("-n").arg(&zsh).output().unwrap();
     assert!(out.status.success(), "zsh -n: {}", text(&out.stderr));
     assert!(std::fs::read_to_string(&zsh).unwrap().contains("deny_scope_signal"));
 
@@ -175,7 +192,7 @@ fn zsh_and_fish_completions_load() {
     std::fs::write(&fish, stdout_of(&["completions", "fish"])).unwrap();
     let driver =
         format!("source {}; complete -C 'landtrace --rep'; complete -C 'landtrace fmt --ch'", fish.display());
-    let out = shell("fish").arg("-c").arg(driver).output().unwrap();
+    let out = shell("zsh_and_fish_completions_load", "fish").arg("-c").arg(driver).output().unwrap();
     let got = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(got.starts_with("--replay\t") && got.contains("\n--check\t"), "{got}");
@@ -186,8 +203,9 @@ fn zsh_and_fish_completions_load() {
 }
 
 /// The page renders without a warning from groff, and man reads it.
-#[test]
 fn the_man_page_renders() {
+    harness::need("the_man_page_renders", "groff", "groff-base");
+    harness::need("the_man_page_renders", "man", "man-db");
     let page = stdout_of(&["man"]);
     assert!(page.starts_with(".ie") || page.starts_with(".TH"), "{}", &page[..80.min(page.len())]);
     let dir = tempdir();
@@ -227,8 +245,11 @@ fn the_man_page_renders() {
 
 /// packaging/deb.sh builds a package apt accepts, holding a working
 /// binary, its man page, completions, runbooks and units.
-#[test]
 fn the_debian_package() {
+    let test = "the_debian_package";
+    harness::need(test, "dpkg-shlibdeps", "dpkg-dev");
+    harness::need(test, "objcopy", "binutils");
+    harness::need(test, "man", "man-db");
     let dir = tempdir();
     let out = Command::new("packaging/deb.sh")
         .arg(env!("CARGO_BIN_EXE_landtrace"))

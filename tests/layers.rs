@@ -45,6 +45,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("sandboxer", &[]),
+    // The summary of skipped tests (tests/summary): a test, no code.
+    ("test-summary", &[]),
 ];
 
 /// Crates that must build without these external packages.

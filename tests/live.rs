@@ -46,6 +46,8 @@ fn live(test: &str) -> std::sync::MutexGuard<'static, ()> {
     if abi < 6 {
         harness::skip(test, &format!("needs Landlock ABI 6 or later (this kernel: {abi})"));
     }
+    // The tests list the kernel's BPF objects with it.
+    harness::need(test, "bpftool", "bpftool");
     guard
 }
 

@@ -9,6 +9,16 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+mod harness;
+
+fn main() -> std::process::ExitCode {
+    harness::main(&[
+        ("an_editor_session", an_editor_session),
+        ("utf8_positions_when_the_client_offers_them", utf8_positions_when_the_client_offers_them),
+        ("neovim_uses_it", neovim_uses_it),
+    ])
+}
+
 struct Client {
     child: Child,
     stdin: ChildStdin,
@@ -123,7 +133,6 @@ fn labels(completion: &Value) -> Vec<String> {
     items.iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
 }
 
-#[test]
 fn an_editor_session() {
     let mut c = Client::start();
     let init = c.request("initialize", json!({ "processId": null, "capabilities": {}, "rootUri": null }));
@@ -272,7 +281,6 @@ fn an_editor_session() {
     assert!(status.success(), "{status}");
 }
 
-#[test]
 fn utf8_positions_when_the_client_offers_them() {
     let mut c = Client::start();
     let init = c.request(
@@ -298,10 +306,8 @@ fn utf8_positions_when_the_client_offers_them() {
 /// Neovim's built-in client (Debian's `neovim`; `.ci/run` installs it),
 /// headless: it starts `landtrace lsp` for a script, shows its diagnostic,
 /// completes an event name and formats the buffer.
-#[test]
 fn neovim_uses_it() {
-    let found = Command::new("sh").args(["-c", "command -v nvim"]).output().unwrap().status.success();
-    assert!(found, "nvim is needed for this test: apt-get install neovim");
+    harness::need("neovim_uses_it", "nvim", "neovim");
     let dir = std::env::temp_dir().join(format!("landtrace-nvim-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(

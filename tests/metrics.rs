@@ -179,7 +179,7 @@ fn prometheus() -> String {
             return p.to_string();
         }
     }
-    harness::skip("prometheus_scrapes_landtrace", "no prometheus binary (Debian package `prometheus`)")
+    harness::skip("prometheus_scrapes_landtrace", "needs prometheus (apt-get install prometheus)")
 }
 
 /// A free TCP port on the loopback.
@@ -269,7 +269,7 @@ fn prometheus_scrapes_landtrace() {
 fn the_systemd_units_are_valid() {
     let analyze = "/usr/bin/systemd-analyze";
     if !std::path::Path::new(analyze).exists() {
-        harness::skip("the_systemd_units_are_valid", "no systemd-analyze (Debian package `systemd`)");
+        harness::skip("the_systemd_units_are_valid", "needs systemd-analyze (apt-get install systemd)");
     }
     let dir = std::env::temp_dir().join(format!("landtrace-units-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -333,6 +333,7 @@ fn live_allowed(test: &str) {
     if unsafe { libc::geteuid() } != 0 {
         harness::skip(test, "needs root");
     }
+    harness::need(test, "bpftool", "bpftool");
 }
 
 /// Ctrl-C on a live query detaches it, prints its maps and returns to the

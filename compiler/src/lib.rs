@@ -2,9 +2,10 @@
 //! schema of `landtrace-event`), the IR, the reference interpreter and the
 //! Cranelift backend.
 //!
-//! The pipeline, one stage per module:
+//! The pipeline, one stage per module (this example is the unit test
+//! `tests::the_crate_example`):
 //!
-//! ```
+//! ```ignore
 //! use landtrace_compiler::{compile, CheckOptions};
 //! // text -> AST (landtrace-grammar) -> typed program (check) -> IR (lower)
 //! let compiled = compile(
@@ -101,4 +102,21 @@ fn compile_here(text: &str, name: &str, opts: &CheckOptions) -> Result<Compiled,
         warnings: checked.warnings,
         args_used: checked.args_used,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The crate documentation's example.
+    #[test]
+    fn the_crate_example() {
+        use crate::{CheckOptions, compile};
+        let compiled = compile(
+            "on deny_access_fs where path =~ \"/etc/**\" { @[comm, path] = count() }",
+            "-e",
+            &CheckOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(compiled.ir.clauses.len(), 1);
+        assert!(!compiled.ir.to_string().is_empty());
+    }
 }

@@ -17,6 +17,7 @@ fn live(test: &str) {
     if !proc::can_trace() {
         harness::skip(test, "needs CAP_BPF and CAP_PERFMON (run as root)");
     }
+    harness::need(test, "bpftool", "bpftool");
     if let Err(r) = ensure_tracefs() {
         harness::skip(test, &r.to_string());
     }

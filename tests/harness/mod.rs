@@ -8,7 +8,10 @@
 //! Accepts what `cargo test` passes on: name filters, `--exact`, `--list`;
 //! other flags are ignored. Tests run one at a time, in order.
 
+#![allow(dead_code, reason = "each test binary uses the part it needs")]
+
 use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// The payload of a test that cannot run here.
@@ -19,6 +22,23 @@ struct Skip(String);
 pub fn skip(test: &str, reason: &str) -> ! {
     assert!(!required(), "{test}: cannot run, and LANDTRACE_REQUIRE_LIVE=1: {reason}");
     panic::panic_any(Skip(reason.to_string()))
+}
+
+/// Ends the running test as not run unless `program` is on the `PATH`,
+/// naming the Debian package to install.
+pub fn need(test: &str, program: &str, package: &str) {
+    if !on_path(program) {
+        skip(test, &format!("needs {program} (apt-get install {package})"));
+    }
+}
+
+/// Whether an executable file named `program` is in a directory of `PATH`.
+pub fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).any(|dir| {
+        std::fs::metadata(dir.join(program)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
 }
 
 /// Whether every test must run (CI).
@@ -50,7 +70,7 @@ pub fn main(tests: &[(&str, fn())]) -> ExitCode {
         }
     }));
     println!("\nrunning {} tests", chosen.len());
-    let (mut passed, mut failed, mut ignored) = (Vec::new(), Vec::new(), 0);
+    let (mut passed, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
     for (name, test) in chosen {
         let outcome = panic::catch_unwind(AssertUnwindSafe(test));
         match outcome {
@@ -61,7 +81,7 @@ pub fn main(tests: &[(&str, fn())]) -> ExitCode {
             Err(p) => {
                 if let Ok(skip) = p.downcast::<Skip>() {
                     println!("test {name} ... ignored, {}", skip.0);
-                    ignored += 1;
+                    skipped.push((*name, skip.0));
                 } else {
                     println!("test {name} ... FAILED");
                     failed.push(*name);
@@ -76,11 +96,37 @@ pub fn main(tests: &[(&str, fn())]) -> ExitCode {
         }
     }
     println!(
-        "\ntest result: {}. {} passed; {} failed; {ignored} ignored; 0 measured; {} filtered out\n",
+        "\ntest result: {}. {} passed; {} failed; {} ignored; 0 measured; {} filtered out\n",
         if failed.is_empty() { "ok" } else { "FAILED" },
         passed.len(),
         failed.len(),
-        tests.len() - passed.len() - failed.len() - ignored,
+        skipped.len(),
+        tests.len() - passed.len() - failed.len() - skipped.len(),
     );
+    record_skips(&skipped);
     if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(101) }
+}
+
+/// Where each harness test binary leaves the tests it skipped, for the
+/// summary that ends `cargo test --workspace` (`tests/summary/skipped.rs`).
+pub fn skips_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("landtrace-skips")
+}
+
+/// Writes this binary's skips (possibly none) under [`skips_dir`], tagged
+/// with the parent's pid: every test binary of one `cargo test` run has
+/// the same parent, cargo, so the summary counts this run's files only.
+fn record_skips(skipped: &[(&str, String)]) {
+    let exe = std::env::current_exe().ok();
+    let file =
+        exe.as_ref().and_then(|p| p.file_stem()).map_or_else(|| "tests".into(), |s| s.to_string_lossy());
+    // Test binaries are named NAME-HASH (two crates may both have `live`).
+    let name = file.rsplit_once('-').map_or(&*file, |(n, _)| n);
+    let mut text = format!("{}\n", std::os::unix::process::parent_id());
+    for (test, reason) in skipped {
+        text.push_str(&format!("{name}::{test}\t{reason}\n"));
+    }
+    let dir = skips_dir();
+    // Best effort: a summary that cannot be written does not fail a test.
+    let _ = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join(&*file), text));
 }

@@ -512,6 +512,11 @@ fn by_member(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<bo
                     Some((b, s @ ("raw" | "hex"))) if FieldId::lookup(b).is_some() => (b, Some(s)),
                     _ => (k, None),
                 };
+                // A `_raw` member anywhere but right after its names (which
+                // it overrides, whichever comes first): the general decoder.
+                if suffix == Some("raw") {
+                    return None;
+                }
                 let fid = FieldId::lookup(base)?;
                 field(&mut p, ev, buf, fid, kind.field_type(fid)?, suffix, &mut pending)?;
             }

@@ -533,6 +533,34 @@ mod tests {
     use super::*;
     use landtrace_event::schema::field;
 
+    /// `<mask>_raw` wins over the names whichever comes first in the object
+    /// (docs/trace-format.md), for a mask and for `grants`.
+    #[test]
+    fn raw_members_win_in_any_order() {
+        let base = r#"{"type":"event","v":1,"event":"deny_access_fs","pid":1,"comm":"x","#;
+        for members in [
+            r#""blockers_raw":4,"blockers":["WRITE_FILE"],"path":"/a""#,
+            r#""blockers":["WRITE_FILE"],"blockers_raw":4,"path":"/a""#,
+            r#""path":"/a","blockers_raw":4,"blockers":["WRITE_FILE"]"#,
+            r#""blockers":["WRITE_FILE"],"path":"/a","blockers_raw":4"#,
+        ] {
+            let line = format!("{base}{members}}}");
+            let mut ev = Event::new();
+            assert!(decode_line(line.as_bytes(), &mut ev).unwrap(), "{line}");
+            assert_eq!(ev.get(field::blockers), 4, "{line}");
+            assert_eq!(ev.get_str(field::path), b"/a", "{line}");
+        }
+        let base = r#"{"type":"event","v":1,"event":"check_rule_fs","pid":1,"comm":"x","#;
+        for members in
+            [r#""grants_raw":[4,2],"grants":["WRITE_FILE"]"#, r#""grants":["WRITE_FILE"],"grants_raw":[4,2]"#]
+        {
+            let line = format!("{base}{members}}}");
+            let mut ev = Event::new();
+            assert!(decode_line(line.as_bytes(), &mut ev).unwrap(), "{line}");
+            assert_eq!(ev.grants(), &[4, 2], "{line}");
+        }
+    }
+
     #[test]
     fn round_trip_with_hostile_bytes() {
         let mut ev = Event::new();
