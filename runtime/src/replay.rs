@@ -281,7 +281,9 @@ impl ReplaySource {
             Some(f) => {
                 self.formats.push((input.name.clone(), f.name()));
                 input.decoder = Some(f.decoder());
-                if skipped > 0 && f != Format::Ftrace {
+                // ftrace and kernel logs hold other lines (other events,
+                // other messages), which their decoders skip.
+                if skipped > 0 && !matches!(f, Format::Ftrace | Format::KernelLog) {
                     input.skipped = Some((first_skipped, skipped, f));
                 }
                 Ok(true)

@@ -34,6 +34,9 @@ pub struct AuditDecoder {
     /// nothing in the steady state.
     spare_fields: Vec<Fields>,
     spare_groups: Vec<Group>,
+    /// A kernel log (dmesg, journal, syslog) rather than an audit log: its
+    /// lines that hold no audit record are other messages, skipped.
+    kernel_log: bool,
 }
 
 /// Most spare records and groups kept.
@@ -108,6 +111,21 @@ pub struct Record {
 
 impl Decoder for AuditDecoder {
     fn line(&mut self, line: &[u8], out: &mut Pending) -> Result<(), DecodeError> {
+        let journal;
+        let line = if line.first() == Some(&b'{') {
+            journal = journal_message(line).ok_or("a JSON line that is no journal entry with a MESSAGE")?;
+            &journal[..]
+        } else {
+            line
+        };
+        if self.kernel_log && not_a_record(line) {
+            return Ok(());
+        }
+        if interpreted(line) {
+            return Err("an interpreted audit log (ausearch -i: dates and names instead of the kernel's \
+                        numbers) is not read; use ausearch --raw"
+                .into());
+        }
         let mut rec = self.spare_record();
         match parse_record_impl(line, &mut rec, true) {
             Ok(true) => self.record(rec, out),
@@ -126,6 +144,13 @@ impl Decoder for AuditDecoder {
 }
 
 impl AuditDecoder {
+    /// A decoder for a kernel log: lines without an audit record are other
+    /// messages (dmesg, `journalctl -k`, kern.log, syslog, journal JSON
+    /// and export), skipped.
+    pub fn kernel_log() -> AuditDecoder {
+        AuditDecoder { kernel_log: true, ..AuditDecoder::default() }
+    }
+
     /// An empty record to parse into, reusing a spare one's storage.
     pub fn spare_record(&mut self) -> Record {
         Record { fields: self.spare_fields.pop().unwrap_or_default(), ..Record::default() }
@@ -483,6 +508,49 @@ pub fn parse_record_into(line: &[u8], rec: &mut Record) -> Result<bool, DecodeEr
     parse_record_impl(line, rec, false)
 }
 
+/// Where the record in a line starts: at its start in audit.log and
+/// `ausearch --raw`; after the log's own prefix where the kernel printed
+/// the record itself (no audit daemon: `dmesg`, `dmesg -r`'s `<5>[ 12.3]`,
+/// `journalctl -k`, kern.log and syslog's `host kernel: `, the journal's
+/// `MESSAGE=`), which ends in `audit: type=`.
+fn record_start(line: &[u8]) -> &[u8] {
+    if line.starts_with(b"type=") || line.starts_with(b"node=") {
+        return line;
+    }
+    match crate::find(line, b"audit: type=") {
+        Some(i) => &line[i + 7..],
+        None => line,
+    }
+}
+
+/// Whether a line holds no audit record at all (another kernel message in
+/// a kernel log, a journal export's other fields): in a kernel log it is
+/// skipped as ftrace skips other events' lines.
+pub fn not_a_record(line: &[u8]) -> bool {
+    crate::find(line, b"type=").is_none() && crate::find(line, b"audit(").is_none()
+}
+
+/// The record in a line of `journalctl -o json`: its `MESSAGE`, a string
+/// or (not UTF-8) an array of bytes. `None` if the line is no such object.
+fn journal_message(line: &[u8]) -> Option<Vec<u8>> {
+    let v: serde_json::Value = serde_json::from_slice(line).ok()?;
+    match v.get("MESSAGE")? {
+        serde_json::Value::String(s) => Some(s.clone().into_bytes()),
+        serde_json::Value::Array(a) => {
+            a.iter().map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok())).collect()
+        }
+        _ => None,
+    }
+}
+
+/// Whether the line is `ausearch -i`'s: `msg=audit(12/07/2026 03:58:01.001:12) : ...`.
+fn interpreted(line: &[u8]) -> bool {
+    crate::find(line, b"msg=audit(").is_some_and(|i| {
+        let s = &line[i + 10..];
+        s.len() > 3 && s[..2].iter().all(u8::is_ascii_digit) && s[2] == b'/'
+    })
+}
+
 /// Whether the decoder uses records of this type (the others are only
 /// counted as well-formed records: their stamp is read, their fields not).
 fn used(kind: u16) -> bool {
@@ -498,14 +566,7 @@ fn parse_record_impl(line: &[u8], rec: &mut Record, skip_unused: bool) -> Result
         Some(i) => &line[..i],
         None => line,
     };
-    // The kernel's own printk form (dmesg): `[  12.3] audit: type=1423 audit(...)`.
-    let mut rest = line;
-    if rest.first() == Some(&b'[')
-        && let Some(i) = memchr::memchr(b']', rest)
-    {
-        rest = rest[i + 1..].trim_ascii_start();
-    }
-    rest = rest.strip_prefix(b"audit: ").unwrap_or(rest);
+    let mut rest = record_start(line);
     let mut kind = None;
     while let Some(tok_end) = memchr::memchr(b' ', rest) {
         let tok = &rest[..tok_end];

@@ -198,7 +198,7 @@ impl Decoder for FtraceDecoder {
         ev.reset(kind, SourceKind::Replay);
         let head = match prefix {
             Some(p) => p.apply(line, ev),
-            None => header(&line[..start], ev),
+            None => header(line[..start].strip_suffix(b"landlock:").unwrap_or(&line[..start]), ev),
         };
         let result = head.and_then(|()| decode(line, end, kind, ev, &mut self.plans[kind as usize]));
         Some(result.map(|()| true).map_err(Into::into))
@@ -236,7 +236,11 @@ pub fn event_token(line: &[u8]) -> Option<(usize, usize)> {
         let start = from + at;
         let end = memchr::memchr(b' ', &line[start..]).map_or(line.len(), |e| start + e);
         let tok = &line[start..end];
-        if (start == 0 || line[start - 1] == b' ') && tok.ends_with(b":") && tok.len() > 10 {
+        // `perf script` names the event with its system: `landlock:landlock_NAME:`.
+        let word_start = start == 0
+            || line[start - 1] == b' '
+            || (line[..start].ends_with(b"landlock:") && (start == 9 || line[start - 10] == b' '));
+        if word_start && tok.ends_with(b":") && tok.len() > 10 {
             return Some((start, end - 1));
         }
         from = start + 1;
@@ -269,6 +273,12 @@ fn decode(
         ev.set(f, -1i64 as u64);
     }
     let fields = &line[(end + 1).min(line.len())..];
+    if crate::trim(fields).starts_with(b"[FAILED TO PARSE]") {
+        return Err("[FAILED TO PARSE]: the tool that printed this line (trace-cmd, perf: libtraceevent) \
+                    could not format this Landlock event, and its raw fields are not read; capture \
+                    from tracefs (trace, trace_pipe) or with `landtrace record`"
+            .to_string());
+    }
     let mut derived = Derived::default();
     let mut i = 0;
     let mut n = 0;

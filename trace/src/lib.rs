@@ -81,6 +81,10 @@ pub enum Format {
     Jsonl,
     Ftrace,
     Audit,
+    /// Audit records as the kernel prints them without an audit daemon,
+    /// among the log's other messages: dmesg, `journalctl -k` (text, JSON,
+    /// export), kern.log, syslog.
+    KernelLog,
 }
 
 impl Format {
@@ -89,6 +93,7 @@ impl Format {
             Format::Jsonl => "landtrace JSON lines",
             Format::Ftrace => "ftrace text",
             Format::Audit => "audit log",
+            Format::KernelLog => "kernel log",
         }
     }
 
@@ -97,6 +102,7 @@ impl Format {
             Format::Jsonl => Box::new(jsonl::JsonlDecoder::default()),
             Format::Ftrace => Box::new(ftrace::FtraceDecoder::default()),
             Format::Audit => Box::new(audit::AuditDecoder::default()),
+            Format::KernelLog => Box::new(audit::AuditDecoder::kernel_log()),
         }
     }
 }
@@ -108,14 +114,20 @@ pub fn classify(line: &[u8]) -> Option<Format> {
         return None;
     }
     if t[0] == b'{' {
+        // `journalctl -o json`: the kernel's audit records in MESSAGE.
+        if find(t, b"\"MESSAGE\":").is_some() && find(t, b"\"__CURSOR\":").is_some() {
+            return Some(Format::KernelLog);
+        }
         return Some(Format::Jsonl);
     }
-    if t.starts_with(b"type=")
-        || t.starts_with(b"node=")
-        || find(t, b"msg=audit(").is_some()
-        || (find(t, b"audit: type=").is_some() && find(t, b" audit(").is_some())
-    {
+    if t.starts_with(b"type=") || t.starts_with(b"node=") || find(t, b"msg=audit(").is_some() {
         return Some(Format::Audit);
+    }
+    // The kernel's own printing of a record (`[ 12.3] audit: type=1423
+    // audit(...)`, after a syslog or journal prefix), or the first line
+    // of a `journalctl -o export` entry.
+    if (find(t, b"audit: type=").is_some() && find(t, b" audit(").is_some()) || t.starts_with(b"__CURSOR=") {
+        return Some(Format::KernelLog);
     }
     if t.starts_with(b"# tracer:") || ftrace::event_token(t).is_some() {
         return Some(Format::Ftrace);

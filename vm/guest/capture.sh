@@ -80,6 +80,9 @@ fi
 
 # The kernel log: landtrace's audit source turns audit on without
 # registering as the audit daemon, so the kernel also prints each record.
+# printk's rate limit (10 lines per 5 s) would drop most of them, after
+# the BPF program records of landtrace's start.
+echo 0 >/proc/sys/kernel/printk_ratelimit
 dmesg -c >/dev/null
 landtrace record --source audit -o /dev/null -c /workload.sh >/dev/null 2>record-audit.err
 sleep 1

@@ -162,29 +162,63 @@ pub(super) fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
     let toks: &[&[u8]] = if heap.is_empty() { &stack[..n] } else { &heap };
     let cpu_at = toks.iter().position(|t| t.starts_with(b"[") && t.ends_with(b"]"));
     let task_end = cpu_at.unwrap_or(toks.len().min(1));
-    // The task's words joined by one space, without `(TGID)`, which may
-    // follow it when the tgid option is on.
-    let mut words = toks[..task_end].iter().filter(|t| !t.starts_with(b"("));
-    let mut joined = Vec::new();
-    let task: &[u8] = match (words.next(), words.next()) {
-        (None, _) => &[],
-        (Some(one), None) => one,
-        (Some(a), Some(b)) => {
-            joined.extend_from_slice(a);
-            for w in std::iter::once(b).chain(words) {
-                joined.push(b' ');
-                joined.extend_from_slice(w);
-            }
-            &joined
+    // `(TGID)` follows the task when the record-tgid option is on, its
+    // number padded to seven places: `(    116)` is two words.
+    let mut task_words: Vec<&[u8]> = Vec::new();
+    let mut tgid: Option<Vec<u8>> = None;
+    for t in &toks[..task_end] {
+        match &mut tgid {
+            Some(inner) if !inner.ends_with(b")") => inner.extend_from_slice(t),
+            Some(_) => task_words.push(t),
+            None if t.starts_with(b"(") && !task_words.is_empty() => tgid = Some(t.to_vec()),
+            None => task_words.push(t),
         }
+    }
+    let tgid = match tgid {
+        Some(t) if t.ends_with(b")") => {
+            let inner = &t[1..t.len() - 1];
+            // `(-------)`: the kernel did not record this task's tgid.
+            if inner.iter().all(|b| *b == b'-') { None } else { Some(parse_uint(inner, "tgid")?) }
+        }
+        Some(t) => return Err(format!("unterminated tgid {:?}", String::from_utf8_lossy(&t))),
+        None => None,
     };
-    if let Some(dash) = task.iter().rposition(|b| *b == b'-') {
-        let pid = parse_uint(&task[dash + 1..], "pid")?;
+    // `COMM-PID` as tracefs and trace-cmd print it, or `COMM PID` and
+    // `COMM PID/TID` as `perf script` does; the comm may hold spaces.
+    let last = task_words.last().copied().unwrap_or_default();
+    let perf_style =
+        task_words.len() > 1 && !last.is_empty() && last.iter().all(|b| b.is_ascii_digit() || *b == b'/');
+    let (comm_words, ids): (&[&[u8]], Option<&[u8]>) =
+        if perf_style { (&task_words[..task_words.len() - 1], Some(last)) } else { (&task_words[..], None) };
+    let task = comm_words.join(&b' ');
+    let (comm, pid, tid) = match ids {
+        Some(ids) => {
+            if let Some(slash) = memchr::memchr(b'/', ids) {
+                let pid = parse_uint(&ids[..slash], "pid")?;
+                (&task[..], Some(pid), Some(parse_uint(&ids[slash + 1..], "tid")?))
+            } else {
+                let tid = parse_uint(ids, "tid")?;
+                (&task[..], tgid.or(Some(tid)), Some(tid))
+            }
+        }
+        None => match task.iter().rposition(|b| *b == b'-') {
+            Some(dash) => {
+                let tid = parse_uint(&task[dash + 1..], "pid")?;
+                (&task[..dash], tgid.or(Some(tid)), Some(tid))
+            }
+            None => (&task[..], tgid, None),
+        },
+    };
+    // Without a TGID the trace names only the thread: `pid` is the thread
+    // id, as `tid` (docs/trace-format.md).
+    if let Some(pid) = pid {
         ev.set_builtin(Builtin::Pid, pid);
-        ev.set_builtin(Builtin::Tid, pid);
-        ev.set_comm(&task[..dash]);
-    } else if !task.is_empty() {
-        ev.set_comm(task);
+    }
+    if let Some(tid) = tid {
+        ev.set_builtin(Builtin::Tid, tid);
+    }
+    if !comm.is_empty() {
+        ev.set_comm(comm);
     }
     if let Some(i) = cpu_at {
         let inner = &toks[i][1..toks[i].len() - 1];
@@ -192,12 +226,20 @@ pub(super) fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
             ev.set_builtin(Builtin::Cpu, parse_uint(inner, "cpu")?);
         }
     }
-    if let Some(ts) = toks
-        .iter()
-        .rev()
-        .find(|t| t.contains(&b'.') && t.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b':'))
+    // The timestamp is the prefix's last word, `SECS.FRAC:` for the clocks
+    // that count time (local, global, mono, boot, tai, perf...) and a plain
+    // `COUNT:` for those that count something else (counter, uptime's
+    // jiffies, x86-tsc's cycles), kept as it is.
+    if let Some(ts) = toks[cpu_at.map_or(task_end, |i| i + 1)..].last().and_then(|t| t.strip_suffix(b":"))
+        && !ts.is_empty()
+        && ts.iter().all(|b| b.is_ascii_digit() || *b == b'.')
     {
-        ev.set_builtin(Builtin::Time, parse_timestamp(ts.strip_suffix(b":").unwrap_or(ts))?);
+        let time = if ts.contains(&b'.') {
+            parse_timestamp(ts)?
+        } else {
+            digits(ts, 10).ok_or_else(|| format!("bad timestamp {:?}", String::from_utf8_lossy(ts)))?
+        };
+        ev.set_builtin(Builtin::Time, time);
     }
     Ok(())
 }
