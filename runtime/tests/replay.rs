@@ -594,3 +594,13 @@ fn kernel_logs_in_every_layout() {
         assert_eq!(d, &same[0].1, "{file} and {}", same[0].0);
     }
 }
+
+/// `ausearch -i` replaces the kernel's numbers by names and dates: each
+/// such record is refused with what to do, never half read.
+#[test]
+fn interpreted_audit_is_refused_with_what_to_use() {
+    let log = "----\ntype=LANDLOCK_ACCESS msg=audit(12/07/2026 03:58:01.001:12) : domain=1985bd748 blockers=fs.read_file path=/etc/hostname dev=rootfs ino=7 \n";
+    let (evs, report, result, _) = replay("ausearch-i.txt", log.as_bytes(), false);
+    assert!(result.is_ok() && evs.is_empty(), "{evs:?}");
+    assert!(report.contains("ausearch-i.txt:2:") && report.contains("use ausearch --raw"), "{report}");
+}
