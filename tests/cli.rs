@@ -215,6 +215,32 @@ fn replay_from_stdin() {
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
 
+/// A compressed log on standard input and as a file (a rotated
+/// `kern.log.2.gz`, xz, zstd) gives what the plain log gives.
+#[test]
+fn compressed_logs_from_stdin_and_files() {
+    let logs = root().join("runtime/tests/data/logs-6.18");
+    let query = ["-e", "on deny_access_fs { @[event, path] = count() } on deny_* { @n[event] = count() }"];
+    let answer = |args: &[&str], stdin: Option<Vec<u8>>| {
+        let mut c = landtrace();
+        c.args(query).args(args);
+        if let Some(bytes) = stdin {
+            c.write_stdin(bytes);
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain = answer(&["--replay", logs.join("kern.log").to_str().unwrap()], None);
+    assert!(plain.contains("@[deny_access_fs, /etc/passwd]"), "{plain}");
+    for name in ["kern.log.2.gz", "kern.log.2.xz", "kern.log.2.zst"] {
+        let file = logs.join(name);
+        assert_eq!(answer(&["--replay", file.to_str().unwrap()], None), plain, "{name}");
+        assert_eq!(answer(&["--replay", "-"], Some(std::fs::read(&file).unwrap())), plain, "{name} on stdin");
+    }
+}
+
 #[test]
 fn exit_codes() {
     // 2: an invalid program, with every error reported.

@@ -275,6 +275,9 @@ impl std::fmt::Debug for Event {
     }
 }
 
+/// The string slot of `sun_path` (checked against the schema in a test).
+const SUN_PATH_SLOT: usize = 5;
+
 impl Event {
     pub fn new() -> Event {
         Event {
@@ -407,7 +410,13 @@ impl Event {
         &self.buf[off as usize..off as usize + len as usize]
     }
 
-    fn put_str(&mut self, n: usize, bytes: &[u8]) {
+    fn put_str(&mut self, n: usize, mut bytes: &[u8]) {
+        // One spelling of an abstract socket's name on every source: audit
+        // gives the kernel's `sun_path` with its leading NUL, the 7.3
+        // tracepoints without it.
+        if n == SUN_PATH_SLOT && bytes.first() == Some(&0) {
+            bytes = &bytes[1..];
+        }
         let off = self.buf.len();
         self.buf.extend_from_slice(bytes);
         self.spans[n] = (off as u32, bytes.len() as u32);
@@ -482,5 +491,26 @@ impl Event {
         self.rec.comm = at(self.spans[NSTRS]);
         self.rec.grants = ListRef { ptr: self.grants.as_ptr(), len: self.grants.len() };
         self.sealed = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::field;
+
+    /// An abstract socket's name has one spelling whatever the source
+    /// gave: audit's leading NUL is dropped, a name without one is kept.
+    #[test]
+    fn sun_path_is_spelled_one_way() {
+        assert_eq!(field::sun_path.def().loc, Loc::Str(SUN_PATH_SLOT as u8));
+        let mut ev = Event::new();
+        ev.reset(EventKind::DenyScopeAbstractUnixSocket, SourceKind::Audit);
+        ev.set_str(field::sun_path, b"\0dbus-abc");
+        assert_eq!(ev.get_str(field::sun_path), b"dbus-abc");
+        ev.set_str(field::sun_path, b"dbus-abc");
+        assert_eq!(ev.get_str(field::sun_path), b"dbus-abc");
+        ev.set_str_slot(SUN_PATH_SLOT, b"\0\0x");
+        assert_eq!(ev.get_str(field::sun_path), b"\0x");
     }
 }

@@ -398,7 +398,7 @@ fields! {
     addr = "addr", Str(2), "network address from audit, else empty";
     tracee_comm = "tracee_comm", Str(3), "name of the traced task";
     target_comm = "target_comm", Str(4), "name of the signalled task";
-    sun_path = "sun_path", Str(5), "abstract unix socket name";
+    sun_path = "sun_path", Str(5), "abstract unix socket name, without its leading NUL (on every source)";
     grants = "grants", List, "per layer, outermost first: what the layer grants of the request";
 }
 

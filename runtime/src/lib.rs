@@ -3,6 +3,7 @@
 //! ([`replay`]) and the live kernel sources ([`live`]: BPF probes through
 //! `landtrace-probes`, and the audit socket).
 
+pub mod decompress;
 pub mod engine;
 pub mod live;
 pub mod maps;

@@ -34,6 +34,10 @@ struct Input {
     /// backlog is decoded.
     skipped: Option<(u64, u64, Format)>,
     done: bool,
+    /// Whether it is compressed, and why its compressed data ended early.
+    found: crate::decompress::Found,
+    /// Events it gave (none: said at the end).
+    events: u64,
 }
 
 /// `BufRead::read_until(b'\n')` reading at most `limit` bytes, with a SIMD
@@ -81,6 +85,9 @@ pub struct ReplaySource {
     formats: Vec<(String, &'static str)>,
     /// Inputs found not to be traces: an error once every input is read.
     not_traces: Vec<String>,
+    /// Inputs that held no Landlock event (an empty file or pipe, a
+    /// header-only capture, a log without records): said at the end.
+    empty: Vec<String>,
 }
 
 const MAX_REPORTS: u64 = 100;
@@ -97,7 +104,10 @@ impl ReplaySource {
                 let fd = f.as_raw_fd();
                 (Box::new(crate::stop::Interruptible(f)), fd)
             };
-            let mut input = Input::new(if p == "-" { "<stdin>" } else { p }, reader);
+            let name = if p == "-" { "<stdin>" } else { p };
+            let (reader, found) = crate::decompress::open(reader);
+            let mut input = Input::new(name, reader);
+            input.found = found;
             input.fd = (!regular_file(fd)).then_some(fd);
             inputs.push(input);
         }
@@ -107,7 +117,10 @@ impl ReplaySource {
     /// Replays bytes held in memory (tests, the embedded demo trace).
     pub fn from_bytes(name: &str, bytes: Vec<u8>, strict: bool) -> ReplaySource {
         let reader: Box<dyn Read + Send> = Box::new(io::Cursor::new(bytes));
-        ReplaySource::from_inputs(vec![Input::new(name, reader)], strict)
+        let (reader, found) = crate::decompress::open(reader);
+        let mut input = Input::new(name, reader);
+        input.found = found;
+        ReplaySource::from_inputs(vec![input], strict)
     }
 
     fn from_inputs(inputs: Vec<Input>, strict: bool) -> ReplaySource {
@@ -123,6 +136,7 @@ impl ReplaySource {
             reported: 0,
             formats: Vec::new(),
             not_traces: Vec::new(),
+            empty: Vec::new(),
         }
     }
 
@@ -211,6 +225,11 @@ impl ReplaySource {
         let n = read_until_newline(&mut input.reader, &mut self.line, MAX_LINE + 1)
             .map_err(|e| SourceError::Io { path: input.name.clone(), source: e })?;
         if n == 0 {
+            let failed = input.found.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+            if let Some(why) = failed {
+                let (name, no) = (input.name.clone(), input.line_no + 1);
+                self.malformed_line(&name, no, &format!("{why} (the lines before it were read)"))?;
+            }
             return Ok(None);
         }
         input.line_no += 1;
@@ -289,6 +308,7 @@ impl ReplaySource {
                 Ok(true)
             }
             None if !binary && skipped == 0 && input.backlog.iter().all(|(_, l)| trim(l).is_empty()) => {
+                self.empty.push(input.name.clone());
                 Ok(false)
             }
             None => {
@@ -330,6 +350,9 @@ impl ReplaySource {
                         d.finish(&mut self.pending);
                     }
                     input.done = true;
+                    if input.events == 0 && self.pending.is_empty() {
+                        self.empty.push(input.name.clone());
+                    }
                 }
                 Some((no, terminated)) => {
                     if self.line.is_empty() {
@@ -422,6 +445,8 @@ impl Input {
             backlog: std::collections::VecDeque::default(),
             skipped: None,
             done: false,
+            found: crate::decompress::Found::default(),
+            events: 0,
         }
     }
 }
@@ -429,6 +454,11 @@ impl Input {
 impl Source for ReplaySource {
     fn next(&mut self, ev: &mut Event) -> Result<bool, SourceError> {
         if self.pending.pop_into(ev) || self.fill(ev)? || self.pending.pop_into(ev) {
+            // Inputs are read one after the other and the queue emptied
+            // before the next: this event is the current input's.
+            if let Some(input) = self.inputs.get_mut(self.current) {
+                input.events += 1;
+            }
             return Ok(true);
         }
         if !self.not_traces.is_empty() {
@@ -457,6 +487,9 @@ impl Source for ReplaySource {
                 if self.malformed == 1 { "" } else { "s" }
             ));
         }
+        for name in &self.empty {
+            out.push(format!("no Landlock event in {name}"));
+        }
         let lost = self.recorded_losses();
         if lost > 0 {
             out.push(format!("the recorded trace says {lost} events were lost"));
@@ -474,6 +507,11 @@ impl Source for ReplaySource {
         }
         let input = self.inputs.get(self.current)?;
         let fd = input.fd?;
+        // A pipe read through a decoder is read as it comes (blocking): its
+        // descriptor says nothing of the decoder's own buffer.
+        if input.found.compressed.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
         let line_buffered = memchr::memchr(b'\n', input.reader.buffer()).is_some();
         (!input.done && input.backlog.is_empty() && !line_buffered).then_some(fd)
     }

@@ -81,6 +81,9 @@ const MAX_CREATORS: usize = 65_536;
 struct Group {
     serial: u64,
     time_ns: i64,
+    /// The `node=` the records came from (logs gathered from several
+    /// hosts: the same stamp on two nodes is two events); empty if none.
+    node: Vec<u8>,
     /// When its first record arrived (the live source flushes by age).
     opened: std::time::Instant,
     /// `LANDLOCK_ACCESS` records, each with what its fields were checked to
@@ -106,6 +109,8 @@ pub struct Record {
     pub kind: u16,
     pub time_ns: i64,
     pub serial: u64,
+    /// `node=NAME` before the type, in logs gathered from several hosts.
+    pub node: Vec<u8>,
     pub fields: Fields,
 }
 
@@ -166,7 +171,7 @@ impl AuditDecoder {
     /// Adds a parsed record (the netlink source calls this directly).
     pub fn record(&mut self, rec: Record, out: &mut Pending) -> Result<(), DecodeError> {
         if rec.kind == AUDIT_EOE {
-            if let Some(i) = self.open.iter().position(|g| g.serial == rec.serial) {
+            if let Some(i) = self.open.iter().position(|g| g.serial == rec.serial && g.node == rec.node) {
                 let g = self.open.remove(i).expect("index");
                 self.emit(g, out);
             }
@@ -177,8 +182,10 @@ impl AuditDecoder {
             self.recycle(rec.fields);
             return Ok(());
         }
-        let i = if let Some(i) =
-            self.open.iter().position(|g| g.serial == rec.serial && g.time_ns == rec.time_ns)
+        let i = if let Some(i) = self
+            .open
+            .iter()
+            .position(|g| g.serial == rec.serial && g.time_ns == rec.time_ns && g.node == rec.node)
         {
             i
         } else {
@@ -189,6 +196,7 @@ impl AuditDecoder {
             let mut g = self.spare_groups.pop().unwrap_or_else(|| Group {
                 serial: 0,
                 time_ns: 0,
+                node: Vec::new(),
                 opened: std::time::Instant::now(),
                 access: Vec::new(),
                 domain: Vec::new(),
@@ -196,6 +204,8 @@ impl AuditDecoder {
             });
             g.serial = rec.serial;
             g.time_ns = rec.time_ns;
+            g.node.clear();
+            g.node.extend_from_slice(&rec.node);
             g.opened = std::time::Instant::now();
             self.open.push_back(g);
             self.open.len() - 1
@@ -374,6 +384,9 @@ impl AuditDecoder {
         let task = |ev: &mut Event, t: Option<&Task>| {
             ev.set_builtin(Builtin::Walltime, g.time_ns as u64);
             ev.set_builtin(Builtin::Time, g.time_ns.max(0) as u64);
+            if !g.node.is_empty() {
+                ev.push_extra("node", &g.node);
+            }
             let Some(t) = t else { return };
             let n = |v: Option<&[u8]>| v.and_then(int).unwrap_or(0);
             let pid = n(t.pid);
@@ -568,11 +581,14 @@ fn parse_record_impl(line: &[u8], rec: &mut Record, skip_unused: bool) -> Result
     };
     let mut rest = record_start(line);
     let mut kind = None;
+    rec.node.clear();
     while let Some(tok_end) = memchr::memchr(b' ', rest) {
         let tok = &rest[..tok_end];
         if let Some(t) = tok.strip_prefix(b"type=") {
             kind = Some(type_code(t)?);
-        } else if !tok.starts_with(b"node=") {
+        } else if let Some(node) = tok.strip_prefix(b"node=") {
+            rec.node.extend_from_slice(node);
+        } else {
             break;
         }
         rest = &rest[tok_end + 1..];
@@ -917,5 +933,24 @@ type=LANDLOCK_DOMAIN msg=audit(1795958807.097:4): domain=1c1407c26 status=deallo
         assert_eq!(evs[1].get_str(field::path), b"/tmp/a b.txt");
         assert_eq!(evs[2].kind(), Some(EventKind::DenyScopeSignal));
         assert_eq!(evs[2].get(field::target_pid), 7);
+    }
+
+    /// Logs gathered from several hosts (`node=NAME` first): the same
+    /// stamp and serial on two nodes are two events, each with its node.
+    #[test]
+    fn records_of_two_nodes_with_one_stamp_are_two_events() {
+        let log: String = ["web1", "web2"]
+            .iter()
+            .flat_map(|n| DENIAL.lines().map(move |l| format!("node={n} {l}\n")))
+            .collect();
+        let (evs, errs) = decode_all(Format::Audit, log.as_bytes());
+        assert!(errs.is_empty(), "{errs:?}");
+        let denials: Vec<&Event> = evs.iter().filter(|e| e.kind() == Some(EventKind::DenyAccessFs)).collect();
+        assert_eq!(denials.len(), 2);
+        let node = |e: &Event| e.extras().iter().find(|(k, _)| k == "node").map(|(_, v)| v.clone());
+        assert_eq!(node(denials[0]).as_deref(), Some(&b"web1"[..]));
+        assert_eq!(node(denials[1]).as_deref(), Some(&b"web2"[..]));
+        // Each got its own SYSCALL record's task.
+        assert!(denials.iter().all(|d| d.builtin(Builtin::Ppid) == 2932));
     }
 }
