@@ -197,8 +197,14 @@ diagnostic!(
     "landtrace has no `kprobe:` probes: a clause is `on EVENT`"
 );
 diagnostic!(bpftrace_interval, "interval:s:1 { exit() }", "landtrace has no `interval:` probe");
-diagnostic!(increment, "on deny_* { @x++ }", "there is no `++`: maps aggregate");
-diagnostic!(add_assign, "on deny_* { @x += 1 }", "there is no `+=`: maps aggregate");
+// bpftrace's updates are integer assignments, checked as such.
+diagnostic!(
+    update_of_a_count,
+    "on deny_* { @c = count(); @c += 1 }",
+    "@c holds count() but is assigned values of type int here"
+);
+diagnostic!(increment_before_assignment, "on deny_* { $i++ }", "`$i` is used before it is assigned");
+diagnostic!(increment_of_a_string, "on deny_* { @s = comm; @s++ }", "`+` needs ints, this is str");
 diagnostic!(single_quotes, "on deny_* where comm == 'x' { }", "strings are in double quotes");
 diagnostic!(nsecs, "on deny_access_fs { print(nsecs) }", "nsecs is not a field of deny_access_fs");
 diagnostic!(ternary, "on deny_* { $a = pid > 1 ? 1 : 2 }", "there is no `a ? b : c`");

@@ -1,45 +1,88 @@
 //! Escaping of untrusted bytes (paths, comm, socket names) for text output.
 //!
-//! As lltop does, every byte outside a small safe set becomes `\xNN`, so a
-//! value can never contain a space, `=`, a quote, a newline or a terminal
-//! control sequence: it cannot forge a field, a line or an escape code.
+//! Only as much as safety needs: text a person reads (valid UTF-8, spaces,
+//! quotes, `=`) is printed as it is; what could forge a line or change the
+//! terminal's state is shown as an escape: control characters (C0, DEL,
+//! C1) and bidirectional overrides and isolates, and every byte that is
+//! not UTF-8, as `\xNN` (bytes) or `\u{NNNN}` (characters). The backslash
+//! itself is `\x5c`, so an escape in the output was made by landtrace.
+//! Map keys also escape `,` and `]`, which separate and end them.
 
-/// Bytes printed as themselves: printable ASCII except space, `\`, quotes,
-/// `=` and backtick.
+/// Whether an ASCII byte is printed as itself: printable, not `\`.
 pub fn is_safe(b: u8) -> bool {
     SAFE[b as usize]
 }
 
-/// [`is_safe`] of every byte.
+/// [`is_safe`] of every byte (false for every non-ASCII byte: those are
+/// looked at as UTF-8).
 static SAFE: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        t[b] = c >= 0x21 && c <= 0x7e && !matches!(c, b'\\' | b'"' | b'\'' | b'=' | b'`');
+        t[b] = c >= 0x20 && c <= 0x7e && c != b'\\';
         b += 1;
     }
     t
 };
 
-/// Appends `s` with every unsafe byte as `\xNN`; runs of safe bytes are
-/// copied whole.
+/// Whether a character is shown as an escape: C1 controls, bidirectional
+/// embeddings, overrides and isolates (ASCII is [`is_safe`]'s).
+fn unsafe_char(c: char) -> bool {
+    ('\u{80}'..='\u{9f}').contains(&c)
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn push_byte_escape(out: &mut Vec<u8>, b: u8) {
+    out.extend_from_slice(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+}
+
+/// Appends `s` escaped for text output; runs of safe bytes are copied whole.
 pub fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    escape_with(out, s, b"");
+}
+
+/// [`escape_into`] for a map key's part, where `,` and `]` also escape.
+pub fn escape_key_into(out: &mut Vec<u8>, s: &[u8]) {
+    escape_with(out, s, b",]");
+}
+
+fn escape_with(out: &mut Vec<u8>, s: &[u8], also: &[u8]) {
     let mut rest = s;
     loop {
-        let safe = rest.iter().position(|&b| !SAFE[b as usize]).unwrap_or(rest.len());
+        let safe = rest.iter().position(|&b| !SAFE[b as usize] || also.contains(&b)).unwrap_or(rest.len());
         out.extend_from_slice(&rest[..safe]);
         let Some(&b) = rest.get(safe) else { return };
-        out.extend_from_slice(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-        rest = &rest[safe + 1..];
+        if b < 0x80 {
+            push_byte_escape(out, b);
+            rest = &rest[safe + 1..];
+            continue;
+        }
+        // Non-ASCII: one UTF-8 character, or one byte that starts none.
+        let tail = &rest[safe..];
+        let chunk = tail.utf8_chunks().next().expect("not empty");
+        if let Some(c) = chunk.valid().chars().next() {
+            let n = c.len_utf8();
+            if unsafe_char(c) {
+                out.extend_from_slice(format!("\\u{{{:04x}}}", c as u32).as_bytes());
+            } else {
+                out.extend_from_slice(&tail[..n]);
+            }
+            rest = &tail[n..];
+        } else {
+            push_byte_escape(out, b);
+            rest = &tail[1..];
+        }
     }
 }
 
 pub fn escape(s: &[u8]) -> String {
     let mut out = Vec::with_capacity(s.len());
     escape_into(&mut out, s);
-    String::from_utf8(out).expect("escaped text is ASCII")
+    String::from_utf8(out).expect("escaped text is UTF-8")
 }
 
 /// Appends a JSON string literal. Valid UTF-8 is written as a JSON string
@@ -126,23 +169,33 @@ mod tests {
     #[test]
     fn hostile_bytes_are_escaped() {
         assert_eq!(escape(b"/etc/passwd"), "/etc/passwd");
-        assert_eq!(escape(b"a b=c\n\x1b[31m\"'\\"), "a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c");
-        assert_eq!(escape("é".as_bytes()), "\\xc3\\xa9");
+        // Readable text is kept; controls, a backslash and invalid bytes are not.
+        assert_eq!(
+            escape("Web Content r\u{e9}sum\u{e9}.pdf \"q\" a=b".as_bytes()),
+            "Web Content r\u{e9}sum\u{e9}.pdf \"q\" a=b"
+        );
+        assert_eq!(escape(b"a b=c\n\x1b[31m\"'\\"), "a b=c\\x0a\\x1b[31m\"'\\x5c");
+        assert_eq!(escape(b"\xff\xc3"), "\\xff\\xc3");
+        assert_eq!(escape("x\u{202e}y\u{85}z\u{2067}".as_bytes()), "x\\u{202e}y\\u{0085}z\\u{2067}");
+        let mut key = Vec::new();
+        escape_key_into(&mut key, b"a, b]c");
+        assert_eq!(key, b"a\\x2c b\\x5dc");
     }
 
-    /// Every byte, alone and within runs, escapes as the byte-by-byte rule
-    /// says.
+    /// What escapes cannot forge a line or move the terminal: no control
+    /// character (C0, DEL, C1) and no bidi control survives, for every
+    /// byte alone and at every place of a run, and every other byte is
+    /// kept or shown.
     #[test]
     fn escapes_byte_by_byte() {
         for b in 0..=255u8 {
-            let safe = (0x21..=0x7e).contains(&b) && !matches!(b, b'\\' | b'"' | b'\'' | b'=' | b'`');
+            let safe = (0x20..=0x7e).contains(&b) && b != b'\\';
             assert_eq!(is_safe(b), safe, "{b:#x}");
+            // Alone, a byte of 0x80 or more is not UTF-8.
             let want = if safe { vec![b] } else { format!("\\x{b:02x}").into_bytes() };
             let mut out = Vec::new();
             escape_into(&mut out, &[b'a', b, b'z', b]);
             assert_eq!(out, [&b"a"[..], &want, b"z", &want].concat(), "{b:#x}");
-            // At every place of a run longer than the eight bytes looked
-            // at together.
             for at in 0..20 {
                 let mut s = b"abcdefghijklmnopqrs".to_vec();
                 s.insert(at, b);
@@ -150,6 +203,23 @@ mod tests {
                 escape_into(&mut out, &s);
                 assert_eq!(out, [&s[..at], &want, &s[at + 1..]].concat(), "{b:#x} at {at}");
             }
+        }
+        // Every character up to U+2FFF: kept exactly when it is safe.
+        for c in (0..0x3000u32).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            let shown = escape(text.as_bytes());
+            assert!(
+                !shown.chars().any(|c| c.is_control()
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c)),
+                "{c:?}: {shown:?}"
+            );
+            let kept = shown == text;
+            let ok = !c.is_control()
+                && c != '\\'
+                && !('\u{202a}'..='\u{202e}').contains(&c)
+                && !('\u{2066}'..='\u{2069}').contains(&c);
+            assert_eq!(kept, ok, "{c:?}: {shown:?}");
         }
         let mut out = Vec::new();
         escape_into(&mut out, b"");

@@ -136,21 +136,35 @@ pub enum StmtKind {
         name: Ident,
         args: Vec<Expr>,
     },
-    /// `@map[keys] = value` (an aggregation call or a plain value).
+    /// `@map[keys] = value` (an aggregation call or a plain value); for
+    /// `@map[keys]++` and `@map[keys] += e`, `value` is the update written
+    /// out (`@map[keys] + 1`, `@map[keys] + e`) and `update` how it was
+    /// written.
     MapAssign {
         map: MapRef,
         value: Expr,
+        update: Option<Update>,
     },
-    /// `$name = value`
+    /// `$name = value`; `$name++`, `$name += e` as for maps.
     VarAssign {
         name: Ident,
         value: Expr,
+        update: Option<Update>,
     },
     If {
         cond: Expr,
         then: Block,
         otherwise: Option<Block>,
     },
+}
+
+/// How an update statement was written: `x++`, `x--` or `x OP= e` (the
+/// operand is the right side of the statement's value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Update {
+    Incr,
+    Decr,
+    Op(BinOp),
 }
 
 /// `@name[k1, k2]`, `@name` or `@`.
@@ -364,7 +378,7 @@ impl Block {
         self.stmts.iter().find_map(|s| match &s.kind {
             StmtKind::PrintEvent => None,
             StmtKind::Call { args, .. } => args.iter().find_map(|a| a.too_deep(limit, depth + LEVEL)),
-            StmtKind::MapAssign { map, value } => map
+            StmtKind::MapAssign { map, value, .. } => map
                 .keys
                 .iter()
                 .flatten()

@@ -19,7 +19,7 @@
 //! changes nothing.
 
 use crate::ast::{
-    BinOp, Block, Expr, ExprKind, InRhs, Item, ListElem, MapRef, Program, Span, Stmt, StmtKind, UnOp,
+    BinOp, Block, Expr, ExprKind, InRhs, Item, ListElem, MapRef, Program, Span, Stmt, StmtKind, UnOp, Update,
 };
 use crate::parse::{SyntaxError, parse_program};
 
@@ -454,13 +454,27 @@ impl Printer<'_> {
         }
     }
 
+    /// `target = value`, or the update as the author wrote it.
+    fn assign(&self, target: &str, value: &Expr, update: Option<Update>) -> String {
+        match (update, &value.kind) {
+            (Some(Update::Incr), _) => format!("{target}++"),
+            (Some(Update::Decr), _) => format!("{target}--"),
+            (Some(Update::Op(op)), ExprKind::Binary(_, _, rhs)) => {
+                format!("{target} {}= {}", op.symbol(), self.expr(rhs, 0))
+            }
+            _ => format!("{target} = {}", self.expr(value, 0)),
+        }
+    }
+
     /// A statement other than `if`, on one line.
     fn simple(&self, s: &Stmt) -> String {
         match &s.kind {
             StmtKind::PrintEvent => "print".into(),
             StmtKind::Call { name, args } => format!("{}({})", name.name, self.exprs(args)),
-            StmtKind::MapAssign { map, value } => format!("{} = {}", self.map(map), self.expr(value, 0)),
-            StmtKind::VarAssign { name, value } => format!("${} = {}", name.name, self.expr(value, 0)),
+            StmtKind::MapAssign { map, value, update } => self.assign(&self.map(map), value, *update),
+            StmtKind::VarAssign { name, value, update } => {
+                self.assign(&format!("${}", name.name), value, *update)
+            }
             StmtKind::If { .. } => unreachable!("if statements take several lines"),
         }
     }

@@ -7,7 +7,7 @@
 
 use crate::ast::{
     BinOp, Block, Every, Expr, ExprKind, Ident, InRhs, Item, ListDef, ListElem, MAX_DEPTH, MacroDef, MapRef,
-    OnClause, Program, Span, Stmt, StmtKind, UnOp,
+    OnClause, Program, Span, Stmt, StmtKind, UnOp, Update,
 };
 use pest::Parser;
 use pest::iterators::{Pair, Pairs};
@@ -438,6 +438,40 @@ impl Builder {
         Ok(Block { stmts, span })
     }
 
+    /// The value an update statement stores: `target + 1`, `target - 1`,
+    /// `target OP e`; and how it was written.
+    fn update(
+        &self,
+        target: Expr,
+        inner: &mut pest::iterators::Pairs<Rule>,
+        span: Span,
+    ) -> Result<(Expr, Update), SyntaxError> {
+        let op = inner.next().expect("update");
+        let op_span = self.span(&op);
+        let one = |n| Expr { span: op_span, kind: ExprKind::Int(n) };
+        let (bin, rhs, update) = match op.as_rule() {
+            Rule::incr => (BinOp::Add, one(1), Update::Incr),
+            Rule::decr => (BinOp::Sub, one(1), Update::Decr),
+            _ => {
+                let bin = match op.as_str().trim_end_matches('=') {
+                    "+" => BinOp::Add,
+                    "-" => BinOp::Sub,
+                    "*" => BinOp::Mul,
+                    "/" => BinOp::Div,
+                    "%" => BinOp::Rem,
+                    "<<" => BinOp::Shl,
+                    ">>" => BinOp::Shr,
+                    "&" => BinOp::BitAnd,
+                    "|" => BinOp::BitOr,
+                    "^" => BinOp::BitXor,
+                    o => unreachable!("compound {o}"),
+                };
+                (bin, self.expr(inner.next().expect("operand"))?, Update::Op(bin))
+            }
+        };
+        Ok((Expr { span, kind: ExprKind::Binary(bin, Box::new(target), Box::new(rhs)) }, update))
+    }
+
     fn stmt(&self, p: Pair<Rule>) -> Result<Stmt, SyntaxError> {
         let span = self.span(&p);
         let rule = p.as_rule();
@@ -451,13 +485,28 @@ impl Builder {
             Rule::map_assign => StmtKind::MapAssign {
                 map: self.map_ref(inner.next().expect("map"))?,
                 value: self.expr(inner.next().expect("value"))?,
+                update: None,
             },
             Rule::var_assign => {
                 let v = inner.next().expect("var");
                 StmtKind::VarAssign {
                     name: Ident { span: self.span(&v), name: v.as_str()[1..].to_string() },
                     value: self.expr(inner.next().expect("value"))?,
+                    update: None,
                 }
+            }
+            Rule::map_update => {
+                let map = self.map_ref(inner.next().expect("map"))?;
+                let target = Expr { span: map.span, kind: ExprKind::Map(map.clone()) };
+                let (value, update) = self.update(target, &mut inner, span)?;
+                StmtKind::MapAssign { map, value, update: Some(update) }
+            }
+            Rule::var_update => {
+                let v = inner.next().expect("var");
+                let name = Ident { span: self.span(&v), name: v.as_str()[1..].to_string() };
+                let target = Expr { span: name.span, kind: ExprKind::Var(name.name.clone()) };
+                let (value, update) = self.update(target, &mut inner, span)?;
+                StmtKind::VarAssign { name, value, update: Some(update) }
             }
             Rule::if_stmt => {
                 inner.next(); // kw_if

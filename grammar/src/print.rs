@@ -96,14 +96,14 @@ fn write_stmt(f: &mut fmt::Formatter<'_>, s: &Stmt, depth: usize) -> fmt::Result
             }
             f.write_char(')')
         }
-        StmtKind::MapAssign { map, value } => {
+        StmtKind::MapAssign { map, value, .. } => {
             f.write_str("(= ")?;
             write_map(f, map)?;
             f.write_char(' ')?;
             write_expr(f, value)?;
             f.write_char(')')
         }
-        StmtKind::VarAssign { name, value } => {
+        StmtKind::VarAssign { name, value, .. } => {
             write!(f, "(= ${} ", name.name)?;
             write_expr(f, value)?;
             f.write_char(')')

@@ -36,7 +36,7 @@ fn nodes_carry_exact_spans() {
     let pred = c.predicate.as_ref().unwrap();
     assert_eq!(text(src, pred.span), "path =~ \"/etc/**\" and not logged");
     let block = c.block.as_ref().unwrap();
-    let StmtKind::MapAssign { map, value } = &block.stmts[0].kind else { panic!() };
+    let StmtKind::MapAssign { map, value, .. } = &block.stmts[0].kind else { panic!() };
     assert_eq!(text(src, map.span), "@etc[comm, path]");
     assert_eq!(text(src, map.name.span), "@etc");
     assert_eq!(text(src, value.span), "count()");
@@ -124,4 +124,16 @@ fn absurd_nesting_is_an_error_not_a_crash() {
     // Deep but reasonable nesting is fine.
     let ok = format!("on x where {}pid{} == 1", "(".repeat(100), ")".repeat(100));
     assert!(parse_program(&ok).is_ok());
+}
+
+/// Update statements parse into the assignment they stand for and format
+/// back as the author wrote them.
+#[test]
+fn updates_parse_and_format_as_written() {
+    let src =
+        "on * {\n    @x++\n    @m[comm] += 2\n    $i = 1\n    $i--\n    $i <<= 3\n    @b |= blockers\n}\n";
+    let p = landtrace_grammar::parse_program(src).unwrap();
+    let text = format!("{p}");
+    assert!(text.contains("(= @x (+ @x 1))"), "{text}");
+    assert_eq!(landtrace_grammar::format::format(src).unwrap(), src);
 }

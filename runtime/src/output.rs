@@ -219,10 +219,11 @@ impl Output {
     /// `printf(fmt, args...)`: text as is; in JSON one object per call.
     pub fn printf(&mut self, fmt: &Format, vals: &[Val]) {
         match self.format {
-            OutFormat::Text => render_printf(&mut self.line, fmt, vals),
+            OutFormat::Text => render_printf(&mut self.line, fmt, vals, false),
             OutFormat::Json => {
                 self.scratch.clear();
-                render_printf(&mut self.scratch, fmt, vals);
+                // Strings as they are: the JSON string escapes what it must.
+                render_printf(&mut self.scratch, fmt, vals, true);
                 self.line.extend_from_slice(b"{\"type\":\"printf\",\"text\":");
                 json_str_into(&mut self.line, &self.scratch);
                 self.line.extend_from_slice(b"}\n");
@@ -259,7 +260,12 @@ impl Output {
                     if i > 0 {
                         out.extend_from_slice(b", ");
                     }
-                    text_val(out, k);
+                    // A string part escapes the separators too, so that
+                    // `@[a, b]` is two parts whatever the strings hold.
+                    match *k {
+                        Val::Str(s, _) => landtrace_event::escape::escape_key_into(out, s),
+                        _ => text_val(out, k),
+                    }
                 }
                 out.push(b']');
             }
@@ -426,8 +432,11 @@ fn text_buckets(out: &mut Vec<u8>, kind: MapValue, b: &[u64]) {
     }
 }
 
-/// Expands a printf format, straight into `out`.
-pub fn render_printf(out: &mut Vec<u8>, fmt: &Format, vals: &[Val]) {
+/// Expands a printf format, straight into `out`. For text, untrusted
+/// strings are escaped (`text_val`); for a JSON string (`json`), they are
+/// written as they are but for bytes that are not UTF-8 and the backslash,
+/// shown as `\xNN` (JSON escapes control characters itself).
+pub fn render_printf(out: &mut Vec<u8>, fmt: &Format, vals: &[Val], json: bool) {
     let mut args = vals.iter();
     for piece in &fmt.pieces {
         match piece {
@@ -461,7 +470,25 @@ pub fn render_printf(out: &mut Vec<u8>, fmt: &Format, vals: &[Val]) {
                         true
                     }
                     Conv::Str | Conv::Rights => {
-                        text_val(out, v);
+                        match *v {
+                            Val::Str(s, false) if json => {
+                                for chunk in s.utf8_chunks() {
+                                    for part in chunk.valid().split_inclusive('\\') {
+                                        match part.strip_suffix('\\') {
+                                            Some(p) => {
+                                                out.extend_from_slice(p.as_bytes());
+                                                out.extend_from_slice(b"\\x5c");
+                                            }
+                                            None => out.extend_from_slice(part.as_bytes()),
+                                        }
+                                    }
+                                    for b in chunk.invalid() {
+                                        push_fmt(out, format_args!("\\x{b:02x}"));
+                                    }
+                                }
+                            }
+                            _ => text_val(out, v),
+                        }
                         false
                     }
                 };

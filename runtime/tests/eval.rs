@@ -224,19 +224,23 @@ fn printf_formats() {
 #[test]
 fn untrusted_strings_are_escaped_trusted_ones_are_not() {
     let mut e = denial();
-    e.set_str(field::path, b"/tmp/a b=c\n\x1b[31m\"'\\");
-    e.set_comm(b"ev\til");
+    // Readable text (spaces, `=`, quotes, UTF-8) as it is; a newline, an
+    // escape sequence, a bidi override, a backslash and a byte that is not
+    // UTF-8 shown; in a key, its separators too.
+    e.set_str(field::path, "/tmp/a b=c, d]\n\x1b[31m\"'\\r\u{e9}\u{202e}".as_bytes());
+    e.set_comm(b"ev\til\xff");
     let (out, _) = run(
         r#"on deny_access_fs { printf("%s %s %s\n", path, comm, "lit eral"); print(path, basename(path), "x y"); @[comm, path] = count() }"#,
         vec![e],
     );
+    let path = "/tmp/a b=c, d]\\x0a\\x1b[31m\"'\\x5cr\u{e9}\\u{202e}";
+    let base = "a b=c, d]\\x0a\\x1b[31m\"'\\x5cr\u{e9}\\u{202e}";
+    let key = "/tmp/a b=c\\x2c d\\x5d\\x0a\\x1b[31m\"'\\x5cr\u{e9}\\u{202e}";
     assert_eq!(
         out,
-        "/tmp/a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c ev\\x09il lit eral\n\
-         /tmp/a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c x y\n\
-         @[ev\\x09il, /tmp/a\\x20b\\x3dc\\x0a\\x1b[31m\\x22\\x27\\x5c]: 1\n\n"
+        format!("{path} ev\\x09il\\xff lit eral\n{path} {base} x y\n@[ev\\x09il\\xff, {key}]: 1\n\n")
     );
-    assert!(!out.contains('\x1b'));
+    assert!(!out.contains('\x1b') && !out.contains('\u{202e}'));
 }
 
 #[test]
@@ -585,4 +589,44 @@ fn lhist_and_sum_at_the_ends_of_i64() {
     .err()
     .expect("too many buckets");
     assert!(e[0].message.contains("buckets, more than 10000"), "{}", e[0].message);
+}
+
+/// bpftrace's habit: a map read before it is written reads its type's
+/// zero, so `@x = @x + 1` counts and `@depth[d] = @depth[p] + 1` nests
+/// (not "map @x is never assigned").
+#[test]
+fn a_map_read_before_it_is_written_reads_zero() {
+    let mut evs = Vec::new();
+    for (domain, parent) in [(1, 0), (2, 1), (3, 2), (4, 0)] {
+        let mut e = denial();
+        e.reset(EventKind::CreateDomain, SourceKind::Replay);
+        e.set(field::domain, domain);
+        e.set(field::parent, parent);
+        evs.push(e);
+    }
+    evs.push(denial());
+    let (out, _) = run(
+        "on * { @x = @x + 1; @m[event] = @m[event] + 2 } \
+         on create_domain { @depth[domain] = @depth[parent] + 1 } \
+         on deny_access_fs { @bits = @bits | blockers }",
+        evs,
+    );
+    assert_eq!(
+        out,
+        "@x: 5\n\n@m[deny_access_fs]: 2\n@m[create_domain]: 8\n\n\
+         @depth[1]: 1\n@depth[4]: 1\n@depth[2]: 2\n@depth[3]: 3\n\n@bits: READ_FILE\n\n"
+    );
+}
+
+/// bpftrace's integer updates: `@x++`, `@x--`, `@m[k] += n`, `$i++`,
+/// `$i <<= n`, `@b |= mask`, as the assignments they stand for.
+#[test]
+fn integer_updates_as_in_bpftrace() {
+    let (out, _) = run(
+        "on deny_access_fs { @x++; @x++; @d--; @m[comm] += 5; @m[comm] -= 2; @p *= 3; \
+         $i = 1; $i++; $i <<= 3; $i %= 7; @v = $i; @b |= blockers; @b ^= 0 }",
+        vec![denial(), denial()],
+    );
+    // Per event: @x +2, @d -1, @m[curl] +3, @p stays 0, $i = ((1+1)<<3)%7 = 2.
+    assert_eq!(out, "@x: 4\n\n@d: -2\n\n@m[curl]: 6\n\n@p: 0\n\n@v: 2\n\n@b: READ_FILE\n\n");
 }

@@ -35,8 +35,8 @@ impl<'a> Checker<'a> {
                 Some(Stmt::PrintEvent)
             }
             StmtKind::Call { name, args } => self.call_stmt(name, args, s.span),
-            StmtKind::MapAssign { map, value } => self.map_assign(map, value),
-            StmtKind::VarAssign { name, value } => {
+            StmtKind::MapAssign { map, value, .. } => self.map_assign(map, value),
+            StmtKind::VarAssign { name, value, .. } => {
                 let v = self.expr(value)?;
                 if !(v.ty.is_scalar() || v.ty == Type::Str) {
                     self.type_error(&v, "a scratch variable holds a single value");
@@ -292,7 +292,19 @@ impl<'a> Checker<'a> {
                 }
             }
             _ => {
-                let v = self.expr(value)?;
+                let Some(v) = self.expr(value) else {
+                    // While learning what maps hold: a value that reads a
+                    // map not known yet (`@x = @x + 1`, `@depth[d] =
+                    // @depth[p] + 1`, as in bpftrace) is an integer if its
+                    // operator makes one.
+                    if !self.report
+                        && let Some(ty) = self.arithmetic_type(value)
+                        && let Some(keys) = keys.into_iter().collect::<Option<Vec<Expr>>>()
+                    {
+                        self.declare_map(map, &keys, MapValue::Last(ty), value.span);
+                    }
+                    return None;
+                };
                 if !(v.ty.is_scalar() || v.ty == Type::Str) {
                     self.type_error(&v, "a map holds single values");
                     return None;
@@ -306,6 +318,25 @@ impl<'a> Checker<'a> {
             MapValue::Last(_) => Stmt::MapSet { map: id, keys, value: arg.expect("plain value") },
             _ => Stmt::MapAgg { map: id, keys, value: arg },
         })
+    }
+
+    /// The type an arithmetic value has whatever maps it reads: `+ - * /
+    /// % << >>` and unary minus make an integer; `& | ^` and `~` the type
+    /// of an operand that can be typed (a mask stays a mask), else an
+    /// integer. `None` for anything else.
+    fn arithmetic_type(&mut self, value: &'a ast::Expr) -> Option<Type> {
+        use ast::{BinOp as B, ExprKind as K, UnOp as U};
+        match &value.kind {
+            K::Binary(B::Add | B::Sub | B::Mul | B::Div | B::Rem | B::Shl | B::Shr, ..) => Some(Type::Int),
+            K::Unary(U::Neg, _) => Some(Type::Int),
+            K::Binary(B::BitAnd | B::BitOr | B::BitXor, a, b) => {
+                let typed =
+                    |c: &mut Self, e: &'a ast::Expr| c.expr(e).map(|x| x.ty).filter(|t| t.is_scalar());
+                Some(typed(self, a).or_else(|| typed(self, b)).unwrap_or(Type::Int))
+            }
+            K::Unary(U::BitNot, e) => Some(self.arithmetic_type(e).unwrap_or(Type::Int)),
+            _ => None,
+        }
     }
 
     fn key(&mut self, k: &'a ast::Expr) -> Option<Expr> {

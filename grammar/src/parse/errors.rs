@@ -170,9 +170,9 @@ fn habit(src: &str, base: usize, pos: usize, found: Span, prev: Option<Span>) ->
         {
             return err(
                 Span::new(found.start, found.start + 2),
-                &format!("there is no `{}`: maps aggregate", &rest[..2]),
-                "bpftrace's",
-                "count with `@x = count()`, add with `@x = sum(VALUE)`",
+                &format!("`{}` is a statement, not part of an expression", &rest[..2]),
+                "an update",
+                "write it on its own: `@x++`, `$i += 2`",
             );
         }
         _ => {}
