@@ -1,7 +1,8 @@
 //! printf format strings: parsed once at check time into literal pieces and
-//! conversion specs (`%d %u %x %s %r %%`, flags `-` and `0`, a width, and
-//! the C length modifiers bpftrace users type out of habit, which are
-//! accepted and ignored).
+//! conversion specs (`%d %i %u %x %X %c %s %r %%`, flags `-`, `0`, `+`,
+//! ` ` and `#`, a width, a precision, and the C length modifiers bpftrace
+//! users type out of habit, which are accepted and ignored), as C's printf
+//! reads them.
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Conv {
@@ -17,6 +18,8 @@ pub enum Conv {
     Str,
     /// `%r`: a mask as right names.
     Rights,
+    /// `%c`: the character whose code an integer is.
+    Char,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -25,6 +28,12 @@ pub struct Spec {
     pub width: usize,
     pub left: bool,
     pub zero: bool,
+    /// `+`: a sign before a non-negative signed number; ` `: a space.
+    pub sign: Option<u8>,
+    /// `#`: `0x`/`0X` before a non-zero hex number.
+    pub alt: bool,
+    /// `.N`: at most N bytes of a string, at least N digits of a number.
+    pub precision: Option<usize>,
     /// Byte range of the spec inside the format string.
     pub at: (usize, usize),
 }
@@ -69,10 +78,15 @@ impl Format {
                 i += 1;
                 continue;
             }
-            let (mut left, mut zero) = (false, false);
-            while let Some(&c @ (b'-' | b'0')) = fmt.get(i) {
+            let (mut left, mut zero, mut sign, mut alt) = (false, false, None, false);
+            while let Some(&c @ (b'-' | b'0' | b'+' | b' ' | b'#')) = fmt.get(i) {
                 left |= c == b'-';
                 zero |= c == b'0';
+                alt |= c == b'#';
+                // `+` wins over ` `, as in C.
+                if c == b'+' || (c == b' ' && sign.is_none()) {
+                    sign = Some(c);
+                }
                 i += 1;
             }
             let wstart = i;
@@ -91,6 +105,26 @@ impl Format {
             } else {
                 0
             };
+            let precision = if fmt.get(i) == Some(&b'.') {
+                i += 1;
+                let pstart = i;
+                while fmt.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+                // `%.s` is a precision of 0, as in C.
+                Some(
+                    std::str::from_utf8(&fmt[pstart..i])
+                        .ok()
+                        .map_or(Some(0), |p| if p.is_empty() { Some(0) } else { p.parse::<usize>().ok() })
+                        .filter(|p| *p <= MAX_WIDTH)
+                        .ok_or_else(|| FormatError {
+                            at: (pstart, i),
+                            message: format!("precision is larger than {MAX_WIDTH}"),
+                        })?,
+                )
+            } else {
+                None
+            };
             while let Some(b'l' | b'h' | b'z' | b'j') = fmt.get(i) {
                 i += 1;
             }
@@ -101,6 +135,7 @@ impl Format {
                 Some(b'X') => Conv::HexUpper,
                 Some(b's') => Conv::Str,
                 Some(b'r') => Conv::Rights,
+                Some(b'c') => Conv::Char,
                 Some(_) => {
                     let clen = std::str::from_utf8(&fmt[i..])
                         .ok()
@@ -125,7 +160,7 @@ impl Format {
             if !lit.is_empty() {
                 pieces.push(Piece::Lit(std::mem::take(&mut lit)));
             }
-            pieces.push(Piece::Spec(Spec { conv, width, left, zero, at: (start, i) }));
+            pieces.push(Piece::Spec(Spec { conv, width, left, zero, sign, alt, precision, at: (start, i) }));
         }
         if !lit.is_empty() {
             pieces.push(Piece::Lit(lit));
@@ -154,9 +189,17 @@ impl Spec {
             out.resize(out.len() + fill, b' ');
             return;
         }
-        // Zeros go after a sign; spaces before everything.
-        let (at, byte) = if self.zero && numeric {
-            (start + usize::from(out.get(start) == Some(&b'-')), b'0')
+        // Zeros go after a sign and a `0x`; spaces before everything. (C
+        // ignores `0` when a number has a precision.)
+        let (at, byte) = if self.zero && numeric && self.precision.is_none() {
+            let signed = usize::from(matches!(out.get(start), Some(b'-' | b'+' | b' ')));
+            let prefixed =
+                if out[start + signed..].starts_with(b"0x") || out[start + signed..].starts_with(b"0X") {
+                    2
+                } else {
+                    0
+                };
+            (start + signed + prefixed, b'0')
         } else {
             (start, b' ')
         };
@@ -211,7 +254,16 @@ mod tests {
 
     #[test]
     fn pads() {
-        let spec = |w, left, zero| Spec { conv: Conv::Dec, width: w, left, zero, at: (0, 0) };
+        let spec = |w, left, zero| Spec {
+            conv: Conv::Dec,
+            width: w,
+            left,
+            zero,
+            sign: None,
+            alt: false,
+            precision: None,
+            at: (0, 0),
+        };
         let mut out = Vec::new();
         spec(5, false, true).pad(&mut out, b"-42", true);
         assert_eq!(out, b"-0042");

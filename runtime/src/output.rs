@@ -448,30 +448,89 @@ pub fn render_printf(out: &mut Vec<u8>, fmt: &Format, vals: &[Val], json: bool) 
                     ref other => other.as_i64() as u64,
                 };
                 let start = out.len();
+                // At least `precision` digits (C's `%.3d`); a sign or `0x`
+                // before them.
+                let digits = |out: &mut Vec<u8>, prefix: &[u8], n: u64, radix: u64, upper: bool| {
+                    // Written backwards on the stack: no allocation per event.
+                    let table: &[u8; 16] = if upper { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
+                    let mut buf = [0u8; 20];
+                    let mut at = buf.len();
+                    let mut n = n;
+                    loop {
+                        at -= 1;
+                        buf[at] = table[(n % radix) as usize];
+                        n /= radix;
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                    out.extend_from_slice(prefix);
+                    let min = spec.precision.unwrap_or(0);
+                    out.resize(out.len() + min.saturating_sub(buf.len() - at), b'0');
+                    out.extend_from_slice(&buf[at..]);
+                };
                 let numeric = match spec.conv {
                     Conv::Dec => {
                         match *v {
-                            Val::Int(i) => push_fmt(out, format_args!("{i}")),
                             Val::Str(..) => {}
-                            ref other => push_fmt(out, format_args!("{}", unsigned(other))),
+                            ref other => {
+                                let i = match *other {
+                                    Val::Int(i) => i128::from(i),
+                                    _ => i128::from(unsigned(other)),
+                                };
+                                let sign: &[u8] = match (i < 0, spec.sign) {
+                                    (true, _) => b"-",
+                                    (false, Some(b'+')) => b"+",
+                                    (false, Some(_)) => b" ",
+                                    (false, None) => b"",
+                                };
+                                digits(out, sign, i.unsigned_abs() as u64, 10, false);
+                            }
                         }
                         true
                     }
                     Conv::Unsigned => {
-                        push_fmt(out, format_args!("{}", unsigned(v)));
+                        digits(out, b"", unsigned(v), 10, false);
                         true
                     }
-                    Conv::Hex => {
-                        push_fmt(out, format_args!("{:x}", unsigned(v)));
+                    Conv::Hex | Conv::HexUpper => {
+                        let n = unsigned(v);
+                        let upper = spec.conv == Conv::HexUpper;
+                        let prefix: &[u8] = match (spec.alt && n != 0, upper) {
+                            (false, _) => b"",
+                            (true, false) => b"0x",
+                            (true, true) => b"0X",
+                        };
+                        digits(out, prefix, n, 16, upper);
                         true
                     }
-                    Conv::HexUpper => {
-                        push_fmt(out, format_args!("{:X}", unsigned(v)));
-                        true
+                    Conv::Char => {
+                        // The character of that code, escaped as any text
+                        // is; a code that is none prints U+FFFD.
+                        let c = u32::try_from(v.as_i64()).ok().and_then(char::from_u32).unwrap_or('\u{fffd}');
+                        let mut buf = [0u8; 4];
+                        let bytes = c.encode_utf8(&mut buf).as_bytes();
+                        if json {
+                            out.extend_from_slice(bytes);
+                        } else {
+                            landtrace_event::escape::escape_into(out, bytes);
+                        }
+                        false
                     }
                     Conv::Str | Conv::Rights => {
+                        // `%.Ns`: at most N bytes of the value, not cutting
+                        // a character in two.
+                        let cut = |s: &'_ [u8]| -> usize {
+                            let Some(p) = spec.precision else { return s.len() };
+                            let mut end = p.min(s.len());
+                            while end > 0 && end < s.len() && (s[end] & 0xc0) == 0x80 {
+                                end -= 1;
+                            }
+                            end
+                        };
                         match *v {
                             Val::Str(s, false) if json => {
+                                let s = &s[..cut(s)];
                                 for chunk in s.utf8_chunks() {
                                     for part in chunk.valid().split_inclusive('\\') {
                                         match part.strip_suffix('\\') {
@@ -487,7 +546,13 @@ pub fn render_printf(out: &mut Vec<u8>, fmt: &Format, vals: &[Val], json: bool) 
                                     }
                                 }
                             }
-                            _ => text_val(out, v),
+                            Val::Str(s, trusted) => text_val(out, &Val::Str(&s[..cut(s)], trusted)),
+                            _ => {
+                                text_val(out, v);
+                                if let Some(p) = spec.precision {
+                                    out.truncate(start + p.min(out.len() - start));
+                                }
+                            }
                         }
                         false
                     }

@@ -630,3 +630,33 @@ fn integer_updates_as_in_bpftrace() {
     // Per event: @x +2, @d -1, @m[curl] +3, @p stays 0, $i = ((1+1)<<3)%7 = 2.
     assert_eq!(out, "@x: 4\n\n@d: -2\n\n@m[curl]: 6\n\n@p: 0\n\n@v: 2\n\n@b: READ_FILE\n\n");
 }
+
+/// printf's C conversions and flags: `%c`, `+`, ` `, `#`, a precision;
+/// the expected line is what glibc's printf prints for the same format
+/// and values (checked with a C program).
+#[test]
+fn printf_as_c_prints() {
+    let (out, _) = run(
+        r#"on deny_access_fs { printf("[%+d|%+d|% d|%#x|%#x|%#X|%08x|%#08x|%.3s|%5.2s|%c|%.4d|%+.3d|%-+5d|%-#6x|%08.3d]\n", 5, -5, 5, 255, 0, 255, 255, 255, comm, comm, 65, 7, 7, 3, 42, 7) }"#,
+        vec![denial()],
+    );
+    assert_eq!(out, "[+5|-5| 5|0xff|0|0XFF|000000ff|0x0000ff|cur|   cu|A|0007|+007|+3   |0x2a  |     007]\n");
+}
+
+/// A number written where a map's key is an id is that id: `delete` and
+/// reads by a hex literal on a map keyed by `domain`.
+#[test]
+fn hex_literals_are_ids_in_id_keyed_maps() {
+    let mut evs = Vec::new();
+    for domain in [0x2a3f1001f, 0x2a3f10020] {
+        let mut e = denial();
+        e.set(field::domain, domain);
+        evs.push(e);
+    }
+    let (out, _) = run(
+        "on deny_access_fs { @m[domain] = count() } \
+         END { printf(\"%d\\n\", @m[0x2a3f10020]); delete(@m[0x2a3f1001f]); print(@m); clear(@m) }",
+        evs,
+    );
+    assert_eq!(out, "1\n@m[2a3f10020]: 1\n\n");
+}

@@ -231,7 +231,7 @@ impl<'a> Checker<'a> {
                 break;
             };
             let fits = match spec.conv {
-                Conv::Dec | Conv::Unsigned | Conv::Hex | Conv::HexUpper => v.ty.is_scalar(),
+                Conv::Dec | Conv::Unsigned | Conv::Hex | Conv::HexUpper | Conv::Char => v.ty.is_scalar(),
                 Conv::Str => true,
                 Conv::Rights => v.ty.is_mask(),
             };
@@ -284,9 +284,9 @@ impl<'a> Checker<'a> {
                     // map: `@n = sum(len(@n))`).
                     if !self.report
                         && let Some(mv) = kind_from_name(&name.name)
-                        && let Some(keys) = keys.into_iter().collect::<Option<Vec<Expr>>>()
+                        && let Some(mut keys) = keys.into_iter().collect::<Option<Vec<Expr>>>()
                     {
-                        self.declare_map(map, &keys, mv, value.span);
+                        self.declare_map(map, &mut keys, mv, value.span);
                     }
                     return None;
                 }
@@ -299,9 +299,9 @@ impl<'a> Checker<'a> {
                     // operator makes one.
                     if !self.report
                         && let Some(ty) = self.arithmetic_type(value)
-                        && let Some(keys) = keys.into_iter().collect::<Option<Vec<Expr>>>()
+                        && let Some(mut keys) = keys.into_iter().collect::<Option<Vec<Expr>>>()
                     {
-                        self.declare_map(map, &keys, MapValue::Last(ty), value.span);
+                        self.declare_map(map, &mut keys, MapValue::Last(ty), value.span);
                     }
                     return None;
                 };
@@ -312,8 +312,8 @@ impl<'a> Checker<'a> {
                 (MapValue::Last(v.ty), Some(v))
             }
         };
-        let keys: Vec<Expr> = keys.into_iter().collect::<Option<_>>()?;
-        let id = self.declare_map(map, &keys, mv, value.span)?;
+        let mut keys: Vec<Expr> = keys.into_iter().collect::<Option<_>>()?;
+        let id = self.declare_map(map, &mut keys, mv, value.span)?;
         Some(match mv {
             MapValue::Last(_) => Stmt::MapSet { map: id, keys, value: arg.expect("plain value") },
             _ => Stmt::MapAgg { map: id, keys, value: arg },
@@ -450,14 +450,21 @@ impl<'a> Checker<'a> {
     /// Checks the keys of a map access against the map's declaration.
     pub(super) fn map_keys(&mut self, m: &'a ast::MapRef, id: MapId) -> Option<Vec<Expr>> {
         let keys: Vec<Option<Expr>> = m.keys.iter().flatten().map(|k| self.key(k)).collect();
-        let keys: Vec<Expr> = keys.into_iter().collect::<Option<_>>()?;
-        self.check_keys(m, id, &keys)?;
+        let mut keys: Vec<Expr> = keys.into_iter().collect::<Option<_>>()?;
+        self.check_keys(m, id, &mut keys)?;
         Some(keys)
     }
 
-    fn check_keys(&mut self, m: &ast::MapRef, id: MapId, keys: &[Expr]) -> Option<()> {
+    fn check_keys(&mut self, m: &ast::MapRef, id: MapId, keys: &mut [Expr]) -> Option<()> {
         self.more_labels(m, id);
         let decl = self.maps[id.0 as usize].clone();
+        // A number written where the map's key is an id (`delete(@m[0x2a3f1001f])`
+        // on a map keyed by `domain`) is that id, as in `domain == 0x2a3f1001f`.
+        for (k, want) in keys.iter_mut().zip(&decl.keys) {
+            if *want == Type::Id && k.ty == Type::Int && matches!(k.kind, ExprKind::Int(_)) {
+                k.ty = Type::Id;
+            }
+        }
         if decl.keys.len() != keys.len() {
             let d = self
                 .err(
@@ -500,7 +507,7 @@ impl<'a> Checker<'a> {
     fn declare_map(
         &mut self,
         m: &ast::MapRef,
-        keys: &[Expr],
+        keys: &mut [Expr],
         value: MapValue,
         value_span: Span,
     ) -> Option<MapId> {

@@ -163,42 +163,65 @@ pub(super) fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
     let cpu_at = toks.iter().position(|t| t.starts_with(b"[") && t.ends_with(b"]"));
     let task_end = cpu_at.unwrap_or(toks.len().min(1));
     // `(TGID)` follows the task when the record-tgid option is on, its
-    // number padded to seven places: `(    116)` is two words.
-    let mut task_words: Vec<&[u8]> = Vec::new();
-    let mut tgid: Option<Vec<u8>> = None;
+    // number padded to seven places: `(    116)` is two words. The task's
+    // words are the others (on the stack: no allocation per line).
+    let mut words: [&[u8]; PREFIX_WORDS] = [&[]; PREFIX_WORDS];
+    let mut nwords = 0;
+    let (mut tgid_open, mut tgid_closed, mut tgid_digits, mut tgid_value) = (false, false, 0usize, 0u64);
+    let mut tgid_unknown = false;
     for t in &toks[..task_end] {
-        match &mut tgid {
-            Some(inner) if !inner.ends_with(b")") => inner.extend_from_slice(t),
-            Some(_) => task_words.push(t),
-            None if t.starts_with(b"(") && !task_words.is_empty() => tgid = Some(t.to_vec()),
-            None => task_words.push(t),
+        let starts = !tgid_open && nwords > 0 && t.starts_with(b"(");
+        if starts || (tgid_open && !tgid_closed) {
+            tgid_open = true;
+            for &b in *t {
+                match b {
+                    b'(' | b' ' => {}
+                    b')' => tgid_closed = true,
+                    b'-' => tgid_unknown = true,
+                    b'0'..=b'9' if tgid_digits < 19 => {
+                        tgid_value = tgid_value * 10 + u64::from(b - b'0');
+                        tgid_digits += 1;
+                    }
+                    _ => return Err(format!("bad tgid {:?}", String::from_utf8_lossy(t))),
+                }
+            }
+        } else if nwords < PREFIX_WORDS {
+            words[nwords] = t;
+            nwords += 1;
+        } else {
+            return Err("a task name of too many words".to_string());
         }
     }
-    let tgid = match tgid {
-        Some(t) if t.ends_with(b")") => {
-            let inner = &t[1..t.len() - 1];
-            // `(-------)`: the kernel did not record this task's tgid.
-            if inner.iter().all(|b| *b == b'-') { None } else { Some(parse_uint(inner, "tgid")?) }
-        }
-        Some(t) => return Err(format!("unterminated tgid {:?}", String::from_utf8_lossy(&t))),
-        None => None,
-    };
+    if tgid_open && !tgid_closed {
+        return Err("unterminated tgid".to_string());
+    }
+    // `(-------)`: the kernel did not record this task's tgid.
+    let tgid = (tgid_open && !tgid_unknown && tgid_digits > 0).then_some(tgid_value);
+    let task_words = &words[..nwords];
     // `COMM-PID` as tracefs and trace-cmd print it, or `COMM PID` and
     // `COMM PID/TID` as `perf script` does; the comm may hold spaces.
     let last = task_words.last().copied().unwrap_or_default();
     let perf_style =
         task_words.len() > 1 && !last.is_empty() && last.iter().all(|b| b.is_ascii_digit() || *b == b'/');
     let (comm_words, ids): (&[&[u8]], Option<&[u8]>) =
-        if perf_style { (&task_words[..task_words.len() - 1], Some(last)) } else { (&task_words[..], None) };
-    let task = comm_words.join(&b' ');
+        if perf_style { (&task_words[..task_words.len() - 1], Some(last)) } else { (task_words, None) };
+    let joined;
+    let task: &[u8] = match comm_words {
+        [] => &[],
+        [one] => one,
+        more => {
+            joined = more.join(&b' ');
+            &joined
+        }
+    };
     let (comm, pid, tid) = match ids {
         Some(ids) => {
             if let Some(slash) = memchr::memchr(b'/', ids) {
                 let pid = parse_uint(&ids[..slash], "pid")?;
-                (&task[..], Some(pid), Some(parse_uint(&ids[slash + 1..], "tid")?))
+                (task, Some(pid), Some(parse_uint(&ids[slash + 1..], "tid")?))
             } else {
                 let tid = parse_uint(ids, "tid")?;
-                (&task[..], tgid.or(Some(tid)), Some(tid))
+                (task, tgid.or(Some(tid)), Some(tid))
             }
         }
         None => match task.iter().rposition(|b| *b == b'-') {
@@ -206,7 +229,7 @@ pub(super) fn header(prefix: &[u8], ev: &mut Event) -> Result<(), String> {
                 let tid = parse_uint(&task[dash + 1..], "pid")?;
                 (&task[..dash], tgid.or(Some(tid)), Some(tid))
             }
-            None => (&task[..], tgid, None),
+            None => (task, tgid, None),
         },
     };
     // Without a TGID the trace names only the thread: `pid` is the thread
