@@ -344,10 +344,11 @@ fn report_summary(summary: &landtrace_runtime::Summary) {
             if summary.div_by_zero == 1 { "" } else { "s" }
         ));
     }
-    for (name, max, dropped) in &summary.dropped_keys {
+    for (name, max, dropped, more) in &summary.dropped_keys {
         report::warning(&format!(
-            "map {name} reached {max} keys: {dropped} new key{} dropped (raise --max-keys)",
-            if *dropped == 1 { "" } else { "s" }
+            "map {name} reached {max} keys: {}{dropped} new key{} dropped (raise --max-keys)",
+            if *more { "more than " } else { "" },
+            if *dropped == 1 && !*more { "" } else { "s" }
         ));
     }
 }

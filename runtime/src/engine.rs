@@ -46,8 +46,9 @@ pub struct Summary {
     pub events: u64,
     pub matched: u64,
     pub div_by_zero: u64,
-    /// (map name, max keys, keys dropped)
-    pub dropped_keys: Vec<(String, usize, u64)>,
+    /// (map name, max keys, distinct keys dropped, whether more were
+    /// dropped than counted)
+    pub dropped_keys: Vec<(String, usize, u64, bool)>,
 }
 
 /// More `every` firings than this in one gap between events are collapsed
@@ -279,7 +280,7 @@ impl<'p> Engine<'p> {
                 .maps
                 .iter()
                 .filter(|m| m.dropped > 0)
-                .map(|m| (m.decl.name.clone(), m.max_keys, m.dropped))
+                .map(|m| (m.decl.name.clone(), m.max_keys, m.dropped, m.dropped_more))
                 .collect(),
         })
     }

@@ -127,17 +127,36 @@ pub fn lhist_len(min: i64, max: i64, step: i64) -> usize {
     ((i128::from(max) - i128::from(min) + i128::from(step) - 1) / i128::from(step)) as usize + 2
 }
 
+/// Refused keys remembered (as 8-byte hashes) to count each once.
+pub const REFUSED_MAX: usize = 1 << 16;
+
 pub struct Map {
     pub decl: MapDecl,
     entries: HashMap<Vec<u8>, Agg>,
     pub max_keys: usize,
-    /// New keys refused because the map was full.
+    /// Distinct new keys refused because the map was full (each counted
+    /// once however often it comes back).
     pub dropped: u64,
+    /// Hashes of the refused keys, to count each once: at most
+    /// [`REFUSED_MAX`] or `max_keys` of them, whichever is more (memory
+    /// stays bounded); past that, `dropped` is a lower bound and
+    /// `dropped_more` says so.
+    refused: hashbrown::HashSet<u64>,
+    hasher: hashbrown::DefaultHashBuilder,
+    pub dropped_more: bool,
 }
 
 impl Map {
     pub fn new(decl: MapDecl, max_keys: usize) -> Map {
-        Map { decl, entries: HashMap::new(), max_keys, dropped: 0 }
+        Map {
+            decl,
+            entries: HashMap::new(),
+            max_keys,
+            dropped: 0,
+            refused: hashbrown::HashSet::new(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+            dropped_more: false,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -156,6 +175,8 @@ impl Map {
     pub fn take_entries(&mut self, earlier: Map) {
         self.entries = earlier.entries;
         self.dropped = 0;
+        self.refused.clear();
+        self.dropped_more = false;
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&Agg> {
@@ -174,7 +195,14 @@ impl Map {
         match self.entries.entry_ref(key) {
             EntryRef::Occupied(e) => Some(e.into_mut()),
             EntryRef::Vacant(_) if full => {
-                self.dropped += 1;
+                let h = std::hash::BuildHasher::hash_one(&self.hasher, key);
+                if self.refused.len() < self.max_keys.max(REFUSED_MAX) {
+                    if self.refused.insert(h) {
+                        self.dropped += 1;
+                    }
+                } else if !self.refused.contains(&h) {
+                    self.dropped_more = true;
+                }
                 None
             }
             EntryRef::Vacant(e) => Some(e.insert(init())),
@@ -380,11 +408,17 @@ mod tests {
     #[test]
     fn key_bound_drops_and_counts() {
         let mut m = map(MapValue::Count, 2);
-        for k in [&b"a"[..], b"b", b"c", b"a", b"d"] {
+        for k in [&b"a"[..], b"b", b"c", b"a", b"d", b"c", b"c", b"d"] {
             m.aggregate(k, 0);
         }
         assert_eq!(m.len(), 2);
-        assert_eq!(m.dropped, 2);
+        // Two distinct keys refused (c and d), however often they came.
+        assert_eq!((m.dropped, m.dropped_more), (2, false));
+        // Past REFUSED_MAX distinct refused keys, the count is a lower bound.
+        for i in 0..REFUSED_MAX as u32 {
+            m.aggregate(&i.to_le_bytes(), 0);
+        }
+        assert_eq!((m.dropped, m.dropped_more), (REFUSED_MAX as u64, true));
         assert_eq!(m.get(b"a").unwrap().read(), 2);
     }
 }

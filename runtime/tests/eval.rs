@@ -388,7 +388,8 @@ fn multi_event_clauses_use_the_family_of_each_event() {
 #[test]
 fn map_keys_are_bounded() {
     let mut events = Vec::new();
-    for pid in 0..10 {
+    // Ten distinct keys, each twice: seven keys are refused, fourteen updates.
+    for pid in (0..10).chain(0..10) {
         let mut e = denial();
         e.set_builtin(Builtin::Pid, pid);
         events.push(e);
@@ -399,7 +400,7 @@ fn map_keys_are_bounded() {
         EngineOptions { max_keys: 3, ..Default::default() },
     );
     assert_eq!(out.lines().filter(|l| l.starts_with("@[")).count(), 3);
-    assert_eq!(s.dropped_keys, vec![("@".to_string(), 3, 7)]);
+    assert_eq!(s.dropped_keys, vec![("@".to_string(), 3, 7, false)]);
 }
 
 #[test]

@@ -159,6 +159,12 @@ impl Session {
         if trimmed.starts_with('.') {
             return self.meta(trimmed);
         }
+        // What psql, sqlite and duckdb users type.
+        match trimmed {
+            "help" | "\\?" | "\\h" | "?" => return self.meta(".help"),
+            "quit" | "exit" | "\\q" | "q" => return self.meta(".quit"),
+            _ => {}
+        }
         self.last_entry = Some(trimmed.to_string());
         let Some((program, compiled)) = Self::compile_entry(trimmed) else { return Outcome::Invalid };
         let outcome = self.run_program(&compiled);
@@ -200,8 +206,23 @@ impl Session {
         let clock = if matches!(source, SourceSpec::Live(_)) { Clock::Wall } else { Clock::Event };
         let mut engine =
             Engine::new(&compiled.ir, backend, output, EngineOptions { max_keys: self.max_keys, clock });
-        for name in engine.adopt_maps(&mut self.maps) {
-            report::note(&format!("{name} holds other values in this entry: it starts empty"));
+        // A replay reads the trace from its start again: its maps start
+        // empty (counting on would count every event twice). A live source
+        // goes on from where the last entry stopped: its maps go on too,
+        // and the entry says so.
+        if matches!(source, SourceSpec::Live(_)) {
+            let before: Vec<String> = self.maps.iter().map(|m| m.decl.name.clone()).collect();
+            let restarted = engine.adopt_maps(&mut self.maps);
+            for name in &restarted {
+                report::note(&format!("{name} holds other values in this entry: it starts empty"));
+            }
+            for name in compiled.ir.maps.iter().map(|m| &m.name) {
+                if before.contains(name) && !restarted.contains(name) {
+                    report::note(&format!(
+                        "{name} goes on from the last entry (.clear {name} to start over)"
+                    ));
+                }
+            }
         }
         stop::take();
         let outcome = match &source {
@@ -314,7 +335,14 @@ impl Session {
                     report::error(STDIN_IS_THE_REPL);
                     return Outcome::RuntimeFailure;
                 }
-                if !std::path::Path::new(f).is_file() {
+                let path = std::path::Path::new(f);
+                if path.is_dir() {
+                    report::error(&format!(
+                        "{f} is a directory: give the trace files in it (.source FILE...)"
+                    ));
+                    return Outcome::RuntimeFailure;
+                }
+                if !path.is_file() {
                     report::error(&format!("{f}: no such file"));
                     return Outcome::RuntimeFailure;
                 }
