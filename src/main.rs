@@ -66,6 +66,14 @@ fn is_script(arg: &str) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("lt")) && path.is_file()
 }
 
+/// Whether checking the program without arguments fails only for want of
+/// them.
+fn script_reads_args(p: &run::ProgramText) -> bool {
+    landtrace_compiler::compile(&p.text, &p.name, &landtrace_compiler::CheckOptions::default())
+        .err()
+        .is_some_and(|d| d.iter().any(|d| d.message.starts_with("script argument $")))
+}
+
 /// `landtrace check SCRIPT` (or `-e PROGRAM`): parse and check only.
 fn check(expr: Option<String>, script: Option<String>, args: Vec<String>) -> Outcome {
     let run_args = args::RunArgs { expr, script, args, ..Default::default() };
@@ -77,7 +85,27 @@ fn check(expr: Option<String>, script: Option<String>, args: Vec<String>) -> Out
             return Outcome::Invalid;
         }
     };
-    match run::compile_reporting(&program) {
+    // A script given no arguments is checked with placeholders for the
+    // `$N` it reads (as the language server does): a directory of
+    // runbooks checks in one loop.
+    let mut placeholders = false;
+    let compiled = if program.args.is_empty() && script_reads_args(&program) {
+        let (result, used) = landtrace_compiler::compile_with_placeholders(&program.text, &program.name);
+        placeholders = used;
+        match result {
+            Ok(c) => {
+                report::diagnostics(&c.warnings);
+                Some(c)
+            }
+            Err(d) => {
+                report::diagnostics(&d);
+                None
+            }
+        }
+    } else {
+        run::compile_reporting(&program)
+    };
+    match compiled {
         // A second script where an argument is expected is checked by
         // nobody: say so. (Other arguments a script does not read are
         // left alone, so one argument list can serve a directory of them.)
@@ -98,10 +126,15 @@ fn check(expr: Option<String>, script: Option<String>, args: Vec<String>) -> Out
         }
         Some(c) => {
             report::out(&format!(
-                "{}: ok ({} clause{})\n",
+                "{}: ok ({} clause{}{})\n",
                 program.name,
                 c.ir.clauses.len(),
-                if c.ir.clauses.len() == 1 { "" } else { "s" }
+                if c.ir.clauses.len() == 1 { "" } else { "s" },
+                match (placeholders, c.args_used) {
+                    (false, _) => String::new(),
+                    (true, 1) => "; $1 checked with a placeholder: a run needs it".to_string(),
+                    (true, n) => format!("; $1 to ${n} checked with placeholders: a run needs them"),
+                }
             ));
             Outcome::Success
         }

@@ -91,7 +91,12 @@ pub fn run(args: RunArgs) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
     if let Some(glob) = &args.list {
-        crate::list::print(glob)?;
+        if !crate::list::print(glob)? {
+            report::error(&format!(
+                "nothing in the schema matches {glob:?} (events, fields' events, builtins, rights, groups): `landtrace -l` lists all"
+            ));
+            return Ok(Outcome::RuntimeFailure);
+        }
         return Ok(Outcome::Success);
     }
     report::set_quiet(args.quiet);

@@ -307,9 +307,27 @@ fn check_subcommand() {
     assert!(r.stderr.contains("cannot compare str with int"));
     assert!(r.stderr.contains("READ_FILE is a filesystem right; blockers holds network rights"));
     assert!(r.stderr.contains("landtrace: 2 errors"));
+    // Without its argument, a script is checked with a placeholder for it
+    // (as the language server does), so docs/authoring.md's CI loop passes
+    // over every shipped runbook; a wrong one still fails.
     let r = run(&["check", "examples/port-watch.lt"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("$1 checked with a placeholder"), "{}", r.stdout);
+    let wrong = dir.join("wrong-arg.lt");
+    std::fs::write(&wrong, "on deny_access_net where dport == $1 and blockers & READ_FILE\n").unwrap();
+    let r = run(&["check", wrong.to_str().unwrap()]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("script argument $1 is missing"));
+    assert!(r.stderr.contains("READ_FILE is a filesystem right"), "{}", r.stderr);
+    let authoring = std::fs::read_to_string(root().join("docs/authoring.md")).unwrap();
+    let cmd = authoring.lines().find(|l| l.starts_with("for f in runbooks/*.lt")).expect("the CI loop");
+    let cmd = cmd
+        .split('#')
+        .next()
+        .unwrap()
+        .replace("runbooks/", "examples/")
+        .replace("landtrace ", &format!("{} ", env!("CARGO_BIN_EXE_landtrace")));
+    let out = std::process::Command::new("sh").arg("-c").arg(&cmd).current_dir(root()).output().unwrap();
+    assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(run(&["check", "examples/port-watch.lt", "443"]).code, 0);
     // A second script is not silently left unchecked.
     let r = run(&["check", "examples/top-denials.lt", "examples/web-servers.lt"]);
@@ -667,29 +685,53 @@ fn messages_escape_what_the_input_says() {
     assert!(!r.stderr.contains('\x1b') && r.stderr.contains("no\\x1b[2Jsuch"), "{:?}", r.stderr);
 }
 
-/// The README's error example is what landtrace prints.
+/// Every example in README.md and docs/ that shows a `$ landtrace ...`
+/// command with what it printed is what the binary prints (standard
+/// output then standard error, as a terminal shows them). Examples that
+/// need a terminal, root or a traced command (`repl`, `-c`, a command on
+/// several lines) are not run here; the live and REPL tests cover them.
 #[test]
-fn readme_error_example_is_real() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let cmd = "$ landtrace -e 'on create_ruleset where handled_net & READ_FILE'\n";
-    let start = readme.find(cmd).expect("the example is in the README") + cmd.len();
-    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
-    let r = run(&["-e", "on create_ruleset where handled_net & READ_FILE"]);
-    assert_eq!(r.code, 2);
-    assert_eq!(r.stderr, shown);
-}
-
-/// docs/live.md's `--dump pushdown` example is what the command prints.
-#[test]
-fn live_md_pushdown_example_is_real() {
-    let doc = std::fs::read_to_string(root().join("docs/live.md")).unwrap();
-    let program = "on check_rule_fs where domain == 0x1c1407c26 and len(dev) > 3 { @ = count() }";
-    let cmd = format!("$ landtrace --dump pushdown -e '{program}'\n");
-    let start = doc.find(&cmd).expect("the example is in docs/live.md") + cmd.len();
-    let shown = &doc[start..start + doc[start..].find("```").unwrap()];
-    let r = run(&["--dump", "pushdown", "-e", program]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.stdout, shown);
+fn every_landtrace_example_in_the_docs_is_real() {
+    let mut files = vec![root().join("README.md")];
+    let mut docs: Vec<_> =
+        std::fs::read_dir(root().join("docs")).unwrap().map(|e| e.unwrap().path()).collect();
+    docs.sort();
+    files.extend(docs.into_iter().filter(|p| p.extension().is_some_and(|x| x == "md")));
+    let mut checked = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if !line.starts_with("```") {
+                continue;
+            }
+            let block: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+            let Some(cmd) = block.first().and_then(|l| l.strip_prefix("$ landtrace ")) else { continue };
+            if cmd.ends_with('\\')
+                || cmd.starts_with("repl")
+                || cmd.contains(" -c ")
+                || cmd.matches('\'').count() % 2 == 1
+            {
+                continue;
+            }
+            let shown: String = block[1..].iter().map(|l| format!("{l}\n")).collect();
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("'{}' {cmd}", env!("CARGO_BIN_EXE_landtrace")))
+                .current_dir(root())
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap();
+            let printed =
+                format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            let trim = |s: &str| {
+                s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim_matches('\n').to_string()
+            };
+            assert_eq!(trim(&printed), trim(&shown), "{}: $ landtrace {cmd}", file.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "only {checked} examples found");
 }
 
 /// A trace's own loss report reaches -f json as a `lost` record.

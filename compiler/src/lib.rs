@@ -104,6 +104,25 @@ fn compile_here(text: &str, name: &str, opts: &CheckOptions) -> Result<Compiled,
     })
 }
 
+/// Checks a script without its arguments, as an editor or a CI check of
+/// runbooks must: where the only errors are `$N` arguments it was not
+/// given, it is checked again with placeholders (numbers, or strings where
+/// numbers do not check). The second value is whether placeholders were
+/// used.
+pub fn compile_with_placeholders(text: &str, name: &str) -> (Result<Compiled, Vec<Diag>>, bool) {
+    let check = |args: Vec<String>| compile(text, name, &CheckOptions { args });
+    let first = check(Vec::new());
+    let Err(diags) = &first else { return (first, false) };
+    let errors = |d: &[Diag]| d.iter().filter(|d| d.is_error()).count();
+    if !diags.iter().any(|d| d.message.starts_with("script argument $")) {
+        return (first, false);
+    }
+    let numbers = check(vec!["0".to_string(); 9]);
+    let strings = check(vec!["x".to_string(); 9]);
+    let count = |r: &Result<Compiled, Vec<Diag>>| r.as_ref().map_or_else(|d| errors(d), |_| 0);
+    if count(&strings) < count(&numbers) { (strings, true) } else { (numbers, true) }
+}
+
 #[cfg(test)]
 mod tests {
     /// The crate documentation's example.

@@ -17,7 +17,7 @@ mod text;
 
 use crate::repl::complete::complete_script;
 use crate::run::Outcome;
-use landtrace_compiler::{CheckOptions, Diag, compile};
+use landtrace_compiler::Diag;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _, PublishDiagnostics,
@@ -195,18 +195,10 @@ fn doc_name(uri: &Uri) -> String {
 /// numbers do not check), since an editor has none to give.
 fn diagnostics(uri: &Uri, text: &str, encoding: Encoding) -> Vec<Diagnostic> {
     let name = doc_name(uri);
-    let check = |args: Vec<String>| match compile(text, &name, &CheckOptions { args }) {
+    let diags = match landtrace_compiler::compile_with_placeholders(text, &name).0 {
         Ok(c) => c.warnings,
         Err(d) => d,
     };
-    let mut diags = check(Vec::new());
-    let missing = diags.iter().filter(|d| d.message.starts_with("script argument $")).count();
-    if missing > 0 {
-        let errors = |d: &[Diag]| d.iter().filter(|d| d.is_error()).count();
-        let numbers = check(vec!["0".to_string(); 9]);
-        let strings = check(vec!["x".to_string(); 9]);
-        diags = if errors(&strings) < errors(&numbers) { strings } else { numbers };
-    }
     let idx = LineIndex::new(text, encoding);
     diags.iter().map(|d| to_lsp(d, uri, &idx)).collect()
 }
