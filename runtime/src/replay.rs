@@ -36,6 +36,8 @@ struct Input {
     done: bool,
     /// Whether it is compressed, and why its compressed data ended early.
     found: crate::decompress::Found,
+    /// The format its decoder reads.
+    format: Option<Format>,
     /// Events it gave (none: said at the end).
     events: u64,
 }
@@ -300,6 +302,7 @@ impl ReplaySource {
             Some(f) => {
                 self.formats.push((input.name.clone(), f.name()));
                 input.decoder = Some(f.decoder());
+                input.format = Some(f);
                 // ftrace and kernel logs hold other lines (other events,
                 // other messages), which their decoders skip.
                 if skipped > 0 && !matches!(f, Format::Ftrace | Format::KernelLog) {
@@ -360,6 +363,9 @@ impl ReplaySource {
                     }
                     let line = std::mem::take(&mut self.line);
                     let input = &mut self.inputs[self.current];
+                    if let Some(note) = input.switch_format(&line, &mut self.pending, no) {
+                        let _ = writeln!(self.report, "{note}");
+                    }
                     let decoder = input.decoder.as_mut().expect("detected");
                     let result = match decoder.line_into(&line, ev) {
                         Some(Ok(true)) => {
@@ -407,6 +413,15 @@ impl ReplaySource {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         input.line_no += 1;
         let no = input.line_no;
+        // A line in another format than the input had so far: left for the
+        // usual reading, which switches the decoder. (ftrace's own test is
+        // its decoder's: another event's line, or a bad one, is looked at
+        // after it; the others' tests are cheap, made first.)
+        let elsewhere = |f: Option<Format>| f.is_some_and(|f| other_format(f, line).is_some());
+        if input.format != Some(Format::Ftrace) && !line.is_empty() && elsewhere(input.format) {
+            input.line_no -= 1;
+            return Ok(None);
+        }
         let result = if line.is_empty() {
             Ok(())
         } else {
@@ -415,7 +430,15 @@ impl ReplaySource {
                     input.reader.consume(nl + 1);
                     return Ok(Some(true));
                 }
+                Some(Ok(false)) if input.format == Some(Format::Ftrace) && elsewhere(input.format) => {
+                    input.line_no -= 1;
+                    return Ok(None);
+                }
                 Some(Ok(false)) => Ok(()),
+                Some(Err(_)) if elsewhere(input.format) => {
+                    input.line_no -= 1;
+                    return Ok(None);
+                }
                 Some(Err(e)) => Err(e),
                 None => decoder.line(line, pending),
             }
@@ -434,7 +457,44 @@ impl ReplaySource {
     }
 }
 
+/// The format of a line that is not `current`'s, when the line is telling
+/// (audit records in a kernel log, and a kernel log's lines in an audit
+/// log, are their own).
+fn other_format(current: Format, line: &[u8]) -> Option<Format> {
+    let own = match current {
+        Format::Ftrace => landtrace_trace::ftrace::event_token(line).is_some(),
+        Format::KernelLog => !landtrace_trace::audit::not_a_record(line),
+        Format::Jsonl => line.first() == Some(&b'{'),
+        Format::Audit => false,
+    };
+    if own {
+        return None;
+    }
+    let family = |f: Format| if f == Format::KernelLog { Format::Audit } else { f };
+    classify(line).filter(|f| family(*f) != family(current))
+}
+
 impl Input {
+    /// Where the input changes format (ftrace lines, then audit records,
+    /// say), its decoder becomes that format's, the old one's held-back
+    /// events are queued, and the change is said (returned as the line to
+    /// report): every line is read in the format it has.
+    fn switch_format(&mut self, line: &[u8], pending: &mut Pending, no: u64) -> Option<String> {
+        let current = self.format?;
+        let next = other_format(current, line)?;
+        if let Some(d) = self.decoder.as_mut() {
+            d.finish(pending);
+        }
+        self.decoder = Some(next.decoder());
+        self.format = Some(next);
+        Some(format!(
+            "landtrace: {}:{no}: the input continues as {} (it was {}): read as such",
+            self.name,
+            next.name(),
+            current.name()
+        ))
+    }
+
     fn new(name: &str, reader: Box<dyn Read + Send>) -> Input {
         Input {
             name: name.to_string(),
@@ -446,6 +506,7 @@ impl Input {
             skipped: None,
             done: false,
             found: crate::decompress::Found::default(),
+            format: None,
             events: 0,
         }
     }

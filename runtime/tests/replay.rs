@@ -661,3 +661,25 @@ fn an_input_without_events_is_said_so() {
         assert_eq!(summary, [format!("no Landlock event in {name}")], "{name}");
     }
 }
+
+/// A file that changes format part way (a capture's ftrace lines, then an
+/// audit log; and the other way round) is read line by line in the format
+/// each line has: every event of both parts, the change said once, with
+/// --strict too.
+#[test]
+fn a_file_that_changes_format_is_read_in_each() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ftrace = std::fs::read(root.join("tests/data/linux-7.3/layouts/ftrace-default.txt")).unwrap();
+    let audit = std::fs::read(root.join("../examples/traces/sandboxer.audit.log")).unwrap();
+    let (a, ..) = replay("a", &ftrace, true);
+    let (b, ..) = replay("b", &audit, true);
+    assert!(!a.is_empty() && !b.is_empty());
+    for (first, second, then) in [(&ftrace, &audit, "audit log"), (&audit, &ftrace, "ftrace text")] {
+        let both = [first.as_slice(), second.as_slice()].concat();
+        let (evs, report, result, summary) = replay("both.txt", &both, true);
+        assert!(result.is_ok() && summary.is_empty(), "{result:?} {summary:?}");
+        assert_eq!(evs.len(), a.len() + b.len(), "{report}");
+        assert_eq!(report.matches("the input continues as").count(), 1, "{report}");
+        assert!(report.contains(&format!("the input continues as {then}")), "{report}");
+    }
+}
