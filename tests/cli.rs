@@ -793,3 +793,29 @@ fn a_closed_stdout_is_quiet_everywhere() {
         assert!(!stderr.contains("panicked") && !stderr.contains("error"), "{args:?}: {stderr}");
     }
 }
+
+/// A value a source does not know is never a plausible one: ftrace text
+/// has no uid, so `uid == 0` ("root") matches none of its events and
+/// `uid == -1` all of them, also after a round trip through `-f json`
+/// (which writes 0 and names it in "unknown"); the audit log's denials
+/// carry their SYSCALL record's uid 0, its deallocation records none.
+#[test]
+fn unknown_builtins_are_never_plausible_values() {
+    let query = "on * where uid == 0 { @zero = count() } on * where uid == -1 { @unknown = count() }";
+    let ftrace = "examples/traces/sandboxer-7.3.ftrace";
+    let events = std::fs::read_to_string(root().join(ftrace)).unwrap().matches(": landlock_").count();
+    let r = run(&["-e", query, "--replay", ftrace]);
+    assert_eq!(r.stdout, format!("@unknown: {events}\n\n"), "{}", r.stderr);
+    let json = run(&["--replay", ftrace, "-f", "json"]);
+    assert!(json.stdout.lines().all(|l| l.contains(r#""unknown":["ppid","uid","gid","cgroup"]"#)));
+    let back = landtrace().args(["-e", query, "--replay", "-"]).write_stdin(json.stdout).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&back.stdout), format!("@unknown: {events}\n\n"));
+    let audit = std::fs::read_to_string(root().join("examples/traces/sandboxer.audit.log")).unwrap();
+    let freed = audit.matches("status=deallocated").count();
+    let r = run(&["-e", query, "--replay", "examples/traces/sandboxer.audit.log"]);
+    assert!(
+        r.stdout.contains(&format!("@unknown: {freed}\n")) && r.stdout.contains("@zero: "),
+        "{}",
+        r.stdout
+    );
+}

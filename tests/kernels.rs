@@ -462,6 +462,8 @@ fn check_tracepoints(g: &Guest, e: &Expect) {
             "cgroup",
             "uid",
             "gid",
+            // Which of those the source knew: ftrace text knows fewer.
+            "unknown",
             "source",
             "ruleset",
             "domain",

@@ -275,6 +275,16 @@ impl std::fmt::Debug for Event {
     }
 }
 
+/// The raw value of a builtin the source does not know (`pid`, `tid`,
+/// `ppid`, `uid`, `gid`, `cpu`, `cgroup`): reads as -1 in the language,
+/// which no real one is, so `uid == 0` never matches a task whose user
+/// nobody knows.
+pub const UNKNOWN: u64 = u64::MAX;
+
+/// The builtins an event starts without, until its source sets them.
+pub const MAYBE_UNKNOWN: [Builtin; 7] =
+    [Builtin::Pid, Builtin::Tid, Builtin::Ppid, Builtin::Uid, Builtin::Gid, Builtin::Cpu, Builtin::Cgroup];
+
 /// The string slot of `sun_path` (checked against the schema in a test).
 const SUN_PATH_SLOT: usize = 5;
 
@@ -294,6 +304,11 @@ impl Event {
     /// Resets to an empty event of `kind`, keeping allocated capacity.
     pub fn reset(&mut self, kind: EventKind, source: SourceKind) {
         self.rec = Record::empty();
+        for b in MAYBE_UNKNOWN {
+            if let Some(n) = b.header_slot() {
+                self.rec.header[n] = UNKNOWN;
+            }
+        }
         self.rec.kind = kind as u32;
         self.rec.source = source as u32;
         self.buf.clear();
@@ -335,6 +350,11 @@ impl Event {
     /// A builtin's raw value (see [`Record::builtin`]).
     pub fn builtin(&self, b: Builtin) -> u64 {
         self.rec.builtin(b)
+    }
+
+    /// Whether the source gave this builtin (see [`UNKNOWN`]).
+    pub fn known(&self, b: Builtin) -> bool {
+        !MAYBE_UNKNOWN.contains(&b) || self.rec.builtin(b) != UNKNOWN
     }
 
     pub fn kind(&self) -> Option<EventKind> {

@@ -700,13 +700,13 @@ builtins! {
     Source = "source", S, BL::SourceName, "\"tracepoint\", \"compat\", \"audit\" or \"replay\"";
     Time = "time", I, BL::Int(0), "nanoseconds, CLOCK_MONOTONIC (or the recorded time in replay)";
     Walltime = "walltime", S, BL::WallText(1), "RFC 3339 wall-clock time of the event (UTC)";
-    Pid = "pid", I, BL::Int(2), "thread-group id of the current task";
-    Tid = "tid", I, BL::Int(3), "thread id of the current task";
-    Ppid = "ppid", I, BL::Int(4), "parent's pid (0 where the source cannot tell)";
-    Uid = "uid", I, BL::Int(5), "user id of the current task";
-    Gid = "gid", I, BL::Int(6), "group id of the current task";
-    Cpu = "cpu", I, BL::Int(7), "CPU the event fired on";
-    Cgroup = "cgroup", I, BL::Int(8), "cgroup v2 id of the current task";
+    Pid = "pid", I, BL::Int(2), "thread-group id of the current task (ftrace text without a TGID column: the thread id)";
+    Tid = "tid", I, BL::Int(3), "thread id of the current task (-1, unknown: audit)";
+    Ppid = "ppid", I, BL::Int(4), "parent's pid (-1, unknown: ftrace text; audit without a SYSCALL record)";
+    Uid = "uid", I, BL::Int(5), "user id of the current task (-1, unknown: ftrace text)";
+    Gid = "gid", I, BL::Int(6), "group id of the current task (-1, unknown: ftrace text)";
+    Cpu = "cpu", I, BL::Int(7), "CPU the event fired on (-1, unknown: audit)";
+    Cgroup = "cgroup", I, BL::Int(8), "cgroup v2 id of the current task (-1, unknown: ftrace text, audit)";
     Comm = "comm", S, BL::Comm, "the current task's name (up to 15 bytes)";
 }
 

@@ -660,7 +660,11 @@ fn text_event(out: &mut Vec<u8>, ev: &Event, style: &Style, masks: &mut MaskText
     out.push(b' ');
     style.wrap(out, "32", |o| escape_into(o, ev.comm()));
     out.push(b'(');
-    push_u64(out, rec.builtin(Builtin::Pid));
+    if ev.known(Builtin::Pid) {
+        push_u64(out, rec.builtin(Builtin::Pid));
+    } else {
+        out.push(b'?');
+    }
     out.extend_from_slice(b") ");
     let Some(kind) = ev.kind() else { return };
     style.wrap(out, "1;36", |o| o.extend_from_slice(kind.name().as_bytes()));

@@ -388,13 +388,18 @@ impl AuditDecoder {
                 ev.push_extra("node", &g.node);
             }
             let Some(t) = t else { return };
-            let n = |v: Option<&[u8]>| v.and_then(int).unwrap_or(0);
-            let pid = n(t.pid);
-            ev.set_builtin(Builtin::Pid, pid);
-            ev.set_builtin(Builtin::Tid, pid);
-            ev.set_builtin(Builtin::Ppid, n(t.ppid));
-            ev.set_builtin(Builtin::Uid, n(t.uid));
-            ev.set_builtin(Builtin::Gid, n(t.gid));
+            // What the record does not say stays unknown (audit's `pid=`
+            // is the thread group's: the thread is unknown, as are the
+            // CPU and the cgroup).
+            let mut n = |b: Builtin, v: Option<&[u8]>| {
+                if let Some(v) = v.and_then(int) {
+                    ev.set_builtin(b, v);
+                }
+            };
+            n(Builtin::Pid, t.pid);
+            n(Builtin::Ppid, t.ppid);
+            n(Builtin::Uid, t.uid);
+            n(Builtin::Gid, t.gid);
             if let Some(c) = t.comm {
                 ev.set_comm(c);
             }
@@ -418,8 +423,12 @@ impl AuditDecoder {
                     // not always the task denied).
                     task(&mut ev, Some(&Task::of(d)));
                     if let Some(sc) = g.syscall.as_ref().filter(|sc| num(sc, "pid") == num(d, "pid")) {
-                        ev.set_builtin(Builtin::Ppid, num(sc, "ppid").unwrap_or(0));
-                        ev.set_builtin(Builtin::Gid, num(d, "gid").or_else(|| num(sc, "gid")).unwrap_or(0));
+                        if let Some(ppid) = num(sc, "ppid") {
+                            ev.set_builtin(Builtin::Ppid, ppid);
+                        }
+                        if let Some(gid) = num(d, "gid").or_else(|| num(sc, "gid")) {
+                            ev.set_builtin(Builtin::Gid, gid);
+                        }
                     }
                     if let Some(mode) = get(d, "mode") {
                         ev.push_extra("mode", mode);

@@ -506,6 +506,7 @@ fn by_member(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<bo
         match key {
             b"comm_hex" => ev.set_comm(&unhex(std::str::from_utf8(p.plain_str()?).ok()?)?),
             b"extra" => extra(&mut p, ev, buf)?,
+            b"unknown" => unknown(&mut p, ev)?,
             _ => {
                 let k = std::str::from_utf8(key).ok()?;
                 let (base, suffix) = match k.rsplit_once('_') {
@@ -528,6 +529,16 @@ fn by_member(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<Result<bo
     p.i += 1;
     p.ws();
     (p.i == line.len()).then_some(Ok(true))
+}
+
+/// `"unknown": ["uid", ...]`: builtins the source did not know.
+fn unknown(p: &mut P, ev: &mut Event) -> Option<()> {
+    array(p, |p| {
+        let name = p.plain_str()?;
+        let b = landtrace_event::record::MAYBE_UNKNOWN.iter().find(|b| b.name().as_bytes() == name)?;
+        ev.set_builtin(*b, landtrace_event::record::UNKNOWN);
+        Some(())
+    })
 }
 
 /// One builtin's value.

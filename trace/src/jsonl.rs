@@ -8,7 +8,7 @@
 
 use crate::{DecodeError, Decoder, Pending};
 use landtrace_event::escape::{json_str_into, unhex};
-use landtrace_event::record::Event;
+use landtrace_event::record::{Event, MAYBE_UNKNOWN, UNKNOWN};
 use landtrace_event::schema::{
     self, BUILTINS, Builtin, BuiltinLoc, EventKind, FieldId, FieldType, Loc, SourceKind, lookup_constant,
 };
@@ -294,7 +294,7 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, DecodeError> {
     for pass in 0..2 {
         for (k, v) in &pairs {
             let key = k.as_ref();
-            let overrides = key.ends_with("_raw") || key.ends_with("_hex");
+            let overrides = key.ends_with("_raw") || key.ends_with("_hex") || key == "unknown";
             if overrides != (pass == 1) {
                 continue;
             }
@@ -305,6 +305,17 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, DecodeError> {
                     ev.set_source(SourceKind::lookup(s).unwrap_or(SourceKind::Replay));
                 }
                 "comm" => ev.set_comm(as_str(v, key)?.as_bytes()),
+                // Builtins the source did not know (written as 0).
+                "unknown" => {
+                    let J::Arr(names) = v else { return Err("unknown: expected an array".into()) };
+                    for n in names {
+                        let name = as_str(n, "unknown")?;
+                        let b = MAYBE_UNKNOWN.iter().find(|b| b.name() == name).ok_or_else(|| {
+                            format!("unknown: {name:?} is not a builtin a source may not know")
+                        })?;
+                        ev.set_builtin(*b, UNKNOWN);
+                    }
+                }
                 "comm_hex" => ev.set_comm(&unhex(as_str(v, key)?).ok_or("comm_hex: not hex")?),
                 "extra" => {
                     let J::Obj(items) = v else { return Err("extra: expected an object".into()) };
@@ -452,7 +463,10 @@ pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
             }
             BuiltinLoc::Int(_) => {
                 json_key(out, &mut first, b.name);
-                push_fmt(out, format_args!("{}", rec.builtin(b.builtin)));
+                // Version 1 writes 0 for what the source does not know, and
+                // names it in "unknown" (below).
+                let v = rec.builtin(b.builtin);
+                push_fmt(out, format_args!("{}", if v == UNKNOWN { 0 } else { v }));
             }
             // Only where the source knows the wall-clock time.
             BuiltinLoc::WallText(_) if rec.builtin(b.builtin) == 0 => {}
@@ -524,6 +538,18 @@ pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
             json_val(out, &Val::Str(value, false));
         }
         out.push(b'}');
+    }
+    let mut unknown = MAYBE_UNKNOWN.iter().filter(|b| !ev.known(**b)).peekable();
+    if unknown.peek().is_some() {
+        json_key(out, &mut first, "unknown");
+        out.push(b'[');
+        for (i, b) in unknown.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_str_into(out, b.name().as_bytes());
+        }
+        out.push(b']');
     }
     out.push(b'}');
 }

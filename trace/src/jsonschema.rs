@@ -205,6 +205,16 @@ fn event_schema(k: EventKind) -> Value {
         };
         props.insert(name.into(), schema);
     }
+    let maybe: Vec<&str> = landtrace_event::record::MAYBE_UNKNOWN.iter().map(|b| b.name()).collect();
+    props.insert(
+        "unknown".into(),
+        json!({
+            "description": "Builtins the source did not know: written as 0 above, never a value to trust.",
+            "type": "array",
+            "items": { "enum": maybe },
+            "uniqueItems": true,
+        }),
+    );
     props.insert(
         "extra".into(),
         json!({

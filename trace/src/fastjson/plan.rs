@@ -2,7 +2,7 @@
 //! in order, each key compared as one literal and each value parsed
 //! straight into its slot of the record ([`planned`]).
 
-use super::{P, int_array, stop};
+use super::{P, int_array, stop, unknown};
 use crate::same;
 use landtrace_event::escape::unhex;
 use landtrace_event::record::Event;
@@ -174,6 +174,11 @@ pub(super) fn planned(line: &[u8], ev: &mut Event, buf: &mut Vec<u8>) -> Option<
                 int_array(&mut p, ev)?;
             }
         }
+    }
+    // What the source did not know comes last.
+    if at(line, p.i, b",\"unknown\":") {
+        p.i += 11;
+        unknown(&mut p, ev)?;
     }
     (line.get(p.i) == Some(&b'}') && p.i + 1 == line.len()).then_some(())
 }
