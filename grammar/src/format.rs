@@ -44,39 +44,10 @@ pub fn format(src: &str) -> Result<String, Vec<SyntaxError>> {
 }
 
 /// Byte ranges of the comments in `src` (`#` or `//` to the end of the
-/// line, outside string and regex literals).
+/// line, `/* ... */`; not inside string and regex literals): the token
+/// stream's ([`crate::lex`]).
 pub fn comments(src: &str) -> Vec<Span> {
-    let b = src.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' => i = string_end(b, i),
-            b'#' => i = comment_to(b, i, &mut out),
-            b'/' if b.get(i + 1) == Some(&b'/') => i = comment_to(b, i, &mut out),
-            _ => i += 1,
-        }
-    }
-    out
-}
-
-/// The index just past the literal opened by the quote at `i`.
-fn string_end(b: &[u8], mut i: usize) -> usize {
-    i += 1;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    b.len()
-}
-
-fn comment_to(b: &[u8], start: usize, out: &mut Vec<Span>) -> usize {
-    let end = b[start..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| start + n);
-    out.push(Span::new(start, end));
-    end
+    crate::lex::comments(src)
 }
 
 struct Printer<'s> {
@@ -504,36 +475,25 @@ impl Printer<'_> {
 
     /// Whether the source of `span` is one parenthesised expression.
     fn wrapped(&self, span: Span) -> bool {
-        let t = self.text(span).as_bytes();
-        if t.first() != Some(&b'(') || t.last() != Some(&b')') {
+        let text = self.text(span);
+        if !text.starts_with('(') || !text.ends_with(')') {
             return false;
         }
         let mut depth = 0usize;
-        let mut i = 0;
-        while i < t.len() {
-            match t[i] {
-                b'"' => {
-                    i = string_end(t, i);
-                    continue;
-                }
-                b'#' => {
-                    i = t[i..].iter().position(|&c| c == b'\n').map_or(t.len(), |n| i + n);
-                    continue;
-                }
-                b'/' if t.get(i + 1) == Some(&b'/') => {
-                    i = t[i..].iter().position(|&c| c == b'\n').map_or(t.len(), |n| i + n);
-                    continue;
-                }
-                b'(' => depth += 1,
-                b')' => {
+        for t in crate::lex::tokens(text) {
+            if t.kind != crate::lex::Kind::Punct {
+                continue;
+            }
+            match &text[t.start..t.end] {
+                "(" => depth += 1,
+                ")" => {
                     depth -= 1;
                     if depth == 0 {
-                        return i + 1 == t.len();
+                        return t.end == text.len();
                     }
                 }
                 _ => {}
             }
-            i += 1;
         }
         false
     }
@@ -542,27 +502,19 @@ impl Printer<'_> {
     /// or duration without the spaces, comments and parentheses its span
     /// may hold (`( - 5 )` is `-5`).
     fn literal(&self, out: &mut String, e: &Expr) {
-        let t = self.text(e.span).as_bytes();
-        let mut i = 0;
-        let mut bytes = Vec::with_capacity(t.len());
-        while i < t.len() {
-            match t[i] {
-                b'#' => i = t[i..].iter().position(|&c| c == b'\n').map_or(t.len(), |n| i + n),
-                b'/' if t.get(i + 1) == Some(&b'/') => {
-                    i = t[i..].iter().position(|&c| c == b'\n').map_or(t.len(), |n| i + n);
-                }
-                b'"' => {
-                    // `re"` or `"`: the literal is the rest of the token.
-                    let end = string_end(t, i);
-                    let start = if matches!(e.kind, ExprKind::Regex(_)) { i - 2 } else { i };
-                    out.push_str(&self.src[e.span.start + start..e.span.start + end]);
+        let text = self.text(e.span);
+        let mut bytes = Vec::with_capacity(text.len());
+        for t in crate::lex::tokens(text) {
+            let s = &text[t.start..t.end];
+            match t.kind {
+                // `re"..."` or `"..."`: the literal is the token.
+                crate::lex::Kind::Str => {
+                    out.push_str(s);
                     return;
                 }
-                c if c.is_ascii_whitespace() || c == b'(' || c == b')' => i += 1,
-                c => {
-                    bytes.push(c);
-                    i += 1;
-                }
+                crate::lex::Kind::Space | crate::lex::Kind::Comment => {}
+                crate::lex::Kind::Punct if s == "(" || s == ")" => {}
+                _ => bytes.extend_from_slice(s.as_bytes()),
             }
         }
         if matches!(e.kind, ExprKind::Regex(_) | ExprKind::Str(_)) {

@@ -15,6 +15,7 @@
 
 pub mod ast;
 pub mod format;
+pub mod lex;
 mod parse;
 mod print;
 pub mod words;

@@ -75,10 +75,13 @@ fn commented(text: &str, picks: &[(usize, u8)]) -> String {
     let mut from = 0;
     for (pos, kind, n) in at {
         out.push_str(&text[from..pos]);
-        out.push_str(&match kind % 4 {
+        out.push_str(&match kind % 6 {
             0 => format!(" # c{n} \"x\" {{\n"),
             1 => format!(" // c{n} ]\n"),
-            2 => "\n\n\n".to_string(),
+            // Block comments, on one line and across lines.
+            2 => format!(" /* c{n} # \" */ "),
+            3 => format!(" /* c{n}\n  ] // */\n"),
+            4 => "\n\n\n".to_string(),
             _ => "\n".to_string(),
         });
         from = pos + 1;

@@ -5,7 +5,12 @@ use super::{Rule, SyntaxError};
 use crate::ast::Span;
 
 /// Turns a pest error into a readable message naming what was expected.
-pub(super) fn convert_error(src: &str, base: usize, e: pest::error::Error<Rule>) -> SyntaxError {
+pub(super) fn convert_error(
+    src: &str,
+    tokens: &[crate::lex::Token],
+    base: usize,
+    e: pest::error::Error<Rule>,
+) -> SyntaxError {
     use pest::error::{ErrorVariant, InputLocation};
     let pos = match e.location {
         InputLocation::Pos(p) => p + base,
@@ -21,7 +26,7 @@ pub(super) fn convert_error(src: &str, base: usize, e: pest::error::Error<Rule>)
     } else {
         format!("`{}`", &src[found.start..found.end])
     };
-    let prev = previous_token(src, pos);
+    let prev = previous_token(src, tokens, pos);
     if let Some(e) = habit(src, base, pos, found, prev) {
         return e;
     }
@@ -337,95 +342,20 @@ fn token_at(src: &str, pos: usize) -> Span {
     Span::new(pos, pos + len)
 }
 
-/// The last token before `pos`, skipping whitespace and comments.
-fn previous_token(src: &str, pos: usize) -> Option<Span> {
-    let mut end = pos.min(src.len());
-    loop {
-        let before = &src[..end];
-        let trimmed = before.trim_end();
-        if trimmed.is_empty() {
-            return None;
-        }
-        // Skip a trailing comment on the previous line.
-        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
-        let line = &trimmed[line_start..];
-        if trimmed.len() < before.len()
-            && let Some(ci) = comment_start(line, in_string(src, line_start))
-        {
-            if ci == 0 {
-                end = line_start;
-                continue;
-            }
-            end = line_start + ci;
-            continue;
-        }
-        end = trimmed.len();
-        let tail = &src[..end];
-        let last = tail.chars().next_back()?;
-        let start = if last.is_alphanumeric() || last == '_' {
-            tail.rfind(|ch: char| !(ch.is_alphanumeric() || ch == '_')).map_or(0, |i| i + 1)
-        } else {
-            end - last.len_utf8()
-        };
-        return Some(Span::new(start, end));
+/// The last token before `pos`, skipping whitespace and comments (a
+/// word whole, else its last character).
+fn previous_token(src: &str, tokens: &[crate::lex::Token], pos: usize) -> Option<Span> {
+    let pos = pos.min(src.len());
+    let end = crate::lex::meaningful_end(tokens, 0, pos);
+    if end == 0 {
+        return None;
     }
-}
-
-/// The length of `text` without trailing whitespace and comments.
-pub(super) fn trimmed_len(text: &str) -> usize {
-    let mut t = text.trim_end();
-    loop {
-        let line_start = t.rfind('\n').map_or(0, |i| i + 1);
-        let line = &t[line_start..];
-        if !line.contains('#') && !line.contains("//") {
-            return t.len();
-        }
-        // The last line may start inside a string begun on an earlier one
-        // (a string may hold newlines): where it does, its `#` is no comment.
-        let open = line_start > 0 && in_string(text, line_start);
-        match comment_start(line, open) {
-            Some(c) => t = t[..line_start + c].trim_end(),
-            None => return t.len(),
-        }
-    }
-}
-
-/// Whether byte `at` of `text` (which starts outside any literal) is
-/// inside a string or regex literal.
-fn in_string(text: &str, at: usize) -> bool {
-    let b = text.as_bytes();
-    let mut i = 0;
-    let mut open = false;
-    while i < at {
-        match b[i] {
-            b'\\' if open => i += 1,
-            b'"' => open = !open,
-            b'#' if !open => i = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n),
-            b'/' if !open && b.get(i + 1) == Some(&b'/') => {
-                i = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n);
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    open
-}
-
-/// Where a `#` or `//` comment starts in a line, outside strings (`in_str`:
-/// the line starts inside one).
-fn comment_start(line: &str, in_str: bool) -> Option<usize> {
-    let b = line.as_bytes();
-    let mut in_str = in_str;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' if in_str => i += 1,
-            b'"' => in_str = !in_str,
-            b'#' if !in_str => return Some(i),
-            b'/' if !in_str && b.get(i + 1) == Some(&b'/') => return Some(i),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
+    let tail = &src[..end];
+    let last = tail.chars().next_back()?;
+    let start = if last.is_alphanumeric() || last == '_' {
+        tail.rfind(|ch: char| !(ch.is_alphanumeric() || ch == '_')).map_or(0, |i| i + 1)
+    } else {
+        end - last.len_utf8()
+    };
+    Some(Span::new(start, end))
 }
