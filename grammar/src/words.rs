@@ -101,6 +101,7 @@ pub static CALLABLES: &[Callable] = &[
     call("hex", CallKind::Function, false),
     call("rights", CallKind::Function, false),
     call("popcount", CallKind::Function, false),
+    call("str", CallKind::Function, false),
     call("count", CallKind::Aggregation, true),
     call("sum", CallKind::Aggregation, false),
     call("min", CallKind::Aggregation, false),

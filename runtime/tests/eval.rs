@@ -661,3 +661,14 @@ fn hex_literals_are_ids_in_id_keyed_maps() {
     );
     assert_eq!(out, "1\n@m[2a3f10020]: 1\n\n");
 }
+
+/// `str(x)`, as bpftrace users write it: a string as it is, a mask's
+/// rights by name, an id in hex.
+#[test]
+fn str_as_bpftrace_users_write_it() {
+    let (out, _) = run(
+        r#"on deny_access_fs { printf("%s|%s|%s|%d\n", str(path), str(blockers), str(domain), str(comm) == comm) }"#,
+        vec![denial()],
+    );
+    assert_eq!(out, "/etc/passwd|READ_FILE|1c1407c26|1\n");
+}

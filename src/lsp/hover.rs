@@ -23,6 +23,7 @@ pub const CALL_DOCS: &[(&str, &str, &str)] = &[
     ("hex", "hex(n)", "str: lower-case hex without 0x, as IDs print"),
     ("rights", "rights(mask)", "str: the rights by name, `READ_FILE|WRITE_FILE` (`0` when empty)"),
     ("popcount", "popcount(n)", "int: the number of bits set"),
+    ("str", "str(x)", "str: a string as it is (bpftrace's habit), a mask's rights by name, an id in hex"),
     ("count", "@m[keys] = count()", "aggregation: the number of events"),
     ("sum", "@m[keys] = sum(e)", "aggregation: the total of e (saturating)"),
     ("min", "@m[keys] = min(e)", "aggregation: the smallest e"),

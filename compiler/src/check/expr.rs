@@ -579,6 +579,24 @@ impl<'a> Checker<'a> {
                 }
                 (Func::Rights, Type::Str)
             }
+            // bpftrace's `str()` reads a C string; here strings are
+            // strings already. Masks and ids become the text they print as.
+            "str" => match xs[0].ty {
+                Type::Str => return xs.into_iter().next(),
+                Type::Mask(_) => (Func::Rights, Type::Str),
+                Type::Id => (Func::Hex, Type::Str),
+                _ => {
+                    let d = self
+                        .err(
+                            xs[0].span,
+                            format!("str() of {}: there is no text of a number", xs[0].ty),
+                            "a number",
+                        )
+                        .with_help("print it with printf(\"%d\", ...), or use hex() for its hex digits");
+                    self.push(d);
+                    return None;
+                }
+            },
             "popcount" => {
                 if !matches!(xs[0].ty, Type::Int | Type::Mask(_) | Type::Id) {
                     self.type_error(&xs[0], "popcount() takes an int or a mask");
