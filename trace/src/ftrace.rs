@@ -272,13 +272,17 @@ fn decode(
     for &f in &FDS[kind as usize] {
         ev.set(f, -1i64 as u64);
     }
-    let fields = &line[(end + 1).min(line.len())..];
-    if crate::trim(fields).starts_with(b"[FAILED TO PARSE]") {
-        return Err("[FAILED TO PARSE]: the tool that printed this line (trace-cmd, perf: libtraceevent) \
-                    could not format this Landlock event, and its raw fields are not read; capture \
-                    from tracefs (trace, trace_pipe) or with `landtrace record`"
-            .to_string());
-    }
+    let mut fields = &line[(end + 1).min(line.len())..];
+    // `trace-cmd report` and `perf script` (libtraceevent) print the record's
+    // own fields where they cannot run the kernel's format: IDs and masks
+    // in decimal, `dev` as the kernel's dev_t, arrays as `ARRAY[bytes]`.
+    let raw = match crate::trim(fields).strip_prefix(b"[FAILED TO PARSE]") {
+        Some(rest) => {
+            fields = rest;
+            true
+        }
+        None => false,
+    };
     let mut derived = Derived::default();
     let mut i = 0;
     let mut n = 0;
@@ -322,7 +326,9 @@ fn decode(
         let planned = &mut plan[n];
         n += 1;
         // A string's end and whether it has escapes, in one scan.
-        let (value_end, plain) = if let Act::Str(_) = planned.act {
+        let (value_end, plain) = if raw && fields[value_at..].starts_with(b"ARRAY[") {
+            (memchr::memchr(b']', &fields[value_at..]).map_or(fields.len(), |e| value_at + e + 1), true)
+        } else if let Act::Str(_) = planned.act {
             let at = crate::find_either(fields, value_at, b' ', b'\\');
             if fields.get(at) == Some(&b'\\') { (space(fields, at), false) } else { (at, true) }
         } else {
@@ -332,6 +338,37 @@ fn decode(
         i = value_end;
         let key = planned.key.as_str();
         let keyed = |e: String| format!("{key}: {e}");
+        if raw {
+            match planned.act {
+                Act::Mask { slot, .. } | Act::Id(slot) | Act::Ruleset { slot, .. } => {
+                    ev.set_slot(usize::from(slot), parse_uint(value, key).map_err(keyed)?);
+                    continue;
+                }
+                Act::Grants(_) => {
+                    for g in raw_array(value, 4).map_err(keyed)? {
+                        ev.push_grant(g);
+                    }
+                    continue;
+                }
+                // `dev`: the kernel's dev_t, MAJOR << 20 | MINOR, as tracefs
+                // prints it (`%u:%u`).
+                // A string libtraceevent would not print as text (a
+                // newline, an escape in it): its bytes, NUL-terminated.
+                Act::Str(n) if value.starts_with(b"ARRAY[") => {
+                    let bytes: Vec<u8> =
+                        raw_array(value, 1).map_err(keyed)?.into_iter().map(|b| b as u8).collect();
+                    let text = bytes.strip_suffix(&[0]).unwrap_or(&bytes);
+                    ev.set_str_slot(usize::from(n), text);
+                    continue;
+                }
+                Act::Str(n) if usize::from(n) == DEV_SLOT => {
+                    let dev = parse_uint(value, key).map_err(keyed)?;
+                    ev.set_str_slot(usize::from(n), format!("{}:{}", dev >> 20, dev & 0xf_ffff).as_bytes());
+                    continue;
+                }
+                _ => {}
+            }
+        }
         match planned.act {
             Act::Mask { blockers: true, .. } if value == b"change_topology" => {
                 // `blockers=change_topology`: a mount change, with no mask.
@@ -381,6 +418,29 @@ fn decode(
     }
     derived.finish(ev, kind);
     Ok(())
+}
+
+/// The string slot of `dev` (checked against the schema in a test).
+const DEV_SLOT: usize = 0;
+
+/// `ARRAY[04, 00, 00, 00, 04, 00, 00, 00]`: libtraceevent's bytes of an
+/// array of `size`-byte little-endian numbers.
+fn raw_array(v: &[u8], size: usize) -> Result<Vec<u64>, String> {
+    let inner = v.strip_prefix(b"ARRAY[").and_then(|x| x.strip_suffix(b"]")).ok_or("expected ARRAY[...]")?;
+    let bytes: Vec<u8> = if inner.is_empty() {
+        Vec::new()
+    } else {
+        inner
+            .split(|b| *b == b',')
+            .map(|h| {
+                digits(crate::trim(h), 16).and_then(|b| u8::try_from(b).ok()).ok_or("bad byte in ARRAY[...]")
+            })
+            .collect::<Result<_, _>>()?
+    };
+    if !bytes.len().is_multiple_of(size) {
+        return Err(format!("ARRAY[...] of {} bytes is not of {size}-byte numbers", bytes.len()));
+    }
+    Ok(bytes.chunks(size).map(|c| c.iter().rev().fold(0u64, |n, &b| n << 8 | u64::from(b))).collect())
 }
 
 /// `{read_file,,read_file|execute}`: one group per layer, as the kernel
