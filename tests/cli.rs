@@ -819,3 +819,30 @@ fn unknown_builtins_are_never_plausible_values() {
         r.stdout
     );
 }
+
+/// Audit logs gathered from several hosts: records with the same stamp
+/// and serial on two nodes are two events, and `node` tells them apart
+/// (in the language and in -f json).
+#[test]
+fn node_names_the_host_of_gathered_audit_logs() {
+    let audit = std::fs::read_to_string(root().join("examples/traces/sandboxer.audit.log")).unwrap();
+    let denials = audit
+        .lines()
+        .filter(|l| l.contains("type=LANDLOCK_ACCESS") || l.contains("type=UNKNOWN[1423]"))
+        .count();
+    let gathered: String =
+        ["web1", "web2"].iter().flat_map(|n| audit.lines().map(move |l| format!("node={n} {l}\n"))).collect();
+    let out = landtrace()
+        .args(["-e", "on deny_* { @[node] = count() }", "--replay", "-"])
+        .write_stdin(gathered.clone())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("@[web1]: {denials}\n@[web2]: {denials}\n\n"));
+    let json = landtrace().args(["-f", "json", "--replay", "-"]).write_stdin(gathered).output().unwrap();
+    let text = String::from_utf8_lossy(&json.stdout);
+    schema::check(&text);
+    assert_eq!(text.matches(r#""node":"web2""#).count(), text.matches(r#""node":"web1""#).count());
+    // Without node= nothing is written.
+    let plain = run(&["-f", "json", "--replay", "examples/traces/sandboxer.audit.log"]);
+    assert!(!plain.stdout.contains("\"node\""));
+}

@@ -104,6 +104,7 @@ impl<'r> Run<'r> {
                 self.strs[dst.0 as usize] = match what {
                     LoadStr::Field(n) => StrRef::from_slice(rec.str(*n as usize)),
                     LoadStr::Comm => StrRef::from_slice(rec.comm()),
+                    LoadStr::Node => StrRef::from_slice(rec.node()),
                     LoadStr::EventName => StrRef::from_slice(schema::event_name(rec.record().kind_code())),
                     LoadStr::SourceName => {
                         StrRef::from_slice(schema::source_name(rec.record().source_code()))

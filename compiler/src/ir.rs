@@ -61,6 +61,7 @@ pub enum Load {
 pub enum LoadStr {
     Field(u8),
     Comm,
+    Node,
     EventName,
     SourceName,
     Walltime,

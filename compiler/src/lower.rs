@@ -268,6 +268,7 @@ impl<'p> FnBuilder<'p> {
                         return Val::I(dst);
                     }
                     BuiltinLoc::Comm => LoadStr::Comm,
+                    BuiltinLoc::Node => LoadStr::Node,
                     BuiltinLoc::EventName => LoadStr::EventName,
                     BuiltinLoc::SourceName => LoadStr::SourceName,
                     BuiltinLoc::WallText(_) => LoadStr::Walltime,

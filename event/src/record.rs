@@ -61,6 +61,9 @@ pub struct Record {
     /// The builtins' values, at the slots the schema gives them.
     header: [u64; NHEADER],
     comm: StrRef,
+    /// The host the event came from, where the input names one (audit
+    /// logs gathered from several: `node=NAME`); empty otherwise.
+    node: StrRef,
     slots: [u64; NSLOTS],
     strs: [StrRef; NSTRS],
     grants: ListRef,
@@ -74,6 +77,7 @@ pub mod offsets {
     pub const SOURCE: usize = offset_of!(Record, source);
     pub const HEADER: usize = offset_of!(Record, header);
     pub const COMM: usize = offset_of!(Record, comm);
+    pub const NODE: usize = offset_of!(Record, node);
     pub const SLOTS: usize = offset_of!(Record, slots);
     pub const STRS: usize = offset_of!(Record, strs);
     pub const GRANTS: usize = offset_of!(Record, grants);
@@ -91,6 +95,7 @@ impl Record {
             source: SourceKind::Replay as u32,
             header: [0; NHEADER],
             comm: StrRef::EMPTY,
+            node: StrRef::EMPTY,
             slots: [0; NSLOTS],
             strs: [StrRef::EMPTY; NSTRS],
             grants: ListRef { ptr: std::ptr::NonNull::<u64>::dangling().as_ptr(), len: 0 },
@@ -178,6 +183,11 @@ impl<'a> Sealed<'a> {
         unsafe { self.rec.comm.as_slice() }
     }
 
+    pub fn node(self) -> &'a [u8] {
+        // SAFETY: as in `str`.
+        unsafe { self.rec.node.as_slice() }
+    }
+
     /// The mask list of `grants`.
     pub fn grants(self) -> &'a [u64] {
         let g = self.rec.grants;
@@ -217,8 +227,9 @@ pub enum StrSlot {
 pub struct Event {
     rec: Record,
     buf: Vec<u8>,
-    /// (offset, len) of each string in `buf`; index NSTRS is `comm`.
-    spans: [(u32, u32); NSTRS + 1],
+    /// (offset, len) of each string in `buf`; index NSTRS is `comm`,
+    /// NSTRS + 1 `node`.
+    spans: [(u32, u32); NSTRS + 2],
     grants: Vec<u64>,
     /// Fields a decoder kept but the schema does not know (name, value).
     extras: Vec<(String, Vec<u8>)>,
@@ -293,7 +304,7 @@ impl Event {
         Event {
             rec: Record::empty(),
             buf: Vec::new(),
-            spans: [(0, 0); NSTRS + 1],
+            spans: [(0, 0); NSTRS + 2],
             grants: Vec::new(),
             extras: Vec::new(),
             nextras: 0,
@@ -312,7 +323,7 @@ impl Event {
         self.rec.kind = kind as u32;
         self.rec.source = source as u32;
         self.buf.clear();
-        self.spans = [(0, 0); NSTRS + 1];
+        self.spans = [(0, 0); NSTRS + 2];
         self.grants.clear();
         self.nextras = 0;
         self.sealed = false;
@@ -425,6 +436,14 @@ impl Event {
         self.str_field(NSTRS)
     }
 
+    pub fn set_node(&mut self, bytes: &[u8]) {
+        self.put_str(NSTRS + 1, bytes);
+    }
+
+    pub fn node(&self) -> &[u8] {
+        self.str_field(NSTRS + 1)
+    }
+
     pub fn str_field(&self, n: usize) -> &[u8] {
         let (off, len) = self.spans[n];
         &self.buf[off as usize..off as usize + len as usize]
@@ -509,6 +528,7 @@ impl Event {
             self.rec.strs[n] = at(self.spans[n]);
         }
         self.rec.comm = at(self.spans[NSTRS]);
+        self.rec.node = at(self.spans[NSTRS + 1]);
         self.rec.grants = ListRef { ptr: self.grants.as_ptr(), len: self.grants.len() };
         self.sealed = true;
     }

@@ -659,6 +659,8 @@ pub enum BuiltinLoc {
     Int(u8),
     /// `record.comm`.
     Comm,
+    /// `record.node`.
+    Node,
     /// The name of `record.kind`.
     EventName,
     /// The name of `record.source`.
@@ -708,6 +710,7 @@ builtins! {
     Cpu = "cpu", I, BL::Int(7), "CPU the event fired on (-1, unknown: audit)";
     Cgroup = "cgroup", I, BL::Int(8), "cgroup v2 id of the current task (-1, unknown: ftrace text, audit)";
     Comm = "comm", S, BL::Comm, "the current task's name (up to 15 bytes)";
+    Node = "node", S, BL::Node, "the host, where the input names one (audit's node=), else \"\"";
 }
 
 /// Number of 64-bit header values in the record (the builtins' `Int`

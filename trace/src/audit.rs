@@ -385,7 +385,7 @@ impl AuditDecoder {
             ev.set_builtin(Builtin::Walltime, g.time_ns as u64);
             ev.set_builtin(Builtin::Time, g.time_ns.max(0) as u64);
             if !g.node.is_empty() {
-                ev.push_extra("node", &g.node);
+                ev.set_node(&g.node);
             }
             let Some(t) = t else { return };
             // What the record does not say stays unknown (audit's `pid=`
@@ -956,9 +956,7 @@ type=LANDLOCK_DOMAIN msg=audit(1795958807.097:4): domain=1c1407c26 status=deallo
         assert!(errs.is_empty(), "{errs:?}");
         let denials: Vec<&Event> = evs.iter().filter(|e| e.kind() == Some(EventKind::DenyAccessFs)).collect();
         assert_eq!(denials.len(), 2);
-        let node = |e: &Event| e.extras().iter().find(|(k, _)| k == "node").map(|(_, v)| v.clone());
-        assert_eq!(node(denials[0]).as_deref(), Some(&b"web1"[..]));
-        assert_eq!(node(denials[1]).as_deref(), Some(&b"web2"[..]));
+        assert_eq!((denials[0].node(), denials[1].node()), (&b"web1"[..], &b"web2"[..]));
         // Each got its own SYSCALL record's task.
         assert!(denials.iter().all(|d| d.builtin(Builtin::Ppid) == 2932));
     }

@@ -563,6 +563,10 @@ fn builtin(
             let s = p.string(buf)?;
             ev.set_comm(s);
         }
+        BuiltinLoc::Node => {
+            let s = p.string(buf)?;
+            ev.set_node(s);
+        }
         // A second `event`: not this writer's line.
         BuiltinLoc::EventName => return None,
     }

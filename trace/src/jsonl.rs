@@ -305,6 +305,8 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, DecodeError> {
                     ev.set_source(SourceKind::lookup(s).unwrap_or(SourceKind::Replay));
                 }
                 "comm" => ev.set_comm(as_str(v, key)?.as_bytes()),
+                "node" => ev.set_node(as_str(v, key)?.as_bytes()),
+                "node_hex" => ev.set_node(&unhex(as_str(v, key)?).ok_or("node_hex: not hex")?),
                 // Builtins the source did not know (written as 0).
                 "unknown" => {
                     let J::Arr(names) = v else { return Err("unknown: expected an array".into()) };
@@ -357,7 +359,7 @@ pub fn decode_line(line: &[u8], ev: &mut Event) -> Result<bool, DecodeError> {
                         ev.set_builtin(b.builtin, ns as u64);
                     }
                     // `event`, `source` and `comm` are read above.
-                    BuiltinLoc::EventName | BuiltinLoc::SourceName | BuiltinLoc::Comm => {}
+                    BuiltinLoc::EventName | BuiltinLoc::SourceName | BuiltinLoc::Comm | BuiltinLoc::Node => {}
                 },
                 _ => {
                     let (base, suffix) = match key.rsplit_once('_') {
@@ -478,6 +480,9 @@ pub fn json_event(out: &mut Vec<u8>, ev: &Event) {
                 out.push(b'"');
             }
             BuiltinLoc::Comm => json_bytes_member(out, &mut first, b.name, ev.comm()),
+            // Only where the input named a host.
+            BuiltinLoc::Node if ev.node().is_empty() => {}
+            BuiltinLoc::Node => json_bytes_member(out, &mut first, b.name, ev.node()),
         }
     }
     if let Some(kind) = ev.kind() {

@@ -171,6 +171,11 @@ fn event_schema(k: EventKind) -> Value {
                 props.insert(format!("{}_hex", b.name), json!({ "$ref": "#/$defs/hex_bytes" }));
                 (json!({ "type": "string" }), true)
             }
+            // Only where the input named a host.
+            BuiltinLoc::Node => {
+                props.insert(format!("{}_hex", b.name), json!({ "$ref": "#/$defs/hex_bytes" }));
+                (json!({ "type": "string" }), false)
+            }
         };
         props.insert(b.name.into(), schema);
         if needed {

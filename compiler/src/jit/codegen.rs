@@ -302,6 +302,7 @@ impl Gen<'_, '_, '_> {
                 let v = match what {
                     LoadStr::Field(n) => self.rec_str(offsets::STRS + offsets::STR_SIZE * *n as usize),
                     LoadStr::Comm => self.rec_str(offsets::COMM),
+                    LoadStr::Node => self.rec_str(offsets::NODE),
                     LoadStr::EventName => {
                         let p = self.host(HostCall::EventName, &[], None);
                         self.returned_str(p)

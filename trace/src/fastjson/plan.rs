@@ -78,6 +78,9 @@ fn plan(kind: EventKind) -> Option<Plan> {
                 add(b.name, "", Val::Comm, false);
                 add(b.name, "_hex", Val::CommHex, true);
             }
+            // Written only where the input named a host: such lines take
+            // the member-by-member path.
+            BuiltinLoc::Node => {}
         }
     }
     for &(fid, ty) in kind.def().fields {
