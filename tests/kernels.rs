@@ -142,6 +142,13 @@ fn check_info(g: &Guest, e: &Expect) {
         (false, false) => "compat",
     };
     assert!(i["auto"].starts_with(&format!("{auto} (")), "{}: --info auto: {}", g.name, i["auto"]);
+    // Where the denials show on this kernel, the question users ask first.
+    let denials = match (e.tracepoints > 0, e.audit) {
+        (true, _) => "tracepoint (",
+        (false, true) => "audit (",
+        (false, false) => "none (Landlock ABI",
+    };
+    assert!(i["denials"].starts_with(denials), "{}: --info denials: {}", g.name, i["denials"]);
     let compat = "create_ruleset free_ruleset add_rule_fs add_rule_net create_domain enforce_domain";
     assert_eq!(i["source compat"], compat, "{}: --info source compat", g.name);
     let audit = if e.audit {

@@ -68,6 +68,29 @@ impl KernelInfo {
         }
     }
 
+    /// Where Landlock's denials show on this kernel (the question users
+    /// ask first), and why: the source `auto` reads them from, or none.
+    pub fn denials(&self) -> String {
+        if !self.tracepoints.is_empty() {
+            if self.events(SourceKind::Tracepoint).iter().any(|k| k.name().starts_with("deny_")) {
+                return "tracepoint (the Landlock tracepoints: every denial, audit untouched)".into();
+            }
+        }
+        if self.landlock_audit() {
+            return "audit (Landlock's audit records, ABI 7+: landtrace turns audit on for the run if it \
+                    is off; the kernel drops records past its backlog)"
+                .into();
+        }
+        if self.abi > 0 {
+            return format!(
+                "none (Landlock ABI {} logs no denial: audit records came with ABI 7, Linux 6.15, the \
+                 tracepoints with 7.3; a denied call only returns EACCES or EPERM to the program)",
+                self.abi
+            );
+        }
+        "none (Landlock is not enabled)".into()
+    }
+
     /// The events `source` yields on this kernel.
     pub fn events(&self, source: SourceKind) -> Vec<EventKind> {
         match source {
@@ -98,6 +121,7 @@ impl KernelInfo {
         let auto = self.auto();
         let names: Vec<&str> = auto.sources.iter().map(|s| s.name()).collect();
         let _ = writeln!(out, "auto: {} ({})", names.join(" + "), auto.reason);
+        let _ = writeln!(out, "denials: {}", self.denials());
         for source in [SourceKind::Tracepoint, SourceKind::Compat, SourceKind::Audit] {
             let events = self.events(source);
             let list = if events.is_empty() {
@@ -161,6 +185,10 @@ mod tests {
         assert_eq!(kernel(11, 14).events(SourceKind::Tracepoint).len(), 14);
         let text = kernel(6, 0).render();
         assert!(text.contains("landlock: ABI 6\n"), "{text}");
+        assert!(text.contains("\ndenials: none (Landlock ABI 6 logs no denial"), "{text}");
+        assert!(kernel(10, 0).render().contains("\ndenials: audit ("));
+        assert!(kernel(11, 14).render().contains("\ndenials: tracepoint ("));
+        assert!(kernel(0, 0).render().contains("\ndenials: none (Landlock is not enabled)"));
         assert!(text.contains("domain IDs: per run (compat)\n"), "{text}");
         assert!(text.contains("source audit: none\n"), "{text}");
     }
