@@ -71,10 +71,8 @@ impl KernelInfo {
     /// Where Landlock's denials show on this kernel (the question users
     /// ask first), and why: the source `auto` reads them from, or none.
     pub fn denials(&self) -> String {
-        if !self.tracepoints.is_empty() {
-            if self.events(SourceKind::Tracepoint).iter().any(|k| k.name().starts_with("deny_")) {
-                return "tracepoint (the Landlock tracepoints: every denial, audit untouched)".into();
-            }
+        if self.events(SourceKind::Tracepoint).iter().any(|k| k.name().starts_with("deny_")) {
+            return "tracepoint (the Landlock tracepoints: every denial, audit untouched)".into();
         }
         if self.landlock_audit() {
             return "audit (Landlock's audit records, ABI 7+: landtrace turns audit on for the run if it \
