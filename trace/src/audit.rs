@@ -126,16 +126,17 @@ impl Decoder for AuditDecoder {
         if self.kernel_log && not_a_record(line) {
             return Ok(());
         }
-        if interpreted(line) {
-            return Err("an interpreted audit log (ausearch -i: dates and names instead of the kernel's \
-                        numbers) is not read; use ausearch --raw"
-                .into());
-        }
         let mut rec = self.spare_record();
         match parse_record_impl(line, &mut rec, true) {
             Ok(true) => self.record(rec, out),
             other => {
                 self.recycle(rec.fields);
+                // Only a line that does not read is looked at again.
+                if other.is_err() && interpreted(line) {
+                    return Err("an interpreted audit log (ausearch -i: dates and names instead of the \
+                                kernel's numbers) is not read; use ausearch --raw"
+                        .into());
+                }
                 other.map(|_| ())
             }
         }
