@@ -156,11 +156,10 @@ struct {
  * component into slot i (or marks a mount crossed), so every offset is a
  * constant and the verifier's work stays linear in the number of steps.
  */
-static __always_inline void record_path(struct lt_add_rule_fs *r, __u64 f)
+static __always_inline void record_path_at(struct lt_add_rule_fs *r, __u64 d, __u64 vfsmnt)
 {
-	__u64 d = LT_U64(f, file_dentry);
-	/* The struct mount around the file's struct vfsmount. */
-	__u64 mnt = LT_U64(f, file_mnt) - lt_kernel.mount_mnt;
+	/* The struct mount around the struct vfsmount. */
+	__u64 mnt = vfsmnt - lt_kernel.mount_mnt;
 	int done = 0;
 	__u16 steps = 0;
 
@@ -198,6 +197,11 @@ static __always_inline void record_path(struct lt_add_rule_fs *r, __u64 f)
 	if (!done)
 		r->flags |= LT_PATH_TOO_LONG;
 	r->nsteps = steps;
+}
+
+static __always_inline void record_path(struct lt_add_rule_fs *r, __u64 f)
+{
+	record_path_at(r, LT_U64(f, file_dentry), LT_U64(f, file_mnt));
 }
 
 static __always_inline int exit_add_rule(long ret)
@@ -392,6 +396,180 @@ static __always_inline int enter_close(long fd)
 	r->ruleset = key;
 	lt_submit(r);
 	return 0;
+}
+
+/*
+ * The hooks: fexit programs on Landlock's own hook functions, where the
+ * kernel allows them (each optional: userspace loads those whose function
+ * this kernel's BTF has). A hook's -EACCES is Landlock's own denial: a
+ * file's mode bits or another LSM refuse before or apart from it, and are
+ * never seen here. Only traced tasks' denials are recorded.
+ */
+#define LT_EACCES 13
+
+/* The current task's domain: its kernel ID (6.15+) or per-run key, and
+ * whether it is a key; 0 if unknown (no calibration). */
+static __always_inline __u64 current_domain(const struct lt_config *c, int *key)
+{
+	*key = !LT_HAS(hierarchy_id);
+	if (c->cred_offset < 0)
+		return 0;
+	__u64 h = 0;
+	__u32 layers = 0, masks = 0;
+	__u64 dom = cred_domain(c->cred_offset);
+	if (!dom || !domain_layout(dom, &h, &layers, &masks))
+		return 0;
+	return hierarchy_id(h, c);
+}
+
+/* Records a filesystem denial of `access` at the path (dentry, vfsmount). */
+static __always_inline int deny_fs(__u64 access, __u64 dentry, __u64 vfsmnt)
+{
+	struct lt_config *c = lt_get_config();
+	if (!c || !lt_is_tracked(c))
+		return 0;
+	__u32 zero = 0;
+	struct lt_add_rule_fs *r = bpf_map_lookup_elem(&lt_fs_scratch, &zero);
+	if (!r)
+		return 0;
+	int key = 0;
+	lt_fill_header(&r->h, LT_DENY_FS, sizeof(*r));
+	r->ruleset = current_domain(c, &key);
+	r->access = access;
+	r->ruleset_fd = -1;
+	r->nsteps = 0;
+	r->flags = key ? LT_DENY_KEY : 0;
+	__u64 inode = LT_HAS(dentry_inode) ? LT_U64(dentry, dentry_inode) : 0;
+	r->ino = inode ? LT_U64(inode, inode_ino) : 0;
+	r->dev = inode ? LT_U32(LT_U64(inode, inode_sb), sb_dev) : 0;
+	record_path_at(r, dentry, vfsmnt);
+	lt_output(r, sizeof(*r));
+	return 0;
+}
+
+/* Access rights (uapi/linux/landlock.h). */
+#define LT_FS_EXECUTE (1ULL << 0)
+#define LT_FS_WRITE_FILE (1ULL << 1)
+#define LT_FS_READ_FILE (1ULL << 2)
+#define LT_FS_READ_DIR (1ULL << 3)
+#define LT_FS_MAKE_CHAR (1ULL << 6)
+#define LT_FS_MAKE_DIR (1ULL << 7)
+#define LT_FS_MAKE_REG (1ULL << 8)
+#define LT_FS_MAKE_SOCK (1ULL << 9)
+#define LT_FS_MAKE_FIFO (1ULL << 10)
+#define LT_FS_MAKE_BLOCK (1ULL << 11)
+#define LT_FS_TRUNCATE (1ULL << 14)
+#define LT_NET_BIND_TCP (1ULL << 0)
+#define LT_NET_CONNECT_TCP (1ULL << 1)
+
+/* fmode_t bits, open flags and inode modes (stable kernel ABI values). */
+#define LT_FMODE_READ 0x1
+#define LT_FMODE_WRITE 0x2
+#define LT_FMODE_EXEC 0x20
+#define LT_O_TRUNC 01000
+#define LT_S_IFMT 0170000
+#define LT_S_IFSOCK 0140000
+#define LT_S_IFBLK 0060000
+#define LT_S_IFDIR 0040000
+#define LT_S_IFCHR 0020000
+#define LT_S_IFIFO 0010000
+
+/* hook_file_open(struct file *): the rights the open asked for, as
+ * Landlock computes them (a directory read is READ_DIR). */
+SEC("fexit/hook_file_open")
+int lt_hook_file_open(__u64 *ctx)
+{
+	if ((int)ctx[1] != -LT_EACCES || !LT_HAS(file_mode) || !LT_HAS(inode_mode))
+		return 0;
+	__u64 f = ctx[0];
+	__u32 mode = LT_U32(f, file_mode);
+	__u16 imode = LT_U16(LT_U64(f, file_inode), inode_mode);
+	__u64 access = 0;
+	if (mode & LT_FMODE_READ)
+		access |= (imode & LT_S_IFMT) == LT_S_IFDIR ? LT_FS_READ_DIR : LT_FS_READ_FILE;
+	if (mode & LT_FMODE_WRITE)
+		access |= LT_FS_WRITE_FILE;
+	if (mode & LT_FMODE_EXEC)
+		access |= LT_FS_EXECUTE;
+	if (LT_HAS(file_flags) && (LT_U32(f, file_flags) & LT_O_TRUNC))
+		access |= LT_FS_TRUNCATE;
+	return deny_fs(access, LT_U64(f, file_dentry), LT_U64(f, file_mnt));
+}
+
+/* hook_path_mknod(const struct path *dir, struct dentry *, umode_t, unsigned
+ * int): a file made in `dir` (struct path: mnt, then dentry). */
+SEC("fexit/hook_path_mknod")
+int lt_hook_path_mknod(__u64 *ctx)
+{
+	if ((int)ctx[4] != -LT_EACCES)
+		return 0;
+	__u64 access;
+	switch ((__u16)ctx[2] & LT_S_IFMT) {
+	case LT_S_IFCHR:
+		access = LT_FS_MAKE_CHAR;
+		break;
+	case LT_S_IFBLK:
+		access = LT_FS_MAKE_BLOCK;
+		break;
+	case LT_S_IFIFO:
+		access = LT_FS_MAKE_FIFO;
+		break;
+	case LT_S_IFSOCK:
+		access = LT_FS_MAKE_SOCK;
+		break;
+	default:
+		access = LT_FS_MAKE_REG;
+	}
+	__u64 dir = ctx[0];
+	return deny_fs(access, lt_read_u64(dir + 8), lt_read_u64(dir));
+}
+
+/* hook_path_mkdir(const struct path *dir, struct dentry *, umode_t). */
+SEC("fexit/hook_path_mkdir")
+int lt_hook_path_mkdir(__u64 *ctx)
+{
+	if ((int)ctx[3] != -LT_EACCES)
+		return 0;
+	__u64 dir = ctx[0];
+	return deny_fs(LT_FS_MAKE_DIR, lt_read_u64(dir + 8), lt_read_u64(dir));
+}
+
+/* hook_socket_bind / hook_socket_connect(struct socket *, struct sockaddr *,
+ * int): the port in the address (network byte order, at offset 2 of
+ * sockaddr_in and sockaddr_in6). */
+static __always_inline int deny_net(__u64 *ctx, __u32 op, __u64 access)
+{
+	if ((int)ctx[3] != -LT_EACCES)
+		return 0;
+	struct lt_config *c = lt_get_config();
+	if (!c || !lt_is_tracked(c))
+		return 0;
+	struct lt_add_rule_net *r = lt_reserve(sizeof(*r));
+	if (!r)
+		return 0;
+	int key = 0;
+	lt_fill_header(&r->h, LT_DENY_NET, sizeof(*r));
+	r->ruleset = current_domain(c, &key);
+	r->access = access;
+	__u16 port = 0;
+	bpf_probe_read_kernel(&port, sizeof(port), (const void *)(ctx[1] + 2));
+	r->port = (__u16)((port >> 8) | (port << 8));
+	r->ruleset_fd = op;
+	r->pad = key ? LT_DENY_KEY : 0;
+	lt_submit(r);
+	return 0;
+}
+
+SEC("fexit/hook_socket_bind")
+int lt_hook_socket_bind(__u64 *ctx)
+{
+	return deny_net(ctx, LT_NET_BIND, LT_NET_BIND_TCP);
+}
+
+SEC("fexit/hook_socket_connect")
+int lt_hook_socket_connect(__u64 *ctx)
+{
+	return deny_net(ctx, LT_NET_CONNECT, LT_NET_CONNECT_TCP);
 }
 
 /* One program per syscall tracepoint: only the Landlock syscalls and

@@ -34,7 +34,20 @@ enum lt_kind {
 	LT_FREE_RULESET = 5,
 	LT_CALIBRATION = 6,
 	LT_TRACEPOINT = 7,
+	/* A denial seen where Landlock decides it (fexit on its own hook
+	 * functions): struct lt_add_rule_fs's layout with `ruleset` the
+	 * domain's key or ID and `access` the rights denied; and struct
+	 * lt_add_rule_net's with `ruleset_fd` the operation. */
+	LT_DENY_FS = 8,
+	LT_DENY_NET = 9,
 };
+
+/* lt_add_rule_fs.flags of an LT_DENY_FS record, and lt_add_rule_net.pad
+ * of an LT_DENY_NET one: the domain is a per-run key (no kernel ID). */
+#define LT_DENY_KEY 0x100
+/* lt_add_rule_net.ruleset_fd of an LT_DENY_NET record. */
+#define LT_NET_BIND 1
+#define LT_NET_CONNECT 2
 
 /* lt_add_rule_fs.flags */
 #define LT_PATH_TOO_LONG 1
@@ -150,6 +163,9 @@ struct lt_kernel {
 	 * landlock_domain from 7.3 (handled_masks), struct landlock_ruleset
 	 * before (access_masks; 16-bit fs_access_masks before 6.7). */
 	__s32 domain_hierarchy, domain_layers, domain_masks;
+	/* file.f_mode, file.f_flags and inode.i_mode (16 bits), which tell
+	 * what an open asked for, and dentry.d_inode. */
+	__s32 file_mode, file_flags, inode_mode, dentry_inode;
 };
 
 /* lt_tp_config.flags */

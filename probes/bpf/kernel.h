@@ -45,6 +45,15 @@ static __always_inline __u32 lt_read_u32(__u64 addr)
 #define LT_U64(base, field) lt_read_u64(LT_AT(base, field))
 #define LT_U32(base, field) lt_read_u32(LT_AT(base, field))
 
+static __always_inline __u16 lt_read_u16(__u64 addr)
+{
+	__u16 v = 0;
+	bpf_probe_read_kernel(&v, sizeof(v), (const void *)addr);
+	return v;
+}
+
+#define LT_U16(base, field) lt_read_u16(LT_AT(base, field))
+
 /* task_struct.atomic_flags bit for no_new_privs (PFA_NO_NEW_PRIVS). */
 #define LT_PFA_NO_NEW_PRIVS 0
 

@@ -353,6 +353,12 @@ pub struct KernelLayout {
     pub domain_hierarchy: i32,
     pub domain_layers: i32,
     pub domain_masks: i32,
+    /// `file.f_mode`, `file.f_flags`, `inode.i_mode` and `dentry.d_inode`:
+    /// what the hooks' programs read of an open (-1: none found).
+    pub file_mode: i32,
+    pub file_flags: i32,
+    pub inode_mode: i32,
+    pub dentry_inode: i32,
 }
 
 /// What the probes read: `struct.member.path`, the size they read it as,
@@ -397,6 +403,10 @@ const OPTIONAL: &[Want] = &[
     ("file.f_ref.refcnt.counter", 8, |k| &mut k.file_ref),
     ("file.f_count.counter", 8, |k| &mut k.file_count),
     ("landlock_hierarchy.id", 8, |k| &mut k.hierarchy_id),
+    ("file.f_mode", 4, |k| &mut k.file_mode),
+    ("file.f_flags", 4, |k| &mut k.file_flags),
+    ("inode.i_mode", 2, |k| &mut k.inode_mode),
+    ("dentry.d_inode", 8, |k| &mut k.dentry_inode),
 ];
 
 /// The structs named in the paths above, and those a domain may be.
@@ -440,6 +450,10 @@ impl KernelLayout {
             domain_hierarchy: -1,
             domain_layers: -1,
             domain_masks: -1,
+            file_mode: -1,
+            file_flags: -1,
+            inode_mode: -1,
+            dentry_inode: -1,
             ..KernelLayout::default()
         };
         let place = |k: &mut KernelLayout, (path, expected, slot): &Want, found: (u32, u32)| {

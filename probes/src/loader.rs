@@ -7,7 +7,7 @@ use crate::btf::{BtfError, KernelLayout};
 use crate::mapping::Mapping;
 use crate::records::{Config, TpConfig};
 use aya::maps::{Array, HashMap, MapData, PerCpuArray, RingBuf};
-use aya::programs::{ProgramError, RawTracePoint, TracePoint};
+use aya::programs::{FExit, ProgramError, RawTracePoint, TracePoint};
 use aya::{Ebpf, EbpfLoader};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::OnceLock;
@@ -113,6 +113,18 @@ const COMPAT_PROGRAMS: &[(&str, Target)] = &[
     ("lt_exit_restrict_self", Target::Tracepoint("syscalls", "sys_exit_landlock_restrict_self")),
     ("lt_enter_close", Target::Tracepoint("syscalls", "sys_enter_close")),
     ("lt_fork", Target::Raw("sched_process_fork")),
+];
+
+/// The hooks: fexit programs on Landlock's own hook functions (program,
+/// function). Each is optional: one whose function this kernel's BTF lacks,
+/// or that the kernel refuses (fexit is not allowed everywhere), only
+/// loses the denials it would see.
+pub const HOOK_PROGRAMS: &[(&str, &str)] = &[
+    ("lt_hook_file_open", "hook_file_open"),
+    ("lt_hook_path_mknod", "hook_path_mknod"),
+    ("lt_hook_path_mkdir", "hook_path_mkdir"),
+    ("lt_hook_socket_bind", "hook_socket_bind"),
+    ("lt_hook_socket_connect", "hook_socket_connect"),
 ];
 
 /// A loaded BPF object: its programs, configuration and ring buffer.
@@ -260,6 +272,39 @@ impl ProbeSet {
             self.attached.push(where_);
         }
         Ok(())
+    }
+
+    /// Loads and attaches the hooks ([`HOOK_PROGRAMS`]) this kernel allows:
+    /// the functions attached, and each one not with why.
+    pub fn attach_hooks(&mut self) -> (Vec<&'static str>, Vec<(&'static str, String)>) {
+        let (mut attached, mut refused) = (Vec::new(), Vec::new());
+        let btf = match aya::Btf::from_sys_fs() {
+            Ok(b) => b,
+            Err(e) => {
+                let why = format!("the kernel's BTF: {e}");
+                return (attached, HOOK_PROGRAMS.iter().map(|&(_, f)| (f, why.clone())).collect());
+            }
+        };
+        for &(name, func) in HOOK_PROGRAMS {
+            let Some(prog) = self.bpf.program_mut(name) else {
+                refused.push((func, format!("no program {name} in compat.bpf.o")));
+                continue;
+            };
+            let result = <&mut FExit>::try_from(prog).and_then(|p| {
+                p.load(func, &btf)?;
+                let id = p.attach()?;
+                p.take_link(id).map(|l| Box::new(l) as Link)
+            });
+            match result {
+                Ok(link) => {
+                    self.links.push(link);
+                    self.attached.push(format!("fexit {func}"));
+                    attached.push(func);
+                }
+                Err(e) => refused.push((func, e.to_string())),
+            }
+        }
+        (attached, refused)
     }
 
     /// Attaches the generic program to the tracepoint with tracefs id `id`

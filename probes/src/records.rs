@@ -11,7 +11,17 @@ pub mod kind {
     pub const FREE_RULESET: u32 = 5;
     pub const CALIBRATION: u32 = 6;
     pub const TRACEPOINT: u32 = 7;
+    /// A denial from a hook: [`super::AddRuleFs`]'s layout.
+    pub const DENY_FS: u32 = 8;
+    /// A denial from a hook: [`super::AddRuleNet`]'s layout.
+    pub const DENY_NET: u32 = 9;
 }
+
+/// The domain of a hook's denial is a per-run key (flags / pad bit).
+pub const DENY_KEY: u32 = 0x100;
+/// `ruleset_fd` of a [`kind::DENY_NET`] record.
+pub const NET_BIND: i32 = 1;
+pub const NET_CONNECT: i32 = 2;
 
 pub const COMM_LEN: usize = 16;
 pub const PATH_STEPS: usize = 40;
@@ -322,6 +332,7 @@ pub fn c_layout() -> Vec<(&'static str, usize)> {
         off!("offsetof(struct lt_kernel, regs_r10)", KernelLayout, regs_r10),
         off!("offsetof(struct lt_kernel, hierarchy_id)", KernelLayout, hierarchy_id),
         off!("offsetof(struct lt_kernel, domain_masks)", KernelLayout, domain_masks),
+        off!("offsetof(struct lt_kernel, dentry_inode)", KernelLayout, dentry_inode),
         ("sizeof(struct lt_tp_config)", size_of::<TpConfig>()),
         off!("offsetof(struct lt_tp_config, flags)", TpConfig, flags),
         off!("offsetof(struct lt_tp_config, dynamic_offset)", TpConfig, dynamic_offset),
@@ -349,6 +360,11 @@ pub fn c_layout() -> Vec<(&'static str, usize)> {
         ("LT_TP_DYNAMIC", TP_DYNAMIC),
         ("LT_TRACEPOINT", kind::TRACEPOINT as usize),
         ("LT_CALIBRATION", kind::CALIBRATION as usize),
+        ("LT_DENY_FS", kind::DENY_FS as usize),
+        ("LT_DENY_NET", kind::DENY_NET as usize),
+        ("LT_DENY_KEY", DENY_KEY as usize),
+        ("LT_NET_BIND", NET_BIND as usize),
+        ("LT_NET_CONNECT", NET_CONNECT as usize),
         ("LT_FREE_RULESET", kind::FREE_RULESET as usize),
         ("LT_PATH_UNREACHABLE", PATH_UNREACHABLE as usize),
         ("LT_TP_ANY_TASK", TP_ANY_TASK as usize),

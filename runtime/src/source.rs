@@ -54,10 +54,11 @@ pub fn produces(source: SourceKind, kind: EventKind) -> bool {
     };
     match source {
         SourceKind::Tracepoint | SourceKind::Replay => true,
-        SourceKind::Compat => matches!(
-            kind,
-            CreateRuleset | FreeRuleset | AddRuleFs | AddRuleNet | CreateDomain | EnforceDomain
-        ),
+        SourceKind::Compat => {
+            matches!(kind, CreateRuleset | FreeRuleset | AddRuleFs | AddRuleNet | CreateDomain | EnforceDomain)
+                // Its hooks, on kernels whose Landlock logs no denial.
+                || (matches!(kind, DenyAccessFs | DenyAccessNet) && crate::live::hooks_wanted())
+        }
         SourceKind::Audit => matches!(
             kind,
             CreateDomain

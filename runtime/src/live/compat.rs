@@ -184,6 +184,41 @@ impl CompatDecoder {
                 emit(ev);
                 Decoded::Events(1)
             }
+            // A denial seen in Landlock's own hook (fexit): the rights the
+            // operation asked for, the domain of the denied task. Whether
+            // it was the same executable as the domain's creator, and
+            // whether the kernel logged it, only the kernel knows (6.15+).
+            kind::DENY_FS => {
+                let Some(r) = records::read::<AddRuleFs>(bytes) else { return Decoded::Skipped };
+                let domain = if u32::from(r.flags) & records::DENY_KEY != 0 {
+                    self.domain_id(r.ruleset)
+                } else {
+                    r.ruleset
+                };
+                self.header(ev, EventKind::DenyAccessFs, &r.h);
+                ev.set(field::domain, domain);
+                ev.set(field::blockers, r.access);
+                ev.set(field::ino, r.ino);
+                let mut buf = [0u8; DEV_TEXT_MAX];
+                ev.set_str(field::dev, dev_text(u64::from(r.dev), &mut buf));
+                ev.set_str(field::path, &rule_path(&r));
+                ev.push_extra("unknown", b"same_exec,logged");
+                emit(ev);
+                Decoded::Events(1)
+            }
+            kind::DENY_NET => {
+                let Some(r) = records::read::<AddRuleNet>(bytes) else { return Decoded::Skipped };
+                let domain =
+                    if r.pad & records::DENY_KEY != 0 { self.domain_id(r.ruleset) } else { r.ruleset };
+                self.header(ev, EventKind::DenyAccessNet, &r.h);
+                ev.set(field::domain, domain);
+                ev.set(field::blockers, r.access);
+                let port = if r.ruleset_fd == records::NET_BIND { field::sport } else { field::dport };
+                ev.set(port, r.port);
+                ev.push_extra("unknown", b"same_exec,logged");
+                emit(ev);
+                Decoded::Events(1)
+            }
             // Calibration is read by the loader before tracing starts.
             kind::CALIBRATION => Decoded::Events(0),
             _ => Decoded::Skipped,

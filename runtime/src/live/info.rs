@@ -61,7 +61,7 @@ impl KernelInfo {
             plan(
                 vec![SourceKind::Compat],
                 "this kernel has no landlock:* tracepoints and Landlock ABI < 7 writes no audit records: \
-                 syscall tracepoints (compat) only, no denials",
+                 syscall tracepoints (compat), and for denials Landlock's own hook functions (fexit)",
             )
         } else {
             plan(vec![SourceKind::Compat], "this kernel has no Landlock: nothing will be traced")
@@ -79,10 +79,18 @@ impl KernelInfo {
                     is off; the kernel drops records past its backlog)"
                 .into();
         }
+        if self.abi > 0 && self.btf {
+            return format!(
+                "hooks (Landlock ABI {} logs no denial: compat's fexit programs on Landlock's own hook \
+                 functions see them where the kernel allows fexit: opens (hook_file_open, which 6.12 \
+                 lacks), files and directories made (hook_path_mknod, hook_path_mkdir), bind and connect \
+                 (hook_socket_*, 6.7+))",
+                self.abi
+            );
+        }
         if self.abi > 0 {
             return format!(
-                "none (Landlock ABI {} logs no denial: audit records came with ABI 7, Linux 6.15, the \
-                 tracepoints with 7.3; a denied call only returns EACCES or EPERM to the program)",
+                "none (Landlock ABI {} logs no denial, and without BTF no hook is attached)",
                 self.abi
             );
         }
@@ -99,6 +107,20 @@ impl KernelInfo {
             }
             SourceKind::Audit if !self.landlock_audit() => Vec::new(),
             SourceKind::Compat if self.abi == 0 || !self.btf => Vec::new(),
+            // Its syscall probes' events, and the hooks' denials where
+            // Landlock logs none.
+            SourceKind::Compat => {
+                use EventKind::{
+                    AddRuleFs, AddRuleNet, CreateDomain, CreateRuleset, DenyAccessFs, DenyAccessNet,
+                    EnforceDomain, FreeRuleset,
+                };
+                let mut v =
+                    vec![CreateRuleset, FreeRuleset, AddRuleFs, AddRuleNet, CreateDomain, EnforceDomain];
+                if self.abi < ABI_AUDIT {
+                    v.extend([DenyAccessFs, DenyAccessNet]);
+                }
+                v
+            }
             s => EventKind::ALL.into_iter().filter(|k| crate::source::produces(s, *k)).collect(),
         }
     }
@@ -183,7 +205,9 @@ mod tests {
         assert_eq!(kernel(11, 14).events(SourceKind::Tracepoint).len(), 14);
         let text = kernel(6, 0).render();
         assert!(text.contains("landlock: ABI 6\n"), "{text}");
-        assert!(text.contains("\ndenials: none (Landlock ABI 6 logs no denial"), "{text}");
+        assert!(text.contains("\ndenials: hooks (Landlock ABI 6 logs no denial"), "{text}");
+        assert!(text.contains("source compat: create_ruleset free_ruleset add_rule_fs add_rule_net create_domain enforce_domain deny_access_fs deny_access_net\n"), "{text}");
+        assert!(kernel(10, 0).render().contains("source compat: create_ruleset free_ruleset add_rule_fs add_rule_net create_domain enforce_domain\n"));
         assert!(kernel(10, 0).render().contains("\ndenials: audit ("));
         assert!(kernel(11, 14).render().contains("\ndenials: tracepoint ("));
         assert!(kernel(0, 0).render().contains("\ndenials: none (Landlock is not enabled)"));

@@ -338,6 +338,14 @@ fn random_u64() -> u64 {
 }
 
 /// The Landlock ABI version of the running kernel (0: no Landlock).
+/// Whether the compat source adds the hooks (fexit on Landlock's own
+/// functions) for denials: on a kernel whose Landlock logs none (ABI 1 to
+/// 6; from 7, audit has them).
+pub fn hooks_wanted() -> bool {
+    static WANTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WANTED.get_or_init(|| (1..info::ABI_AUDIT).contains(&landlock_abi()))
+}
+
 pub fn landlock_abi() -> i64 {
     // SAFETY: landlock_create_ruleset(NULL, 0, VERSION) only queries.
     let v = unsafe { libc::syscall(444, std::ptr::null::<u8>(), 0usize, 1u32) };

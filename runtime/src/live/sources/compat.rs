@@ -45,6 +45,27 @@ impl CompatSource {
                 );
             }
         }
+        // Before ABI 7 Landlock logs no denial: see them in its own hook
+        // functions, where the kernel allows fexit programs.
+        if crate::live::hooks_wanted() {
+            let (attached, refused) = set.attach_hooks();
+            if attached.is_empty() {
+                let why =
+                    refused.first().map_or("no hook function".to_string(), |(f, e)| format!("{f}: {e}"));
+                let _ = writeln!(
+                    err,
+                    "landtrace: warning: no denial will be seen: this kernel logs none (Landlock ABI < 7) and \
+                     refuses the hooks on Landlock's functions ({why})"
+                );
+            } else {
+                for (f, e) in &refused {
+                    let _ = writeln!(
+                        err,
+                        "landtrace: note: hook {f} not attached ({e}): its denials are not seen"
+                    );
+                }
+            }
+        }
         Ok(CompatSource { set, decoder: CompatDecoder::new(boot) })
     }
 }
