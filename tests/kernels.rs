@@ -277,6 +277,23 @@ fn check_denials(g: &Guest, evs: &[Value], source: &str, inner: u64) {
     assert_eq!(inner_freed, [7], "{what}: free_domain of the inner domain with its denials");
 }
 
+/// The workload ends as nobody reading /bin/secret, a root-owned 0600 file
+/// its Landlock rules allow: the EACCES comes from the file's mode, not
+/// Landlock, and no source reports it as a Landlock denial.
+fn check_only_landlock_denials(g: &Guest, e: &Expect) {
+    let said = g.read("record-compat.err");
+    assert!(said.contains("sandboxer: read /bin/secret: denied"), "{}: the workload's last read: {said}", g.name);
+    let mut sources = vec!["compat", "audit", "auto"];
+    if e.tracepoints > 0 {
+        sources.push("tracepoint");
+    }
+    for source in sources {
+        let evs = g.events(source);
+        let wrong: Vec<&Value> = evs.iter().filter(|v| v["path"] == "/bin/secret").collect();
+        assert!(wrong.is_empty(), "{} --source {source}: a mode-bit EACCES reported as Landlock's: {wrong:?}", g.name);
+    }
+}
+
 /// Where Landlock logs no denial (before ABI 7), compat's hooks on its own
 /// functions see them: the inner domain's (by its per-run ID), with the
 /// rights the operation asked for. 6.1 has `hook_file_open` (reads) and no
@@ -334,6 +351,7 @@ fn matrix(e: Expect) {
     let compat = g.events("compat");
     check_lifecycle(&g, &e, &compat, "compat");
     let audit = g.events("audit");
+    check_only_landlock_denials(&g, &e);
     if e.audit {
         let auto = g.events("auto");
         let inner = if e.tracepoints > 0 {

@@ -206,6 +206,17 @@ fn run_actions(actions: &[String]) -> Result<(), String> {
                     .count();
                 println!("sandboxer: flood {p}: {denied} of {n} denied");
             }
+            "drop-privileges" => {
+                // setgid then setuid to UID (as a daemon does after
+                // sandboxing itself): what follows runs as that user.
+                let uid: u32 = arg("drop-privileges")?.parse().map_err(|_| "drop-privileges takes a uid")?;
+                // SAFETY: setgroups/setgid/setuid with plain integers.
+                let rc = unsafe { libc::setgroups(0, std::ptr::null()) | libc::setgid(uid) | libc::setuid(uid) };
+                if rc != 0 {
+                    return Err(format!("drop-privileges {uid}: {}", std::io::Error::last_os_error()));
+                }
+                println!("sandboxer: now uid {uid}");
+            }
             "sleep" => {
                 let ms: u64 = arg("sleep")?.parse().map_err(|_| "sleep takes milliseconds")?;
                 std::thread::sleep(std::time::Duration::from_millis(ms));
