@@ -151,8 +151,11 @@ fn check_info(g: &Guest, e: &Expect) {
     assert!(i["denials"].starts_with(denials), "{}: --info denials: {}", g.name, i["denials"]);
     let compat = "create_ruleset free_ruleset add_rule_fs add_rule_net create_domain enforce_domain";
     // With the hooks, for denials, where Landlock logs none.
-    let compat =
-        if e.audit { compat.to_string() } else { format!("{compat} deny_access_fs deny_access_net") };
+    let compat = if e.audit {
+        compat.to_string()
+    } else {
+        format!("{compat} deny_access_fs deny_access_net deny_scope_signal")
+    };
     assert_eq!(i["source compat"], compat, "{}: --info source compat", g.name);
     let audit = if e.audit {
         "create_domain free_domain deny_access_fs deny_access_net deny_ptrace deny_scope_signal deny_scope_abstract_unix_socket"
@@ -282,7 +285,11 @@ fn check_denials(g: &Guest, evs: &[Value], source: &str, inner: u64) {
 /// Landlock, and no source reports it as a Landlock denial.
 fn check_only_landlock_denials(g: &Guest, e: &Expect) {
     let said = g.read("record-compat.err");
-    assert!(said.contains("sandboxer: read /bin/secret: denied"), "{}: the workload's last read: {said}", g.name);
+    assert!(
+        said.contains("sandboxer: read /bin/secret: denied"),
+        "{}: the workload's last read: {said}",
+        g.name
+    );
     let mut sources = vec!["compat", "audit", "auto"];
     if e.tracepoints > 0 {
         sources.push("tracepoint");
@@ -290,7 +297,11 @@ fn check_only_landlock_denials(g: &Guest, e: &Expect) {
     for source in sources {
         let evs = g.events(source);
         let wrong: Vec<&Value> = evs.iter().filter(|v| v["path"] == "/bin/secret").collect();
-        assert!(wrong.is_empty(), "{} --source {source}: a mode-bit EACCES reported as Landlock's: {wrong:?}", g.name);
+        assert!(
+            wrong.is_empty(),
+            "{} --source {source}: a mode-bit EACCES reported as Landlock's: {wrong:?}",
+            g.name
+        );
     }
 }
 
@@ -298,7 +309,8 @@ fn check_only_landlock_denials(g: &Guest, e: &Expect) {
 /// functions see them: the inner domain's (by its per-run ID), with the
 /// rights the operation asked for. 6.1 has `hook_file_open` (reads) and no
 /// network rights; 6.12 lacks `hook_file_open` in its BTF and has the
-/// socket hooks; both have `hook_path_mknod` (the creation under /etc).
+/// socket and signal hooks; both have `hook_path_mknod` (the creation
+/// under /etc).
 fn check_hook_denials(g: &Guest, e: &Expect, evs: &[Value]) {
     let what = format!("{} --source compat (hooks)", g.name);
     let inner = id(&of(evs, "create_domain")[1]["domain"]);
@@ -316,7 +328,15 @@ fn check_hook_denials(g: &Guest, e: &Expect, evs: &[Value]) {
         net.iter().map(|d| (int(&d["blockers_raw"]), int(&d["sport"]), int(&d["dport"]))).collect();
     let want: Vec<(i64, i64, i64)> = if e.abi >= 4 { vec![(1, 9000, 0), (2, 0, 80)] } else { Vec::new() };
     assert_eq!(got, want, "{what}: deny_access_net blockers, sport, dport");
-    for d in fs.iter().chain(&net) {
+    // Signal scoping (ABI 6: 6.12), from hook_task_kill: pid 1 is init.
+    let signal = of(evs, "deny_scope_signal");
+    let got: Vec<(i64, &str, u64)> = signal
+        .iter()
+        .map(|d| (int(&d["target_pid"]), d["target_comm"].as_str().unwrap(), id(&d["target_domain"])))
+        .collect();
+    let want: Vec<(i64, &str, u64)> = if e.abi >= 6 { vec![(1, "init", 0)] } else { Vec::new() };
+    assert_eq!(got, want, "{what}: deny_scope_signal target_pid, target_comm, target_domain");
+    for d in fs.iter().chain(&net).chain(&signal) {
         assert_eq!(id(&d["domain"]), inner, "{what}: {} is the inner domain's", d["event"]);
         assert_eq!(d["comm"], "sandboxer", "{what}: {} comm", d["event"]);
         // What only the kernel knows (6.15+) is said to be unknown.

@@ -422,6 +422,22 @@ static __always_inline __u64 current_domain(const struct lt_config *c, int *key)
 	return hierarchy_id(h, c);
 }
 
+/* The domain of `task`'s credentials (as current_domain). */
+static __always_inline __u64 task_domain(const struct lt_config *c, __u64 task)
+{
+	if (c->cred_offset < 0)
+		return 0;
+	__u64 security = LT_U64(LT_U64(task, task_cred), cred_security);
+	if (!security)
+		return 0;
+	__u64 dom = lt_read_u64(security + (c->cred_offset & (LT_CRED_SCAN - 1)));
+	__u64 h = 0;
+	__u32 layers = 0, masks = 0;
+	if (!dom || !domain_layout(dom, &h, &layers, &masks))
+		return 0;
+	return hierarchy_id(h, c);
+}
+
 /* Records a filesystem denial of `access` at the path (dentry, vfsmount). */
 static __always_inline int deny_fs(__u64 access, __u64 dentry, __u64 vfsmnt)
 {
@@ -557,6 +573,36 @@ static __always_inline int deny_net(__u64 *ctx, __u32 op, __u64 access)
 	r->ruleset_fd = op;
 	r->pad = key ? LT_DENY_KEY : 0;
 	lt_submit(r);
+	return 0;
+}
+
+/* hook_task_kill(struct task_struct *p, struct kernel_siginfo *, int sig,
+ * const struct cred *): a signal scoping denial (-EPERM). */
+SEC("fexit/hook_task_kill")
+int lt_hook_task_kill(__u64 *ctx)
+{
+	if ((int)ctx[4] != -1 || !LT_HAS(task_comm))
+		return 0;
+	struct lt_config *c = lt_get_config();
+	if (!c || !lt_is_tracked(c))
+		return 0;
+	__u32 zero = 0;
+	struct lt_add_rule_fs *r = bpf_map_lookup_elem(&lt_fs_scratch, &zero);
+	if (!r)
+		return 0;
+	int key = 0;
+	__u64 target = ctx[0];
+	lt_fill_header(&r->h, LT_DENY_SIGNAL, sizeof(*r));
+	r->ruleset = current_domain(c, &key);
+	r->access = task_domain(c, target);
+	r->ino = LT_U32(target, task_tgid);
+	r->ruleset_fd = (__s32)ctx[2];
+	r->dev = 0;
+	r->flags = key ? LT_DENY_KEY : 0;
+	r->nsteps = 1;
+	long len = bpf_probe_read_kernel_str(r->names[0], LT_COMM_LEN, (const void *)LT_AT(target, task_comm));
+	r->comp_len[0] = len > 0 ? len - 1 : 0;
+	lt_output(r, sizeof(*r));
 	return 0;
 }
 

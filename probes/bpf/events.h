@@ -40,6 +40,10 @@ enum lt_kind {
 	 * lt_add_rule_net's with `ruleset_fd` the operation. */
 	LT_DENY_FS = 8,
 	LT_DENY_NET = 9,
+	/* struct lt_add_rule_fs's layout: `ruleset` the domain, `access` the
+	 * target's domain, `ino` its tgid, `ruleset_fd` the signal, the
+	 * first name slot its comm. */
+	LT_DENY_SIGNAL = 10,
 };
 
 /* lt_add_rule_fs.flags of an LT_DENY_FS record, and lt_add_rule_net.pad
@@ -166,6 +170,7 @@ struct lt_kernel {
 	/* file.f_mode, file.f_flags and inode.i_mode (16 bits), which tell
 	 * what an open asked for, and dentry.d_inode. */
 	__s32 file_mode, file_flags, inode_mode, dentry_inode;
+	__s32 task_comm;
 };
 
 /* lt_tp_config.flags */

@@ -359,6 +359,8 @@ pub struct KernelLayout {
     pub file_flags: i32,
     pub inode_mode: i32,
     pub dentry_inode: i32,
+    /// `task_struct.comm`: a signalled task's name.
+    pub task_comm: i32,
 }
 
 /// What the probes read: `struct.member.path`, the size they read it as,
@@ -407,6 +409,7 @@ const OPTIONAL: &[Want] = &[
     ("file.f_flags", 4, |k| &mut k.file_flags),
     ("inode.i_mode", 2, |k| &mut k.inode_mode),
     ("dentry.d_inode", 8, |k| &mut k.dentry_inode),
+    ("task_struct.comm", 16, |k| &mut k.task_comm),
 ];
 
 /// The structs named in the paths above, and those a domain may be.
@@ -454,6 +457,7 @@ impl KernelLayout {
             file_flags: -1,
             inode_mode: -1,
             dentry_inode: -1,
+            task_comm: -1,
             ..KernelLayout::default()
         };
         let place = |k: &mut KernelLayout, (path, expected, slot): &Want, found: (u32, u32)| {

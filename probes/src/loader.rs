@@ -125,6 +125,7 @@ pub const HOOK_PROGRAMS: &[(&str, &str)] = &[
     ("lt_hook_path_mkdir", "hook_path_mkdir"),
     ("lt_hook_socket_bind", "hook_socket_bind"),
     ("lt_hook_socket_connect", "hook_socket_connect"),
+    ("lt_hook_task_kill", "hook_task_kill"),
 ];
 
 /// A loaded BPF object: its programs, configuration and ring buffer.

@@ -15,6 +15,8 @@ pub mod kind {
     pub const DENY_FS: u32 = 8;
     /// A denial from a hook: [`super::AddRuleNet`]'s layout.
     pub const DENY_NET: u32 = 9;
+    /// A signal denied by scoping, from a hook: [`super::AddRuleFs`]'s layout.
+    pub const DENY_SIGNAL: u32 = 10;
 }
 
 /// The domain of a hook's denial is a per-run key (flags / pad bit).
@@ -333,6 +335,7 @@ pub fn c_layout() -> Vec<(&'static str, usize)> {
         off!("offsetof(struct lt_kernel, hierarchy_id)", KernelLayout, hierarchy_id),
         off!("offsetof(struct lt_kernel, domain_masks)", KernelLayout, domain_masks),
         off!("offsetof(struct lt_kernel, dentry_inode)", KernelLayout, dentry_inode),
+        off!("offsetof(struct lt_kernel, task_comm)", KernelLayout, task_comm),
         ("sizeof(struct lt_tp_config)", size_of::<TpConfig>()),
         off!("offsetof(struct lt_tp_config, flags)", TpConfig, flags),
         off!("offsetof(struct lt_tp_config, dynamic_offset)", TpConfig, dynamic_offset),
@@ -362,6 +365,7 @@ pub fn c_layout() -> Vec<(&'static str, usize)> {
         ("LT_CALIBRATION", kind::CALIBRATION as usize),
         ("LT_DENY_FS", kind::DENY_FS as usize),
         ("LT_DENY_NET", kind::DENY_NET as usize),
+        ("LT_DENY_SIGNAL", kind::DENY_SIGNAL as usize),
         ("LT_DENY_KEY", DENY_KEY as usize),
         ("LT_NET_BIND", NET_BIND as usize),
         ("LT_NET_CONNECT", NET_CONNECT as usize),

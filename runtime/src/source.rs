@@ -57,7 +57,7 @@ pub fn produces(source: SourceKind, kind: EventKind) -> bool {
         SourceKind::Compat => {
             matches!(kind, CreateRuleset | FreeRuleset | AddRuleFs | AddRuleNet | CreateDomain | EnforceDomain)
                 // Its hooks, on kernels whose Landlock logs no denial.
-                || (matches!(kind, DenyAccessFs | DenyAccessNet) && crate::live::hooks_wanted())
+                || (matches!(kind, DenyAccessFs | DenyAccessNet | DenyScopeSignal) && crate::live::hooks_wanted())
         }
         SourceKind::Audit => matches!(
             kind,

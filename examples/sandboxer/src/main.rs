@@ -211,7 +211,8 @@ fn run_actions(actions: &[String]) -> Result<(), String> {
                 // sandboxing itself): what follows runs as that user.
                 let uid: u32 = arg("drop-privileges")?.parse().map_err(|_| "drop-privileges takes a uid")?;
                 // SAFETY: setgroups/setgid/setuid with plain integers.
-                let rc = unsafe { libc::setgroups(0, std::ptr::null()) | libc::setgid(uid) | libc::setuid(uid) };
+                let rc =
+                    unsafe { libc::setgroups(0, std::ptr::null()) | libc::setgid(uid) | libc::setuid(uid) };
                 if rc != 0 {
                     return Err(format!("drop-privileges {uid}: {}", std::io::Error::last_os_error()));
                 }

@@ -219,6 +219,21 @@ impl CompatDecoder {
                 emit(ev);
                 Decoded::Events(1)
             }
+            kind::DENY_SIGNAL => {
+                let Some(r) = records::read::<AddRuleFs>(bytes) else { return Decoded::Skipped };
+                let keys = u32::from(r.flags) & records::DENY_KEY != 0;
+                let id = |me: &mut Self, v: u64| if keys { me.domain_id(v) } else { v };
+                let (domain, target_domain) = (id(self, r.ruleset), id(self, r.access));
+                self.header(ev, EventKind::DenyScopeSignal, &r.h);
+                ev.set(field::domain, domain);
+                ev.set(field::target_domain, target_domain);
+                ev.set(field::target_pid, r.ino);
+                let len = usize::from(r.comp_len[0]).min(records::COMM_LEN - 1);
+                ev.set_str(field::target_comm, &r.names[0][..len]);
+                ev.push_extra("unknown", b"same_exec,logged");
+                emit(ev);
+                Decoded::Events(1)
+            }
             // Calibration is read by the loader before tracing starts.
             kind::CALIBRATION => Decoded::Events(0),
             _ => Decoded::Skipped,

@@ -84,7 +84,7 @@ impl KernelInfo {
                 "hooks (Landlock ABI {} logs no denial: compat's fexit programs on Landlock's own hook \
                  functions see them where the kernel allows fexit: opens (hook_file_open, which 6.12 \
                  lacks), files and directories made (hook_path_mknod, hook_path_mkdir), bind and connect \
-                 (hook_socket_*, 6.7+))",
+                 (hook_socket_*, 6.7+), signals (hook_task_kill, 6.12+))",
                 self.abi
             );
         }
@@ -112,12 +112,12 @@ impl KernelInfo {
             SourceKind::Compat => {
                 use EventKind::{
                     AddRuleFs, AddRuleNet, CreateDomain, CreateRuleset, DenyAccessFs, DenyAccessNet,
-                    EnforceDomain, FreeRuleset,
+                    DenyScopeSignal, EnforceDomain, FreeRuleset,
                 };
                 let mut v =
                     vec![CreateRuleset, FreeRuleset, AddRuleFs, AddRuleNet, CreateDomain, EnforceDomain];
                 if self.abi < ABI_AUDIT {
-                    v.extend([DenyAccessFs, DenyAccessNet]);
+                    v.extend([DenyAccessFs, DenyAccessNet, DenyScopeSignal]);
                 }
                 v
             }
@@ -206,7 +206,7 @@ mod tests {
         let text = kernel(6, 0).render();
         assert!(text.contains("landlock: ABI 6\n"), "{text}");
         assert!(text.contains("\ndenials: hooks (Landlock ABI 6 logs no denial"), "{text}");
-        assert!(text.contains("source compat: create_ruleset free_ruleset add_rule_fs add_rule_net create_domain enforce_domain deny_access_fs deny_access_net\n"), "{text}");
+        assert!(text.contains("source compat: create_ruleset free_ruleset add_rule_fs add_rule_net create_domain enforce_domain deny_access_fs deny_access_net deny_scope_signal\n"), "{text}");
         assert!(kernel(10, 0).render().contains("source compat: create_ruleset free_ruleset add_rule_fs add_rule_net create_domain enforce_domain\n"));
         assert!(kernel(10, 0).render().contains("\ndenials: audit ("));
         assert!(kernel(11, 14).render().contains("\ndenials: tracepoint ("));
