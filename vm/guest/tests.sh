@@ -17,9 +17,13 @@ cat /sys/kernel/security/lsm >lsm 2>/dev/null
 step info landtrace --info
 
 # A file Landlock allows (under /bin) but its mode bits do not, once the
-# sandboxer runs as nobody: its EACCES is not a Landlock denial.
+# sandboxer runs as nobody: its EACCES is not a Landlock denial. The read of
+# /etc/hostname after it is: a denial after a drop of privileges is seen.
 printf 'x' >/bin/secret
 chmod 600 /bin/secret
+# The initramfs's root is the 0700 directory it was packed from: let
+# nobody through it, as on a real system.
+chmod 755 /
 # A file name an attacker could choose: newline, ESC, space, '=', quotes.
 evil=$(printf '/tmp/evil\nname\033[31m = "q'"'"'x')
 printf 'x' >"$evil"
@@ -30,7 +34,7 @@ printf 'x' >"$evil"
 # ruleset closed without restricting anything.
 cat >/workload.sh <<'SCRIPT'
 #!/bin/sh
-sandboxer --layers 2 --listen-abstract demo read /etc/hostname write /etc/x bind 9000 connect 80 signal 1 abstract demo read /bin/busybox read "$(cat /tmp/evil-name)" unused-ruleset drop-privileges 65534 read /bin/secret >&2
+sandboxer --layers 2 --listen-abstract demo read /etc/hostname write /etc/x bind 9000 connect 80 signal 1 abstract demo read /bin/busybox read "$(cat /tmp/evil-name)" unused-ruleset drop-privileges 65534 read /bin/secret read /etc/hostname >&2
 echo "workload: sandboxer exited with $?" >&2
 SCRIPT
 printf '%s' "$evil" >/tmp/evil-name
