@@ -244,9 +244,14 @@ impl ProbeSet {
         Ok(set)
     }
 
-    /// Attaches every compat program.
-    pub fn attach_compat(&mut self) -> Result<(), ProbeError> {
+    /// Attaches every compat program, but `close`'s entry when `close` is
+    /// false (it only finds the close that frees a ruleset, and would
+    /// otherwise run on every close of the system).
+    pub fn attach_compat(&mut self, close: bool) -> Result<(), ProbeError> {
         for &(name, target) in COMPAT_PROGRAMS {
+            if !close && name == "lt_enter_close" {
+                continue;
+            }
             let prog = self.bpf.program_mut(name).ok_or_else(|| missing("program", name))?;
             let (where_, result): (String, Result<Link, ProgramError>) = match target {
                 Target::Raw(tp) => (

@@ -412,7 +412,14 @@ pub fn run(
     let mut sources: Vec<Box<dyn LiveSource>> = Vec::new();
     if uses(SourceKind::Compat) {
         let ring = opts.ring_bytes.unwrap_or(COMPAT_RING_BYTES);
-        sources.push(Box::new(CompatSource::open(ring, &mut config, root, boot, err)?));
+        // `close`'s probe only for a program that wants free_ruleset: it
+        // runs on every close of the system.
+        // (The pushdown names the events the program has clauses on.)
+        let close = opts
+            .pushdown
+            .as_ref()
+            .is_none_or(|p| p[EventKind::FreeRuleset as usize].as_ref().is_some_and(|c| !c.0.is_empty()));
+        sources.push(Box::new(CompatSource::open(ring, &mut config, root, boot, close, err)?));
     }
     if uses(SourceKind::Tracepoint) {
         let tp = TracepointSource::open(

@@ -28,6 +28,7 @@ impl CompatSource {
         config: &mut Config,
         root: Option<u32>,
         boot: i64,
+        close: bool,
         err: &mut dyn Write,
     ) -> Result<CompatSource, LiveError> {
         let mut set = ProbeSet::compat(ring_bytes)?;
@@ -35,7 +36,7 @@ impl CompatSource {
         if let Some(pid) = root {
             set.track(pid)?;
         }
-        set.attach_compat()?;
+        set.attach_compat(close)?;
         if landlock_abi() >= 1 {
             let off = calibrate(&mut set, config)?;
             if off < 0 {
