@@ -92,16 +92,7 @@ fn check(expr: Option<String>, script: Option<String>, args: Vec<String>) -> Out
     let compiled = if program.args.is_empty() && script_reads_args(&program) {
         let (result, used) = landtrace_compiler::compile_with_placeholders(&program.text, &program.name);
         placeholders = used;
-        match result {
-            Ok(c) => {
-                report::diagnostics(&c.warnings);
-                Some(c)
-            }
-            Err(d) => {
-                report::diagnostics(&d);
-                None
-            }
-        }
+        run::reported(result)
     } else {
         run::compile_reporting(&program)
     };

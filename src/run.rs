@@ -73,7 +73,12 @@ pub fn program_text(args: &RunArgs) -> Result<Option<ProgramText>, String> {
 
 /// Parses and checks; prints diagnostics. `None` if the program is invalid.
 pub fn compile_reporting(p: &ProgramText) -> Option<Compiled> {
-    match compile(&p.text, &p.name, &CheckOptions { args: p.args.clone() }) {
+    reported(compile(&p.text, &p.name, &CheckOptions { args: p.args.clone() }))
+}
+
+/// A compilation's warnings or errors, reported; the program if it checked.
+pub fn reported(result: Result<Compiled, Vec<Diag>>) -> Option<Compiled> {
+    match result {
         Ok(c) => {
             report::diagnostics(&c.warnings);
             Some(c)
@@ -419,7 +424,7 @@ fn unproduced_diags(compiled: &Compiled, plan: &Plan, strict: bool) -> Vec<Diag>
             let help = match missing.first().map(|k| {
                 SourceKind::ALL
                     .into_iter()
-                    .filter(|s| *s != SourceKind::Replay && landtrace_runtime::source::produces(*s, *k))
+                    .filter(|s| *s != SourceKind::Replay && landtrace_runtime::source::produces_here(*s, *k))
                     .map(landtrace_event::schema::SourceKind::name)
                     .collect::<Vec<_>>()
             }) {

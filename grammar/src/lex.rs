@@ -117,14 +117,16 @@ pub fn comments(s: &str) -> Vec<Span> {
     tokens(s).into_iter().filter(|t| t.kind == Kind::Comment).map(Token::span).collect()
 }
 
+/// Whether a token's text is a `/* ...` comment that never ends.
+pub fn unclosed_comment(kind: Kind, text: &str) -> bool {
+    kind == Kind::Comment && text.starts_with("/*") && !(text.len() >= 4 && text.ends_with("*/"))
+}
+
 /// The first `/* ...` that never ends, or string that never closes.
 pub fn unterminated(s: &str) -> Option<Token> {
-    tokens(s).into_iter().find(|t| match t.kind {
-        Kind::Comment => {
-            s[t.start..].starts_with("/*") && !(t.end - t.start >= 4 && s[..t.end].ends_with("*/"))
-        }
-        Kind::Str => !closed(&s[t.start..t.end]),
-        _ => false,
+    tokens(s).into_iter().find(|t| {
+        let text = &s[t.start..t.end];
+        unclosed_comment(t.kind, text) || (t.kind == Kind::Str && !closed(text))
     })
 }
 
@@ -161,7 +163,7 @@ pub fn is_complete(s: &str) -> bool {
         let text = &s[t.start..t.end];
         match t.kind {
             Kind::Str if !closed(text) => return false,
-            Kind::Comment if text.starts_with("/*") && !(text.len() >= 4 && text.ends_with("*/")) => {
+            Kind::Comment if unclosed_comment(t.kind, text) => {
                 return false;
             }
             Kind::Punct => match text {

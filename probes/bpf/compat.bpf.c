@@ -407,22 +407,8 @@ static __always_inline int enter_close(long fd)
  */
 #define LT_EACCES 13
 
-/* The current task's domain: its kernel ID (6.15+) or per-run key, and
- * whether it is a key; 0 if unknown (no calibration). */
-static __always_inline __u64 current_domain(const struct lt_config *c, int *key)
-{
-	*key = !LT_HAS(hierarchy_id);
-	if (c->cred_offset < 0)
-		return 0;
-	__u64 h = 0;
-	__u32 layers = 0, masks = 0;
-	__u64 dom = cred_domain(c->cred_offset);
-	if (!dom || !domain_layout(dom, &h, &layers, &masks))
-		return 0;
-	return hierarchy_id(h, c);
-}
-
-/* The domain of `task`'s credentials (as current_domain). */
+/* The domain of `task`'s credentials: its kernel ID (6.15+) or per-run
+ * key; 0 if unknown (no calibration). */
 static __always_inline __u64 task_domain(const struct lt_config *c, __u64 task)
 {
 	if (c->cred_offset < 0)
@@ -438,8 +424,10 @@ static __always_inline __u64 task_domain(const struct lt_config *c, __u64 task)
 	return hierarchy_id(h, c);
 }
 
-/* Records a filesystem denial of `access` at the path (dentry, vfsmount). */
-static __always_inline int deny_fs(__u64 access, __u64 dentry, __u64 vfsmnt)
+/* The scratch record of a traced task's denial of `kind`, its header and
+ * domain (`ruleset`, with LT_DENY_KEY in `flags` for a per-run key) set;
+ * NULL for a task not traced. */
+static __always_inline struct lt_add_rule_fs *hook_record(__u32 kind, struct lt_config **config)
 {
 	struct lt_config *c = lt_get_config();
 	if (!c || !lt_is_tracked(c))
@@ -448,13 +436,23 @@ static __always_inline int deny_fs(__u64 access, __u64 dentry, __u64 vfsmnt)
 	struct lt_add_rule_fs *r = bpf_map_lookup_elem(&lt_fs_scratch, &zero);
 	if (!r)
 		return 0;
-	int key = 0;
-	lt_fill_header(&r->h, LT_DENY_FS, sizeof(*r));
-	r->ruleset = current_domain(c, &key);
+	lt_fill_header(&r->h, kind, sizeof(*r));
+	r->ruleset = task_domain(c, bpf_get_current_task());
+	r->flags = LT_HAS(hierarchy_id) ? 0 : LT_DENY_KEY;
+	*config = c;
+	return r;
+}
+
+/* Records a filesystem denial of `access` at the path (dentry, vfsmount). */
+static __always_inline int deny_fs(__u64 access, __u64 dentry, __u64 vfsmnt)
+{
+	struct lt_config *c;
+	struct lt_add_rule_fs *r = hook_record(LT_DENY_FS, &c);
+	if (!r)
+		return 0;
 	r->access = access;
 	r->ruleset_fd = -1;
 	r->nsteps = 0;
-	r->flags = key ? LT_DENY_KEY : 0;
 	__u64 inode = LT_HAS(dentry_inode) ? LT_U64(dentry, dentry_inode) : 0;
 	r->ino = inode ? LT_U64(inode, inode_ino) : 0;
 	r->dev = inode ? LT_U32(LT_U64(inode, inode_sb), sb_dev) : 0;
@@ -563,15 +561,14 @@ static __always_inline int deny_net(__u64 *ctx, __u32 op, __u64 access)
 	struct lt_add_rule_net *r = lt_reserve(sizeof(*r));
 	if (!r)
 		return 0;
-	int key = 0;
 	lt_fill_header(&r->h, LT_DENY_NET, sizeof(*r));
-	r->ruleset = current_domain(c, &key);
+	r->ruleset = task_domain(c, bpf_get_current_task());
 	r->access = access;
 	__u16 port = 0;
 	bpf_probe_read_kernel(&port, sizeof(port), (const void *)(ctx[1] + 2));
 	r->port = (__u16)((port >> 8) | (port << 8));
 	r->ruleset_fd = op;
-	r->pad = key ? LT_DENY_KEY : 0;
+	r->pad = LT_HAS(hierarchy_id) ? 0 : LT_DENY_KEY;
 	lt_submit(r);
 	return 0;
 }
@@ -583,22 +580,15 @@ int lt_hook_task_kill(__u64 *ctx)
 {
 	if ((int)ctx[4] != -1 || !LT_HAS(task_comm))
 		return 0;
-	struct lt_config *c = lt_get_config();
-	if (!c || !lt_is_tracked(c))
-		return 0;
-	__u32 zero = 0;
-	struct lt_add_rule_fs *r = bpf_map_lookup_elem(&lt_fs_scratch, &zero);
+	struct lt_config *c;
+	struct lt_add_rule_fs *r = hook_record(LT_DENY_SIGNAL, &c);
 	if (!r)
 		return 0;
-	int key = 0;
 	__u64 target = ctx[0];
-	lt_fill_header(&r->h, LT_DENY_SIGNAL, sizeof(*r));
-	r->ruleset = current_domain(c, &key);
 	r->access = task_domain(c, target);
 	r->ino = LT_U32(target, task_tgid);
 	r->ruleset_fd = (__s32)ctx[2];
 	r->dev = 0;
-	r->flags = key ? LT_DENY_KEY : 0;
 	r->nsteps = 1;
 	long len = bpf_probe_read_kernel_str(r->names[0], LT_COMM_LEN, (const void *)LT_AT(target, task_comm));
 	r->comp_len[0] = len > 0 ? len - 1 : 0;

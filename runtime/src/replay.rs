@@ -465,7 +465,8 @@ fn other_format(current: Format, line: &[u8]) -> Option<Format> {
         Format::Ftrace => landtrace_trace::ftrace::event_token(line).is_some(),
         Format::KernelLog => !landtrace_trace::audit::not_a_record(line),
         Format::Jsonl => line.first() == Some(&b'{'),
-        Format::Audit => false,
+        // A record's own start (what `classify` would look at first).
+        Format::Audit => line.starts_with(b"type=") || line.starts_with(b"node="),
     };
     if own {
         return None;

@@ -17,7 +17,7 @@ pub trait Source {
     /// Whether this source can ever produce `kind` (a clause naming an
     /// event the source cannot produce is warned about before tracing).
     fn produces(&self, kind: EventKind) -> bool {
-        produces(self.kind(), kind)
+        produces_here(self.kind(), kind)
     }
 
     /// Events the recorded trace says were lost (ftrace's `[LOST N
@@ -54,11 +54,10 @@ pub fn produces(source: SourceKind, kind: EventKind) -> bool {
     };
     match source {
         SourceKind::Tracepoint | SourceKind::Replay => true,
-        SourceKind::Compat => {
-            matches!(kind, CreateRuleset | FreeRuleset | AddRuleFs | AddRuleNet | CreateDomain | EnforceDomain)
-                // Its hooks, on kernels whose Landlock logs no denial.
-                || (matches!(kind, DenyAccessFs | DenyAccessNet | DenyScopeSignal) && crate::live::hooks_wanted())
-        }
+        SourceKind::Compat => matches!(
+            kind,
+            CreateRuleset | FreeRuleset | AddRuleFs | AddRuleNet | CreateDomain | EnforceDomain
+        ),
         SourceKind::Audit => matches!(
             kind,
             CreateDomain
@@ -70,6 +69,17 @@ pub fn produces(source: SourceKind, kind: EventKind) -> bool {
                 | DenyScopeAbstractUnixSocket
         ),
     }
+}
+
+/// Whether a source of this kind can produce `kind` on the running kernel:
+/// as [`produces`] (which docs and hover show, the same on every machine),
+/// and compat's hooks' denials where Landlock logs none (ABI < 7).
+pub fn produces_here(source: SourceKind, kind: EventKind) -> bool {
+    use EventKind::{DenyAccessFs, DenyAccessNet, DenyScopeSignal};
+    produces(source, kind)
+        || (source == SourceKind::Compat
+            && matches!(kind, DenyAccessFs | DenyAccessNet | DenyScopeSignal)
+            && crate::live::hooks_wanted())
 }
 
 #[derive(Debug, thiserror::Error)]

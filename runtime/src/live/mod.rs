@@ -185,7 +185,7 @@ impl Plan {
             return self;
         }
         let (keep, left): (Vec<SourceKind>, Vec<SourceKind>) =
-            self.sources.iter().partition(|&&s| wanted.iter().any(|&k| crate::source::produces(s, k)));
+            self.sources.iter().partition(|&&s| wanted.iter().any(|&k| crate::source::produces_here(s, k)));
         if keep.is_empty() || left.is_empty() {
             return self;
         }
@@ -267,7 +267,7 @@ pub fn choose(choice: &Choice) -> Plan {
 pub fn unproduced(plan: &Plan, events: impl IntoIterator<Item = EventKind>) -> Vec<EventKind> {
     let mut out: Vec<EventKind> = events
         .into_iter()
-        .filter(|k| !plan.sources.iter().any(|s| crate::source::produces(*s, *k)))
+        .filter(|k| !plan.sources.iter().any(|s| crate::source::produces_here(*s, *k)))
         .collect();
     out.sort();
     out.dedup();
