@@ -280,6 +280,15 @@ fn check_denials(g: &Guest, evs: &[Value], source: &str, inner: u64) {
     assert_eq!(inner_freed, [8], "{what}: free_domain of the inner domain with its denials");
 }
 
+/// A daemon started before landtrace (it sandboxes itself, waits, drops to
+/// nobody and is denied a creation under /etc): `-p` attaches to it and
+/// sees the denial, on every kernel (hooks, audit or tracepoints).
+fn check_daemon_started_before(g: &Guest) {
+    g.exited("attach-pid", 0);
+    let out = g.read("attach-pid.out");
+    assert_eq!(out, "sandboxer 65534 /etc MAKE_REG\n", "{}: -p: {}", g.name, g.read("attach-pid.err"));
+}
+
 /// The workload ends as nobody reading /bin/secret, a root-owned 0600 file
 /// its Landlock rules allow: the EACCES comes from the file's mode, not
 /// Landlock, and no source reports it as a Landlock denial.
@@ -369,6 +378,7 @@ fn check_detached(g: &Guest) {
 fn matrix(e: Expect) {
     let g = boot(e.suite);
     check_info(&g, &e);
+    check_daemon_started_before(&g);
     let compat = g.events("compat");
     check_lifecycle(&g, &e, &compat, "compat");
     let audit = g.events("audit");

@@ -43,6 +43,13 @@ chmod +x /workload.sh
 for source in auto compat audit tracepoint; do
     step "record-$source" landtrace record --source "$source" -o "record-$source.jsonl" -c /workload.sh
 done
+# A daemon started before landtrace: it sandboxes itself, forks, waits,
+# drops to nobody and is denied a file creation; landtrace, started after
+# it, attaches with -p and follows it until it exits.
+sandboxer --layers 1 sleep 8000 drop-privileges 65534 write /etc/daemon-x >/dev/null 2>&1 &
+daemon=$!
+step attach-pid landtrace -e 'on deny_access_fs { printf("%s %d %s %r\n", comm, uid, path, blockers) }' -p $daemon
+
 # --strict: an event or field the chosen sources cannot provide is an error.
 step strict-auto landtrace --strict -e 'on deny_access_fs { @[path] = count() }' -c /workload.sh
 step text-auto landtrace -e 'on deny_access_fs { printf("%s %s\n", comm, path) }' -c /workload.sh
